@@ -1,0 +1,51 @@
+# openllm-warehouse: `make run` builds everything offline; `make test` runs every test.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+
+# Settings may live in .env (see .env.example); the environment wins over the file.
+ifneq (,$(wildcard .env))
+include .env
+export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
+endif
+
+# No telemetry from dbt, Dagster or Great Expectations: these machines reach no internet.
+export DBT_SEND_ANONYMOUS_USAGE_STATS := False
+export DO_NOT_TRACK := 1
+export GX_ANALYTICS_ENABLED := False
+
+.PHONY: help venv manifest run test ui clean
+
+help:
+	@echo "make run    build the environment and materialise every asset (offline default)"
+	@echo "make test   run the whole test suite"
+	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
+	@echo "make clean  remove the warehouse, figures, Dagster home and dbt target"
+
+$(STAMP): pyproject.toml requirements.lock
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -c requirements.lock -e ".[dev]"
+	touch $(STAMP)
+
+venv: $(STAMP)
+
+# DAGSTER_HOME with dagster.yaml, and the dbt manifest that the Dagster definitions load.
+manifest: venv
+	$(BIN)/python -m orchestration.cli prepare
+
+run: manifest
+	$(BIN)/python -m orchestration.cli materialize
+
+test: manifest
+	$(BIN)/python -m pytest
+
+ui: manifest
+	$(BIN)/python -m orchestration.cli ui
+
+clean:
+	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -1,0 +1,93 @@
+"""The one place that reads the environment.
+
+Every setting has a documented default (README, `.env.example`). Paths are made absolute:
+a relative value is taken relative to the project root, so Dagster, dbt and the Makefile
+agree whatever directory they are started from.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
+EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
+
+# Every asset that writes the DuckDB file runs in this Dagster pool (limit 1 in dagster.yaml):
+# DuckDB allows one writing process.
+DUCKDB_WRITER_POOL = "duckdb_writer"
+
+# The real data that tests and CI read (never committed): ../shared/data beside the checkout.
+DEFAULT_REAL_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
+
+
+def _path(environ: Mapping[str, str], name: str, default: Path) -> Path:
+    raw = environ.get(name, "").strip()
+    path = Path(raw).expanduser() if raw else default
+    if not path.is_absolute():
+        path = PROJECT_ROOT / path
+    return path.resolve()
+
+
+@dataclass(frozen=True)
+class Settings:
+    duckdb_path: Path
+    """WAREHOUSE_DUCKDB_PATH: the DuckDB file that users query."""
+    snapshot_dir: Path | None
+    """WAREHOUSE_SNAPSHOT_DIR: leaderboard.csv, repo_details.csv, commit_data.csv; None = generated."""
+    generated_dir: Path
+    """WAREHOUSE_GENERATED_DIR: where the generator writes the offline default."""
+    generator_seed: int
+    """WAREHOUSE_GENERATOR_SEED."""
+    generator_scale: float
+    """WAREHOUSE_GENERATOR_SCALE: multiplies the generated snapshot's size."""
+    figures_dir: Path
+    """WAREHOUSE_FIGURES_DIR: PNG, SVG and HTML of every figure."""
+    dagster_home: Path
+    """DAGSTER_HOME: Dagster's instance directory (runs, event logs)."""
+
+    @property
+    def source_dir(self) -> Path:
+        """The directory the raw assets read: the real snapshot, or the generated one."""
+        return self.snapshot_dir if self.snapshot_dir is not None else self.generated_dir
+
+    @property
+    def source_name(self) -> str:
+        return "snapshot" if self.snapshot_dir is not None else "generated"
+
+    def dbt_env(self) -> dict[str, str]:
+        """The variables dbt's profiles.yml reads (it has no defaults of its own)."""
+        return {
+            "WAREHOUSE_DUCKDB_PATH": str(self.duckdb_path),
+            "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
+            "DO_NOT_TRACK": "1",
+        }
+
+    def export(self) -> None:
+        """Write the resolved settings into os.environ for child processes (dbt, Dagster)."""
+        os.environ.update(self.dbt_env())
+        os.environ.setdefault("DAGSTER_HOME", str(self.dagster_home))
+
+
+def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    env = os.environ if environ is None else environ
+    data_dir = PROJECT_ROOT / "data"
+    snapshot_raw = env.get("WAREHOUSE_SNAPSHOT_DIR", "").strip()
+    return Settings(
+        duckdb_path=_path(env, "WAREHOUSE_DUCKDB_PATH", data_dir / "warehouse.duckdb"),
+        snapshot_dir=_path(env, "WAREHOUSE_SNAPSHOT_DIR", data_dir) if snapshot_raw else None,
+        generated_dir=_path(env, "WAREHOUSE_GENERATED_DIR", data_dir / "generated"),
+        generator_seed=int(env.get("WAREHOUSE_GENERATOR_SEED", "42")),
+        generator_scale=float(env.get("WAREHOUSE_GENERATOR_SCALE", "1.0")),
+        figures_dir=_path(env, "WAREHOUSE_FIGURES_DIR", data_dir / "figures"),
+        dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
+    )
+
+
+def real_data_dir(environ: Mapping[str, str] | None = None) -> Path:
+    """WAREHOUSE_REAL_DATA_DIR: the shared real snapshots that tests read (default ../shared/data)."""
+    env = os.environ if environ is None else environ
+    return _path(env, "WAREHOUSE_REAL_DATA_DIR", DEFAULT_REAL_DATA_DIR)

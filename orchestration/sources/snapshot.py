@@ -1,0 +1,253 @@
+"""Reader for the paper's three snapshot files, loaded into schema `raw` of DuckDB.
+
+Raw tables keep every value as text, exactly as the file has it (the quirks of METHOD.md are
+data; staging casts and cleans them), under snake_case column names, plus lineage columns:
+`_source_file`, `_source_checksum` (sha256), `_loaded_at`, and `_source_row` (1-based data row,
+header excluded), so every error and every failing check can name the file, row and column.
+"""
+
+from __future__ import annotations
+
+import csv
+import hashlib
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+
+LINEAGE_COLUMNS = ("_source_file", "_source_checksum", "_loaded_at", "_source_row")
+
+
+@dataclass(frozen=True)
+class SnapshotFile:
+    """One source file: its name on disk, delimiter, and header → raw column names."""
+
+    name: str
+    file_name: str
+    delimiter: str
+    columns: dict[str, str]  # header as in the file → column in raw.<name>
+
+    @property
+    def table(self) -> str:
+        return f"raw.{self.name}"
+
+    @property
+    def raw_columns(self) -> list[str]:
+        return list(self.columns.values())
+
+
+LEADERBOARD = SnapshotFile(
+    name="leaderboard",
+    file_name="leaderboard.csv",
+    delimiter=";",
+    columns={
+        "Type": "type",
+        "ModelHub": "model_hub_url",
+        "Average ⬆️": "average",
+        "ARC": "arc",
+        "HellaSwag": "hellaswag",
+        "MMLU": "mmlu",
+        "TruthfulQA": "truthfulqa",
+        "Winogrande": "winogrande",
+        "GSM8K": "gsm8k",
+        "TypeString": "type_string",
+        "Architecture": "architecture",
+        "Weight type": "weight_type",
+        "Precision": "precision",
+        "Merged": "merged",
+        "Hub License": "hub_license",
+        "#Params (B)": "params_b",
+        "Hub ❤️": "hub_likes",
+        "Available on the hub": "available_on_hub",
+        "Model sha": "model_sha",
+        "Flagged": "flagged",
+        "MoE": "moe",
+        "model_name_for_query": "model_name_for_query",
+    },
+)
+
+REPO_DETAILS = SnapshotFile(
+    name="repo_details",
+    file_name="repo_details.csv",
+    delimiter=",",
+    columns={
+        "": "source_index",
+        "name": "name",
+        "author": "author",
+        "created_at": "created_at",
+        "last_modified": "last_modified",
+        "downloads": "downloads",
+        "library_name": "library_name",
+        "tags": "tags",
+        "language": "language",
+        "datasets": "datasets",
+        "base_model": "base_model",
+    },
+)
+
+COMMIT_DATA = SnapshotFile(
+    name="commit_data",
+    file_name="commit_data.csv",
+    delimiter=",",
+    columns={
+        "": "source_index",
+        "name": "name",
+        "num_of_authors": "num_of_authors",
+        "num_of_commits": "num_of_commits",
+        "first_commit": "first_commit",
+        "last_commit": "last_commit",
+        "authors": "authors",
+    },
+)
+
+SNAPSHOT_FILES: dict[str, SnapshotFile] = {f.name: f for f in (LEADERBOARD, REPO_DETAILS, COMMIT_DATA)}
+
+
+class SourceFileError(ValueError):
+    """Bad input: names the file and, where known, the row and column."""
+
+    def __init__(self, path: Path, message: str, *, row: int | None = None, column: str | None = None):
+        self.path, self.row, self.column = path, row, column
+        where = [f"file {path}"]
+        if row is not None:
+            where.append(f"row {row}")
+        if column is not None:
+            where.append(f"column {column!r}")
+        super().__init__(f"{', '.join(where)}: {message}")
+
+
+@dataclass(frozen=True)
+class LoadResult:
+    table: str
+    path: Path
+    checksum: str
+    rows: int
+    reloaded: bool
+    """False when the table already held this exact file (same checksum): nothing was written."""
+    extra_columns: tuple[str, ...]
+
+
+def file_checksum(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def read_header(spec: SnapshotFile, path: Path) -> list[str]:
+    if path.is_dir():
+        raise SourceFileError(path, "is a directory, expected a CSV file")
+    if not path.exists():
+        raise SourceFileError(path, f"does not exist (expected the {spec.name} file)")
+    with path.open("rb") as handle:
+        first_bytes = handle.readline()
+    try:
+        first_line = first_bytes.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise SourceFileError(path, f"the header is not valid UTF-8 ({exc.reason})", row=0) from exc
+    if not first_line.strip():
+        raise SourceFileError(path, "is empty: no header row", row=0)
+    header = next(csv.reader([first_line], delimiter=spec.delimiter))
+    return [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
+
+
+def check_header(spec: SnapshotFile, path: Path) -> list[str]:
+    """Return the raw column names in file order; fail naming every missing column."""
+    header = read_header(spec, path)
+    missing = [name for name in spec.columns if name not in header]
+    if missing:
+        found = ", ".join(repr(h) for h in header)
+        raise SourceFileError(
+            path,
+            f"missing column(s) {', '.join(repr(m) for m in missing)}; the header has {found}"
+            + (f" (is the delimiter {spec.delimiter!r}?)" if len(header) == 1 else ""),
+            row=0,
+            column=missing[0],
+        )
+    return [spec.columns.get(h) or _extra_column_name(h, i) for i, h in enumerate(header)]
+
+
+def _extra_column_name(header: str, index: int) -> str:
+    cleaned = "".join(ch if ch.isalnum() else "_" for ch in header.lower()).strip("_")
+    return f"extra_{cleaned or index}"
+
+
+def _quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def load_snapshot_file(
+    conn: duckdb.DuckDBPyConnection, spec: SnapshotFile, path: Path, *, loaded_at: datetime | None = None
+) -> LoadResult:
+    """Load one file into raw.<name>, replacing the table atomically.
+
+    Idempotent: when raw.<name> already holds this exact file (same checksum), nothing is
+    written, so loading the same files twice leaves identical tables, load time included.
+    """
+    names = check_header(spec, path)
+    checksum = file_checksum(path)
+    extras = tuple(n for n in names if n not in spec.raw_columns)
+    conn.execute("create schema if not exists raw")
+    existing = _existing_checksum(conn, spec)
+    if existing == checksum:
+        (rows,) = conn.execute(f"select count(*) from {spec.table}").fetchone()
+        return LoadResult(spec.table, path, checksum, rows, False, extras)
+
+    loaded_at = loaded_at or datetime.now(UTC)
+    select_list = ", ".join(_quote_identifier(c) for c in spec.raw_columns)
+    staging_table = f"raw.{_quote_identifier('_loading_' + spec.name)}"
+    conn.execute("begin transaction")
+    try:
+        conn.execute(
+            f"""
+            create or replace table {staging_table} as
+            select {select_list},
+                   $path::varchar as _source_file,
+                   $checksum::varchar as _source_checksum,
+                   $loaded_at::timestamptz as _loaded_at,
+                   row_number() over ()::bigint as _source_row
+            from read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
+                          auto_detect = false, columns = $columns,
+                          strict_mode = true, null_padding = false)
+            """,
+            {
+                "path": str(path),
+                "checksum": checksum,
+                "loaded_at": loaded_at,
+                "delim": spec.delimiter,
+                "columns": {n: "VARCHAR" for n in names},
+            },
+        )
+        conn.execute(f"create or replace table {spec.table} as select * from {staging_table}")
+        conn.execute(f"drop table {staging_table}")
+        conn.execute("commit")
+    except duckdb.Error as exc:
+        conn.execute("rollback")
+        raise _source_error(path, exc) from exc
+    (rows,) = conn.execute(f"select count(*) from {spec.table}").fetchone()
+    return LoadResult(spec.table, path, checksum, rows, True, extras)
+
+
+def _existing_checksum(conn: duckdb.DuckDBPyConnection, spec: SnapshotFile) -> str | None:
+    exists = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
+        [spec.name],
+    ).fetchone()[0]
+    if not exists:
+        return None
+    row = conn.execute(f"select min(_source_checksum), max(_source_checksum) from {spec.table}").fetchone()
+    return row[0] if row and row[0] == row[1] else None
+
+
+def _source_error(path: Path, exc: duckdb.Error) -> SourceFileError:
+    """Turn DuckDB's CSV error into one that names the file, row and column."""
+    import re
+
+    text = str(exc)
+    line = re.search(r"[Ll]ine:?\s*(\d+)", text)
+    column = re.search(r"[Cc]olumn:?\s*\"?([^\s\"]+)", text)
+    row = int(line.group(1)) - 1 if line else None  # DuckDB counts the header as line 1
+    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
+    return SourceFileError(path, first, row=row, column=column.group(1) if column else None)
