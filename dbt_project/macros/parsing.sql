@@ -1,0 +1,55 @@
+{#- Parsing helpers for the raw text of the snapshot files (METHOD.md, "Known quirks"). -#}
+
+{% macro null_if_blank(expr) -%}
+    nullif(nullif(trim({{ expr }}), ''), 'None')
+{%- endmacro %}
+
+{% macro to_double(expr) -%}
+    try_cast({{ null_if_blank(expr) }} as double)
+{%- endmacro %}
+
+{% macro to_timestamp_utc(expr) -%}
+    try_cast({{ null_if_blank(expr) }} as timestamptz)
+{%- endmacro %}
+
+{#- The v1 scrapes invert Flagged, Merged and MoE: the raw value `False` means the model IS
+    flagged / merged / MoE. -#}
+{% macro inverted_flag(expr) -%}
+    (trim({{ expr }}) = 'False')
+{%- endmacro %}
+
+{#- A Python-style list literal (`['a', "b's"]`), a plain id, `unknown`, `[]` or empty →
+    a list of trimmed strings, without empty and `unknown` items. -#}
+{% macro parse_list_literal(expr) -%}
+    list_filter(
+        case
+            when {{ expr }} is null then []::varchar[]
+            when trim({{ expr }}) like '[%'
+                then list_transform(
+                    regexp_extract_all(trim({{ expr }}), '''[^'']*''|"[^"]*"'),
+                    x -> trim(x[2:-2])
+                )
+            else [trim({{ expr }})]
+        end,
+        x -> x <> '' and lower(x) not in ('unknown', 'none')
+    )
+{%- endmacro %}
+
+{#- `base_model:<id>` tags, and newer `base_model:<relation>:<id>` tags (finetune, adapter,
+    merge, quantized): the id is what follows the last colon. -#}
+{% macro base_models_from_tags(tags_list) -%}
+    list_transform(
+        list_filter({{ tags_list }}, t -> starts_with(lower(t), 'base_model:')),
+        t -> regexp_extract(t, '([^:]+)$', 1)
+    )
+{%- endmacro %}
+
+{#- Model ids are case-insensitive: every join uses the lower-cased id. -#}
+{% macro model_key(expr) -%}
+    lower(trim({{ expr }}))
+{%- endmacro %}
+
+{#- The seven v1 benchmark columns, in the leaderboard's order (average first). -#}
+{% macro v1_benchmarks() -%}
+    {{ return(['average', 'arc', 'hellaswag', 'mmlu', 'truthfulqa', 'winogrande', 'gsm8k']) }}
+{%- endmacro %}

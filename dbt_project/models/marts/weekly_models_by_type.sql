@@ -1,0 +1,17 @@
+-- Fig 4. New models per Sunday week and type; models without created_at count in totals, not
+-- here (`undated_models_left_out` says how many).
+with weekly as (
+    select week_start, model_type, count(*) as new_models
+    from {{ ref('dim_models') }}
+    where week_start is not null
+    group by week_start, model_type
+)
+
+select
+    week_start,
+    model_type,
+    new_models,
+    new_models / sum(new_models) over (partition by week_start) as share_of_week,
+    (select count(*) from {{ ref('dim_models') }} where week_start is null) as undated_models_left_out
+from weekly
+order by week_start, model_type
