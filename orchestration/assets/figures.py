@@ -1,0 +1,53 @@
+"""One Dagster asset per figure: read the mart, build the Altair chart, write PNG, SVG and HTML.
+
+The assets come from one factory over `orchestration.charts.CHART_MODULES`; adding a chart
+module there adds its figure asset here.
+"""
+
+from types import ModuleType
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.charts import CHART_MODULES
+from orchestration.charts.render import preview_markdown, render_chart
+from orchestration.resources import FiguresResource
+
+FIGURE_KINDS = {"altair", "png", "svg", "html"}
+
+
+def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
+    """The asset `figures/<mart>`, drawn from `marts.<mart>` by `chart_module.build_chart`."""
+    mart: str = chart_module.MART
+
+    @dg.asset(
+        key=["figures", mart],
+        group_name="figures",
+        kinds=FIGURE_KINDS,
+        deps=[dg.AssetKey(["marts", mart])],
+        description=chart_module.TITLE,
+    )
+    def figure(duckdb: DuckDBResource, figures: FiguresResource) -> dg.MaterializeResult:
+        with duckdb.get_connection() as conn:
+            mart_df = conn.execute(f"select * from marts.{mart}").df()
+        chart = chart_module.build_chart(mart_df)
+        paths = render_chart(chart, figures.path(), mart)
+        return dg.MaterializeResult(
+            metadata={
+                "preview": dg.MetadataValue.md(
+                    preview_markdown(paths["preview_png"], alt_text=chart_module.TITLE)
+                ),
+                "png": dg.MetadataValue.path(paths["png"]),
+                "svg": dg.MetadataValue.path(paths["svg"]),
+                "html": dg.MetadataValue.path(paths["html"]),
+                "mart_rows": dg.MetadataValue.int(len(mart_df)),
+                "dagster/row_count": dg.MetadataValue.int(len(mart_df)),
+            }
+        )
+
+    return figure
+
+
+figure_assets: list[dg.AssetsDefinition] = [
+    build_figure_asset(chart_module) for chart_module in CHART_MODULES.values()
+]

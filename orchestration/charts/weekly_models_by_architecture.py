@@ -1,0 +1,72 @@
+"""Fig 5: cumulative number of models per architecture group, week by week."""
+
+from __future__ import annotations
+
+import itertools
+
+import altair as alt
+import pandas as pd
+
+from orchestration.charts.common import (
+    HEIGHT,
+    WIDTH,
+    chart_title,
+    count_tooltip,
+    date_axis,
+    date_tooltip,
+    iso_dates,
+)
+
+MART = "weekly_models_by_architecture"
+TITLE = "Fig. 5: Cumulative models per architecture over time"
+
+# Vega's tableau10 without its grey: greys are for the catch-all groups.
+NAMED_GROUP_COLORS = (
+    "#4c78a8",
+    "#f58518",
+    "#e45756",
+    "#72b7b2",
+    "#54a24b",
+    "#eeca3b",
+    "#b279a2",
+    "#ff9da6",
+    "#9d755d",
+)
+CATCH_ALL_COLORS = {"Other": "#7f7f7f", "Unknown": "#bab0ac"}
+
+
+def group_colors(groups: list[str]) -> list[str]:
+    """One colour per group, in order: greys for the catch-all groups, the palette for the rest."""
+    named = itertools.cycle(NAMED_GROUP_COLORS)
+    return [CATCH_ALL_COLORS.get(group) or next(named) for group in groups]
+
+
+def largest_groups_first(df: pd.DataFrame) -> list[str]:
+    """Architecture groups by their final cumulative count, largest first (legend = line order)."""
+    final_counts = df.groupby("architecture_group")["cumulative_models"].max()
+    return final_counts.sort_values(ascending=False, kind="stable").index.tolist()
+
+
+def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
+    weeks = df.assign(week_start=iso_dates(df["week_start"]))
+    groups = largest_groups_first(weeks)
+    return (
+        alt.Chart(weeks, title=chart_title(TITLE, df), width=WIDTH, height=HEIGHT)
+        .mark_line(interpolate="step-after", strokeWidth=2, point=alt.OverlayMarkDef(size=10))
+        .encode(
+            x=date_axis("week_start", "week (starting Sunday)"),
+            y=alt.Y("cumulative_models:Q", title="cumulative models"),
+            color=alt.Color(
+                "architecture_group:N",
+                title="architecture",
+                sort=groups,
+                scale=alt.Scale(domain=groups, range=group_colors(groups)),
+            ),
+            tooltip=[
+                date_tooltip("week_start", "week starting"),
+                alt.Tooltip("architecture_group:N", title="architecture"),
+                count_tooltip("new_models", "new models"),
+                count_tooltip("cumulative_models", "cumulative models"),
+            ],
+        )
+    )

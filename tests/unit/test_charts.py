@@ -1,0 +1,401 @@
+"""The figures layer: chart specs per mart, rendering to PNG/SVG/HTML, and one figure asset."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+import zlib
+from collections.abc import Iterator
+from pathlib import Path
+
+import altair as alt
+import dagster as dg
+import duckdb
+import pandas as pd
+import pytest
+import vl_convert
+from dagster_duckdb import DuckDBResource
+
+from orchestration.assets.figures import figure_assets
+from orchestration.charts import CHART_MODULES
+from orchestration.charts.common import MODEL_TYPE_ORDER
+from orchestration.charts.render import (
+    PNG_SIGNATURE,
+    chart_png,
+    preview_markdown,
+    recompressed_png,
+    render_chart,
+)
+from orchestration.resources import FiguresResource
+
+FIGURE_MARTS = [
+    "authors_over_time",
+    "repos_per_author",
+    "authors_per_repo",
+    "weekly_models_by_type",
+    "weekly_models_by_architecture",
+    "benchmark_improvement_per_base",
+]
+
+
+def weeks(*iso_days: str) -> list[dt.date]:
+    return [dt.date.fromisoformat(day) for day in iso_days]
+
+
+def strings(*values: str) -> pd.Series:
+    return pd.Series(values, dtype="str")
+
+
+# Small marts with the columns of METHOD.md, in the dtypes DuckDB hands to pandas 3
+# (datetime64[us] dates and `str` strings), plus python dates where a caller might pass them.
+SAMPLE_MARTS: dict[str, pd.DataFrame] = {
+    "authors_over_time": pd.DataFrame(
+        {
+            "month_start": pd.to_datetime(["2023-01-01", "2023-02-01", "2023-03-01"]).astype(
+                "datetime64[us]"
+            ),
+            "new_authors": [5, 3, 8],
+            "total_authors": [5, 8, 16],
+        }
+    ),
+    "repos_per_author": pd.DataFrame(
+        {"author": strings("ann", "bob", "cy", "dee", "eve"), "repos": [1, 1, 2, 7, 1]}
+    ),
+    "authors_per_repo": pd.DataFrame(
+        {"model_id": strings("a/x", "a/y", "b/z"), "authors": [1, 3, 1]}
+    ),
+    "weekly_models_by_type": pd.DataFrame(
+        {
+            "week_start": weeks("2024-01-07", "2024-01-07", "2024-01-14"),
+            "model_type": strings("fine_tuned", "chat", "fine_tuned"),
+            "new_models": [3, 1, 2],
+            "share_of_week": [0.75, 0.25, 1.0],
+        }
+    ),
+    "weekly_models_by_architecture": pd.DataFrame(
+        {
+            "week_start": pd.to_datetime(["2024-01-07", "2024-01-14", "2024-01-07"]).astype(
+                "datetime64[us]"
+            ),
+            "architecture_group": strings("Llama", "Llama", "Mistral"),
+            "new_models": [2, 3, 1],
+            "cumulative_models": [2.0, 5.0, 1.0],
+        }
+    ),
+    "benchmark_improvement_per_base": pd.DataFrame(
+        {
+            "base_model_id": strings("meta/llama-2-7b", "meta/llama-2-7b", "mistral/7b"),
+            "benchmark": strings("average", "arc", "average"),
+            "n_models": [4, 4, 2],
+            "mean_improvement": [1.5, 2.0, -0.5],
+            "median_improvement": [1.0, 2.0, -0.5],
+            "max_improvement": [4.0, 5.0, 0.2],
+            "share_improved": [0.75, 1.0, 0.5],
+        }
+    ),
+}
+
+# mart -> {channel: field} that some view of the chart encodes, and the fields its tooltip shows.
+EXPECTED_ENCODINGS: dict[str, dict[str, str]] = {
+    "authors_over_time": {"x": "month_start", "y": "new_authors"},
+    "repos_per_author": {"x": "repos", "y": "n_authors"},
+    "authors_per_repo": {"x": "bar_start", "x2": "bar_end", "y": "n_repos"},
+    "weekly_models_by_type": {"x": "week_start", "y": "new_models", "color": "model_type"},
+    "weekly_models_by_architecture": {
+        "x": "week_start",
+        "y": "cumulative_models",
+        "color": "architecture_group",
+    },
+    "benchmark_improvement_per_base": {"x": "mean_improvement", "y": "base_model_id"},
+}
+EXPECTED_TOOLTIPS: dict[str, set[str]] = {
+    "authors_over_time": {"month_start", "new_authors", "total_authors"},
+    "repos_per_author": {"repos", "n_authors"},
+    "authors_per_repo": {"authors", "n_repos"},
+    "weekly_models_by_type": {"week_start", "model_type", "new_models", "share_of_week"},
+    "weekly_models_by_architecture": {
+        "week_start",
+        "architecture_group",
+        "new_models",
+        "cumulative_models",
+    },
+    "benchmark_improvement_per_base": {
+        "base_model_id",
+        "n_models",
+        "mean_improvement",
+        "median_improvement",
+        "max_improvement",
+        "share_improved",
+    },
+}
+
+
+def views(spec: dict) -> Iterator[dict]:
+    """Every view of a (possibly layered or concatenated) spec that has an encoding."""
+    if "encoding" in spec:
+        yield spec
+    for composition in ("layer", "hconcat", "vconcat", "concat"):
+        for child in spec.get(composition, []):
+            yield from views(child)
+
+
+def encoded_fields(spec: dict, channel: str) -> set[str]:
+    return {
+        view["encoding"][channel]["field"]
+        for view in views(spec)
+        if "field" in view["encoding"].get(channel, {})
+    }
+
+
+def tooltip_fields(spec: dict) -> set[str]:
+    return {
+        tooltip["field"] for view in views(spec) for tooltip in view["encoding"].get("tooltip", [])
+    }
+
+
+def chart_rows(spec: dict) -> list[dict]:
+    """The rows of the chart's (one non-trivial) dataset."""
+    datasets = [rows for rows in spec.get("datasets", {}).values() if rows != [{}]]
+    assert len(datasets) == 1
+    return datasets[0]
+
+
+def empty_like(df: pd.DataFrame) -> pd.DataFrame:
+    return df.iloc[0:0]
+
+
+def test_registry_names_each_chart_module_after_its_mart():
+    assert list(CHART_MODULES) == FIGURE_MARTS
+    for mart, module in CHART_MODULES.items():
+        assert module.MART == mart
+        assert module.__name__ == f"orchestration.charts.{mart}"
+        assert "Fig" in module.TITLE
+
+
+@pytest.mark.parametrize("mart", FIGURE_MARTS)
+def test_chart_is_valid_vega_lite_with_expected_encodings_and_tooltips(mart):
+    spec = CHART_MODULES[mart].build_chart(SAMPLE_MARTS[mart]).to_dict()  # validates the schema
+
+    assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
+    vl_convert.vegalite_to_vega(spec)  # compiles
+    for channel, field in EXPECTED_ENCODINGS[mart].items():
+        assert field in encoded_fields(spec, channel), (channel, field)
+    assert tooltip_fields(spec) == EXPECTED_TOOLTIPS[mart]
+
+
+@pytest.mark.parametrize("mart", FIGURE_MARTS)
+def test_chart_of_an_empty_mart_renders_empty(mart):
+    chart = CHART_MODULES[mart].build_chart(empty_like(SAMPLE_MARTS[mart]))
+
+    spec = chart.to_dict()
+    assert all(rows in ([], [{}]) for rows in spec.get("datasets", {}).values())
+    assert chart_png(chart, scale=1).startswith(PNG_SIGNATURE)
+
+
+def test_dates_become_utc_iso_days_whatever_their_dtype():
+    python_dates = SAMPLE_MARTS["weekly_models_by_type"]
+    datetimes = python_dates.assign(
+        week_start=pd.to_datetime(python_dates["week_start"]).astype("datetime64[us]")
+    )
+    module = CHART_MODULES["weekly_models_by_type"]
+
+    rows = chart_rows(module.build_chart(python_dates).to_dict())
+
+    assert rows == chart_rows(module.build_chart(datetimes).to_dict())
+    assert (rows[0]["week_start"], rows[0]["week_end"]) == ("2024-01-07", "2024-01-14")
+    x = module.build_chart(python_dates).to_dict()["encoding"]["x"]
+    assert x["scale"]["type"] == "utc"
+
+
+def test_model_types_keep_their_colours_and_unexpected_types_come_last():
+    mart = SAMPLE_MARTS["weekly_models_by_type"].copy()
+    mart.loc[len(mart)] = [dt.date(2024, 1, 14), "mystery", 1, 0.5]
+
+    color = CHART_MODULES["weekly_models_by_type"].build_chart(mart).to_dict()["encoding"]["color"]
+
+    assert color["scale"]["domain"] == [*MODEL_TYPE_ORDER, "mystery"]
+    assert color["sort"] == color["scale"]["domain"]
+
+
+def test_distribution_counts_items_per_value_on_log_scales():
+    spec = CHART_MODULES["repos_per_author"].build_chart(SAMPLE_MARTS["repos_per_author"]).to_dict()
+
+    assert chart_rows(spec) == [
+        {"repos": 1, "n_authors": 3},
+        {"repos": 2, "n_authors": 1},
+        {"repos": 7, "n_authors": 1},
+    ]
+    assert spec["encoding"]["x"]["scale"]["type"] == "log"
+    assert spec["encoding"]["y"]["scale"]["type"] == "log"
+
+
+def test_architecture_legend_lists_largest_groups_first_with_grey_catch_alls():
+    mart = SAMPLE_MARTS["weekly_models_by_architecture"].copy()
+    mart.loc[len(mart)] = [pd.Timestamp("2024-01-14"), "Other", 4, 4.0]
+
+    color = (
+        CHART_MODULES["weekly_models_by_architecture"].build_chart(mart).to_dict()["encoding"][
+            "color"
+        ]
+    )
+
+    assert color["sort"] == color["scale"]["domain"] == ["Llama", "Other", "Mistral"]
+    llama, other, mistral = color["scale"]["range"]
+    assert other == "#7f7f7f" and llama != mistral
+
+
+def test_subtitle_counts_models_left_out_for_want_of_a_date():
+    mart = SAMPLE_MARTS["weekly_models_by_type"].assign(undated_models_left_out=786)
+    module = CHART_MODULES["weekly_models_by_type"]
+
+    title = module.build_chart(mart).to_dict()["title"]
+
+    assert title == {
+        "text": module.TITLE,
+        "subtitle": "786 models without a creation date are left out",
+    }
+    assert "subtitle" not in module.build_chart(SAMPLE_MARTS[module.MART]).to_dict()["title"]
+
+
+def test_improvement_chart_keeps_the_average_of_the_top_20_bases_by_models():
+    bases = [f"org/base-{i:02d}" for i in range(25)]
+    mart = pd.DataFrame(
+        {
+            "base_model_id": strings(*bases, *bases),
+            "benchmark": strings(*["average"] * 25, *["arc"] * 25),
+            "n_models": list(range(1, 26)) * 2,
+            "mean_improvement": [1.0] * 50,
+            "median_improvement": [1.0] * 50,
+            "max_improvement": [2.0] * 50,
+            "share_improved": [0.5] * 50,
+        }
+    )
+
+    spec = CHART_MODULES["benchmark_improvement_per_base"].build_chart(mart).to_dict()
+
+    rows = chart_rows(spec)
+    assert {row["benchmark"] for row in rows} == {"average"}
+    assert [row["base_model_id"] for row in rows] == bases[::-1][:20]
+    assert "n_models" in encoded_fields(spec, "x")
+
+
+@pytest.fixture(scope="module")
+def rendered(tmp_path_factory) -> dict[str, Path]:
+    module = CHART_MODULES["weekly_models_by_type"]
+    chart = module.build_chart(SAMPLE_MARTS[module.MART])
+    return render_chart(chart, tmp_path_factory.mktemp("figures"), module.MART)
+
+
+def test_render_writes_png_svg_and_offline_html(rendered):
+    assert {path.name for path in rendered.values()} == {
+        "weekly_models_by_type.png",
+        "weekly_models_by_type.preview.png",
+        "weekly_models_by_type.svg",
+        "weekly_models_by_type.html",
+    }
+    for key in ("png", "preview_png"):
+        assert rendered[key].read_bytes().startswith(PNG_SIGNATURE)
+    # the 2x PNG has twice the width of the 1x preview (IHDR width: bytes 16-20)
+    width = int.from_bytes(rendered["png"].read_bytes()[16:20], "big")
+    preview_width = int.from_bytes(rendered["preview_png"].read_bytes()[16:20], "big")
+    assert width == 2 * preview_width
+    assert "<svg" in rendered["svg"].read_text()
+    html = rendered["html"].read_text()
+    assert not re.search(r"<script[^>]*\bsrc=", html)  # Vega's JavaScript is inline
+    assert "vegaEmbed" in html
+    assert CHART_MODULES["weekly_models_by_type"].TITLE in html  # the spec is embedded
+
+
+def test_preview_markdown_embeds_the_png_as_a_data_uri(rendered):
+    markdown = preview_markdown(rendered["preview_png"], alt_text="Fig. 4")
+
+    assert markdown.startswith("![Fig. 4](data:image/png;base64,")
+    assert markdown.endswith(")")
+
+
+def test_recompressed_png_keeps_the_pixels(rendered):
+    png = rendered["png"].read_bytes()
+    again = recompressed_png(png)
+
+    def pixels(data: bytes) -> bytes:
+        offset, idat = len(PNG_SIGNATURE), b""
+        while offset < len(data):
+            length = int.from_bytes(data[offset : offset + 4], "big")
+            if data[offset + 4 : offset + 8] == b"IDAT":
+                idat += data[offset + 8 : offset + 8 + length]
+            offset += 12 + length
+        return zlib.decompress(idat)
+
+    assert pixels(again) == pixels(png)
+    with pytest.raises(ValueError):
+        recompressed_png(b"GIF89a")
+
+
+def test_render_lifts_the_row_limit_only_while_rendering(tmp_path):
+    weeks_by_group = pd.DataFrame(
+        {
+            "week_start": pd.date_range("1990-01-07", periods=6000, freq="W-SUN"),
+            "architecture_group": strings(*["Llama"] * 6000),
+            "new_models": [1] * 6000,
+            "cumulative_models": list(range(1, 6001)),
+        }
+    )
+    chart = CHART_MODULES["weekly_models_by_architecture"].build_chart(weeks_by_group)
+
+    paths = render_chart(chart, tmp_path, "many_rows")
+
+    assert paths["png"].read_bytes().startswith(PNG_SIGNATURE)
+    with pytest.raises(alt.MaxRowsError):
+        chart.to_dict()
+
+
+def test_figure_assets_one_per_chart_module():
+    assert [asset.key for asset in figure_assets] == [
+        dg.AssetKey(["figures", mart]) for mart in FIGURE_MARTS
+    ]
+    for asset in figure_assets:
+        spec = asset.specs_by_key[asset.key]
+        mart = asset.key.path[-1]
+        assert spec.group_name == "figures"
+        assert spec.kinds == {"altair", "png", "svg", "html"}
+        assert [dep.asset_key for dep in spec.deps] == [dg.AssetKey(["marts", mart])]
+        assert spec.description == CHART_MODULES[mart].TITLE
+        assert {"duckdb", "figures"} <= asset.required_resource_keys
+
+
+def test_materialize_figure_asset_from_a_duckdb_mart(tmp_path):
+    database = tmp_path / "warehouse.duckdb"
+    with duckdb.connect(str(database)) as conn:
+        conn.execute("create schema marts")
+        conn.execute(
+            """
+            create table marts.weekly_models_by_type as
+            select week_start::date as week_start, model_type, new_models, share_of_week
+            from (values
+                ('2024-01-07', 'fine_tuned', 3, 0.75),
+                ('2024-01-07', 'chat', 1, 0.25),
+                ('2024-01-14', 'merge', 2, 1.0)
+            ) as t(week_start, model_type, new_models, share_of_week)
+            """
+        )
+    asset = next(a for a in figure_assets if a.key.path[-1] == "weekly_models_by_type")
+    figures_dir = tmp_path / "figs"
+
+    result = dg.materialize(
+        [asset],
+        resources={
+            "duckdb": DuckDBResource(database=str(database)),
+            "figures": FiguresResource(figures_dir=str(figures_dir)),
+        },
+    )
+
+    assert result.success
+    (materialization,) = result.asset_materializations_for_node(asset.op.name)
+    metadata = materialization.metadata
+    assert metadata["mart_rows"].value == 3
+    assert metadata["dagster/row_count"].value == 3
+    assert "data:image/png;base64," in metadata["preview"].value
+    for kind in ("png", "svg", "html"):
+        path = Path(metadata[kind].value)
+        assert path == figures_dir / f"weekly_models_by_type.{kind}"
+        assert path.stat().st_size > 0
