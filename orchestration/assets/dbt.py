@@ -1,0 +1,70 @@
+"""dbt models as Dagster assets: staging → intermediate → marts, dbt tests as asset checks.
+
+Error-severity dbt tests become blocking asset checks (dagster-dbt), so a failing test stops
+every asset downstream of the model it tests, figures included.
+"""
+
+
+import json
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import dagster as dg
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+
+from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+# Under `dagster dev` the manifest is (re)built on load; elsewhere `make manifest` builds it.
+dbt_project.prepare_if_dev()
+
+
+def build_dbt_args(
+    command: str = "build",
+    *,
+    select: Sequence[str] = (),
+    exclude: Sequence[str] = (),
+    vars: Mapping[str, Any] | None = None,
+    full_refresh: bool = False,
+) -> list[str]:
+    """The dbt CLI arguments for one invocation (pure, unit-tested)."""
+    if command not in {"build", "run", "test", "seed", "parse"}:
+        raise ValueError(f"unsupported dbt command {command!r}")
+    args = [command]
+    if select:
+        args += ["--select", " ".join(select)]
+    if exclude:
+        args += ["--exclude", " ".join(exclude)]
+    if vars:
+        args += ["--vars", json.dumps(dict(vars), sort_keys=True, default=str)]
+    if full_refresh:
+        if command not in {"build", "run", "seed"}:
+            raise ValueError(f"--full-refresh does not apply to dbt {command}")
+        args.append("--full-refresh")
+    return args
+
+
+class WarehouseDbtTranslator(DagsterDbtTranslator):
+    """Keys models by their schema (`staging/stg_leaderboard`, `marts/dim_models`) and groups
+    them by layer, so the asset graph reads raw → staging → intermediate → marts → figures."""
+
+    def get_asset_key(self, dbt_resource_props: Mapping[str, Any]) -> dg.AssetKey:
+        if dbt_resource_props["resource_type"] == "source":
+            return super().get_asset_key(dbt_resource_props)
+        return dg.AssetKey([dbt_resource_props["schema"], dbt_resource_props["name"]])
+
+    def get_group_name(self, dbt_resource_props: Mapping[str, Any]) -> str | None:
+        return dbt_resource_props["schema"]
+
+
+dbt_translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=dbt_translator,
+    pool=DUCKDB_WRITER_POOL,
+)
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+    yield from dbt.cli(build_dbt_args("build"), context=context).stream()

@@ -1,0 +1,28 @@
+"""The code location: builds Definitions from the modules below, nothing else."""
+
+from __future__ import annotations
+
+import dagster as dg
+
+from orchestration.assets.dbt import warehouse_dbt_models
+from orchestration.assets.figures import figure_assets
+from orchestration.assets.raw import raw_assets
+from orchestration.checks.raw_checks import build_raw_source_checks
+from orchestration.jobs import build_warehouse_job
+from orchestration.resources import build_resources
+from orchestration.settings import Settings, load_settings
+
+
+def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    return dg.Definitions(
+        assets=[*raw_assets, warehouse_dbt_models, *figure_assets],
+        asset_checks=build_raw_source_checks(),
+        jobs=[build_warehouse_job],
+        resources=build_resources(settings or load_settings()),
+        # One process per run: DuckDB allows a single writing process, and the steps of a run
+        # share it instead of locking each other out.
+        executor=dg.in_process_executor,
+    )
+
+
+defs = build_definitions()

@@ -1,0 +1,63 @@
+"""Shared fixtures: the dbt manifest once per session, a temporary warehouse per test."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+# No telemetry from any tool under test.
+os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+from orchestration.settings import Settings, load_settings, real_data_dir  # noqa: E402
+
+SETTING_NAMES = (
+    "WAREHOUSE_DUCKDB_PATH",
+    "WAREHOUSE_SNAPSHOT_DIR",
+    "WAREHOUSE_GENERATED_DIR",
+    "WAREHOUSE_GENERATOR_SEED",
+    "WAREHOUSE_GENERATOR_SCALE",
+    "WAREHOUSE_FIGURES_DIR",
+)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """`dbt parse` before any test module imports the dbt assets (they read the manifest)."""
+    from orchestration.cli import prepare_manifest
+
+    prepare_manifest(load_settings())
+
+
+@pytest.fixture
+def real_snapshot_dir() -> Path:
+    path = real_data_dir() / "paper-snapshot-2024-05"
+    if not (path / "leaderboard.csv").exists():
+        pytest.fail(f"the real paper snapshot is missing at {path} (set WAREHOUSE_REAL_DATA_DIR)")
+    return path
+
+
+def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> Settings:
+    """Settings for one test: every path under tmp_path, exported to the environment dbt reads."""
+    for name in SETTING_NAMES:
+        monkeypatch.delenv(name, raising=False)
+    values = {
+        "WAREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "WAREHOUSE_GENERATED_DIR": str(tmp_path / "generated"),
+        "WAREHOUSE_FIGURES_DIR": str(tmp_path / "figures"),
+        "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        **overrides,
+    }
+    for name, value in values.items():
+        monkeypatch.setenv(name, value)
+    return load_settings()
+
+
+@pytest.fixture
+def settings_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    def factory(**overrides: str) -> Settings:
+        return make_settings(tmp_path, monkeypatch, **overrides)
+
+    return factory

@@ -1,0 +1,70 @@
+"""Run the real `build_warehouse` job and read what it left, for the integration tests."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+
+from orchestration.definitions import build_definitions
+from orchestration.settings import Settings
+
+MARTS = (
+    "dim_models",
+    "authors_over_time",
+    "repos_per_author",
+    "authors_per_repo",
+    "weekly_models_by_type",
+    "weekly_models_by_architecture",
+    "model_improvements",
+    "benchmark_improvement_per_base",
+)
+FIGURE_MARTS = (
+    "authors_over_time",
+    "repos_per_author",
+    "authors_per_repo",
+    "weekly_models_by_type",
+    "weekly_models_by_architecture",
+    "benchmark_improvement_per_base",
+)
+
+
+def run_warehouse(settings: Settings) -> dg.ExecuteInProcessResult:
+    defs = build_definitions(settings)
+    job = defs.resolve_job_def("build_warehouse")
+    with dg.DagsterInstance.ephemeral() as instance:
+        return job.execute_in_process(instance=instance, raise_on_error=False)
+
+
+def materialized_keys(result: dg.ExecuteInProcessResult) -> set[str]:
+    return {e.asset_key.to_user_string() for e in result.get_asset_materialization_events()}
+
+
+def check_evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCheckEvaluation]:
+    return {f"{e.asset_key.to_user_string()}:{e.check_name}": e for e in result.get_asset_check_evaluations()}
+
+
+def table_rows(database: Path, table: str) -> list[tuple]:
+    with duckdb.connect(str(database), read_only=True) as conn:
+        return conn.execute(f"select * from {table} order by all").fetchall()
+
+
+def warehouse_tables(database: Path) -> dict[str, list[tuple]]:
+    """Every table and view the pipeline writes, with all its rows (sorted)."""
+    with duckdb.connect(str(database), read_only=True) as conn:
+        names = conn.execute(
+            "select table_schema || '.' || table_name from information_schema.tables "
+            "where table_schema in ('raw', 'seeds', 'staging', 'intermediate', 'marts') order by 1"
+        ).fetchall()
+        return {name: conn.execute(f"select * from {name} order by all").fetchall() for (name,) in names}
+
+
+def rewrite_csv(path: Path, delimiter: str, edit) -> None:
+    """Rewrite a CSV through `edit(rows)` (rows as lists of strings, header first)."""
+    with path.open(encoding="utf-8", newline="") as handle:
+        rows = list(csv.reader(handle, delimiter=delimiter))
+    rows = edit(rows)
+    with path.open("w", encoding="utf-8", newline="") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)

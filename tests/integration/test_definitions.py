@@ -1,0 +1,53 @@
+"""The code location loads, with the whole graph raw → staging → intermediate → marts → figures."""
+
+import dagster as dg
+
+from orchestration.definitions import build_definitions, defs
+from tests.integration.harness import FIGURE_MARTS, MARTS
+
+
+def all_keys(definitions: dg.Definitions) -> set[str]:
+    return {key.to_user_string() for key in definitions.resolve_all_asset_keys()}
+
+
+def test_definitions_load_and_validate():
+    dg.Definitions.validate_loadable(defs)
+
+
+def test_expected_assets_by_group(settings_factory):
+    definitions = build_definitions(settings_factory())
+    keys = all_keys(definitions)
+    assert {"raw/leaderboard", "raw/repo_details", "raw/commit_data"} <= keys
+    assert {"staging/stg_leaderboard", "staging/stg_repo_details", "staging/stg_commit_data"} <= keys
+    assert {"intermediate/int_declared_base_models", "seeds/architecture_groups"} <= keys
+    assert {f"marts/{mart}" for mart in MARTS} <= keys
+    assert {f"figures/{mart}" for mart in FIGURE_MARTS} <= keys
+
+    graph = definitions.resolve_asset_graph()
+    groups = {key.to_user_string(): graph.get(key).group_name for key in graph.get_all_asset_keys()}
+    assert groups["raw/leaderboard"] == "raw"
+    assert groups["staging/stg_leaderboard"] == "staging"
+    assert groups["intermediate/int_repo_details"] == "intermediate"
+    assert groups["marts/dim_models"] == "marts"
+    assert groups["figures/weekly_models_by_type"] == "figures"
+    # One figure is one mart and one chart, with the same name.
+    for mart in FIGURE_MARTS:
+        assert dg.AssetKey(["marts", mart]) in graph.get(dg.AssetKey(["figures", mart])).parent_keys
+
+
+def test_gates_are_blocking_checks(settings_factory):
+    graph = build_definitions(settings_factory()).resolve_asset_graph()
+    checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys}
+    for source in ("leaderboard", "repo_details", "commit_data"):
+        assert checks[(f"raw/{source}", f"{source}_expectations")].blocking
+    dbt_checks = [spec for (key, _), spec in checks.items() if key.startswith("marts/")]
+    assert dbt_checks, "dbt tests on marts are asset checks"
+    assert all(spec.blocking for spec in dbt_checks), "error-severity dbt tests block downstream"
+
+
+def test_every_asset_has_kinds(settings_factory):
+    graph = build_definitions(settings_factory()).resolve_asset_graph()
+    for key in graph.get_all_asset_keys():
+        node = graph.get(key)
+        if node.is_materializable:
+            assert node.kinds, f"{key.to_user_string()} has no kinds"

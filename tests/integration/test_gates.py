@@ -1,0 +1,122 @@
+"""Gates: a bad raw file fails its check (or its load), nothing downstream runs, and the marts
+already in the warehouse are unchanged. One case per check family."""
+
+import shutil
+from dataclasses import dataclass
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from orchestration.sources.generator import generate_snapshot
+from orchestration.sources.snapshot import SNAPSHOT_FILES
+from tests.conftest import make_settings
+from tests.integration.harness import (
+    MARTS,
+    check_evaluations,
+    materialized_keys,
+    rewrite_csv,
+    run_warehouse,
+    warehouse_tables,
+)
+
+GATE_SCALE = 0.2
+
+
+@dataclass(frozen=True)
+class BadFile:
+    source: str  # leaderboard | repo_details | commit_data
+    edit: Callable[[list[list[str]]], list[list[str]]]
+    failing_column: str | None  # the column the failure must name
+    failing_row: int | None  # the data row (1-based) the failure must name
+
+
+def set_cell(column: str, row: int, value: str):
+    def edit(rows):
+        index = rows[0].index(column)
+        rows[row][index] = value
+        return rows
+    return edit
+
+
+def drop_column(column: str):
+    def edit(rows):
+        index = rows[0].index(column)
+        return [r[:index] + r[index + 1:] for r in rows]
+    return edit
+
+
+def header_only(rows):
+    return rows[:1]
+
+
+CASES = {
+    "score-out-of-range": BadFile("leaderboard", set_cell("ARC", 7, "150.2"), "arc", 7),
+    "unparseable-number": BadFile("repo_details", set_cell("downloads", 5, "many"), "downloads", 5),
+    "malformed-id": BadFile("commit_data", set_cell("name", 4, "not a model id!"), "name", 4),
+    "null-id": BadFile("leaderboard", set_cell("model_name_for_query", 9, ""), "model_name_for_query", 9),
+    "unknown-type": BadFile("leaderboard", set_cell("Type", 3, "🦄"), "type", 3),
+    "implausible-date": BadFile("repo_details", set_cell("created_at", 6, "1999-01-01 00:00:00+00:00"), "created_at", 6),
+    "malformed-list-literal": BadFile("commit_data", set_cell("authors", 2, "['alice', 'bob'"), "authors", 2),
+    "empty-table": BadFile("commit_data", header_only, None, None),
+    "missing-column": BadFile("repo_details", drop_column("tags"), "tags", 0),
+}
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    """A warehouse built from good generated files: what users already query."""
+    tmp_path = tmp_path_factory.mktemp("good")
+    good_dir = tmp_path / "good_snapshot"
+    generate_snapshot(good_dir, seed=7, scale=GATE_SCALE)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir))
+        result = run_warehouse(settings)
+    assert result.success
+    return good_dir, settings.duckdb_path
+
+
+@pytest.mark.parametrize("case_name", sorted(CASES))
+def test_bad_raw_file_is_stopped_at_its_gate(case_name, published, tmp_path, monkeypatch):
+    case = CASES[case_name]
+    good_dir, good_database = published
+    bad_dir = tmp_path / "bad_snapshot"
+    shutil.copytree(good_dir, bad_dir)
+    spec = SNAPSHOT_FILES[case.source]
+    rewrite_csv(bad_dir / spec.file_name, spec.delimiter, case.edit)
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(good_database, database)
+    before = warehouse_tables(database)
+
+    settings = make_settings(
+        tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir), WAREHOUSE_DUCKDB_PATH=str(database)
+    )
+    result = run_warehouse(settings)
+
+    assert not result.success or any(not e.passed for e in check_evaluations(result).values())
+    message = failure_text(result, case.source)
+    assert spec.file_name in message
+    if case.failing_column:
+        assert case.failing_column in message
+    if case.failing_row:
+        assert str(case.failing_row) in message
+
+    downstream = {key for key in materialized_keys(result) if not key.startswith("raw/")}
+    assert downstream == set(), f"assets downstream of a failed gate ran: {sorted(downstream)}"
+    after = warehouse_tables(database)
+    for mart in MARTS:
+        assert after[f"marts.{mart}"] == before[f"marts.{mart}"], f"marts.{mart} changed"
+
+
+def failure_text(result, source: str) -> str:
+    """What the user is told: the failed check's description and metadata, or the step error."""
+    evaluation = check_evaluations(result).get(f"raw/{source}:{source}_expectations")
+    if evaluation is not None and not evaluation.passed:
+        parts = [evaluation.description or ""]
+        parts += [str(value.value) for value in evaluation.metadata.values()]
+        return "\n".join(parts)
+    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
+    assert failures, f"neither the {source} check nor its load failed"
+    return "\n".join(str(e.event_specific_data.error) for e in failures) + "\n" + "\n".join(
+        str(md.value) for e in failures for md in (e.event_specific_data.user_failure_data.metadata.values()
+                                                   if e.event_specific_data.user_failure_data else []))
