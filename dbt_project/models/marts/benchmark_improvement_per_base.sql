@@ -1,10 +1,11 @@
--- Community improvement over each base model, per benchmark.
+-- Community improvement over each base model, per benchmark. Averages run on DECIMAL so the
+-- result does not depend on the order DuckDB's threads add doubles in (identical reruns).
 select
     base_model_id,
     benchmark,
     count(*) as n_models,
-    avg(improvement) as mean_improvement,
-    median(improvement) as median_improvement,
+    cast(avg(cast(improvement as decimal(9, 2))) as double) as mean_improvement,
+    cast(median(cast(improvement as decimal(9, 2))) as double) as median_improvement,
     max(improvement) as max_improvement,
     avg(case when improvement > 0 then 1.0 else 0.0 end) as share_improved
 from {{ ref('model_improvements') }}

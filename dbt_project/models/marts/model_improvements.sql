@@ -29,7 +29,8 @@ select
     '{{ benchmark }}' as benchmark,
     model_{{ benchmark }} as model_score,
     base_{{ benchmark }} as base_score,
-    model_{{ benchmark }} - base_{{ benchmark }} as improvement
+    -- Scores carry two decimals; rounding keeps the difference exact (no 0.1299999…).
+    round(model_{{ benchmark }} - base_{{ benchmark }}, 2) as improvement
 from pairs
 where model_{{ benchmark }} is not null and base_{{ benchmark }} is not null
 {% if not loop.last %}union all{% endif %}
