@@ -13,6 +13,9 @@ include .env
 export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
 endif
 
+# The venv's tools (dbt, dagster, duckdb) first on PATH, for Dagster's own dbt calls too.
+export PATH := $(abspath $(BIN)):$(PATH)
+
 # No telemetry from dbt, Dagster or Great Expectations: these machines reach no internet.
 export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1

@@ -43,9 +43,10 @@ def prepare_manifest(settings: Settings, *, force: bool = False) -> None:
 
     settings.export()
     if force or not manifest_is_fresh():
-        dbt_cli_resource().cli(["parse", "--quiet"], raise_on_error=True).wait()
+        manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
+        dbt_cli_resource().cli(["parse", "--quiet"], target_path=manifest.parent, raise_on_error=True).wait()
         # dbt leaves manifest.json untouched when partial parsing finds nothing to change.
-        (DBT_PROJECT_DIR / "target" / "manifest.json").touch()
+        manifest.touch()
 
 
 def materialize(settings: Settings) -> int:
