@@ -72,16 +72,38 @@ class Settings:
         os.environ.setdefault("DAGSTER_HOME", str(self.dagster_home))
 
 
+# DuckDB names a database after its file's stem; a stem equal to a schema makes every
+# `raw.table` reference ambiguous.
+WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "main")
+
+
+class SettingsError(ValueError):
+    pass
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = PROJECT_ROOT / "data"
     snapshot_raw = env.get("WAREHOUSE_SNAPSHOT_DIR", "").strip()
+    duckdb_path = _path(env, "WAREHOUSE_DUCKDB_PATH", data_dir / "warehouse.duckdb")
+    if duckdb_path.stem.lower() in WAREHOUSE_SCHEMAS:
+        raise SettingsError(
+            f"WAREHOUSE_DUCKDB_PATH={duckdb_path}: the file name {duckdb_path.name!r} clashes with "
+            f"the warehouse schema {duckdb_path.stem!r}; choose another name, e.g. warehouse.duckdb"
+        )
+    try:
+        seed = int(env.get("WAREHOUSE_GENERATOR_SEED", "42"))
+        scale = float(env.get("WAREHOUSE_GENERATOR_SCALE", "1.0"))
+    except ValueError as exc:
+        raise SettingsError(f"WAREHOUSE_GENERATOR_SEED / WAREHOUSE_GENERATOR_SCALE: {exc}") from exc
+    if scale <= 0:
+        raise SettingsError(f"WAREHOUSE_GENERATOR_SCALE must be positive, got {scale}")
     return Settings(
-        duckdb_path=_path(env, "WAREHOUSE_DUCKDB_PATH", data_dir / "warehouse.duckdb"),
+        duckdb_path=duckdb_path,
         snapshot_dir=_path(env, "WAREHOUSE_SNAPSHOT_DIR", data_dir) if snapshot_raw else None,
         generated_dir=_path(env, "WAREHOUSE_GENERATED_DIR", data_dir / "generated"),
-        generator_seed=int(env.get("WAREHOUSE_GENERATOR_SEED", "42")),
-        generator_scale=float(env.get("WAREHOUSE_GENERATOR_SCALE", "1.0")),
+        generator_seed=seed,
+        generator_scale=scale,
         figures_dir=_path(env, "WAREHOUSE_FIGURES_DIR", data_dir / "figures"),
         dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
     )

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import csv
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -243,8 +244,6 @@ def _existing_checksum(conn: duckdb.DuckDBPyConnection, spec: SnapshotFile) -> s
 
 def _source_error(path: Path, exc: duckdb.Error) -> SourceFileError:
     """Turn DuckDB's CSV error into one that names the file, row and column."""
-    import re
-
     text = str(exc)
     line = re.search(r"[Ll]ine:?\s*(\d+)", text)
     column = re.search(r"[Cc]olumn:?\s*\"?([^\s\"]+)", text)

@@ -1,6 +1,8 @@
 from pathlib import Path
 
-from orchestration.settings import PROJECT_ROOT, load_settings
+import pytest
+
+from orchestration.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
 def test_defaults_are_absolute_and_inside_the_project():
@@ -31,3 +33,17 @@ def test_dbt_env_carries_the_warehouse_path_and_no_telemetry(tmp_path: Path):
     env = load_settings({"WAREHOUSE_DUCKDB_PATH": str(tmp_path / "x.duckdb")}).dbt_env()
     assert env["WAREHOUSE_DUCKDB_PATH"] == str(tmp_path / "x.duckdb")
     assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "False"
+
+
+@pytest.mark.parametrize(
+    "environ, message",
+    [
+        ({"WAREHOUSE_DUCKDB_PATH": "data/raw.duckdb"}, "clashes with the warehouse schema 'raw'"),
+        ({"WAREHOUSE_GENERATOR_SCALE": "big"}, "WAREHOUSE_GENERATOR_SCALE"),
+        ({"WAREHOUSE_GENERATOR_SCALE": "0"}, "must be positive"),
+        ({"WAREHOUSE_GENERATOR_SEED": "1.5"}, "WAREHOUSE_GENERATOR_SEED"),
+    ],
+)
+def test_bad_settings_are_named(environ, message):
+    with pytest.raises(SettingsError, match=message):
+        load_settings(environ)
