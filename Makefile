@@ -21,12 +21,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest run test ui clean
+.PHONY: help venv manifest run test ui check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
 	@echo "make test   run the whole test suite"
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
+	@echo "make check  dg check defs: the Dagster definitions load"
 	@echo "make clean  remove the warehouse, figures, Dagster home and dbt target"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -49,6 +50,9 @@ test: manifest
 
 ui: manifest
 	$(BIN)/python -m orchestration.cli ui
+
+check: manifest
+	$(BIN)/dg check defs
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -12,10 +12,12 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
-from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL
+from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` the manifest is (re)built on load; elsewhere `make manifest` builds it.
+# Under `dagster dev` / `dg` the manifest is (re)built on load, and dbt's profiles.yml reads its
+# paths from the environment the settings export; elsewhere `make manifest` builds it.
+load_settings().export()
 dbt_project.prepare_if_dev()
 
 

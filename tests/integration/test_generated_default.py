@@ -67,3 +67,29 @@ def test_materialising_twice_gives_identical_tables(two_builds):
     assert second.success
     assert len(tables_after_first) >= 3 + 3 + 4 + len(MARTS)
     assert tables_after_second == tables_after_first
+
+
+DBT_UNIT_TESTS = {
+    "test_stg_leaderboard_uninverts_flags_and_types",  # inverted flags, emoji types
+    "test_stg_repo_details_parses_list_literals",  # list literals
+    "test_int_leaderboard_models_keeps_best_evaluation",  # dedup
+    "test_int_repo_details_dedups_duplicates",  # dedup
+    "test_int_declared_base_models_unions_card_and_tags",  # base_model: tags
+    "test_int_commit_authors_drops_bots",  # bots
+    "test_dim_models_sunday_weeks_and_groups",  # Sunday weeks
+    "test_model_improvements_exactly_one_base",  # exactly-one-base rule
+}
+
+
+def test_dbt_unit_tests_pass(two_builds, tmp_path, monkeypatch):
+    from orchestration.resources import dbt_cli_resource
+
+    settings, *_ = two_builds
+    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(settings.duckdb_path))
+    invocation = dbt_cli_resource().cli(
+        ["test", "--select", "test_type:unit"], target_path=tmp_path / "target", raise_on_error=False
+    )
+    invocation.wait()
+    results = invocation.get_artifact("run_results.json")["results"]
+    statuses = {result["unique_id"].rsplit(".", 1)[-1]: result["status"] for result in results}
+    assert statuses == {name: "pass" for name in DBT_UNIT_TESTS}
