@@ -31,11 +31,17 @@ FIGURE_MARTS = (
 )
 
 
-def run_warehouse(settings: Settings) -> dg.ExecuteInProcessResult:
+def run_warehouse(settings: Settings, *, skip_groups: set[str] = frozenset()) -> dg.ExecuteInProcessResult:
+    """Run the `build_warehouse` job in a fresh ephemeral instance (optionally without some groups)."""
     defs = build_definitions(settings)
     job = defs.resolve_job_def("build_warehouse")
+    graph = defs.resolve_asset_graph()
+    selection = [key for key in graph.get_all_asset_keys()
+                 if graph.get(key).is_materializable and graph.get(key).group_name not in skip_groups]
     with dg.DagsterInstance.ephemeral() as instance:
-        return job.execute_in_process(instance=instance, raise_on_error=False)
+        return job.execute_in_process(
+            instance=instance, raise_on_error=False, asset_selection=selection if skip_groups else None
+        )
 
 
 def materialized_keys(result: dg.ExecuteInProcessResult) -> set[str]:

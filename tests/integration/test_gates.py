@@ -6,8 +6,11 @@ from dataclasses import dataclass
 from collections.abc import Callable
 from pathlib import Path
 
+import dagster as dg
+import duckdb
 import pytest
 
+from orchestration.definitions import build_definitions
 from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.snapshot import SNAPSHOT_FILES
 from tests.conftest import make_settings
@@ -120,3 +123,35 @@ def failure_text(result, source: str) -> str:
     return "\n".join(str(e.event_specific_data.error) for e in failures) + "\n" + "\n".join(
         str(md.value) for e in failures for md in (e.event_specific_data.user_failure_data.metadata.values()
                                                    if e.event_specific_data.user_failure_data else []))
+
+
+def test_failing_dbt_test_blocks_everything_downstream(published, tmp_path, monkeypatch):
+    """The dbt-test family: a raw row that slipped past the raw gate (written straight into the
+    table) fails an error-severity dbt test; dbt skips every model below it, Dagster skips their
+    figures, and the marts stay as they were."""
+    good_dir, good_database = published
+    database = tmp_path / "warehouse.duckdb"
+    shutil.copyfile(good_database, database)
+    with duckdb.connect(str(database)) as conn:
+        conn.execute("update raw.leaderboard set average = '150.0' where _source_row = 3")
+    before = warehouse_tables(database)
+
+    settings = make_settings(
+        tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir), WAREHOUSE_DUCKDB_PATH=str(database)
+    )
+    result = run_warehouse(settings, skip_groups={"raw"})
+
+    failed = {name for name, e in check_evaluations(result).items() if not e.passed}
+    assert "staging/stg_leaderboard:accepted_range_stg_leaderboard_average__100__0" in failed
+    graph = build_definitions(settings).resolve_asset_graph()
+    downstream = {
+        key.to_user_string()
+        for key in dg.AssetSelection.assets(["staging", "stg_leaderboard"]).downstream(include_self=False).resolve(graph)
+    }
+    assert {"marts/dim_models", "marts/benchmark_improvement_per_base", "figures/weekly_models_by_type"} <= downstream
+    assert materialized_keys(result) & downstream == set()
+    # Branches that do not depend on the failed model still build (dbt skips only descendants).
+    assert "marts/authors_over_time" in materialized_keys(result)
+    after = warehouse_tables(database)
+    for mart in MARTS:
+        assert after[f"marts.{mart}"] == before[f"marts.{mart}"], f"marts.{mart} changed"
