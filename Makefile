@@ -21,12 +21,14 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest run test ui check clean
+.PHONY: help venv manifest run test ui sql versions rollback check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
 	@echo "make test   run the whole test suite"
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
+	@echo "make sql    the DuckDB shell on the published warehouse, read-only"
+	@echo "make versions / make rollback [TO=vNNNNN]   published versions; go back to one"
 	@echo "make check  dg check defs: the Dagster definitions load"
 	@echo "make clean  remove the warehouse, figures, Dagster home and dbt target"
 
@@ -50,6 +52,16 @@ test: manifest
 
 ui: manifest
 	$(BIN)/python -m orchestration.cli ui
+
+# Read-only SQL on the published warehouse; safe while runs and backfills write.
+sql: venv
+	$(BIN)/python -m orchestration.cli sql
+
+versions: venv
+	$(BIN)/python -m orchestration.cli versions
+
+rollback: venv
+	$(BIN)/python -m orchestration.cli rollback $(if $(TO),--to $(TO))
 
 check: manifest
 	$(BIN)/dg check defs

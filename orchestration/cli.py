@@ -4,6 +4,9 @@ prepare      copy dagster.yaml into DAGSTER_HOME and build the dbt manifest (`db
 materialize  run the `build_warehouse` job (every asset and check) on the configured source,
              recorded in DAGSTER_HOME so the Dagster UI shows the run
 ui           `dagster dev` on 127.0.0.1 with the same settings
+sql          the DuckDB shell on the published warehouse, read-only
+versions     the published versions kept, the current one marked
+rollback     point the published warehouse at the previous version (or --to VERSION)
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ import shutil
 import sys
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
+from orchestration.wap.versions import PublishError, PublishTarget, current_version, list_versions, rollback
 
 
 def prepare_dagster_home(settings: Settings) -> None:
@@ -55,6 +59,7 @@ def materialize(settings: Settings) -> int:
     from orchestration.definitions import build_definitions
 
     settings.export()
+    prepare_dagster_home(settings)
     defs = build_definitions(settings)
     with dg.DagsterInstance.get() as instance:
         result = defs.resolve_job_def("build_warehouse").execute_in_process(
@@ -68,19 +73,68 @@ def materialize(settings: Settings) -> int:
     print(f"  checks        {len(failed_checks)} failed")
     for evaluation in failed_checks:
         print(f"    - {evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
-    print(f"  warehouse     {settings.duckdb_path}")
+    version = current_version(PublishTarget.from_settings(settings))
+    print(f"  published     {settings.duckdb_path} ({version.version_id if version else 'nothing yet'})")
+    print(f"  working db    {settings.working_duckdb_path}   (runs only; query the published file: make sql)")
     print(f"  figures       {settings.figures_dir}")
     print(f"  dagster home  {settings.dagster_home}   (open the UI: make ui)")
     return 0 if result.success and not failed_checks else 1
 
 
+def sql_shell_command(settings: Settings, extra_args: list[str] = ()) -> list[str]:
+    """The DuckDB shell (PyPI's duckdb-cli, pinned to the Python duckdb's release), read-only on
+    the published warehouse: a user's session never locks out a run, or the other readers."""
+    duckdb_cli = os.path.join(os.path.dirname(sys.executable), "duckdb")
+    return [duckdb_cli, "-readonly", str(settings.duckdb_path), *extra_args]
+
+
+def print_versions(settings: Settings) -> int:
+    target = PublishTarget.from_settings(settings)
+    current = current_version(target)
+    versions = list_versions(target)
+    if not versions:
+        print(f"nothing published yet at {settings.duckdb_path} (run `make run`)")
+        return 1
+    print(f"published warehouse: {settings.duckdb_path}   (keeping {target.keep} versions)")
+    for version in versions:
+        marker = "*" if current and version.version_id == current.version_id else " "
+        rows = sum(version.info.get("row_counts", {}).values())
+        print(f" {marker} {version.version_id}  run {str(version.info.get('run_id'))[:8]}  "
+              f"source {version.info.get('source')}  {rows} mart rows")
+    return 0
+
+
+def roll_back(settings: Settings, to: str | None) -> int:
+    try:
+        previous, now = rollback(PublishTarget.from_settings(settings), to)
+    except PublishError as exc:
+        print(f"rollback: {exc}", file=sys.stderr)
+        return 2
+    print(f"{settings.duckdb_path} now serves {now.version_id} "
+          f"(was {previous.version_id if previous else 'nothing'}); readers already connected keep their view")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
-    parser.add_argument("command", choices=["prepare", "materialize", "ui"])
+    parser.add_argument("command", choices=["prepare", "materialize", "ui", "sql", "versions", "rollback"])
     parser.add_argument("--host", default=os.environ.get("WAREHOUSE_UI_HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("WAREHOUSE_UI_PORT", "3000"))
-    args = parser.parse_args(argv)
+    parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix)")
+    args, extra = parser.parse_known_args(argv)
+    if extra and args.command != "sql":
+        parser.error(f"unrecognized arguments: {' '.join(extra)}")
     settings = load_settings()
+    if args.command == "versions":
+        return print_versions(settings)
+    if args.command == "rollback":
+        return roll_back(settings, args.to)
+    if args.command == "sql":
+        if not settings.duckdb_path.exists():
+            print(f"{settings.duckdb_path} does not exist yet: run `make run` first", file=sys.stderr)
+            return 1
+        command = sql_shell_command(settings, extra)
+        os.execv(command[0], command)
     if args.command == "prepare":
         prepare_dagster_home(settings)
         prepare_manifest(settings)

@@ -6,8 +6,8 @@ import dagster as dg
 
 from orchestration.assets.dbt import warehouse_dbt_models
 from orchestration.assets.figures import figure_assets
+from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import raw_assets
-from orchestration.checks.raw_checks import build_raw_source_checks
 from orchestration.jobs import build_warehouse_job
 from orchestration.resources import build_resources
 from orchestration.settings import Settings, load_settings
@@ -15,8 +15,7 @@ from orchestration.settings import Settings, load_settings
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
-        assets=[*raw_assets, warehouse_dbt_models, *figure_assets],
-        asset_checks=build_raw_source_checks(),
+        assets=[*raw_assets, warehouse_dbt_models, published_warehouse, *figure_assets],
         jobs=[build_warehouse_job],
         resources=build_resources(settings or load_settings()),
         # One process per run: DuckDB allows a single writing process, and the steps of a run

@@ -5,5 +5,5 @@ import dagster as dg
 build_warehouse_job = dg.define_asset_job(
     "build_warehouse",
     selection=dg.AssetSelection.all(),
-    description="Load the raw files, run the gates, build every dbt model and test, draw every figure.",
+    description="Load the raw files, run the gates, build and test every dbt model in the working database, publish the audited marts, draw every figure.",
 )

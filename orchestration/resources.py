@@ -1,16 +1,22 @@
-"""Resources: the DuckDB warehouse, the raw source files, the figures directory, dbt."""
+"""Resources: the working DuckDB database, the published warehouse, the raw source files, the
+figures directory, dbt."""
 
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 import sys
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.wap.state import AUDITED, BUILDING, AuditState, read_state, write_state
+from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
 
 
 class SourceFilesResource(dg.ConfigurableResource):
@@ -50,6 +56,55 @@ class FiguresResource(dg.ConfigurableResource):
         return path
 
 
+class WarehouseResource(dg.ConfigurableResource):
+    """The two sides of write-audit-publish: the working database that runs write (through the
+    `duckdb` resource and dbt) and audit, and the published versions that users read."""
+
+    working_duckdb_path: str
+    published_duckdb_path: str
+    versions_dir: str
+    keep_versions: int = 5
+
+    @property
+    def work_dir(self) -> Path:
+        return Path(self.working_duckdb_path).parent
+
+    def publish_target(self) -> PublishTarget:
+        return PublishTarget(Path(self.published_duckdb_path), Path(self.versions_dir), self.keep_versions)
+
+    def audit_state(self) -> AuditState:
+        return read_state(self.work_dir)
+
+    def mark_building(self, run_id: str, *, step: str) -> AuditState:
+        return write_state(self.work_dir, BUILDING, run_id=run_id, step=step)
+
+    def mark_audited(self, run_id: str, *, step: str) -> AuditState:
+        return write_state(self.work_dir, AUDITED, run_id=run_id, step=step)
+
+    def current_version(self) -> Version | None:
+        return current_version(self.publish_target())
+
+    def connect_published(self) -> duckdb.DuckDBPyConnection:
+        """Read-only, on the current version's own file: a user holding the public path (even
+        read-write, by mistake) cannot block the project's readers."""
+        version = self.current_version()
+        return connect_read_only(version.path if version else Path(self.published_duckdb_path))
+
+
+@contextmanager
+def short_connection(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
+    """A writer's connection to the working database, closed however the block ends.
+
+    DuckDBResource retries the connect while another process holds the file, but leaves the
+    connection open when the block raises; an open handle would lock out the next writer.
+    """
+    with resource.get_connection() as conn:
+        try:
+            yield conn
+        finally:
+            conn.close()
+
+
 def dbt_cli_resource() -> DbtCliResource:
     """dbt from this interpreter's environment, so a bare `.venv/bin/python` finds it too."""
     beside_python = Path(sys.executable).with_name("dbt")
@@ -62,8 +117,16 @@ def dbt_cli_resource() -> DbtCliResource:
 def build_resources(settings: Settings) -> dict[str, object]:
     settings.export()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
     return {
-        "duckdb": DuckDBResource(database=str(settings.duckdb_path)),
+        # Writers open the working database only, with short connections (retried on a lock).
+        "duckdb": DuckDBResource(database=str(settings.working_duckdb_path)),
+        "warehouse": WarehouseResource(
+            working_duckdb_path=str(settings.working_duckdb_path),
+            published_duckdb_path=str(settings.duckdb_path),
+            versions_dir=str(settings.versions_dir),
+            keep_versions=settings.keep_versions,
+        ),
         "source_files": SourceFilesResource(
             snapshot_dir=str(settings.snapshot_dir) if settings.snapshot_dir else None,
             generated_dir=str(settings.generated_dir),

@@ -16,9 +16,12 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
 EXPECTATIONS_DIR = PROJECT_ROOT / "expectations"
 
-# Every asset that writes the DuckDB file runs in this Dagster pool (limit 1 in dagster.yaml):
-# DuckDB allows one writing process.
+# Every asset that writes the working DuckDB file runs in this Dagster pool (limit 1 in
+# dagster.yaml): DuckDB allows one writing process.
 DUCKDB_WRITER_POOL = "duckdb_writer"
+
+# The working database's file name inside WAREHOUSE_WORK_DIR (runs write here; users never open it).
+WORKING_DATABASE_NAME = "working.duckdb"
 
 # The real data that tests and CI read (never committed): ../shared/data beside the checkout.
 DEFAULT_REAL_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
@@ -35,7 +38,11 @@ def _path(environ: Mapping[str, str], name: str, default: Path) -> Path:
 @dataclass(frozen=True)
 class Settings:
     duckdb_path: Path
-    """WAREHOUSE_DUCKDB_PATH: the DuckDB file that users query."""
+    """WAREHOUSE_DUCKDB_PATH: the published DuckDB file that users query (read-only)."""
+    work_dir: Path
+    """WAREHOUSE_WORK_DIR: the working database that runs build and audit before publishing."""
+    keep_versions: int
+    """WAREHOUSE_KEEP_VERSIONS: published versions kept for rollback (the current one included)."""
     snapshot_dir: Path | None
     """WAREHOUSE_SNAPSHOT_DIR: leaderboard.csv, repo_details.csv, commit_data.csv; None = generated."""
     generated_dir: Path
@@ -50,6 +57,16 @@ class Settings:
     """DAGSTER_HOME: Dagster's instance directory (runs, event logs)."""
 
     @property
+    def working_duckdb_path(self) -> Path:
+        return self.work_dir / WORKING_DATABASE_NAME
+
+    @property
+    def versions_dir(self) -> Path:
+        """Published versions live beside the published file (same filesystem: the swap is a
+        hard link and a rename)."""
+        return self.duckdb_path.parent / f"{self.duckdb_path.stem}.versions"
+
+    @property
     def source_dir(self) -> Path:
         """The directory the raw assets read: the real snapshot, or the generated one."""
         return self.snapshot_dir if self.snapshot_dir is not None else self.generated_dir
@@ -59,9 +76,10 @@ class Settings:
         return "snapshot" if self.snapshot_dir is not None else "generated"
 
     def dbt_env(self) -> dict[str, str]:
-        """The variables dbt's profiles.yml reads (it has no defaults of its own)."""
+        """The variables dbt's profiles.yml reads (it has no defaults of its own): dbt writes
+        the working database, never the published one."""
         return {
-            "WAREHOUSE_DUCKDB_PATH": str(self.duckdb_path),
+            "WAREHOUSE_WORKING_DUCKDB_PATH": str(self.working_duckdb_path),
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DO_NOT_TRACK": "1",
         }
@@ -74,7 +92,7 @@ class Settings:
 
 # DuckDB names a database after its file's stem; a stem equal to a schema makes every
 # `raw.table` reference ambiguous.
-WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "main")
+WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "main")
 
 
 class SettingsError(ValueError):
@@ -98,8 +116,25 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         raise SettingsError(f"WAREHOUSE_GENERATOR_SEED / WAREHOUSE_GENERATOR_SCALE: {exc}") from exc
     if scale <= 0:
         raise SettingsError(f"WAREHOUSE_GENERATOR_SCALE must be positive, got {scale}")
+    try:
+        keep_versions = int(env.get("WAREHOUSE_KEEP_VERSIONS", "5"))
+    except ValueError as exc:
+        raise SettingsError(f"WAREHOUSE_KEEP_VERSIONS: {exc}") from exc
+    if keep_versions < 2:
+        raise SettingsError(
+            f"WAREHOUSE_KEEP_VERSIONS must be at least 2 (the current version and one to roll back to), "
+            f"got {keep_versions}"
+        )
+    work_dir = _path(env, "WAREHOUSE_WORK_DIR", data_dir / "work")
+    if work_dir / WORKING_DATABASE_NAME == duckdb_path:
+        raise SettingsError(
+            f"WAREHOUSE_DUCKDB_PATH={duckdb_path} is the working database of WAREHOUSE_WORK_DIR; "
+            "users' file and the runs' file must differ"
+        )
     return Settings(
         duckdb_path=duckdb_path,
+        work_dir=work_dir,
+        keep_versions=keep_versions,
         snapshot_dir=_path(env, "WAREHOUSE_SNAPSHOT_DIR", data_dir) if snapshot_raw else None,
         generated_dir=_path(env, "WAREHOUSE_GENERATED_DIR", data_dir / "generated"),
         generator_seed=seed,

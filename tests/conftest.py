@@ -16,6 +16,8 @@ from orchestration.settings import Settings, load_settings, real_data_dir  # noq
 
 SETTING_NAMES = (
     "WAREHOUSE_DUCKDB_PATH",
+    "WAREHOUSE_WORK_DIR",
+    "WAREHOUSE_KEEP_VERSIONS",
     "WAREHOUSE_SNAPSHOT_DIR",
     "WAREHOUSE_GENERATED_DIR",
     "WAREHOUSE_GENERATOR_SEED",
@@ -45,6 +47,7 @@ def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: 
         monkeypatch.delenv(name, raising=False)
     values = {
         "WAREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb"),
+        "WAREHOUSE_WORK_DIR": str(tmp_path / "work"),
         "WAREHOUSE_GENERATED_DIR": str(tmp_path / "generated"),
         "WAREHOUSE_FIGURES_DIR": str(tmp_path / "figures"),
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),

@@ -1,7 +1,9 @@
 """dbt models as Dagster assets: staging → intermediate → marts, dbt tests as asset checks.
 
-Error-severity dbt tests become blocking asset checks (dagster-dbt), so a failing test stops
-every asset downstream of the model it tests, figures included.
+dbt builds the working database. Error-severity dbt tests become blocking asset checks
+(dagster-dbt), so a failing test stops every asset downstream of the model it tests, the
+publish asset included: users never see a model that failed a test. A complete, successful
+build marks the working database audited (orchestration/wap/state.py).
 """
 
 
@@ -12,6 +14,7 @@ from typing import Any
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
@@ -68,5 +71,18 @@ dbt_translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(en
     dagster_dbt_translator=dbt_translator,
     pool=DUCKDB_WRITER_POOL,
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
+def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
+    previous = warehouse.audit_state()
+    # From here until every model is built and tested, the working database is a mix that no
+    # check has passed as a whole: it may not be published.
+    warehouse.mark_building(context.run_id, step="dbt build")
     yield from dbt.cli(build_dbt_args("build"), context=context).stream()
+    # Reached only if dbt exited 0: every selected model built and every test passed.
+    whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    if whole_project or previous.audited:
+        warehouse.mark_audited(context.run_id, step="dbt build" if whole_project else "dbt build (subset)")
+    else:
+        context.log.warning(
+            "Only part of the dbt project was built on a working database that was not audited "
+            f"(last changed by {previous.step}): run the whole job before publishing."
+        )

@@ -1,4 +1,4 @@
-"""One Dagster asset per figure: read the mart, build the Altair chart, write PNG, SVG and HTML.
+"""One Dagster asset per figure: read the published mart, build the Altair chart, write PNG, SVG and HTML.
 
 The assets come from one factory over `orchestration.charts.CHART_MODULES`; adding a chart
 module there adds its figure asset here.
@@ -7,11 +7,11 @@ module there adds its figure asset here.
 from types import ModuleType
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
 
+from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
 from orchestration.charts import CHART_MODULES
 from orchestration.charts.render import preview_markdown, render_chart
-from orchestration.resources import FiguresResource
+from orchestration.resources import FiguresResource, WarehouseResource
 
 FIGURE_KINDS = {"altair", "png", "svg", "html"}
 
@@ -24,11 +24,14 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
         key=["figures", mart],
         group_name="figures",
         kinds=FIGURE_KINDS,
-        deps=[dg.AssetKey(["marts", mart])],
+        # Drawn from the published warehouse, never the working one: a figure shows only data
+        # that passed every gate of the run.
+        deps=[dg.AssetKey(["marts", mart]), PUBLISHED_WAREHOUSE_KEY],
         description=chart_module.TITLE,
     )
-    def figure(duckdb: DuckDBResource, figures: FiguresResource) -> dg.MaterializeResult:
-        with duckdb.get_connection() as conn:
+    def figure(warehouse: WarehouseResource, figures: FiguresResource) -> dg.MaterializeResult:
+        with warehouse.connect_published() as conn:
+            (version_id,) = conn.execute("select version_id from meta.publication").fetchone()
             mart_df = conn.execute(f"select * from marts.{mart}").df()
         chart = chart_module.build_chart(mart_df)
         paths = render_chart(chart, figures.path(), mart)
@@ -42,6 +45,7 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
                 "html": dg.MetadataValue.path(paths["html"]),
                 "mart_rows": dg.MetadataValue.int(len(mart_df)),
                 "dagster/row_count": dg.MetadataValue.int(len(mart_df)),
+                "published_version_id": version_id,
             }
         )
 

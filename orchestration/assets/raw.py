@@ -1,33 +1,52 @@
-"""Raw assets (group `raw`): each snapshot file loaded into schema `raw` with lineage columns."""
+"""Raw assets (group `raw`): each snapshot file loaded into the working database's `raw` schema
+with lineage columns, gated by its GX suite before it replaces the previous table."""
 
 
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.resources import SourceFilesResource
+from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
+from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
+from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.sources.snapshot import SNAPSHOT_FILES, SnapshotFile, SourceFileError, load_snapshot_file
 
 
 def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
+    check_spec = raw_check_spec(spec.name)
+
     @dg.asset(
         key=["raw", spec.name],
         group_name="raw",
         kinds={"duckdb", "csv"},
         pool=DUCKDB_WRITER_POOL,
+        check_specs=[check_spec],
         description=(
-            f"`{spec.file_name}` loaded as text into `{spec.table}`, with lineage columns "
-            "(_source_file, _source_checksum, _loaded_at, _source_row). Reloads only when the "
-            "file's checksum changes."
+            f"`{spec.file_name}` loaded as text into `{spec.table}` of the working database, with "
+            "lineage columns (_source_file, _source_checksum, _loaded_at, _source_row). The rows "
+            f"replace the table only if `{check_spec.name}` passes; reloads only when the file's "
+            "checksum changes."
         ),
     )
     def _raw_asset(
-        context: dg.AssetExecutionContext, duckdb: DuckDBResource, source_files: SourceFilesResource
-    ) -> dg.MaterializeResult:
+        context: dg.AssetExecutionContext,
+        duckdb: DuckDBResource,
+        source_files: SourceFilesResource,
+        warehouse: WarehouseResource,
+    ):
         path = source_files.resolve_dir() / spec.file_name
+        outcomes: list[SuiteOutcome] = []
+
+        def audit(conn, table: str) -> bool:
+            outcomes.append(validate_raw_table(conn, spec.name, table))
+            return outcomes[-1].success
+
+        def before_swap() -> None:
+            warehouse.mark_building(context.run_id, step=f"raw/{spec.name}")
+
         try:
-            with duckdb.get_connection() as conn:
-                loaded = load_snapshot_file(conn, spec, path)
+            with short_connection(duckdb) as conn:
+                loaded = load_snapshot_file(conn, spec, path, audit=audit, before_swap=before_swap)
         except SourceFileError as exc:
             raise dg.Failure(
                 description=str(exc),
@@ -37,9 +56,19 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
                     "column": exc.column or "unknown",
                 },
             ) from exc
+        check_result = to_check_result(outcomes[-1], asset_key=context.asset_key)
+        if not loaded.accepted:
+            yield check_result
+            raise dg.Failure(
+                description=(
+                    f"{path} failed the blocking check {check_spec.name}: {check_result.description}. "
+                    f"{spec.table} keeps its previous rows; nothing downstream runs."
+                ),
+                metadata={"file": str(path), "check": check_spec.name, "summary": check_result.description},
+            )
         if not loaded.reloaded:
             context.log.info(f"{spec.table} already holds {path} (sha256 {loaded.checksum[:12]}…): unchanged")
-        return dg.MaterializeResult(
+        yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": loaded.rows,
                 "source": source_files.source_name,
@@ -47,7 +76,8 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
                 "checksum_sha256": loaded.checksum,
                 "reloaded": loaded.reloaded,
                 "extra_columns": list(loaded.extra_columns),
-            }
+            },
+            check_results=[check_result],
         )
 
     return _raw_asset

@@ -1,42 +1,44 @@
-"""Blocking data-quality gates on the three raw tables: one GX suite per source.
+"""Blocking data-quality gates on the three raw sources: one GX suite per source.
 
-A failed check stops the downstream assets of the same run (blocking=True). The suites are
-`expectations/raw_<name>.json`; `orchestration.checks.gx_suite` is the only module that touches GX.
+The gate runs inside each raw asset, on the freshly loaded rows *before* they replace
+raw.<name> (write-audit-publish at the source): a file that fails leaves the working database
+as it was, the check `<name>_expectations` is reported failed with the file, rows and columns,
+and nothing downstream runs. The suites are `expectations/raw_<name>.json`;
+`orchestration.checks.gx_suite` is the only module that touches GX.
 """
 
 from __future__ import annotations
 
 import dagster as dg
-from dagster_duckdb import DuckDBResource
+import duckdb
 
-from orchestration.checks.gx_suite import load_suite_spec, to_check_result, validate_frame
+from orchestration.checks.gx_suite import SuiteOutcome, load_suite_spec, validate_frame
 
 RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
 
 
-def build_raw_source_check(name: str) -> dg.AssetChecksDefinition:
-    """The `<name>_expectations` check on asset raw/<name>, validating suite raw_<name>."""
+def raw_suite_name(name: str) -> str:
     if name not in RAW_SOURCES:
         raise ValueError(f"unknown raw source {name!r}; expected one of {RAW_SOURCES}")
-    suite_name = f"raw_{name}"
-    suite_description = load_suite_spec(suite_name).get("meta", {}).get("description", "")
+    return f"raw_{name}"
 
-    @dg.asset_check(
-        asset=dg.AssetKey(["raw", name]),
+
+def raw_check_spec(name: str) -> dg.AssetCheckSpec:
+    """The blocking `<name>_expectations` check of asset raw/<name>."""
+    suite_name = raw_suite_name(name)
+    suite_description = load_suite_spec(suite_name).get("meta", {}).get("description", "")
+    return dg.AssetCheckSpec(
         name=f"{name}_expectations",
+        asset=dg.AssetKey(["raw", name]),
         blocking=True,
         description=(
-            f"Blocking GX suite {suite_name} (expectations/{suite_name}.json) on raw.{name}. "
-            f"{suite_description}"
+            f"Blocking GX suite {suite_name} (expectations/{suite_name}.json), run on the loaded "
+            f"rows before they replace raw.{name}. {suite_description}"
         ).strip(),
     )
-    def _raw_source_check(duckdb: DuckDBResource) -> dg.AssetCheckResult:
-        with duckdb.get_connection() as conn:
-            frame = conn.execute(f"select * from raw.{name}").df()
-        return to_check_result(validate_frame(frame, suite_name))
-
-    return _raw_source_check
 
 
-def build_raw_source_checks() -> list[dg.AssetChecksDefinition]:
-    return [build_raw_source_check(name) for name in RAW_SOURCES]
+def validate_raw_table(conn: duckdb.DuckDBPyConnection, name: str, table: str) -> SuiteOutcome:
+    """Validate `table` (the loading table or raw.<name>) with the suite of source `name`."""
+    frame = conn.execute(f"select * from {table}").df()
+    return validate_frame(frame, raw_suite_name(name))

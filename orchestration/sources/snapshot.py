@@ -11,6 +11,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -127,6 +128,8 @@ class LoadResult:
     reloaded: bool
     """False when the table already held this exact file (same checksum): nothing was written."""
     extra_columns: tuple[str, ...]
+    accepted: bool = True
+    """False when the audit rejected the file: raw.<name> was left as it was."""
 
 
 def file_checksum(path: Path) -> str:
@@ -180,12 +183,24 @@ def _quote_identifier(name: str) -> str:
 
 
 def load_snapshot_file(
-    conn: duckdb.DuckDBPyConnection, spec: SnapshotFile, path: Path, *, loaded_at: datetime | None = None
+    conn: duckdb.DuckDBPyConnection,
+    spec: SnapshotFile,
+    path: Path,
+    *,
+    loaded_at: datetime | None = None,
+    audit: Callable[[duckdb.DuckDBPyConnection, str], bool] | None = None,
+    before_swap: Callable[[], None] | None = None,
 ) -> LoadResult:
-    """Load one file into raw.<name>, replacing the table atomically.
+    """Load one file into raw.<name>, replacing the table atomically — and only if it passes.
+
+    The file is read into a loading table first; `audit(conn, loading_table)` decides (inside
+    the transaction) whether it replaces raw.<name>. Rejected data is rolled back, so the
+    working database only ever holds raw data that passed its gate. `before_swap()` runs just
+    before the swap (the caller marks the working database as being rebuilt).
 
     Idempotent: when raw.<name> already holds this exact file (same checksum), nothing is
-    written, so loading the same files twice leaves identical tables, load time included.
+    written, so loading the same files twice leaves identical tables, load time included; the
+    table held is audited again (the suite may have changed).
     """
     names = check_header(spec, path)
     checksum = file_checksum(path)
@@ -193,8 +208,9 @@ def load_snapshot_file(
     conn.execute("create schema if not exists raw")
     existing = _existing_checksum(conn, spec)
     if existing == checksum:
+        accepted = audit(conn, spec.table) if audit else True
         (rows,) = conn.execute(f"select count(*) from {spec.table}").fetchone()
-        return LoadResult(spec.table, path, checksum, rows, False, extras)
+        return LoadResult(spec.table, path, checksum, rows, False, extras, accepted)
 
     loaded_at = loaded_at or datetime.now(UTC)
     select_list = ", ".join(_quote_identifier(c) for c in spec.raw_columns)
@@ -221,12 +237,22 @@ def load_snapshot_file(
                 "columns": {n: "VARCHAR" for n in names},
             },
         )
-        conn.execute(f"create or replace table {spec.table} as select * from {staging_table}")
-        conn.execute(f"drop table {staging_table}")
-        conn.execute("commit")
     except duckdb.Error as exc:
         conn.execute("rollback")
         raise _source_error(path, exc) from exc
+    try:
+        if audit is not None and not audit(conn, staging_table):
+            (rows,) = conn.execute(f"select count(*) from {staging_table}").fetchone()
+            conn.execute("rollback")
+            return LoadResult(spec.table, path, checksum, rows, False, extras, accepted=False)
+        if before_swap is not None:
+            before_swap()
+        conn.execute(f"create or replace table {spec.table} as select * from {staging_table}")
+        conn.execute(f"drop table {staging_table}")
+        conn.execute("commit")
+    except BaseException:
+        conn.execute("rollback")
+        raise
     (rows,) = conn.execute(f"select count(*) from {spec.table}").fetchone()
     return LoadResult(spec.table, path, checksum, rows, True, extras)
 

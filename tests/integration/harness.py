@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import csv
+import hashlib
+import os
+import shutil
 from pathlib import Path
 
 import dagster as dg
@@ -10,6 +13,7 @@ import duckdb
 
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
+from orchestration.wap.versions import PublishTarget, current_version
 
 MARTS = (
     "dim_models",
@@ -31,17 +35,31 @@ FIGURE_MARTS = (
 )
 
 
-def run_warehouse(settings: Settings, *, skip_groups: set[str] = frozenset()) -> dg.ExecuteInProcessResult:
-    """Run the `build_warehouse` job in a fresh ephemeral instance (optionally without some groups)."""
+def run_warehouse(
+    settings: Settings, *, skip_groups: set[str] = frozenset(), only: set[str] | None = None
+) -> dg.ExecuteInProcessResult:
+    """Run the `build_warehouse` job in a fresh ephemeral instance (optionally without some
+    groups, or only some assets by key, e.g. {"published/warehouse"})."""
     defs = build_definitions(settings)
     job = defs.resolve_job_def("build_warehouse")
     graph = defs.resolve_asset_graph()
     selection = [key for key in graph.get_all_asset_keys()
-                 if graph.get(key).is_materializable and graph.get(key).group_name not in skip_groups]
+                 if graph.get(key).is_materializable and graph.get(key).group_name not in skip_groups
+                 and (only is None or key.to_user_string() in only)]
+    subset = bool(skip_groups) or only is not None
     with dg.DagsterInstance.ephemeral() as instance:
         return job.execute_in_process(
-            instance=instance, raise_on_error=False, asset_selection=selection if skip_groups else None
+            instance=instance, raise_on_error=False, asset_selection=selection if subset else None
         )
+
+
+def copy_warehouse_state(source: Settings, target: Settings) -> None:
+    """Give `target` a copy of `source`'s working database and published versions, with the
+    published file a hard link to the same current version (as publishing leaves it)."""
+    shutil.copytree(source.work_dir, target.work_dir, dirs_exist_ok=True)
+    shutil.copytree(source.versions_dir, target.versions_dir, dirs_exist_ok=True)
+    current = current_version(PublishTarget.from_settings(source))
+    os.link(target.versions_dir / current.path.name, target.duckdb_path)
 
 
 def materialized_keys(result: dg.ExecuteInProcessResult) -> set[str]:
@@ -57,14 +75,30 @@ def table_rows(database: Path, table: str) -> list[tuple]:
         return conn.execute(f"select * from {table} order by all").fetchall()
 
 
-def warehouse_tables(database: Path) -> dict[str, list[tuple]]:
-    """Every table and view the pipeline writes, with all its rows (sorted)."""
+def warehouse_tables(settings: Settings) -> dict[str, list[tuple]]:
+    """Every table and view the pipeline writes, with all its rows (sorted): the working
+    database's layers, and the published marts (prefixed `published.`)."""
+    tables = _tables(settings.working_duckdb_path, ("raw", "seeds", "staging", "intermediate", "marts"))
+    published = _tables(settings.duckdb_path, ("marts",)) if settings.duckdb_path.exists() else {}
+    return tables | {f"published.{name}": rows for name, rows in published.items()}
+
+
+def _tables(database: Path, schemas: tuple[str, ...]) -> dict[str, list[tuple]]:
     with duckdb.connect(str(database), read_only=True) as conn:
         names = conn.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
-            "where table_schema in ('raw', 'seeds', 'staging', 'intermediate', 'marts') order by 1"
+            "where list_contains(?, table_schema) order by 1", [list(schemas)]
         ).fetchall()
         return {name: conn.execute(f"select * from {name} order by all").fetchall() for (name,) in names}
+
+
+def file_sha256(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def published_version_id(settings: Settings) -> str:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        return conn.execute("select version_id from meta.publication").fetchone()[0]
 
 
 def rewrite_csv(path: Path, delimiter: str, edit) -> None:

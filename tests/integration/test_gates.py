@@ -1,10 +1,10 @@
-"""Gates: a bad raw file fails its check (or its load), nothing downstream runs, and the marts
-already in the warehouse are unchanged. One case per check family."""
+"""Gates: a bad raw file fails its check (or its load), nothing downstream runs, the working
+database keeps its previous raw rows, and the published warehouse stays byte for byte what it
+was (same checksum, same version id). One case per check family."""
 
 import shutil
 from dataclasses import dataclass
 from collections.abc import Callable
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -14,10 +14,13 @@ from orchestration.definitions import build_definitions
 from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.snapshot import SNAPSHOT_FILES
 from tests.conftest import make_settings
+from orchestration.wap.state import read_state
 from tests.integration.harness import (
-    MARTS,
     check_evaluations,
+    copy_warehouse_state,
+    file_sha256,
     materialized_keys,
+    published_version_id,
     rewrite_csv,
     run_warehouse,
     warehouse_tables,
@@ -32,6 +35,7 @@ class BadFile:
     edit: Callable[[list[list[str]]], list[list[str]]]
     failing_column: str | None  # the column the failure must name
     failing_row: int | None  # the data row (1-based) the failure must name
+    stopped_by: str = "check"  # "check": the blocking GX check fails; "load": the file cannot be read
 
 
 def set_cell(column: str, row: int, value: str):
@@ -62,13 +66,13 @@ CASES = {
     "implausible-date": BadFile("repo_details", set_cell("created_at", 6, "1999-01-01 00:00:00+00:00"), "created_at", 6),
     "malformed-list-literal": BadFile("commit_data", set_cell("authors", 2, "['alice', 'bob'"), "authors", 2),
     "empty-table": BadFile("commit_data", header_only, None, None),
-    "missing-column": BadFile("repo_details", drop_column("tags"), "tags", 0),
+    "missing-column": BadFile("repo_details", drop_column("tags"), "tags", 0, stopped_by="load"),
 }
 
 
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
-    """A warehouse built from good generated files: what users already query."""
+    """A warehouse built and published from good generated files: what users already query."""
     tmp_path = tmp_path_factory.mktemp("good")
     good_dir = tmp_path / "good_snapshot"
     generate_snapshot(good_dir, seed=7, scale=GATE_SCALE)
@@ -76,39 +80,56 @@ def published(tmp_path_factory):
         settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir))
         result = run_warehouse(settings)
     assert result.success
-    return good_dir, settings.duckdb_path
+    return good_dir, settings
+
+
+@dataclass(frozen=True)
+class Published:
+    sha256: str
+    version_id: str
+    versions: list[str]
+
+    @classmethod
+    def of(cls, settings) -> "Published":
+        return cls(
+            file_sha256(settings.duckdb_path),
+            published_version_id(settings),
+            sorted(p.name for p in settings.versions_dir.iterdir()),
+        )
 
 
 @pytest.mark.parametrize("case_name", sorted(CASES))
 def test_bad_raw_file_is_stopped_at_its_gate(case_name, published, tmp_path, monkeypatch):
     case = CASES[case_name]
-    good_dir, good_database = published
+    good_dir, good_settings = published
     bad_dir = tmp_path / "bad_snapshot"
     shutil.copytree(good_dir, bad_dir)
     spec = SNAPSHOT_FILES[case.source]
     rewrite_csv(bad_dir / spec.file_name, spec.delimiter, case.edit)
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(good_database, database)
-    before = warehouse_tables(database)
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir))
+    copy_warehouse_state(good_settings, settings)
+    published_before = Published.of(settings)
+    tables_before = warehouse_tables(settings)
 
-    settings = make_settings(
-        tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir), WAREHOUSE_DUCKDB_PATH=str(database)
-    )
     result = run_warehouse(settings)
 
-    assert not result.success or any(not e.passed for e in check_evaluations(result).values())
+    assert not result.success
     message = failure_text(result, case.source)
     assert spec.file_name in message
     if case.failing_column:
         assert case.failing_column in message
     if case.failing_row:
         assert str(case.failing_row) in message
+    failed_check = f"raw/{case.source}:{case.source}_expectations"
+    if case.stopped_by == "check":
+        assert not check_evaluations(result)[failed_check].passed, "the run names the check that stopped it"
+    else:
+        assert failed_check not in check_evaluations(result), "an unreadable file never reaches its check"
 
     downstream = {key for key in materialized_keys(result) if not key.startswith("raw/")}
     assert downstream == set(), f"assets downstream of a failed gate ran: {sorted(downstream)}"
-    after = warehouse_tables(database)
-    for mart in MARTS:
-        assert after[f"marts.{mart}"] == before[f"marts.{mart}"], f"marts.{mart} changed"
+    assert Published.of(settings) == published_before, "the published warehouse changed"
+    assert warehouse_tables(settings) == tables_before, "rejected rows reached the working database"
 
 
 def failure_text(result, source: str) -> str:
@@ -128,17 +149,14 @@ def failure_text(result, source: str) -> str:
 def test_failing_dbt_test_blocks_everything_downstream(published, tmp_path, monkeypatch):
     """The dbt-test family: a raw row that slipped past the raw gate (written straight into the
     table) fails an error-severity dbt test; dbt skips every model below it, Dagster skips their
-    figures, and the marts stay as they were."""
-    good_dir, good_database = published
-    database = tmp_path / "warehouse.duckdb"
-    shutil.copyfile(good_database, database)
-    with duckdb.connect(str(database)) as conn:
+    figures and the publish, and users keep the version they had."""
+    good_dir, good_settings = published
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir))
+    copy_warehouse_state(good_settings, settings)
+    with duckdb.connect(str(settings.working_duckdb_path)) as conn:
         conn.execute("update raw.leaderboard set average = '150.0' where _source_row = 3")
-    before = warehouse_tables(database)
+    published_before = Published.of(settings)
 
-    settings = make_settings(
-        tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir), WAREHOUSE_DUCKDB_PATH=str(database)
-    )
     result = run_warehouse(settings, skip_groups={"raw"})
 
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
@@ -148,10 +166,16 @@ def test_failing_dbt_test_blocks_everything_downstream(published, tmp_path, monk
         key.to_user_string()
         for key in dg.AssetSelection.assets(["staging", "stg_leaderboard"]).downstream(include_self=False).resolve(graph)
     }
-    assert {"marts/dim_models", "marts/benchmark_improvement_per_base", "figures/weekly_models_by_type"} <= downstream
+    assert {"marts/dim_models", "published/warehouse", "figures/weekly_models_by_type"} <= downstream
     assert materialized_keys(result) & downstream == set()
-    # Branches that do not depend on the failed model still build (dbt skips only descendants).
+    # Branches that do not depend on the failed model still build (dbt skips only descendants)…
     assert "marts/authors_over_time" in materialized_keys(result)
-    after = warehouse_tables(database)
-    for mart in MARTS:
-        assert after[f"marts.{mart}"] == before[f"marts.{mart}"], f"marts.{mart} changed"
+    # …in the working database only: users see none of it.
+    assert Published.of(settings) == published_before
+    assert not read_state(settings.work_dir).audited
+
+    # Publishing on its own is refused too: the working database as a whole failed its audit.
+    publish_only = run_warehouse(settings, only={"published/warehouse"})
+    assert not publish_only.success
+    assert not check_evaluations(publish_only)["published/warehouse:working_database_audited"].passed
+    assert Published.of(settings) == published_before

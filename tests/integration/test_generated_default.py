@@ -21,9 +21,9 @@ def two_builds(tmp_path_factory):
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = make_settings(tmp_path, monkeypatch)
         first = run_warehouse(settings)
-        tables_after_first = warehouse_tables(settings.duckdb_path)
+        tables_after_first = warehouse_tables(settings)
         second = run_warehouse(settings)
-        tables_after_second = warehouse_tables(settings.duckdb_path)
+        tables_after_second = warehouse_tables(settings)
     return settings, first, tables_after_first, second, tables_after_second
 
 
@@ -65,8 +65,17 @@ def test_figure_assets_carry_a_preview_and_row_counts(two_builds):
 def test_materialising_twice_gives_identical_tables(two_builds):
     _, _, tables_after_first, second, tables_after_second = two_builds
     assert second.success
-    assert len(tables_after_first) >= 3 + 3 + 4 + len(MARTS)
+    assert len(tables_after_first) >= 3 + 3 + 4 + 2 * len(MARTS)
     assert tables_after_second == tables_after_first
+
+
+def test_every_run_publishes_a_version_of_the_same_marts(two_builds):
+    settings, first, _, second, _ = two_builds
+    versions = [e.materialization.metadata["version_id"].value for r in (first, second)
+                for e in r.get_asset_materialization_events() if e.asset_key.to_user_string() == "published/warehouse"]
+    assert len(versions) == 2 and versions[0] < versions[1]
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        assert conn.execute("select version_id from meta.publication").fetchone() == (versions[1],)
 
 
 DBT_UNIT_TESTS = {
@@ -85,7 +94,7 @@ def test_dbt_unit_tests_pass(two_builds, tmp_path, monkeypatch):
     from orchestration.resources import dbt_cli_resource
 
     settings, *_ = two_builds
-    monkeypatch.setenv("WAREHOUSE_DUCKDB_PATH", str(settings.duckdb_path))
+    monkeypatch.setenv("WAREHOUSE_WORKING_DUCKDB_PATH", str(settings.working_duckdb_path))
     invocation = dbt_cli_resource().cli(
         ["test", "--select", "test_type:unit"], target_path=tmp_path / "target", raise_on_error=False
     )

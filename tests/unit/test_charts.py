@@ -14,7 +14,6 @@ import duckdb
 import pandas as pd
 import pytest
 import vl_convert
-from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.figures import figure_assets
 from orchestration.charts import CHART_MODULES
@@ -26,7 +25,8 @@ from orchestration.charts.render import (
     recompressed_png,
     render_chart,
 )
-from orchestration.resources import FiguresResource
+from orchestration.resources import FiguresResource, WarehouseResource
+from orchestration.wap.versions import PublicationInfo, publish
 from tests.integration.harness import FIGURE_MARTS
 
 
@@ -351,14 +351,16 @@ def test_figure_assets_one_per_chart_module():
         mart = asset.key.path[-1]
         assert spec.group_name == "figures"
         assert spec.kinds == {"altair", "png", "svg", "html"}
-        assert [dep.asset_key for dep in spec.deps] == [dg.AssetKey(["marts", mart])]
+        assert [dep.asset_key for dep in spec.deps] == [dg.AssetKey(["marts", mart]), dg.AssetKey(["published", "warehouse"])]
         assert spec.description == CHART_MODULES[mart].TITLE
-        assert {"duckdb", "figures"} <= asset.required_resource_keys
+        assert {"warehouse", "figures"} <= asset.required_resource_keys
 
 
-def test_materialize_figure_asset_from_a_duckdb_mart(tmp_path):
-    database = tmp_path / "warehouse.duckdb"
-    with duckdb.connect(str(database)) as conn:
+def test_materialize_figure_asset_from_a_published_mart(tmp_path):
+    """The figure reads the published version (read-only), never the working database."""
+    working = tmp_path / "work" / "working.duckdb"
+    working.parent.mkdir()
+    with duckdb.connect(str(working)) as conn:
         conn.execute("create schema marts")
         conn.execute(
             """
@@ -371,15 +373,20 @@ def test_materialize_figure_asset_from_a_duckdb_mart(tmp_path):
             ) as t(week_start, model_type, new_models, share_of_week)
             """
         )
+    warehouse = WarehouseResource(
+        working_duckdb_path=str(working),
+        published_duckdb_path=str(tmp_path / "warehouse.duckdb"),
+        versions_dir=str(tmp_path / "warehouse.versions"),
+    )
+    version, _ = publish(warehouse.publish_target(), working, PublicationInfo("run", "run", "generated", "/data"))
+    # Once published, the working database may change (or vanish) without touching the figure.
+    working.unlink()
     asset = next(a for a in figure_assets if a.key.path[-1] == "weekly_models_by_type")
     figures_dir = tmp_path / "figs"
 
     result = dg.materialize(
         [asset],
-        resources={
-            "duckdb": DuckDBResource(database=str(database)),
-            "figures": FiguresResource(figures_dir=str(figures_dir)),
-        },
+        resources={"warehouse": warehouse, "figures": FiguresResource(figures_dir=str(figures_dir))},
     )
 
     assert result.success
@@ -387,6 +394,7 @@ def test_materialize_figure_asset_from_a_duckdb_mart(tmp_path):
     metadata = materialization.metadata
     assert metadata["mart_rows"].value == 3
     assert metadata["dagster/row_count"].value == 3
+    assert metadata["published_version_id"].value == version.version_id
     assert "data:image/png;base64," in metadata["preview"].value
     for kind in ("png", "svg", "html"):
         path = Path(metadata[kind].value)

@@ -23,7 +23,7 @@ from orchestration.checks.gx_suite import (
     to_check_result,
     validate_frame,
 )
-from orchestration.checks.raw_checks import RAW_SOURCES, build_raw_source_checks
+from orchestration.checks.raw_checks import RAW_SOURCES, raw_check_spec, validate_raw_table
 from orchestration.settings import real_data_dir
 from orchestration.sources.snapshot import SNAPSHOT_FILES, load_snapshot_file
 
@@ -316,11 +316,27 @@ def test_to_check_result_passed(real_frames: dict[str, pd.DataFrame]) -> None:
     assert result.description.startswith("raw.commit_data: all ")
 
 
-def test_build_raw_source_checks() -> None:
-    checks = build_raw_source_checks()
-    keys = [key for c in checks for key in c.check_keys]
-    assert keys == [
-        dg.AssetCheckKey(dg.AssetKey(["raw", name]), f"{name}_expectations") for name in RAW_SOURCES
-    ]
-    assert all(spec.blocking for c in checks for spec in c.check_specs)
-    assert all("duckdb" in c.required_resource_keys for c in checks)
+@pytest.mark.parametrize("name", RAW_SOURCES)
+def test_raw_check_spec_is_a_blocking_check_on_its_raw_asset(name: str) -> None:
+    spec = raw_check_spec(name)
+    assert spec.key == dg.AssetCheckKey(dg.AssetKey(["raw", name]), f"{name}_expectations")
+    assert spec.blocking
+    assert f"expectations/raw_{name}.json" in spec.description
+
+
+def test_raw_check_spec_rejects_an_unknown_source() -> None:
+    with pytest.raises(ValueError, match="unknown raw source 'leaderbord'"):
+        raw_check_spec("leaderbord")
+
+
+def test_validate_raw_table_reads_the_table_it_is_given(real_frames: dict[str, pd.DataFrame]) -> None:
+    """The gate validates the loading table, not raw.<name>: the rows that would replace it."""
+    import duckdb
+
+    frame = real_frames["repo_details"].head(50).copy()
+    frame.loc[frame.index[3], "downloads"] = "many"
+    with duckdb.connect() as conn:
+        conn.register("incoming", frame)
+        outcome = validate_raw_table(conn, "repo_details", "incoming")
+    assert not outcome.success
+    assert {f.column for f in outcome.failed_expectations} == {"downloads"}

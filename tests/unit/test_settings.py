@@ -29,10 +29,21 @@ def test_relative_paths_resolve_against_the_project_root(tmp_path: Path):
     assert settings.generator_scale == 0.5
 
 
-def test_dbt_env_carries_the_warehouse_path_and_no_telemetry(tmp_path: Path):
-    env = load_settings({"WAREHOUSE_DUCKDB_PATH": str(tmp_path / "x.duckdb")}).dbt_env()
-    assert env["WAREHOUSE_DUCKDB_PATH"] == str(tmp_path / "x.duckdb")
+def test_dbt_writes_the_working_database_never_the_published_one(tmp_path: Path):
+    settings = load_settings(
+        {"WAREHOUSE_DUCKDB_PATH": str(tmp_path / "x.duckdb"), "WAREHOUSE_WORK_DIR": str(tmp_path / "w")}
+    )
+    env = settings.dbt_env()
+    assert env["WAREHOUSE_WORKING_DUCKDB_PATH"] == str(tmp_path / "w" / "working.duckdb")
+    assert str(tmp_path / "x.duckdb") not in env.values()
     assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "False"
+
+
+def test_published_versions_sit_beside_the_published_file(tmp_path: Path):
+    settings = load_settings({"WAREHOUSE_DUCKDB_PATH": str(tmp_path / "wh.duckdb"), "WAREHOUSE_KEEP_VERSIONS": "3"})
+    assert settings.versions_dir == tmp_path / "wh.versions"
+    assert settings.keep_versions == 3
+    assert settings.work_dir == PROJECT_ROOT / "data" / "work"
 
 
 @pytest.mark.parametrize(
@@ -42,6 +53,10 @@ def test_dbt_env_carries_the_warehouse_path_and_no_telemetry(tmp_path: Path):
         ({"WAREHOUSE_GENERATOR_SCALE": "big"}, "WAREHOUSE_GENERATOR_SCALE"),
         ({"WAREHOUSE_GENERATOR_SCALE": "0"}, "must be positive"),
         ({"WAREHOUSE_GENERATOR_SEED": "1.5"}, "WAREHOUSE_GENERATOR_SEED"),
+        ({"WAREHOUSE_DUCKDB_PATH": "data/meta.duckdb"}, "clashes with the warehouse schema 'meta'"),
+        ({"WAREHOUSE_KEEP_VERSIONS": "1"}, "at least 2"),
+        ({"WAREHOUSE_KEEP_VERSIONS": "all"}, "WAREHOUSE_KEEP_VERSIONS"),
+        ({"WAREHOUSE_DUCKDB_PATH": "/tmp/w/working.duckdb", "WAREHOUSE_WORK_DIR": "/tmp/w"}, "must differ"),
     ],
 )
 def test_bad_settings_are_named(environ, message):

@@ -1,0 +1,170 @@
+"""The publish step of write-audit-publish, as an asset: `published/warehouse`.
+
+It depends on every mart, so it runs only when every blocking check upstream of it has passed
+in this run (raw GX gates, dbt tests). It then refuses unless the working database as a whole
+is audited (orchestration/wap/state.py), copies the marts into a new read-only version file,
+verifies the copy, and swaps `WAREHOUSE_DUCKDB_PATH` to it atomically
+(orchestration/wap/versions.py). Roll back with `make rollback`.
+"""
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+
+from orchestration.assets.dbt import warehouse_dbt_models
+from orchestration.resources import SourceFilesResource, WarehouseResource
+from orchestration.settings import DUCKDB_WRITER_POOL
+from orchestration.wap.versions import (
+    PUBLISHED_SCHEMAS,
+    PublicationInfo,
+    PublishError,
+    connect_read_only,
+    list_versions,
+    publish,
+)
+
+PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["published", "warehouse"])
+MART_KEYS: Sequence[dg.AssetKey] = sorted(
+    (key for key in warehouse_dbt_models.keys if key.path[0] in PUBLISHED_SCHEMAS), key=lambda k: k.path
+)
+
+AUDITED_CHECK = "working_database_audited"
+COPY_CHECK = "copy_matches_working"
+READABLE_CHECK = "published_file_opens_read_only"
+
+
+def gating_checks(instance: dg.DagsterInstance, run_id: str | None) -> list[dict[str, Any]]:
+    """Every asset check evaluated in `run_id` (the run that audited the working database)."""
+    if run_id is None:
+        return []
+    records = instance.get_records_for_run(
+        run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+    ).records
+    checks = []
+    for record in records:
+        evaluation = record.event_log_entry.dagster_event.event_specific_data
+        checks.append(
+            {
+                "asset": evaluation.asset_key.to_user_string(),
+                "check": evaluation.check_name,
+                "passed": bool(evaluation.passed),
+                "severity": evaluation.severity.value if evaluation.severity else None,
+                "run_id": run_id,
+            }
+        )
+    return sorted(checks, key=lambda c: (c["asset"], c["check"]))
+
+
+@dg.asset(
+    key=PUBLISHED_WAREHOUSE_KEY,
+    group_name="published",
+    kinds={"duckdb"},
+    deps=MART_KEYS,
+    pool=DUCKDB_WRITER_POOL,
+    check_specs=[
+        dg.AssetCheckSpec(
+            AUDITED_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
+            description="The working database was last left by a complete, successful dbt build "
+                        "(every model built, every test passed, on raw data that passed its gates).",
+        ),
+        dg.AssetCheckSpec(
+            COPY_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
+            description="Every published table has the working table's row count and content hash; "
+                        "checked before the swap, so a bad copy is never published.",
+        ),
+        dg.AssetCheckSpec(
+            READABLE_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
+            description="WAREHOUSE_DUCKDB_PATH opens read-only and is the version just published.",
+        ),
+    ],
+    description=(
+        "The DuckDB file users query (WAREHOUSE_DUCKDB_PATH): the audited marts plus `meta` "
+        "(publication, table_row_counts, source_files, gating_checks), swapped in atomically as a "
+        "new read-only version. Earlier versions are kept for `make rollback`."
+    ),
+)
+def published_warehouse(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, source_files: SourceFilesResource
+):
+    state = warehouse.audit_state()
+    if not state.audited:
+        yield dg.AssetCheckResult(
+            check_name=AUDITED_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+            description=f"working database not audited: last changed by {state.step} "
+                        f"(run {state.run_id}) at {state.updated_at or 'never'}",
+            metadata={"status": state.status, "step": state.step, "run_id": str(state.run_id)},
+        )
+        raise dg.Failure(
+            description=(
+                f"Nothing published: the working database is '{state.status}' (last changed by "
+                f"{state.step}, run {state.run_id}). Run the whole build_warehouse job."
+            )
+        )
+    audited = dg.AssetCheckResult(
+        check_name=AUDITED_CHECK, passed=True,
+        metadata={"audited_by_run": str(state.run_id), "audited_at": state.updated_at, "step": state.step},
+    )
+    checks = gating_checks(context.instance, state.run_id)
+    info = PublicationInfo(
+        run_id=context.run_id,
+        audited_by_run=state.run_id,
+        source=source_files.source_name,
+        source_dir=str(source_files.snapshot_dir or source_files.generated_dir),
+        gating_checks=checks,
+    )
+    target = warehouse.publish_target()
+    try:
+        version, audits = publish(target, Path(warehouse.working_duckdb_path), info)
+    except PublishError as exc:
+        yield audited
+        yield dg.AssetCheckResult(
+            check_name=COPY_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR, description=str(exc)
+        )
+        raise dg.Failure(description=f"Nothing published: {exc}") from exc
+    copy_check = dg.AssetCheckResult(
+        check_name=COPY_CHECK, passed=True,
+        metadata={"tables_verified": len(audits), "rows_verified": sum(a.published_rows for a in audits)},
+    )
+    readable = _readable_check(warehouse, version.version_id, {a.table: a.published_rows for a in audits})
+    row_counts = {a.table: a.published_rows for a in audits}
+    yield dg.MaterializeResult(
+        metadata={
+            "version_id": version.version_id,
+            "published_at": version.info["published_at"],
+            "published_path": dg.MetadataValue.path(str(target.published_path)),
+            "version_path": dg.MetadataValue.path(str(version.path)),
+            "source": info.source,
+            "source_dir": dg.MetadataValue.path(info.source_dir),
+            "source_files": dg.MetadataValue.json(version.info["source_files"]),
+            "audited_by_run": str(state.run_id),
+            "row_counts": dg.MetadataValue.json(row_counts),
+            "dagster/row_count": dg.MetadataValue.int(sum(row_counts.values())),
+            "gating_checks": dg.MetadataValue.json(checks),
+            "gating_checks_passed": dg.MetadataValue.int(sum(c["passed"] for c in checks)),
+            "versions_kept": dg.MetadataValue.json([v.version_id for v in list_versions(target)]),
+            "bytes": dg.MetadataValue.int(version.info["bytes"]),
+        },
+        check_results=[audited, copy_check, readable],
+    )
+
+
+def _readable_check(warehouse: WarehouseResource, version_id: str, row_counts: dict[str, int]) -> dg.AssetCheckResult:
+    """Open the public path as a user would (read-only) and read back what was published."""
+    path = warehouse.publish_target().published_path
+    try:
+        with connect_read_only(path) as conn:
+            (published_id,) = conn.execute("select version_id from meta.publication").fetchone()
+            counts = dict(conn.execute("select table_name, row_count from meta.table_row_counts").fetchall())
+    except Exception as exc:  # noqa: BLE001 - any failure to open is the check's finding
+        return dg.AssetCheckResult(
+            check_name=READABLE_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+            description=f"{path} did not open read-only: {exc}",
+        )
+    # Another run may have published right after this one; then this is a later version.
+    passed = counts == row_counts if published_id == version_id else published_id > version_id
+    return dg.AssetCheckResult(
+        check_name=READABLE_CHECK, passed=passed, severity=dg.AssetCheckSeverity.ERROR,
+        metadata={"opened_version_id": published_id, "expected_version_id": version_id},
+    )

@@ -1,0 +1,418 @@
+"""Published versions of the warehouse: publish, list, roll back, prune.
+
+Mechanism (measured and argued in docs/architecture.md): each publication is a new, complete,
+read-only DuckDB file `<stem>.versions/vNNNNN-<UTC time>.duckdb` holding the published
+schemas (the marts) and a `meta` schema that describes the version. The file users open,
+`WAREHOUSE_DUCKDB_PATH`, is a hard link to one of them, replaced by `rename(2)`:
+
+- atomic: a new connection opens the old version or the new one, never a mix;
+- a reader already connected holds the old inode open and keeps a consistent view, even after
+  that version is pruned;
+- nothing ever opens a published file for writing, so a reader never blocks a run and a run
+  never blocks a reader;
+- a crash before the rename leaves the published file as it was, byte for byte; temporary
+  files left by a killed publish are removed by the next one.
+
+Version files are written once, fsynced, renamed into place and made read-only (0444).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import stat
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import duckdb
+
+from orchestration.settings import Settings
+from orchestration.wap.state import fsync_directory, write_json_atomically
+
+PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts",)
+"""What users query: METHOD.md's contract. Raw, staging and intermediate stay in the working database."""
+
+_VERSION_FILE = re.compile(r"^v(?P<sequence>\d{5,})-(?P<stamp>\d{8}T\d{6}Z)\.duckdb$")
+HISTORY_FILE_NAME = "history.jsonl"
+LOCK_FILE_NAME = ".publish.lock"
+READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+
+class PublishError(RuntimeError):
+    pass
+
+
+@dataclass(frozen=True)
+class PublishTarget:
+    published_path: Path
+    """WAREHOUSE_DUCKDB_PATH."""
+    versions_dir: Path
+    keep: int
+
+    @classmethod
+    def from_settings(cls, settings: Settings) -> PublishTarget:
+        return cls(settings.duckdb_path, settings.versions_dir, settings.keep_versions)
+
+
+@dataclass(frozen=True)
+class Version:
+    version_id: str
+    sequence: int
+    path: Path
+    info: dict[str, Any] = field(default_factory=dict, compare=False)
+
+    @property
+    def sidecar(self) -> Path:
+        return self.path.with_suffix(".json")
+
+
+@dataclass(frozen=True)
+class PublicationInfo:
+    """What the publish asset knows about the run; the version records it in `meta`."""
+
+    run_id: str
+    audited_by_run: str | None
+    source: str
+    source_dir: str
+    gating_checks: Sequence[dict[str, Any]] = ()
+    """One dict per check that gated the audited build: asset, check, passed, severity."""
+
+
+@dataclass(frozen=True)
+class TableAudit:
+    table: str
+    working_rows: int
+    published_rows: int
+    working_hash: int | None
+    published_hash: int | None
+
+    @property
+    def matches(self) -> bool:
+        return self.working_rows == self.published_rows and self.working_hash == self.published_hash
+
+
+# ---------------------------------------------------------------------------------------------
+# Reading versions
+# ---------------------------------------------------------------------------------------------
+
+
+def list_versions(target: PublishTarget) -> list[Version]:
+    """Every complete version, oldest first."""
+    if not target.versions_dir.is_dir():
+        return []
+    versions = []
+    for path in target.versions_dir.iterdir():
+        match = _VERSION_FILE.match(path.name)
+        if not match:
+            continue
+        sidecar = path.with_suffix(".json")
+        info = json.loads(sidecar.read_text(encoding="utf-8")) if sidecar.exists() else {}
+        versions.append(Version(path.name.removesuffix(".duckdb"), int(match["sequence"]), path, info))
+    return sorted(versions, key=lambda v: v.sequence)
+
+
+def current_version(target: PublishTarget) -> Version | None:
+    """The version `WAREHOUSE_DUCKDB_PATH` points at (same inode), or None before the first publish."""
+    try:
+        published = target.published_path.stat()
+    except FileNotFoundError:
+        return None
+    versions = list_versions(target)
+    for version in versions:
+        candidate = version.path.stat()
+        if (candidate.st_ino, candidate.st_dev) == (published.st_ino, published.st_dev):
+            return version
+    # Published by copy (a filesystem without hard links): ask the file itself.
+    published_id = read_published_version_id(target.published_path)
+    return next((v for v in versions if v.version_id == published_id), None)
+
+
+def read_published_version_id(path: Path) -> str | None:
+    with connect_read_only(path) as conn:
+        row = conn.execute("select version_id from meta.publication").fetchone()
+    return row[0] if row else None
+
+
+def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
+    """How every reader the project starts opens a published file."""
+    if not path.exists():
+        raise PublishError(f"{path} does not exist yet: nothing has been published (run `make run`)")
+    return duckdb.connect(str(path), read_only=True)
+
+
+def history(target: PublishTarget) -> list[dict[str, Any]]:
+    path = target.versions_dir / HISTORY_FILE_NAME
+    if not path.exists():
+        return []
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+# ---------------------------------------------------------------------------------------------
+# Publishing
+# ---------------------------------------------------------------------------------------------
+
+
+def publish(
+    target: PublishTarget,
+    working_db: Path,
+    info: PublicationInfo,
+    *,
+    schemas: Sequence[str] = PUBLISHED_SCHEMAS,
+) -> tuple[Version, list[TableAudit]]:
+    """Copy `schemas` of the working database into a new version, verify the copy, and point
+    the published file at it. Raises PublishError (publishing nothing) if the copy differs."""
+    with _publish_lock(target):
+        _remove_stale_temporaries(target)
+        versions = list_versions(target)
+        sequence = (versions[-1].sequence + 1) if versions else 1
+        published_at = datetime.now(UTC).replace(microsecond=0)
+        version_id = f"v{sequence:05d}-{published_at.strftime('%Y%m%dT%H%M%SZ')}"
+        final = target.versions_dir / f"{version_id}.duckdb"
+        tmp = target.versions_dir / f".{version_id}.duckdb.tmp"
+        try:
+            audits, source_files = _write_version(tmp, working_db, schemas, version_id, sequence, published_at, info)
+            mismatched = [a for a in audits if not a.matches]
+            if mismatched:
+                raise PublishError(
+                    "the copy differs from the working database for "
+                    + ", ".join(f"{a.table} ({a.working_rows} vs {a.published_rows} rows)" for a in mismatched)
+                )
+            _fsync_file(tmp)
+            os.replace(tmp, final)
+            os.chmod(final, READ_ONLY_MODE)
+            fsync_directory(target.versions_dir)
+        finally:
+            tmp.unlink(missing_ok=True)
+        sidecar = {
+            "version_id": version_id,
+            "sequence": sequence,
+            "published_at": published_at.isoformat(),
+            "run_id": info.run_id,
+            "audited_by_run": info.audited_by_run,
+            "source": info.source,
+            "source_dir": info.source_dir,
+            "source_files": source_files,
+            "row_counts": {a.table: a.published_rows for a in audits},
+            "gating_checks": list(info.gating_checks),
+            "bytes": final.stat().st_size,
+        }
+        write_json_atomically(final.with_suffix(".json"), sidecar)
+        version = Version(version_id, sequence, final, sidecar)
+        _point_published_at(target, version)
+        _append_history(target, {"event": "publish", "version_id": version_id, "run_id": info.run_id})
+        prune(target)
+        return version, audits
+
+
+def rollback(target: PublishTarget, to: str | None = None) -> tuple[Version | None, Version]:
+    """Point the published file at an earlier version (the one before the current, or `to`,
+    a version id or its `vNNNNN` prefix). Returns (previous current, now current)."""
+    with _publish_lock(target):
+        versions = list_versions(target)
+        current = current_version(target)
+        if to is not None:
+            matches = [v for v in versions if v.version_id == to or v.version_id.split("-")[0] == to]
+            if not matches:
+                known = ", ".join(v.version_id for v in versions) or "none"
+                raise PublishError(f"no published version {to!r}; kept versions: {known}")
+            chosen = matches[0]
+        else:
+            earlier = [v for v in versions if current is None or v.sequence < current.sequence]
+            if not earlier:
+                raise PublishError(
+                    f"no version before {current.version_id if current else 'the current one'} to roll back to"
+                )
+            chosen = earlier[-1]
+        _point_published_at(target, chosen)
+        _append_history(
+            target,
+            {"event": "rollback", "version_id": chosen.version_id,
+             "from_version_id": current.version_id if current else None},
+        )
+        return current, chosen
+
+
+def prune(target: PublishTarget) -> list[Version]:
+    """Delete all but the newest `keep` versions, never the current one. Readers connected to a
+    deleted version keep reading it (the open file outlives its name)."""
+    versions = list_versions(target)
+    current = current_version(target)
+    keep = {v.version_id for v in versions[-target.keep:]}
+    if current is not None:
+        keep.add(current.version_id)
+    removed = [v for v in versions if v.version_id not in keep]
+    for version in removed:
+        version.path.unlink(missing_ok=True)
+        version.sidecar.unlink(missing_ok=True)
+    return removed
+
+
+# ---------------------------------------------------------------------------------------------
+# Internals
+# ---------------------------------------------------------------------------------------------
+
+
+def _quote(identifier: str) -> str:
+    return '"' + identifier.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _write_version(
+    tmp: Path,
+    working_db: Path,
+    schemas: Sequence[str],
+    version_id: str,
+    sequence: int,
+    published_at: datetime,
+    info: PublicationInfo,
+) -> tuple[list[TableAudit], list[dict[str, Any]]]:
+    """Build the version file at `tmp` from the working database; return the per-table audit."""
+    if not working_db.exists():
+        raise PublishError(f"the working database {working_db} does not exist: nothing to publish")
+    tmp.unlink(missing_ok=True)
+    audits: list[TableAudit] = []
+    with duckdb.connect(str(tmp)) as conn:
+        conn.execute(f"attach {_literal(str(working_db))} as working (read_only)")
+        tables = conn.execute(
+            "select table_schema, table_name from information_schema.tables "
+            "where table_catalog = 'working' and list_contains($schemas, table_schema) order by 1, 2",
+            {"schemas": list(schemas)},
+        ).fetchall()
+        if not tables:
+            raise PublishError(f"the working database {working_db} has no tables in {', '.join(schemas)}")
+        for schema in sorted({s for s, _ in tables}):
+            conn.execute(f"create schema {_quote(schema)}")
+        for schema, name in tables:
+            qualified = f"{_quote(schema)}.{_quote(name)}"
+            conn.execute(f"create table {qualified} as select * from working.{qualified}")
+            audits.append(_audit_table(conn, schema, name))
+        source_files = _source_files(conn)
+        conn.execute("create schema meta")
+        conn.execute(
+            """
+            create table meta.publication as select
+                $version_id::varchar as version_id, $sequence::integer as sequence,
+                $published_at::timestamptz as published_at, $run_id::varchar as run_id,
+                $audited_by_run::varchar as audited_by_run, $source::varchar as source,
+                $source_dir::varchar as source_dir
+            """,
+            {
+                "version_id": version_id, "sequence": sequence, "published_at": published_at,
+                "run_id": info.run_id, "audited_by_run": info.audited_by_run,
+                "source": info.source, "source_dir": info.source_dir,
+            },
+        )
+        conn.execute("create table meta.table_row_counts (table_name varchar, row_count bigint)")
+        _insert(conn, "meta.table_row_counts", [(a.table, a.published_rows) for a in audits])
+        conn.execute(
+            "create table meta.source_files (table_name varchar, source_file varchar, "
+            "checksum_sha256 varchar, row_count bigint)"
+        )
+        _insert(
+            conn, "meta.source_files",
+            [(f["table"], f["source_file"], f["checksum_sha256"], f["rows"]) for f in source_files],
+        )
+        conn.execute(
+            "create table meta.gating_checks (asset_key varchar, check_name varchar, passed boolean, "
+            "severity varchar, run_id varchar)"
+        )
+        _insert(
+            conn, "meta.gating_checks",
+            [(c["asset"], c["check"], c["passed"], c.get("severity"), c.get("run_id")) for c in info.gating_checks],
+        )
+        conn.execute("detach working")
+        conn.execute("checkpoint")
+    return audits, source_files
+
+
+def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> None:
+    if rows:
+        placeholders = ", ".join("?" for _ in rows[0])
+        conn.executemany(f"insert into {table} values ({placeholders})", rows)
+
+
+def _audit_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> TableAudit:
+    """Rows and an order-independent content hash, in the working database and in the copy."""
+    qualified = f"{_quote(schema)}.{_quote(name)}"
+    query = "select count(*), bit_xor(hash(t)) from {} as t"
+    working_rows, working_hash = conn.execute(query.format(f"working.{qualified}")).fetchone()
+    published_rows, published_hash = conn.execute(query.format(qualified)).fetchone()
+    return TableAudit(f"{schema}.{name}", working_rows, published_rows, working_hash, published_hash)
+
+
+def _source_files(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    """Which raw files the published marts were built from (the raw tables' lineage columns)."""
+    raw_tables = conn.execute(
+        "select table_name from information_schema.columns "
+        "where table_catalog = 'working' and table_schema = 'raw' and column_name = '_source_checksum' "
+        "and not starts_with(table_name, '_') order by 1"
+    ).fetchall()
+    files = []
+    for (name,) in raw_tables:
+        rows = conn.execute(
+            f"select _source_file, _source_checksum, count(*) from working.raw.{_quote(name)} "
+            "group by all order by all"
+        ).fetchall()
+        files += [
+            {"table": f"raw.{name}", "source_file": f, "checksum_sha256": c, "rows": n} for f, c, n in rows
+        ]
+    return files
+
+
+def _fsync_file(path: Path) -> None:
+    with path.open("rb") as handle:
+        os.fsync(handle.fileno())
+
+
+def _point_published_at(target: PublishTarget, version: Version) -> None:
+    """Atomically make WAREHOUSE_DUCKDB_PATH the given version (hard link + rename)."""
+    published = target.published_path
+    published.parent.mkdir(parents=True, exist_ok=True)
+    swap = published.with_name(f".{published.name}.{os.getpid()}.swap")
+    swap.unlink(missing_ok=True)
+    try:
+        os.link(version.path, swap)
+    except OSError:
+        # No hard links here (another filesystem): a full copy, still renamed atomically.
+        shutil.copyfile(version.path, swap)
+        _fsync_file(swap)
+    os.replace(swap, published)
+    fsync_directory(published.parent)
+
+
+def _append_history(target: PublishTarget, event: dict[str, Any]) -> None:
+    line = json.dumps({"at": datetime.now(UTC).isoformat(), **event}, sort_keys=True)
+    with (target.versions_dir / HISTORY_FILE_NAME).open("a", encoding="utf-8") as handle:
+        handle.write(line + "\n")
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _remove_stale_temporaries(target: PublishTarget) -> None:
+    """Left by a publish that was killed: never visible to readers, safe to delete under the lock."""
+    for path in target.versions_dir.glob(".*.tmp"):
+        path.unlink(missing_ok=True)
+    for path in target.published_path.parent.glob(f".{target.published_path.name}.*.swap"):
+        path.unlink(missing_ok=True)
+
+
+@contextlib.contextmanager
+def _publish_lock(target: PublishTarget) -> Iterator[None]:
+    """One publisher or rollback at a time, across processes (released by the OS on a crash)."""
+    target.versions_dir.mkdir(parents=True, exist_ok=True)
+    with (target.versions_dir / LOCK_FILE_NAME).open("a") as handle:
+        fcntl.flock(handle.fileno(), fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)

@@ -1,0 +1,305 @@
+"""Write-audit-publish end to end: SQL users read while runs write, crashes lose nothing,
+concurrent runs queue, and a rollback restores the previous version.
+
+Runs are real: `python -m orchestration.cli materialize` in its own process (as `make run`),
+or the job in this process; readers are separate processes with read-only DuckDB connections.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.cli import prepare_dagster_home
+from orchestration.settings import DUCKDB_WRITER_POOL, PROJECT_ROOT, Settings
+from orchestration.sources.generator import generate_snapshot
+from orchestration.wap.state import read_state
+from orchestration.wap.versions import PublishTarget, current_version, history, list_versions
+from tests.conftest import make_settings
+from tests.integration.harness import (
+    copy_warehouse_state,
+    file_sha256,
+    published_version_id,
+    run_warehouse,
+)
+
+SCALE = "0.2"
+WRITER_STEP_PREFIXES = ("raw__", "warehouse_dbt_models", "published__warehouse")
+
+
+@dataclass(frozen=True)
+class Published:
+    sha256: str
+    version_id: str
+
+    @classmethod
+    def of(cls, settings: Settings) -> Published:
+        return cls(file_sha256(settings.duckdb_path), published_version_id(settings))
+
+
+def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=timeout,
+    )
+
+
+def start_run() -> tuple[subprocess.Popen, list[str]]:
+    """`make run`'s command in its own process group; its output collected line by line."""
+    process = subprocess.Popen(
+        [sys.executable, "-m", "orchestration.cli", "materialize"],
+        cwd=PROJECT_ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        text=True, start_new_session=True,
+    )
+    lines: list[str] = []
+    threading.Thread(target=lambda: lines.extend(process.stdout), daemon=True).start()
+    return process, lines
+
+
+def assert_published_opens_complete(settings: Settings) -> None:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        recorded = dict(conn.execute("select table_name, row_count from meta.table_row_counts").fetchall())
+        assert recorded
+        for table, rows in recorded.items():
+            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == rows
+
+
+def use_other_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> Settings:
+    """Same warehouse, different generated files: the next run has real changes to write."""
+    return make_settings(
+        tmp_path, monkeypatch,
+        WAREHOUSE_GENERATOR_SEED=str(seed), WAREHOUSE_GENERATOR_SCALE=SCALE,
+        WAREHOUSE_GENERATED_DIR=str(tmp_path / f"generated-{seed}"),
+    )
+
+
+@pytest.fixture(scope="module")
+def first_version(tmp_path_factory):
+    """One run published: the version users hold when the next run starts."""
+    tmp_path = tmp_path_factory.mktemp("first")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = use_other_data(tmp_path, monkeypatch, seed=1)
+        assert run_warehouse(settings).success
+    return settings
+
+
+# ------------------------------------------------------------------------------------------
+# Readers during a run
+# ------------------------------------------------------------------------------------------
+
+
+def test_sql_users_read_complete_versions_during_a_full_materialisation(first_version, tmp_path, monkeypatch):
+    settings = use_other_data(tmp_path, monkeypatch, seed=2)
+    copy_warehouse_state(first_version, settings)
+    before = Published.of(settings)
+    stop = tmp_path / "stop"
+    readers = []
+    for index in range(5):
+        out = tmp_path / f"reader-{index}.json"
+        hold = ["--hold"] if index == 4 else []  # one user keeps a session open throughout
+        readers.append((out, subprocess.Popen(
+            [sys.executable, "-m", "tests.integration.published_reader",
+             str(settings.duckdb_path), str(stop), str(out), *hold],
+            cwd=PROJECT_ROOT, env=dict(os.environ))))
+    deadline = time.monotonic() + 60
+    while not all(Path(f"{out}.ready").exists() for out, _ in readers):
+        assert time.monotonic() < deadline, "readers did not start"
+        time.sleep(0.05)
+
+    result = run_warehouse(settings)
+    time.sleep(1.0)
+    stop.touch()
+    for _, process in readers:
+        assert process.wait(timeout=60) == 0
+
+    assert result.success, "the run was not disturbed by five readers"
+    after = Published.of(settings)
+    assert after.version_id > before.version_id
+    answers = {out.name: json.loads(out.read_text()) for out, _ in readers}
+    for name, reader_answers in answers.items():
+        assert [a["error"] for a in reader_answers if a["error"]] == [], f"{name} saw errors"
+        assert all(a["complete"] for a in reader_answers), f"{name} saw an incomplete version"
+        assert {a["version_id"] for a in reader_answers} <= {before.version_id, after.version_id}
+    held = answers["reader-4.json"]
+    assert {a["version_id"] for a in held} == {before.version_id}, "a connected reader keeps its view"
+    for index in range(4):
+        reader_answers = answers[f"reader-{index}.json"]
+        assert len(reader_answers) > 20
+        assert reader_answers[0]["version_id"] == before.version_id
+        assert reader_answers[-1]["version_id"] == after.version_id, "a new connection sees the new version"
+
+
+# ------------------------------------------------------------------------------------------
+# Crashes
+# ------------------------------------------------------------------------------------------
+
+
+def _raw_step_started_twice(lines: list[str], settings: Settings) -> bool:
+    return sum("raw__" in line and "STEP_START" in line for line in lines) >= 2
+
+
+def _dbt_is_building(lines: list[str], settings: Settings) -> bool:
+    return any("ASSET_MATERIALIZATION" in line and "staging" in line for line in list(lines))
+
+
+def _version_file_being_written(lines: list[str], settings: Settings) -> bool:
+    return any(settings.versions_dir.glob(".v*.duckdb.tmp"))
+
+
+KILL_POINTS: dict[str, Callable[[list[str], Settings], bool]] = {
+    "during-raw-load": _raw_step_started_twice,
+    "during-dbt": _dbt_is_building,
+    "during-publish": _version_file_being_written,
+}
+
+
+@pytest.mark.parametrize("kill_point", sorted(KILL_POINTS))
+def test_sigkill_leaves_the_published_warehouse_intact_and_the_next_run_publishes(
+    kill_point, first_version, tmp_path, monkeypatch
+):
+    settings = use_other_data(tmp_path, monkeypatch, seed=3)
+    copy_warehouse_state(first_version, settings)
+    generate_snapshot(settings.generated_dir, seed=3, scale=float(SCALE))
+    before = Published.of(settings)
+
+    process, lines = start_run()
+    deadline = time.monotonic() + 600
+    while not KILL_POINTS[kill_point](lines, settings):
+        assert process.poll() is None, f"the run ended before the kill point:\n{''.join(lines[-20:])}"
+        assert time.monotonic() < deadline
+        time.sleep(0.001)
+    os.killpg(process.pid, signal.SIGKILL)  # the run and its dbt child, as a supervisor would
+    process.wait()
+
+    assert Published.of(settings) == before, "the published file changed"
+    assert_published_opens_complete(settings)
+    if kill_point == "during-publish":
+        assert list(settings.versions_dir.glob(".v*.duckdb.tmp")), "killed mid-publish, leaving its temporary file"
+        assert read_state(settings.work_dir).audited, "the audited build stays publishable"
+    else:
+        assert not read_state(settings.work_dir).audited, "the half-written working database is not publishable"
+
+    recovery = run_warehouse(settings)
+
+    assert recovery.success, "the next run needs no manual clean-up"
+    assert published_version_id(settings) > before.version_id
+    assert_published_opens_complete(settings)
+    assert not list(settings.versions_dir.glob(".*.tmp"))
+
+
+# ------------------------------------------------------------------------------------------
+# Two runs at once
+# ------------------------------------------------------------------------------------------
+
+
+def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_version, tmp_path, monkeypatch):
+    settings = use_other_data(tmp_path, monkeypatch, seed=4)
+    copy_warehouse_state(first_version, settings)
+    prepare_dagster_home(settings)  # the project's dagster.yaml: pool limit 1
+    before = Published.of(settings)
+
+    runs = [start_run() for _ in range(2)]
+    codes = [process.wait(timeout=1200) for process, _ in runs]
+
+    outputs = ["".join(lines) for _, lines in runs]
+    assert codes == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
+    published = [e for e in history(PublishTarget.from_settings(settings)) if e["event"] == "publish"]
+    assert len(published) == 2 + 1, "the first version, then one per run"
+    assert published_version_id(settings) > before.version_id
+
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        run_ids = [r.run_id for r in instance.get_runs()]
+        assert len(run_ids) == 2
+        intervals = []
+        for run_id in run_ids:
+            starts: dict[str, float] = {}
+            for entry in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START,
+                                                            dg.DagsterEventType.STEP_SUCCESS}):
+                step = entry.step_key
+                if not step.startswith(WRITER_STEP_PREFIXES):
+                    continue
+                if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
+                    starts[step] = entry.timestamp
+                else:
+                    intervals.append((run_id, step, starts[step], entry.timestamp))
+    assert len(intervals) == 2 * 5, "three raw loads, dbt and publish in each run"
+    for run_a, step_a, start_a, end_a in intervals:
+        for run_b, step_b, start_b, end_b in intervals:
+            if run_a < run_b:
+                assert end_a <= start_b or end_b <= start_a, f"{step_a} and {step_b} wrote at the same time"
+
+
+# ------------------------------------------------------------------------------------------
+# Rollback and the SQL shell
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def two_versions(first_version, tmp_path, monkeypatch):
+    settings = use_other_data(tmp_path, monkeypatch, seed=5)
+    copy_warehouse_state(first_version, settings)
+    assert run_warehouse(settings).success
+    return settings
+
+
+def test_rollback_restores_the_previous_version(two_versions):
+    settings = two_versions
+    target = PublishTarget.from_settings(settings)
+    first, second = list_versions(target)
+    assert current_version(target) == second
+
+    rolled = cli("rollback")
+
+    assert rolled.returncode == 0, rolled.stderr
+    assert f"now serves {first.version_id} (was {second.version_id})" in rolled.stdout
+    assert file_sha256(settings.duckdb_path) == file_sha256(first.path)
+    assert published_version_id(settings) == first.version_id
+    listing = cli("versions").stdout
+    assert f" * {first.version_id}" in listing and f"   {second.version_id}" in listing
+
+    again = cli("rollback")
+    assert again.returncode == 2 and "no version before" in again.stderr
+
+    forward = cli("rollback", "--to", second.version_id.split("-")[0])
+    assert forward.returncode == 0 and published_version_id(settings) == second.version_id
+
+
+def test_sql_shell_is_read_only_on_the_published_warehouse(two_versions):
+    query = cli("sql", "-csv", "-c", "select count(*) > 0 as filled from marts.dim_models")
+    assert query.returncode == 0, query.stderr
+    assert query.stdout.split() == ["filled", "true"]
+
+    write = cli("sql", "-c", "create table marts.scratch as select 1")
+    assert write.returncode != 0
+    assert "read-only" in (write.stdout + write.stderr)
+
+
+def test_sql_shell_says_when_nothing_is_published(tmp_path, monkeypatch):
+    make_settings(tmp_path, monkeypatch)
+    missing = cli("sql", "-c", "select 1")
+    assert missing.returncode == 1 and "does not exist yet: run `make run` first" in missing.stderr
+
+
+def test_every_writer_is_in_the_one_writer_pool(first_version):
+    from orchestration.definitions import build_definitions
+
+    graph = build_definitions(first_version).resolve_asset_graph()
+    pools = {key.to_user_string(): graph.get(key).pools for key in graph.get_all_asset_keys()
+             if graph.get(key).is_materializable}
+    writers = {key for key in pools if key.split("/")[0] in {"raw", "staging", "intermediate", "seeds",
+                                                               "marts", "published"}}
+    assert writers and all(pools[key] == {DUCKDB_WRITER_POOL} for key in writers)
+    assert all(not pools[key] for key in pools if key.startswith("figures/")), "figures only read"
