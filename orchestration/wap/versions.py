@@ -1,8 +1,9 @@
 """Published versions of the warehouse: publish, list, roll back, prune.
 
 Mechanism (measured and argued in docs/architecture.md): each publication is a new, complete,
-read-only DuckDB file `<stem>.versions/vNNNNN-<UTC time>.duckdb` holding the published
-schemas (the marts) and a `meta` schema that describes the version. The file users open,
+read-only DuckDB file `<stem>.versions/vNNNNN-<UTC time>.duckdb`: a byte copy of the
+checkpointed working database, cut down to the published schemas (the marts) plus a `meta`
+schema that describes the version. The file users open,
 `WAREHOUSE_DUCKDB_PATH`, is a hard link to one of them, replaced by `rename(2)`:
 
 - atomic: a new connection opens the old version or the new one, never a mix;
@@ -34,7 +35,7 @@ from typing import Any
 import duckdb
 
 from orchestration.settings import Settings
-from orchestration.wap.state import fsync_directory, write_json_atomically
+from orchestration.wap.state import fsync_path, write_json_atomically
 
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts",)
 """What users query: METHOD.md's contract. Raw, staging and intermediate stay in the working database."""
@@ -184,10 +185,10 @@ def publish(
                     "the copy differs from the working database for "
                     + ", ".join(f"{a.table} ({a.working_rows} vs {a.published_rows} rows)" for a in mismatched)
                 )
-            _fsync_file(tmp)
+            fsync_path(tmp)
             os.replace(tmp, final)
             os.chmod(final, READ_ONLY_MODE)
-            fsync_directory(target.versions_dir)
+            fsync_path(target.versions_dir)
         finally:
             tmp.unlink(missing_ok=True)
         sidecar = {
@@ -276,27 +277,45 @@ def _write_version(
     published_at: datetime,
     info: PublicationInfo,
 ) -> tuple[list[TableAudit], list[dict[str, Any]]]:
-    """Build the version file at `tmp` from the working database; return the per-table audit."""
+    """Build the version file at `tmp` from the working database; return the per-table audit.
+
+    A byte copy of the checkpointed working file, then everything but `schemas` dropped and
+    `meta` added: at Hub scale this is ~20x faster and needs ~40x less memory than copying
+    the tables with SQL (docs/architecture.md, benchmarks/publish_mechanism.py).
+    """
     if not working_db.exists():
         raise PublishError(f"the working database {working_db} does not exist: nothing to publish")
+    # Fold the write-ahead log into the file, so the bytes copied are the whole database.
+    with duckdb.connect(str(working_db)) as conn:
+        conn.execute("checkpoint")
     tmp.unlink(missing_ok=True)
+    shutil.copyfile(working_db, tmp)
     audits: list[TableAudit] = []
     with duckdb.connect(str(tmp)) as conn:
-        conn.execute(f"attach {_literal(str(working_db))} as working (read_only)")
-        tables = conn.execute(
-            "select table_schema, table_name from information_schema.tables "
-            "where table_catalog = 'working' and list_contains($schemas, table_schema) order by 1, 2",
-            {"schemas": list(schemas)},
+        catalog = conn.execute("select current_database()").fetchone()[0]
+        objects = conn.execute(
+            "select schema_name, table_name, 'table' from duckdb_tables() where database_name = $db "
+            "union all select schema_name, view_name, 'view' from duckdb_views() "
+            "where database_name = $db and not internal order by all",
+            {"db": catalog},
         ).fetchall()
+        tables = [(s, n) for s, n, kind in objects if s in schemas and kind == "table"]
+        views = [f"{s}.{n}" for s, n, kind in objects if s in schemas and kind == "view"]
+        if views:
+            raise PublishError(f"published schemas must hold tables, not views: {', '.join(views)}")
         if not tables:
             raise PublishError(f"the working database {working_db} has no tables in {', '.join(schemas)}")
-        for schema in sorted({s for s, _ in tables}):
-            conn.execute(f"create schema {_quote(schema)}")
-        for schema, name in tables:
-            qualified = f"{_quote(schema)}.{_quote(name)}"
-            conn.execute(f"create table {qualified} as select * from working.{qualified}")
-            audits.append(_audit_table(conn, schema, name))
         source_files = _source_files(conn)
+        for schema in sorted({s for s, _, _ in objects if s not in schemas}):
+            if schema == "main":
+                for s, name, kind in objects:
+                    if s == "main":
+                        conn.execute(f"drop {kind} main.{_quote(name)} cascade")
+            else:
+                conn.execute(f"drop schema {_quote(schema)} cascade")
+        conn.execute(f"attach {_literal(str(working_db))} as working (read_only)")
+        audits = [_audit_table(conn, schema, name) for schema, name in tables]
+        conn.execute("detach working")
         conn.execute("create schema meta")
         conn.execute(
             """
@@ -330,7 +349,6 @@ def _write_version(
             conn, "meta.gating_checks",
             [(c["asset"], c["check"], c["passed"], c.get("severity"), c.get("run_id")) for c in info.gating_checks],
         )
-        conn.execute("detach working")
         conn.execute("checkpoint")
     return audits, source_files
 
@@ -353,25 +371,19 @@ def _audit_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> Tab
 def _source_files(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Which raw files the published marts were built from (the raw tables' lineage columns)."""
     raw_tables = conn.execute(
-        "select table_name from information_schema.columns "
-        "where table_catalog = 'working' and table_schema = 'raw' and column_name = '_source_checksum' "
+        "select table_name from duckdb_columns() where database_name = current_database() "
+        "and schema_name = 'raw' and column_name = '_source_checksum' "
         "and not starts_with(table_name, '_') order by 1"
     ).fetchall()
     files = []
     for (name,) in raw_tables:
         rows = conn.execute(
-            f"select _source_file, _source_checksum, count(*) from working.raw.{_quote(name)} "
-            "group by all order by all"
+            f"select _source_file, _source_checksum, count(*) from raw.{_quote(name)} group by all order by all"
         ).fetchall()
         files += [
             {"table": f"raw.{name}", "source_file": f, "checksum_sha256": c, "rows": n} for f, c, n in rows
         ]
     return files
-
-
-def _fsync_file(path: Path) -> None:
-    with path.open("rb") as handle:
-        os.fsync(handle.fileno())
 
 
 def _point_published_at(target: PublishTarget, version: Version) -> None:
@@ -385,9 +397,9 @@ def _point_published_at(target: PublishTarget, version: Version) -> None:
     except OSError:
         # No hard links here (another filesystem): a full copy, still renamed atomically.
         shutil.copyfile(version.path, swap)
-        _fsync_file(swap)
+        fsync_path(swap)
     os.replace(swap, published)
-    fsync_directory(published.parent)
+    fsync_path(published.parent)
 
 
 def _append_history(target: PublishTarget, event: dict[str, Any]) -> None:

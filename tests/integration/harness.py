@@ -6,6 +6,7 @@ import csv
 import hashlib
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -13,7 +14,7 @@ import duckdb
 
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
-from orchestration.wap.versions import PublishTarget, current_version
+from orchestration.wap.versions import PublishTarget, current_version, list_versions
 
 MARTS = (
     "dim_models",
@@ -94,6 +95,21 @@ def _tables(database: Path, schemas: tuple[str, ...]) -> dict[str, list[tuple]]:
 
 def file_sha256(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+@dataclass(frozen=True)
+class PublishedState:
+    """What a user can observe of the published warehouse: its exact bytes, its version, and
+    the versions kept beside it."""
+
+    sha256: str
+    version_id: str
+    kept: tuple[str, ...]
+
+    @classmethod
+    def of(cls, settings: Settings) -> PublishedState:
+        kept = tuple(v.version_id for v in list_versions(PublishTarget.from_settings(settings)))
+        return cls(file_sha256(settings.duckdb_path), published_version_id(settings), kept)
 
 
 def published_version_id(settings: Settings) -> str:

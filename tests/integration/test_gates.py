@@ -16,11 +16,10 @@ from orchestration.sources.snapshot import SNAPSHOT_FILES
 from tests.conftest import make_settings
 from orchestration.wap.state import read_state
 from tests.integration.harness import (
+    PublishedState,
     check_evaluations,
     copy_warehouse_state,
-    file_sha256,
     materialized_keys,
-    published_version_id,
     rewrite_csv,
     run_warehouse,
     warehouse_tables,
@@ -83,21 +82,6 @@ def published(tmp_path_factory):
     return good_dir, settings
 
 
-@dataclass(frozen=True)
-class Published:
-    sha256: str
-    version_id: str
-    versions: list[str]
-
-    @classmethod
-    def of(cls, settings) -> "Published":
-        return cls(
-            file_sha256(settings.duckdb_path),
-            published_version_id(settings),
-            sorted(p.name for p in settings.versions_dir.iterdir()),
-        )
-
-
 @pytest.mark.parametrize("case_name", sorted(CASES))
 def test_bad_raw_file_is_stopped_at_its_gate(case_name, published, tmp_path, monkeypatch):
     case = CASES[case_name]
@@ -108,7 +92,7 @@ def test_bad_raw_file_is_stopped_at_its_gate(case_name, published, tmp_path, mon
     rewrite_csv(bad_dir / spec.file_name, spec.delimiter, case.edit)
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir))
     copy_warehouse_state(good_settings, settings)
-    published_before = Published.of(settings)
+    published_before = PublishedState.of(settings)
     tables_before = warehouse_tables(settings)
 
     result = run_warehouse(settings)
@@ -128,7 +112,7 @@ def test_bad_raw_file_is_stopped_at_its_gate(case_name, published, tmp_path, mon
 
     downstream = {key for key in materialized_keys(result) if not key.startswith("raw/")}
     assert downstream == set(), f"assets downstream of a failed gate ran: {sorted(downstream)}"
-    assert Published.of(settings) == published_before, "the published warehouse changed"
+    assert PublishedState.of(settings) == published_before, "the published warehouse changed"
     assert warehouse_tables(settings) == tables_before, "rejected rows reached the working database"
 
 
@@ -155,7 +139,7 @@ def test_failing_dbt_test_blocks_everything_downstream(published, tmp_path, monk
     copy_warehouse_state(good_settings, settings)
     with duckdb.connect(str(settings.working_duckdb_path)) as conn:
         conn.execute("update raw.leaderboard set average = '150.0' where _source_row = 3")
-    published_before = Published.of(settings)
+    published_before = PublishedState.of(settings)
 
     result = run_warehouse(settings, skip_groups={"raw"})
 
@@ -171,11 +155,11 @@ def test_failing_dbt_test_blocks_everything_downstream(published, tmp_path, monk
     # Branches that do not depend on the failed model still build (dbt skips only descendants)…
     assert "marts/authors_over_time" in materialized_keys(result)
     # …in the working database only: users see none of it.
-    assert Published.of(settings) == published_before
+    assert PublishedState.of(settings) == published_before
     assert not read_state(settings.work_dir).audited
 
     # Publishing on its own is refused too: the working database as a whole failed its audit.
     publish_only = run_warehouse(settings, only={"published/warehouse"})
     assert not publish_only.success
     assert not check_evaluations(publish_only)["published/warehouse:working_database_audited"].passed
-    assert Published.of(settings) == published_before
+    assert PublishedState.of(settings) == published_before

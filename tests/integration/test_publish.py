@@ -15,7 +15,6 @@ import sys
 import threading
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -29,6 +28,7 @@ from orchestration.wap.state import read_state
 from orchestration.wap.versions import PublishTarget, current_version, history, list_versions
 from tests.conftest import make_settings
 from tests.integration.harness import (
+    PublishedState,
     copy_warehouse_state,
     file_sha256,
     published_version_id,
@@ -37,16 +37,6 @@ from tests.integration.harness import (
 
 SCALE = "0.2"
 WRITER_STEP_PREFIXES = ("raw__", "warehouse_dbt_models", "published__warehouse")
-
-
-@dataclass(frozen=True)
-class Published:
-    sha256: str
-    version_id: str
-
-    @classmethod
-    def of(cls, settings: Settings) -> Published:
-        return cls(file_sha256(settings.duckdb_path), published_version_id(settings))
 
 
 def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
@@ -103,7 +93,7 @@ def first_version(tmp_path_factory):
 def test_sql_users_read_complete_versions_during_a_full_materialisation(first_version, tmp_path, monkeypatch):
     settings = use_other_data(tmp_path, monkeypatch, seed=2)
     copy_warehouse_state(first_version, settings)
-    before = Published.of(settings)
+    before = PublishedState.of(settings)
     stop = tmp_path / "stop"
     readers = []
     for index in range(5):
@@ -125,7 +115,7 @@ def test_sql_users_read_complete_versions_during_a_full_materialisation(first_ve
         assert process.wait(timeout=60) == 0
 
     assert result.success, "the run was not disturbed by five readers"
-    after = Published.of(settings)
+    after = PublishedState.of(settings)
     assert after.version_id > before.version_id
     answers = {out.name: json.loads(out.read_text()) for out, _ in readers}
     for name, reader_answers in answers.items():
@@ -172,7 +162,7 @@ def test_sigkill_leaves_the_published_warehouse_intact_and_the_next_run_publishe
     settings = use_other_data(tmp_path, monkeypatch, seed=3)
     copy_warehouse_state(first_version, settings)
     generate_snapshot(settings.generated_dir, seed=3, scale=float(SCALE))
-    before = Published.of(settings)
+    before = PublishedState.of(settings)
 
     process, lines = start_run()
     deadline = time.monotonic() + 600
@@ -183,7 +173,7 @@ def test_sigkill_leaves_the_published_warehouse_intact_and_the_next_run_publishe
     os.killpg(process.pid, signal.SIGKILL)  # the run and its dbt child, as a supervisor would
     process.wait()
 
-    assert Published.of(settings) == before, "the published file changed"
+    assert PublishedState.of(settings) == before, "the published file changed"
     assert_published_opens_complete(settings)
     if kill_point == "during-publish":
         assert list(settings.versions_dir.glob(".v*.duckdb.tmp")), "killed mid-publish, leaving its temporary file"
@@ -208,7 +198,7 @@ def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_versi
     settings = use_other_data(tmp_path, monkeypatch, seed=4)
     copy_warehouse_state(first_version, settings)
     prepare_dagster_home(settings)  # the project's dagster.yaml: pool limit 1
-    before = Published.of(settings)
+    before = PublishedState.of(settings)
 
     runs = [start_run() for _ in range(2)]
     codes = [process.wait(timeout=1200) for process, _ in runs]
