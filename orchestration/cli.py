@@ -12,8 +12,8 @@ rollback     point the published warehouse at the previous version (or --to VERS
 from __future__ import annotations
 
 import argparse
+import fcntl
 import os
-import shutil
 import sys
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
@@ -21,8 +21,25 @@ from orchestration.wap.versions import PublishError, PublishTarget, current_vers
 
 
 def prepare_dagster_home(settings: Settings) -> None:
-    settings.dagster_home.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(PROJECT_ROOT / "dagster.yaml", settings.dagster_home / "dagster.yaml")
+    """DAGSTER_HOME with the project's dagster.yaml and its storage created.
+
+    Under a lock: two runs started at once on a new DAGSTER_HOME would otherwise both create
+    Dagster's SQLite storage and one would fail on its schema-version row.
+    """
+    import dagster as dg
+
+    home = settings.dagster_home
+    home.mkdir(parents=True, exist_ok=True)
+    with (home / ".prepare.lock").open("a") as lock:
+        fcntl.flock(lock.fileno(), fcntl.LOCK_EX)
+        config = (PROJECT_ROOT / "dagster.yaml").read_text(encoding="utf-8")
+        target = home / "dagster.yaml"
+        if not target.exists() or target.read_text(encoding="utf-8") != config:
+            tmp = home / f".dagster.yaml.{os.getpid()}.tmp"
+            tmp.write_text(config, encoding="utf-8")
+            os.replace(tmp, target)
+        with dg.DagsterInstance.from_config(str(home)):
+            pass
 
 
 def manifest_is_fresh() -> bool:

@@ -21,7 +21,6 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.cli import prepare_dagster_home
 from orchestration.settings import DUCKDB_WRITER_POOL, PROJECT_ROOT, Settings
 from orchestration.sources.generator import generate_snapshot
 from orchestration.wap.state import read_state
@@ -197,8 +196,8 @@ def test_sigkill_leaves_the_published_warehouse_intact_and_the_next_run_publishe
 def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_version, tmp_path, monkeypatch):
     settings = use_other_data(tmp_path, monkeypatch, seed=4)
     copy_warehouse_state(first_version, settings)
-    prepare_dagster_home(settings)  # the project's dagster.yaml: pool limit 1
     before = PublishedState.of(settings)
+    assert not settings.dagster_home.exists(), "both runs start on a new DAGSTER_HOME and prepare it at once"
 
     runs = [start_run() for _ in range(2)]
     codes = [process.wait(timeout=1200) for process, _ in runs]
