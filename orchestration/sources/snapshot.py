@@ -9,6 +9,7 @@ header excluded), so every error and every failing check can name the file, row 
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import re
 from collections.abc import Callable
@@ -141,19 +142,27 @@ def file_checksum(path: Path) -> str:
 
 
 def read_header(spec: SnapshotFile, path: Path) -> list[str]:
+    return read_csv_header(path, spec.delimiter, expected=f"the {spec.name} file")
+
+
+def read_csv_header(path: Path, delimiter: str, *, expected: str) -> list[str]:
+    """The header row of a CSV file (gzip-compressed when its name ends in `.gz`), BOM removed."""
     if path.is_dir():
         raise SourceFileError(path, "is a directory, expected a CSV file")
     if not path.exists():
-        raise SourceFileError(path, f"does not exist (expected the {spec.name} file)")
-    with path.open("rb") as handle:
-        first_bytes = handle.readline()
+        raise SourceFileError(path, f"does not exist (expected {expected})")
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as handle:
+            first_bytes = handle.readline()
+    except (OSError, EOFError) as exc:  # a corrupt or truncated .gz: gzip.BadGzipFile, EOFError
+        raise SourceFileError(path, f"cannot be read ({exc})", row=0) from exc
     try:
         first_line = first_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceFileError(path, f"the header is not valid UTF-8 ({exc.reason})", row=0) from exc
     if not first_line.strip():
         raise SourceFileError(path, "is empty: no header row", row=0)
-    header = next(csv.reader([first_line], delimiter=spec.delimiter))
+    header = next(csv.reader([first_line], delimiter=delimiter))
     return [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
 
 
