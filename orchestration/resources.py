@@ -45,6 +45,22 @@ class SourceFilesResource(dg.ConfigurableResource):
         )
 
 
+class WeeklySourceResource(dg.ConfigurableResource):
+    """The landing directory of weekly v2 files, or the generator's offline default."""
+
+    landing_dir: str | None = None
+    generated_dir: str
+    generator_seed: int = 42
+    generator_scale: float = 1.0
+
+    def resolve_dir(self) -> Path:
+        if self.landing_dir:
+            return Path(self.landing_dir)
+        from orchestration.sources.generator_weekly import ensure_generated_weekly
+
+        return ensure_generated_weekly(Path(self.generated_dir), seed=self.generator_seed, scale=self.generator_scale)
+
+
 class FiguresResource(dg.ConfigurableResource):
     """The directory figures are written to (PNG, SVG and self-contained HTML)."""
 
@@ -134,5 +150,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
             generator_scale=settings.generator_scale,
         ),
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
+        "weekly_source": WeeklySourceResource(
+            landing_dir=str(settings.landing_dir) if settings.landing_dir else None,
+            generated_dir=str(settings.generated_dir / "leaderboard_v2"),
+            generator_seed=settings.generator_seed,
+            generator_scale=settings.generator_scale,
+        ),
         "dbt": dbt_cli_resource(),
     }
+

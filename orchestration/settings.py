@@ -55,6 +55,14 @@ class Settings:
     """WAREHOUSE_FIGURES_DIR: PNG, SVG and HTML of every figure."""
     dagster_home: Path
     """DAGSTER_HOME: Dagster's instance directory (runs, event logs)."""
+    landing_dir: Path | None = None
+    """WAREHOUSE_LANDING_DIR: weekly leaderboard v2 files (huggingface_v2_<date>.csv.gz); None =
+    the generated weekly files under WAREHOUSE_GENERATED_DIR/leaderboard_v2."""
+
+    @property
+    def weekly_source_dir(self) -> Path:
+        """Where the weekly leaderboard v2 asset reads: the landing directory, or generated files."""
+        return self.landing_dir if self.landing_dir is not None else self.generated_dir / "leaderboard_v2"
 
     @property
     def working_duckdb_path(self) -> Path:
@@ -140,6 +148,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         generator_seed=seed,
         generator_scale=scale,
         figures_dir=_path(env, "WAREHOUSE_FIGURES_DIR", data_dir / "figures"),
+        landing_dir=_path(env, "WAREHOUSE_LANDING_DIR", data_dir) if env.get("WAREHOUSE_LANDING_DIR", "").strip() else None,
         dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
     )
 
