@@ -15,7 +15,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.settings import DBT_PROJECT_DIR, Settings
-from orchestration.wap.state import AUDITED, BUILDING, AuditState, read_state, write_state
+from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
 
 
@@ -52,6 +52,10 @@ class WeeklySourceResource(dg.ConfigurableResource):
     generated_dir: str
     generator_seed: int = 42
     generator_scale: float = 1.0
+
+    def watched_dir(self) -> Path:
+        """The directory the landing sensor watches (never generates anything)."""
+        return Path(self.landing_dir or self.generated_dir)
 
     def resolve_dir(self) -> Path:
         if self.landing_dir:
@@ -91,11 +95,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def audit_state(self) -> AuditState:
         return read_state(self.work_dir)
 
-    def mark_building(self, run_id: str, *, step: str) -> AuditState:
-        return write_state(self.work_dir, BUILDING, run_id=run_id, step=step)
+    def mark_building(self, run_id: str, *, step: str, area: str = CORE) -> AuditState:
+        return write_state(self.work_dir, BUILDING, run_id=run_id, step=step, area=area)
 
-    def mark_audited(self, run_id: str, *, step: str) -> AuditState:
-        return write_state(self.work_dir, AUDITED, run_id=run_id, step=step)
+    def mark_audited(self, run_id: str, *, step: str, area: str = CORE) -> AuditState:
+        return write_state(self.work_dir, AUDITED, run_id=run_id, step=step, area=area)
 
     def current_version(self) -> Version | None:
         return current_version(self.publish_target())

@@ -11,12 +11,11 @@ runs as one run (single-run backfill policy). Gates:
   snapshot, never loaded as an empty leaderboard.
 """
 
-from datetime import date, timedelta
-
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.resources import WarehouseResource, WeeklySourceResource, short_connection
+from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.sources.leaderboard_v2 import (
     UnknownHeaderError,
@@ -24,20 +23,13 @@ from orchestration.sources.leaderboard_v2 import (
     snapshot_files_for_week,
 )
 from orchestration.sources.snapshot import SourceFileError
+from orchestration.wap.state import WEEKLY
 
-WEEKLY_PARTITIONS = dg.WeeklyPartitionsDefinition(start_date="2024-07-07")  # Sundays
 KEY = dg.AssetKey(["raw", "leaderboard_v2"])
 HEADER_CHECK = "leaderboard_v2_header_known"
 PRESENT_CHECK = "leaderboard_v2_snapshot_present"
-
-
-def weeks_in(start: date, end: date) -> list[date]:
-    """The Sunday week starts in [start, end)."""
-    weeks, week = [], start
-    while week < end:
-        weeks.append(week)
-        week += timedelta(days=7)
-    return weeks
+# The gates that also hold downstream assets launched in a later run (checks/upstream_gates.py).
+BLOCKING_CHECK_KEYS = (dg.AssetCheckKey(KEY, HEADER_CHECK),)
 
 
 @dg.asset(
@@ -74,7 +66,7 @@ def raw_leaderboard_v2(
                     continue
                 result = load_weekly_snapshots(
                     conn, files, week,
-                    before_swap=lambda: warehouse.mark_building(context.run_id, step="raw/leaderboard_v2"),
+                    before_swap=lambda: warehouse.mark_building(context.run_id, step="raw/leaderboard_v2", area=WEEKLY),
                 )
                 loaded[week.isoformat()] = {"files": [f.name for f in result.files], "rows": result.rows,
                                             "reloaded": result.reloaded}
@@ -106,11 +98,3 @@ def raw_leaderboard_v2(
             ),
         ],
     )
-
-
-leaderboard_v2_weekly_job = dg.define_asset_job(
-    "leaderboard_v2_weekly",
-    selection=dg.AssetSelection.assets(KEY),
-    partitions_def=WEEKLY_PARTITIONS,
-    description="Load the weekly v2 leaderboard snapshots of a week (or a range, as one run).",
-)
