@@ -159,3 +159,13 @@ def run_weekly(
 
 def published_weekly_marts(settings: Settings) -> dict[str, list[tuple]]:
     return {name: table_rows(settings.duckdb_path, f"marts.{name}") for name in WEEKLY_MARTS}
+
+
+def landing_dir_with(tmp_path: Path, real_weekly_dir: Path, *dates: str) -> Path:
+    """A landing directory holding copies of the real weekly files of the given dates."""
+    landing = tmp_path / "landing"
+    landing.mkdir(exist_ok=True)
+    for day in dates:
+        name = f"huggingface_v2_{day}.csv.gz"
+        shutil.copy(real_weekly_dir / name, landing / name)
+    return landing

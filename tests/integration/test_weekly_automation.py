@@ -5,11 +5,9 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import subprocess
 import sys
 from datetime import UTC, datetime
-from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -21,7 +19,7 @@ from orchestration.definitions import build_definitions
 from orchestration.resources import build_resources
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import make_settings
-from tests.integration.harness import published_weekly_marts, run_weekly
+from tests.integration.harness import landing_dir_with, published_weekly_marts, run_weekly
 
 
 def evaluate_sensor(settings, instance, cursor):
@@ -64,15 +62,13 @@ def test_schedule_and_sensor_are_off_by_default(settings_factory):
 
 
 def test_sensor_requests_the_week_of_each_new_file_exactly_once(real_weekly_dir, tmp_path, monkeypatch):
-    landing = tmp_path / "landing"
-    landing.mkdir()
+    landing = landing_dir_with(tmp_path, real_weekly_dir)
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
     with dg.DagsterInstance.ephemeral() as instance:
         result, cursor = evaluate_sensor(settings, instance, None)
         assert isinstance(result, dg.SkipReason)
 
-        for name in ("huggingface_v2_2024-09-15.csv.gz", "huggingface_v2_2024-09-20.csv.gz", "huggingface_v2_2024-10-04.csv.gz"):
-            shutil.copy(real_weekly_dir / name, landing / name)
+        landing_dir_with(tmp_path, real_weekly_dir, "2024-09-15", "2024-09-20", "2024-10-04")
         (landing / "README.txt").write_text("not a snapshot")
         result, cursor = evaluate_sensor(settings, instance, cursor)
         # Two files of one week: one request for that week.
@@ -81,7 +77,7 @@ def test_sensor_requests_the_week_of_each_new_file_exactly_once(real_weekly_dir,
 
         assert requested(evaluate_sensor(settings, instance, cursor)[0]) == [], "nothing new, nothing requested"
 
-        shutil.copy(real_weekly_dir / "huggingface_v2_2024-10-11.csv.gz", landing / "huggingface_v2_2024-10-11.csv.gz")
+        landing_dir_with(tmp_path, real_weekly_dir, "2024-10-11")
         result, cursor = evaluate_sensor(settings, instance, cursor)
         assert requested(result) == ["2024-10-06"]
         assert requested(evaluate_sensor(settings, instance, cursor)[0]) == []
@@ -99,17 +95,14 @@ def test_sensor_requests_the_week_of_each_new_file_exactly_once(real_weekly_dir,
 
 def test_a_dropped_file_extends_the_published_history_by_one_week(real_weekly_dir, tmp_path, monkeypatch):
     """The sensor's run request, launched as the daemon would, publishes the new week."""
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    for name in ("huggingface_v2_2025-01-19.csv.gz", "huggingface_v2_2025-01-26.csv.gz", "huggingface_v2_2025-02-01.csv.gz"):
-        shutil.copy(real_weekly_dir / name, landing / name)
+    landing = landing_dir_with(tmp_path, real_weekly_dir, "2025-01-19", "2025-01-26", "2025-02-01")
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_weekly(settings, instance, "2025-01-19", "2025-01-26").success
         before = published_weekly_marts(settings)
         _, cursor = evaluate_sensor(settings, instance, None)
 
-        shutil.copy(real_weekly_dir / "huggingface_v2_2025-02-08.csv.gz", landing / "huggingface_v2_2025-02-08.csv.gz")
+        landing_dir_with(tmp_path, real_weekly_dir, "2025-02-08")
         result, cursor = evaluate_sensor(settings, instance, cursor)
         (request,) = result.run_requests
         job = build_definitions(settings).resolve_job_def(result.run_requests[0].job_name or "leaderboard_v2_weekly")
@@ -132,10 +125,7 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 
 def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_dir, tmp_path, monkeypatch):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    for name in ("huggingface_v2_2024-09-01.csv.gz", "huggingface_v2_2024-09-07.csv.gz", "huggingface_v2_2024-09-15.csv.gz"):
-        shutil.copy(real_weekly_dir / name, landing / name)
+    landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-09-01", "2024-09-07", "2024-09-15")
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
 
     bad = cli("backfill", "--from", "2024-09-02")

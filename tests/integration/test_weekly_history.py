@@ -6,7 +6,6 @@ blocks its week and everything downstream, in that run and in later ones."""
 from __future__ import annotations
 
 import gzip
-import shutil
 from datetime import date
 from pathlib import Path
 
@@ -14,11 +13,11 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.sources.leaderboard_v2 import snapshot_date_of, sunday_week_start
 from tests.conftest import make_settings
 from tests.integration.harness import (
     PublishedState,
     check_evaluations,
+    landing_dir_with,
     materialized_keys,
     published_weekly_marts,
     run_weekly,
@@ -31,10 +30,6 @@ WEEKLY_ASSETS = {
     "raw/leaderboard_v2", "staging/stg_leaderboard_v2", "intermediate/int_leaderboard_v2_observations",
     "marts/leaderboard_v2_history", "marts/weekly_leaderboard_v2",
 }
-
-
-def weeks_with_files(directory: Path) -> list[str]:
-    return sorted({sunday_week_start(snapshot_date_of(p)).isoformat() for p in directory.glob("huggingface_v2_*")})
 
 
 def all_weeks() -> list[str]:
@@ -160,10 +155,7 @@ def _unknown_header_copy(source: Path, target: Path) -> None:
 
 
 def test_unknown_header_blocks_its_week_here_and_in_later_runs(real_weekly_dir, tmp_path, monkeypatch):
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    for name in ("huggingface_v2_2024-10-26.csv.gz", "huggingface_v2_2024-11-01.csv.gz"):
-        shutil.copy(real_weekly_dir / name, landing / name)
+    landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-10-26", "2024-11-01")
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
     with dg.DagsterInstance.ephemeral() as instance:
         assert run_weekly(settings, instance, "2024-10-20", "2024-10-27").success
@@ -191,7 +183,7 @@ def test_unknown_header_blocks_its_week_here_and_in_later_runs(real_weekly_dir, 
         assert published_weekly_marts(settings) == history
 
         # The fixed file passes the gate, and the week is published.
-        shutil.copy(real_weekly_dir / "huggingface_v2_2024-11-09.csv.gz", landing / "huggingface_v2_2024-11-09.csv.gz")
+        landing_dir_with(tmp_path, real_weekly_dir, "2024-11-09")
         assert run_weekly(settings, instance, "2024-11-03").success
         with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
             last = conn.execute("select max(valid_from) from marts.leaderboard_v2_history").fetchone()[0]
