@@ -86,6 +86,8 @@ def materialize(settings: Settings) -> int:
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     print(f"\nrun {result.run_id}: {'succeeded' if result.success and not failed_checks else 'FAILED'}")
     print(f"  source        {settings.source_name} ({settings.source_dir})")
+    if settings.v1_source == "final_table":
+        print(f"  v1 source     final_table ({settings.v1_final_table_path})")
     print(f"  assets        {len(materialized)} materialised")
     print(f"  checks        {len(failed_checks)} failed")
     for evaluation in failed_checks:
