@@ -42,6 +42,11 @@ def _layout_hint(spec: SnapshotFile, path) -> str:
     return f" The file has the {fits[0]!r} layout, not {spec.layout!r}: set WAREHOUSE_V1_SOURCE={fits[0]}?"
 
 
+def _layout_metadata(layout: SnapshotFile, suite: str) -> dict[str, str]:
+    """Which layout of a multi-layout source was loaded, and the suite that gated it."""
+    return {"layout": layout.layout or "", "layout_description": layout.description, "suite": suite}
+
+
 def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
     check_spec = raw_check_spec(spec.name)
 
@@ -107,11 +112,7 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
                 "checksum_sha256": loaded.checksum,
                 "reloaded": loaded.reloaded,
                 "extra_columns": list(loaded.extra_columns),
-                **(
-                    {"layout": layout.layout, "layout_description": layout.description, "suite": outcomes[-1].suite_name}
-                    if layout.layout
-                    else {}
-                ),
+                **(_layout_metadata(layout, outcomes[-1].suite_name) if layout.layout else {}),
             },
             check_results=[check_result],
         )

@@ -81,7 +81,8 @@ def _dim_models(settings) -> pd.DataFrame:
 
 
 def _leaderboard_metadata(result) -> dict:
-    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key.to_user_string() == "raw/leaderboard"]
+    events = result.get_asset_materialization_events()
+    [event] = [e for e in events if e.asset_key.to_user_string() == "raw/leaderboard"]
     return {key: value.value for key, value in event.materialization.metadata.items()}
 
 
@@ -136,9 +137,11 @@ def test_raw_leaderboard_says_which_layout_and_file_it_loaded(real_build, real_f
     assert metadata["source_file"] == str(real_final_table)
     assert metadata["dagster/row_count"] == reference.rows == 7169
     with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
-        assert conn.execute("select distinct _source_file from raw.leaderboard").fetchall() == [(str(real_final_table),)]
+        files = conn.execute("select distinct _source_file from raw.leaderboard").fetchall()
+        assert files == [(str(real_final_table),)]
         # staging exposes the evaluation date: every row but the 25 without one
-        assert conn.execute("select count(evaluated_at), count(*) from staging.stg_leaderboard").fetchone() == (7144, 7169)
+        dated = conn.execute("select count(evaluated_at), count(*) from staging.stg_leaderboard").fetchone()
+        assert dated == (7144, 7169)
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         published = dict(conn.execute("select table_name, row_count from meta.source_files").fetchall())
     assert published["raw.leaderboard"] == 7169
@@ -219,7 +222,9 @@ def test_a_final_table_with_the_scrapes_spelling_is_stopped_at_its_gate(generate
         return rows
 
     rewrite_csv(bad_dir / "leaderboard_v1_final.csv", ",", scrape_spelling)
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir), WAREHOUSE_V1_SOURCE="final_table")
+    settings = make_settings(
+        tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir), WAREHOUSE_V1_SOURCE="final_table"
+    )
     copy_warehouse_state(good_settings, settings)
     published_before = PublishedState.of(settings)
     tables_before = warehouse_tables(settings)
