@@ -97,6 +97,8 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     print(f"  source        {settings.source_name} ({settings.source_dir})")
     if tags and PARTITION_RANGE_START in tags:
         print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]} ({settings.weekly_source_dir})")
+    if settings.v1_source == "final_table":
+        print(f"  v1 source     final_table ({settings.v1_final_table_path})")
     print(f"  assets        {len(materialized)} materialised")
     print(f"  checks        {len(errors)} failed, {len(failed_checks) - len(errors)} warnings")
     for evaluation in failed_checks:

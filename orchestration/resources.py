@@ -15,6 +15,7 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, SnapshotFile
 from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
 
@@ -23,13 +24,32 @@ class SourceFilesResource(dg.ConfigurableResource):
     """Where the three snapshot files come from: a real snapshot directory, or the generator.
 
     With no snapshot directory, the generator writes the offline default into `generated_dir`
-    (deterministic by seed and scale, so regenerating never changes the files).
+    (deterministic by seed and scale, so regenerating never changes the files). The v1
+    leaderboard is the paper's scrape in that directory, or (v1_source `final_table`) the final
+    v1 table at `v1_final_table` (by default leaderboard_v1_final.csv in that directory).
     """
 
     snapshot_dir: str | None = None
     generated_dir: str
     generator_seed: int = 42
     generator_scale: float = 1.0
+    v1_source: str = "paper_scrape"
+    v1_final_table: str | None = None
+
+    def locate(self, name: str) -> tuple[SnapshotFile, Path]:
+        """The layout and file that raw.<name> is loaded from, under the configured sources."""
+        directory = self.resolve_dir()  # generates the offline default first, if that is the source
+        if name == "leaderboard":
+            if self.v1_source not in LEADERBOARD_LAYOUTS:
+                raise ValueError(
+                    f"unknown v1 source {self.v1_source!r}; expected one of {', '.join(LEADERBOARD_LAYOUTS)}"
+                )
+            spec = LEADERBOARD_LAYOUTS[self.v1_source]
+            if spec.layout == "final_table" and self.v1_final_table:
+                return spec, Path(self.v1_final_table)
+            return spec, directory / spec.file_name
+        spec = SNAPSHOT_FILES[name]
+        return spec, directory / spec.file_name
 
     @property
     def source_name(self) -> str:
@@ -152,6 +172,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
             generated_dir=str(settings.generated_dir),
             generator_seed=settings.generator_seed,
             generator_scale=settings.generator_scale,
+            v1_source=settings.v1_source,
+            v1_final_table=str(settings.v1_final_table) if settings.v1_final_table else None,
         ),
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
         "weekly_source": WeeklySourceResource(

@@ -99,6 +99,7 @@ def test_every_run_publishes_a_version_of_the_same_marts(two_builds):
 
 DBT_UNIT_TESTS = {
     "test_stg_leaderboard_uninverts_flags_and_types",  # inverted flags, emoji types
+    "test_stg_leaderboard_reads_the_final_table_spelling",  # the final v1 table: TRUE/FALSE, dates
     "test_stg_repo_details_parses_list_literals",  # list literals
     "test_int_leaderboard_models_keeps_best_evaluation",  # dedup
     "test_int_repo_details_dedups_duplicates",  # dedup
