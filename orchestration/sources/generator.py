@@ -30,7 +30,7 @@ import argparse
 import json
 import os
 import re
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -322,26 +322,37 @@ def generate_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> d
 
 
 def ensure_generated_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> Path:
-    """Generate into out_dir unless its marker says these exact files are already there.
+    """Generate into out_dir unless its marker (`_generator.json`) says these exact files are
+    already there."""
+    return ensure_generated(
+        Path(out_dir), MARKER_NAME,
+        {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)},
+        FILE_NAMES.values(),
+        lambda: list(generate_snapshot(out_dir, seed=seed, scale=scale).values()),
+    )
 
-    The marker (`_generator.json`) records the generator version, seed, scale and each file's
-    size; it is removed before regenerating and written last, so a crash never leaves a marker
-    that vouches for half-written or stale files.
+
+def ensure_generated(
+    out_dir: Path, marker_name: str, wanted: dict, file_names: Iterable[str], generate: Callable[[], list[Path]]
+) -> Path:
+    """Run `generate` unless out_dir's marker records `wanted` (generator version, seed, scale)
+    and the size of each of `file_names` as they are on disk.
+
+    The marker is removed before regenerating (by the generators) and written last, so a crash
+    never leaves a marker that vouches for half-written or stale files.
     """
-    out_dir = Path(out_dir)
-    marker = out_dir / MARKER_NAME
-    wanted = {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)}
-    if _marker_matches(out_dir, marker, wanted):
+    marker = out_dir / marker_name
+    if _marker_matches(out_dir, marker, wanted, list(file_names)):
         return out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = generate_snapshot(out_dir, seed=seed, scale=scale)
-    record = {**wanted, "files": {p.name: p.stat().st_size for p in paths.values()}}
+    paths = generate()
+    record = {**wanted, "files": {p.name: p.stat().st_size for p in paths}}
     payload = (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
     _write_atomic(marker, lambda handle: handle.write(payload))
     return out_dir
 
 
-def _marker_matches(out_dir: Path, marker: Path, wanted: dict) -> bool:
+def _marker_matches(out_dir: Path, marker: Path, wanted: dict, file_names: list[str]) -> bool:
     try:
         record = json.loads(marker.read_text())
     except (OSError, ValueError):
@@ -349,7 +360,7 @@ def _marker_matches(out_dir: Path, marker: Path, wanted: dict) -> bool:
     if not isinstance(record, dict) or {k: record.get(k) for k in wanted} != wanted:
         return False
     files = record.get("files") or {}
-    for name in FILE_NAMES.values():
+    for name in file_names:
         path = out_dir / name
         if not path.is_file() or files.get(name) != path.stat().st_size:
             return False

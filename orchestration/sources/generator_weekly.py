@@ -90,6 +90,7 @@ from orchestration.sources.generator import (
     _Snapshot,
     _str,
     _write_atomic,
+    ensure_generated,
 )
 
 GENERATOR_VERSION = "1"
@@ -323,34 +324,14 @@ def generate_weekly_v2(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> 
 
 
 def ensure_generated_weekly(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> Path:
-    """Generate into out_dir unless its marker (`_generator_weekly.json`: generator version,
-    seed, scale and every file's size) says these exact files are already there. The marker is
-    removed before regenerating and written last."""
-    out_dir = Path(out_dir)
-    marker = out_dir / MARKER_NAME
-    wanted = {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)}
-    if _marker_matches(out_dir, marker, wanted):
-        return out_dir
-    paths = generate_weekly_v2(out_dir, seed=seed, scale=scale)
-    record = {**wanted, "files": {p.name: p.stat().st_size for p in paths}}
-    payload = (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
-    _write_atomic(marker, lambda handle: handle.write(payload))
-    return out_dir
-
-
-def _marker_matches(out_dir: Path, marker: Path, wanted: dict) -> bool:
-    try:
-        record = json.loads(marker.read_text())
-    except (OSError, ValueError):
-        return False
-    if not isinstance(record, dict) or {k: record.get(k) for k in wanted} != wanted:
-        return False
-    files = record.get("files") or {}
-    for date in WEEKLY_DATES:
-        path = out_dir / file_name(date)
-        if not path.is_file() or files.get(path.name) != path.stat().st_size:
-            return False
-    return True
+    """Generate into out_dir unless its marker (`_generator_weekly.json`) says these exact
+    files are already there."""
+    return ensure_generated(
+        Path(out_dir), MARKER_NAME,
+        {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)},
+        [file_name(date) for date in WEEKLY_DATES],
+        lambda: generate_weekly_v2(out_dir, seed=seed, scale=scale),
+    )
 
 
 def _gzip_csv(columns: dict[str, np.ndarray]) -> bytes:

@@ -14,6 +14,7 @@ import pytest
 
 from orchestration.settings import real_data_dir
 from tests.conftest import make_settings
+from tests.integration.paper_reference import TYPE_BY_TEXT
 from tests.integration.harness import (
     MARTS,
     PublishedState,
@@ -26,13 +27,6 @@ from tests.integration.harness import (
 )
 
 GENERATED_SCALE = "0.2"
-TYPE_BY_TEXT = [
-    ("fine-tuned", "fine_tuned"),
-    ("chat", "chat"),
-    ("merge", "merge"),
-    ("continuously pretrained", "continuously_pretrained"),
-    ("pretrained", "pretrained"),
-]
 BENCHMARKS = ["average", "arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k"]
 
 
