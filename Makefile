@@ -21,11 +21,12 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest run test ui sql versions rollback check clean
+.PHONY: help venv manifest run backfill test ui sql versions rollback check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
 	@echo "make test   run the whole test suite"
+	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make sql    the DuckDB shell on the published warehouse, read-only"
 	@echo "make versions / make rollback [TO=vNNNNN]   published versions; go back to one"
@@ -44,8 +45,14 @@ venv: $(STAMP)
 manifest: venv
 	$(BIN)/python -m orchestration.cli prepare
 
+# The paper's warehouse, then every week of the weekly v2 leaderboard (one backfill run).
 run: manifest
 	$(BIN)/python -m orchestration.cli materialize
+	$(BIN)/python -m orchestration.cli backfill
+
+# Weeks are Sundays (partition keys); by default every week with a file in the landing dir.
+backfill: manifest
+	$(BIN)/python -m orchestration.cli backfill $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(FULL_REFRESH),--full-refresh)
 
 test: manifest
 	$(BIN)/python -m pytest

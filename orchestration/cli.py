@@ -3,6 +3,8 @@
 prepare      copy dagster.yaml into DAGSTER_HOME and build the dbt manifest (`dbt parse`)
 materialize  run the `build_warehouse` job (every asset and check) on the configured source,
              recorded in DAGSTER_HOME so the Dagster UI shows the run
+backfill     the weekly v2 job over a range of weeks (--from/--to, default every week with a
+             file in the landing directory) as one run, through write-audit-publish
 ui           `dagster dev` on 127.0.0.1 with the same settings
 sql          the DuckDB shell on the published warehouse, read-only
 versions     the published versions kept, the current one marked
@@ -15,6 +17,8 @@ import argparse
 import fcntl
 import os
 import sys
+from collections.abc import Sequence
+from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
 from orchestration.wap.versions import PublishError, PublishTarget, current_version, list_versions, rollback
@@ -70,7 +74,9 @@ def prepare_manifest(settings: Settings, *, force: bool = False) -> None:
         manifest.touch()
 
 
-def materialize(settings: Settings) -> int:
+def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = None,
+            run_config: dict | None = None) -> int:
+    """Run one job in this process, recorded in DAGSTER_HOME (the UI shows it), and summarise."""
     import dagster as dg
 
     from orchestration.definitions import build_definitions
@@ -79,23 +85,84 @@ def materialize(settings: Settings) -> int:
     prepare_dagster_home(settings)
     defs = build_definitions(settings)
     with dg.DagsterInstance.get() as instance:
-        result = defs.resolve_job_def("build_warehouse").execute_in_process(
-            instance=instance, raise_on_error=False
+        result = defs.resolve_job_def(job_name).execute_in_process(
+            instance=instance, raise_on_error=False, tags=tags, run_config=run_config
         )
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
+    # A warning check (a week without a snapshot) is reported, and does not fail the command.
+    errors = [e for e in failed_checks if e.severity == dg.AssetCheckSeverity.ERROR]
+    succeeded = result.success and not errors
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
-    print(f"\nrun {result.run_id}: {'succeeded' if result.success and not failed_checks else 'FAILED'}")
+    print(f"\n{job_name} run {result.run_id}: {'succeeded' if succeeded else 'FAILED'}")
     print(f"  source        {settings.source_name} ({settings.source_dir})")
+    if tags and PARTITION_RANGE_START in tags:
+        print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]} ({settings.weekly_source_dir})")
+    if settings.v1_source == "final_table":
+        print(f"  v1 source     final_table ({settings.v1_final_table_path})")
     print(f"  assets        {len(materialized)} materialised")
-    print(f"  checks        {len(failed_checks)} failed")
+    print(f"  checks        {len(errors)} failed, {len(failed_checks) - len(errors)} warnings")
     for evaluation in failed_checks:
-        print(f"    - {evaluation.asset_key.to_user_string()}: {evaluation.check_name}")
+        print(f"    - {evaluation.asset_key.to_user_string()}: {evaluation.check_name} "
+              f"({evaluation.severity.value.lower()}){': ' + evaluation.description if evaluation.description else ''}")
     version = current_version(PublishTarget.from_settings(settings))
     print(f"  published     {settings.duckdb_path} ({version.version_id if version else 'nothing yet'})")
     print(f"  working db    {settings.working_duckdb_path}   (runs only; query the published file: make sql)")
     print(f"  figures       {settings.figures_dir}")
     print(f"  dagster home  {settings.dagster_home}   (open the UI: make ui)")
-    return 0 if result.success and not failed_checks else 1
+    return 0 if succeeded else 1
+
+
+def materialize(settings: Settings) -> int:
+    return run_job(settings, "build_warehouse")
+
+
+# The tags of a single-run backfill: what the UI's "Launch backfill" puts on its one run.
+PARTITION_RANGE_START = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+
+
+def backfill_weeks(
+    landing_dir: Path, first: str | None, last: str | None, complete_weeks: Sequence[str]
+) -> tuple[str, str]:
+    """The partition range of `make backfill FROM= TO=`: validated weeks; by default, every week
+    from the first to the last with a snapshot file in the landing directory."""
+    from orchestration.partitions import PartitionKeyError, week_key
+    from orchestration.sources.leaderboard_v2 import FILE_PREFIX, snapshot_date_of, sunday_week_start
+
+    first = week_key(first, name="FROM") if first else None
+    last = week_key(last, name="TO") if last else None
+    if first is None or last is None:
+        weeks = sorted(
+            sunday_week_start(snapshot_date_of(path)).isoformat()
+            for path in landing_dir.glob(f"{FILE_PREFIX}*") if path.is_file()
+        )
+        weeks = [w for w in weeks if w in complete_weeks]
+        if not weeks:
+            raise PartitionKeyError(f"no snapshot file of a completed week in {landing_dir}: give FROM and TO")
+        first, last = first or weeks[0], last or weeks[-1]
+    if first > last:
+        raise PartitionKeyError(f"FROM {first} is after TO {last}")
+    if last not in complete_weeks:
+        raise PartitionKeyError(f"TO {last} is not a completed week yet (the last one is {complete_weeks[-1]})")
+    return first, last
+
+
+def backfill(settings: Settings, first: str | None, last: str | None, *, full_refresh: bool = False) -> int:
+    """The weekly job over a range of weeks as one run, through write-audit-publish."""
+    from orchestration.partitions import WEEKLY_PARTITIONS, PartitionKeyError
+    from orchestration.resources import build_resources
+
+    weekly_source = build_resources(settings)["weekly_source"]
+    try:
+        first, last = backfill_weeks(
+            weekly_source.resolve_dir(), first, last, WEEKLY_PARTITIONS.get_partition_keys()
+        )
+    except (PartitionKeyError, ValueError) as exc:
+        print(f"backfill: {exc}", file=sys.stderr)
+        return 2
+    run_config = {"ops": {"weekly_v2_dbt_models": {"config": {"full_refresh": True}}}} if full_refresh else None
+    tags = {PARTITION_RANGE_START: first, PARTITION_RANGE_END: last, "openllm/launched_by": "make backfill"}
+    return run_job(settings, "leaderboard_v2_weekly", tags=tags, run_config=run_config)
 
 
 def sql_shell_command(settings: Settings, extra_args: list[str] = ()) -> list[str]:
@@ -134,10 +201,12 @@ def roll_back(settings: Settings, to: str | None) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
-    parser.add_argument("command", choices=["prepare", "materialize", "ui", "sql", "versions", "rollback"])
+    parser.add_argument("command", choices=["prepare", "materialize", "backfill", "ui", "sql", "versions", "rollback"])
     parser.add_argument("--host", default=os.environ.get("WAREHOUSE_UI_HOST", "127.0.0.1"))
     parser.add_argument("--port", default=os.environ.get("WAREHOUSE_UI_PORT", "3000"))
-    parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix)")
+    parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
+    parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
+    parser.add_argument("--full-refresh", action="store_true", help="backfill: rebuild the history from every loaded week")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "sql":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -146,6 +215,8 @@ def main(argv: list[str] | None = None) -> int:
         return print_versions(settings)
     if args.command == "rollback":
         return roll_back(settings, args.to)
+    if args.command == "backfill":
+        return backfill(settings, args.first, args.to, full_refresh=args.full_refresh)
     if args.command == "sql":
         if not settings.duckdb_path.exists():
             print(f"{settings.duckdb_path} does not exist yet: run `make run` first", file=sys.stderr)

@@ -4,20 +4,28 @@ from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets.dbt import warehouse_dbt_models
+from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
 from orchestration.assets.figures import figure_assets
+from orchestration.assets.leaderboard_v2 import raw_leaderboard_v2
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import raw_assets
-from orchestration.jobs import build_warehouse_job
+from orchestration.automation import leaderboard_v2_landing_sensor, leaderboard_v2_weekly_schedule
+from orchestration.jobs import build_warehouse_job, leaderboard_v2_weekly_job
 from orchestration.resources import build_resources
 from orchestration.settings import Settings, load_settings
 
 
 def build_definitions(settings: Settings | None = None) -> dg.Definitions:
+    settings = settings or load_settings()
     return dg.Definitions(
-        assets=[*raw_assets, warehouse_dbt_models, published_warehouse, *figure_assets],
-        jobs=[build_warehouse_job],
-        resources=build_resources(settings or load_settings()),
+        assets=[
+            *raw_assets, raw_leaderboard_v2, warehouse_dbt_models, weekly_v2_dbt_models, published_warehouse,
+            *figure_assets,
+        ],
+        jobs=[build_warehouse_job, leaderboard_v2_weekly_job],
+        schedules=[leaderboard_v2_weekly_schedule],
+        sensors=[leaderboard_v2_landing_sensor],
+        resources=build_resources(settings),
         # One process per run: DuckDB allows a single writing process, and the steps of a run
         # share it instead of locking each other out.
         executor=dg.in_process_executor,

@@ -1,9 +1,26 @@
-"""Jobs: the whole warehouse, raw files to figures, in one run."""
+"""Jobs: the paper's warehouse in one run, and the weekly v2 leaderboard by partition."""
 
 import dagster as dg
 
+from orchestration.assets.dbt import weekly_v2_dbt_models
+from orchestration.assets.leaderboard_v2 import KEY as RAW_LEADERBOARD_V2
+from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
+from orchestration.partitions import WEEKLY_PARTITIONS
+
+WEEKLY_ASSETS = dg.AssetSelection.assets(RAW_LEADERBOARD_V2) | dg.AssetSelection.assets(*weekly_v2_dbt_models.keys)
+
 build_warehouse_job = dg.define_asset_job(
     "build_warehouse",
-    selection=dg.AssetSelection.all(),
+    # The weekly partitioned v2 leaderboard has its own job, schedule and backfills.
+    selection=dg.AssetSelection.all() - WEEKLY_ASSETS,
     description="Load the raw files, run the gates, build and test every dbt model in the working database, publish the audited marts, draw every figure.",
+)
+
+leaderboard_v2_weekly_job = dg.define_asset_job(
+    "leaderboard_v2_weekly",
+    # Write (raw load, incremental dbt build), audit (gates, dbt tests), publish: one run for a
+    # week, or for any range of weeks (the single-run backfill policy of its assets).
+    selection=WEEKLY_ASSETS | dg.AssetSelection.assets(PUBLISHED_WAREHOUSE_KEY),
+    partitions_def=WEEKLY_PARTITIONS,
+    description="Load the weekly v2 leaderboard snapshots of a week or a range of weeks, extend the history, publish.",
 )

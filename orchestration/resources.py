@@ -15,7 +15,8 @@ from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
 from orchestration.settings import DBT_PROJECT_DIR, Settings
-from orchestration.wap.state import AUDITED, BUILDING, AuditState, read_state, write_state
+from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, SnapshotFile
+from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
 
 
@@ -23,13 +24,32 @@ class SourceFilesResource(dg.ConfigurableResource):
     """Where the three snapshot files come from: a real snapshot directory, or the generator.
 
     With no snapshot directory, the generator writes the offline default into `generated_dir`
-    (deterministic by seed and scale, so regenerating never changes the files).
+    (deterministic by seed and scale, so regenerating never changes the files). The v1
+    leaderboard is the paper's scrape in that directory, or (v1_source `final_table`) the final
+    v1 table at `v1_final_table` (by default leaderboard_v1_final.csv in that directory).
     """
 
     snapshot_dir: str | None = None
     generated_dir: str
     generator_seed: int = 42
     generator_scale: float = 1.0
+    v1_source: str = "paper_scrape"
+    v1_final_table: str | None = None
+
+    def locate(self, name: str) -> tuple[SnapshotFile, Path]:
+        """The layout and file that raw.<name> is loaded from, under the configured sources."""
+        directory = self.resolve_dir()  # generates the offline default first, if that is the source
+        if name == "leaderboard":
+            if self.v1_source not in LEADERBOARD_LAYOUTS:
+                raise ValueError(
+                    f"unknown v1 source {self.v1_source!r}; expected one of {', '.join(LEADERBOARD_LAYOUTS)}"
+                )
+            spec = LEADERBOARD_LAYOUTS[self.v1_source]
+            if spec.layout == "final_table" and self.v1_final_table:
+                return spec, Path(self.v1_final_table)
+            return spec, directory / spec.file_name
+        spec = SNAPSHOT_FILES[name]
+        return spec, directory / spec.file_name
 
     @property
     def source_name(self) -> str:
@@ -43,6 +63,26 @@ class SourceFilesResource(dg.ConfigurableResource):
         return ensure_generated_snapshot(
             Path(self.generated_dir), seed=self.generator_seed, scale=self.generator_scale
         )
+
+
+class WeeklySourceResource(dg.ConfigurableResource):
+    """The landing directory of weekly v2 files, or the generator's offline default."""
+
+    landing_dir: str | None = None
+    generated_dir: str
+    generator_seed: int = 42
+    generator_scale: float = 1.0
+
+    def watched_dir(self) -> Path:
+        """The directory the landing sensor watches (never generates anything)."""
+        return Path(self.landing_dir or self.generated_dir)
+
+    def resolve_dir(self) -> Path:
+        if self.landing_dir:
+            return Path(self.landing_dir)
+        from orchestration.sources.generator_weekly import ensure_generated_weekly
+
+        return ensure_generated_weekly(Path(self.generated_dir), seed=self.generator_seed, scale=self.generator_scale)
 
 
 class FiguresResource(dg.ConfigurableResource):
@@ -75,11 +115,11 @@ class WarehouseResource(dg.ConfigurableResource):
     def audit_state(self) -> AuditState:
         return read_state(self.work_dir)
 
-    def mark_building(self, run_id: str, *, step: str) -> AuditState:
-        return write_state(self.work_dir, BUILDING, run_id=run_id, step=step)
+    def mark_building(self, run_id: str, *, step: str, area: str = CORE) -> AuditState:
+        return write_state(self.work_dir, BUILDING, run_id=run_id, step=step, area=area)
 
-    def mark_audited(self, run_id: str, *, step: str) -> AuditState:
-        return write_state(self.work_dir, AUDITED, run_id=run_id, step=step)
+    def mark_audited(self, run_id: str, *, step: str, area: str = CORE) -> AuditState:
+        return write_state(self.work_dir, AUDITED, run_id=run_id, step=step, area=area)
 
     def current_version(self) -> Version | None:
         return current_version(self.publish_target())
@@ -132,7 +172,16 @@ def build_resources(settings: Settings) -> dict[str, object]:
             generated_dir=str(settings.generated_dir),
             generator_seed=settings.generator_seed,
             generator_scale=settings.generator_scale,
+            v1_source=settings.v1_source,
+            v1_final_table=str(settings.v1_final_table) if settings.v1_final_table else None,
         ),
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
+        "weekly_source": WeeklySourceResource(
+            landing_dir=str(settings.landing_dir) if settings.landing_dir else None,
+            generated_dir=str(settings.generated_dir / "leaderboard_v2"),
+            generator_seed=settings.generator_seed,
+            generator_scale=settings.generator_scale,
+        ),
         "dbt": dbt_cli_resource(),
     }
+

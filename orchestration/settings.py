@@ -55,6 +55,25 @@ class Settings:
     """WAREHOUSE_FIGURES_DIR: PNG, SVG and HTML of every figure."""
     dagster_home: Path
     """DAGSTER_HOME: Dagster's instance directory (runs, event logs)."""
+    landing_dir: Path | None = None
+    """WAREHOUSE_LANDING_DIR: weekly leaderboard v2 files (huggingface_v2_<date>.csv.gz); None =
+    the generated weekly files under WAREHOUSE_GENERATED_DIR/leaderboard_v2."""
+
+    v1_source: str = "paper_scrape"
+    """WAREHOUSE_V1_SOURCE: which v1 leaderboard raw/leaderboard loads: `paper_scrape` (the
+    paper's leaderboard.csv in the source directory) or `final_table` (the final v1 table)."""
+    v1_final_table: Path | None = None
+    """WAREHOUSE_V1_FINAL_TABLE: the final v1 table's CSV (v1_2024-07-07.csv layout); None =
+    leaderboard_v1_final.csv in the source directory. Read only when v1_source is final_table."""
+
+    @property
+    def v1_final_table_path(self) -> Path:
+        return self.v1_final_table or self.source_dir / V1_FINAL_TABLE_FILE_NAME
+
+    @property
+    def weekly_source_dir(self) -> Path:
+        """Where the weekly leaderboard v2 asset reads: the landing directory, or generated files."""
+        return self.landing_dir if self.landing_dir is not None else self.generated_dir / "leaderboard_v2"
 
     @property
     def working_duckdb_path(self) -> Path:
@@ -99,6 +118,26 @@ class SettingsError(ValueError):
     pass
 
 
+# WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
+# (orchestration/sources/snapshot.py, LEADERBOARD_LAYOUTS), and the final table's default name.
+V1_SOURCES = ("paper_scrape", "final_table")
+V1_FINAL_TABLE_FILE_NAME = "leaderboard_v1_final.csv"
+
+
+def _v1_settings(env: Mapping[str, str]) -> dict[str, object]:
+    v1_source = env.get("WAREHOUSE_V1_SOURCE", "").strip() or V1_SOURCES[0]
+    if v1_source not in V1_SOURCES:
+        raise SettingsError(
+            f"WAREHOUSE_V1_SOURCE={v1_source!r}: expected one of {', '.join(V1_SOURCES)} "
+            f"(paper_scrape = the paper's leaderboard.csv, final_table = the final v1 table)"
+        )
+    final_table = env.get("WAREHOUSE_V1_FINAL_TABLE", "").strip()
+    return {
+        "v1_source": v1_source,
+        "v1_final_table": _path(env, "WAREHOUSE_V1_FINAL_TABLE", Path()) if final_table else None,
+    }
+
+
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
     env = os.environ if environ is None else environ
     data_dir = PROJECT_ROOT / "data"
@@ -140,7 +179,9 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         generator_seed=seed,
         generator_scale=scale,
         figures_dir=_path(env, "WAREHOUSE_FIGURES_DIR", data_dir / "figures"),
+        landing_dir=_path(env, "WAREHOUSE_LANDING_DIR", data_dir) if env.get("WAREHOUSE_LANDING_DIR", "").strip() else None,
         dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
+        **_v1_settings(env),
     )
 
 

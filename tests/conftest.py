@@ -23,6 +23,9 @@ SETTING_NAMES = (
     "WAREHOUSE_GENERATOR_SEED",
     "WAREHOUSE_GENERATOR_SCALE",
     "WAREHOUSE_FIGURES_DIR",
+    "WAREHOUSE_LANDING_DIR",
+    "WAREHOUSE_V1_SOURCE",
+    "WAREHOUSE_V1_FINAL_TABLE",
 )
 
 
@@ -64,3 +67,11 @@ def settings_factory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         return make_settings(tmp_path, monkeypatch, **overrides)
 
     return factory
+
+
+@pytest.fixture(scope="session")
+def real_weekly_dir() -> Path:
+    path = real_data_dir() / "open-llm-leaderboard" / "v2_weekly"
+    if not any(path.glob("huggingface_v2_*.csv.gz")):
+        pytest.fail(f"the real weekly v2 snapshots are missing at {path} (set WAREHOUSE_REAL_DATA_DIR)")
+    return path

@@ -7,7 +7,7 @@
                 when lower({{ type_string }}) like '%fine-tuned%' then 'fine_tuned'
                 when lower({{ type_string }}) like '%chat%' then 'chat'
                 when lower({{ type_string }}) like '%merge%' then 'merge'
-                when lower({{ type_string }}) like '%continuously pretrained%' then 'continuously_pretrained'
+                when lower({{ type_string }}) like '%continuously%pretrained%' then 'continuously_pretrained'
                 when lower({{ type_string }}) like '%pretrained%' then 'pretrained'
                 else 'unknown'
             end

@@ -13,9 +13,15 @@
 {%- endmacro %}
 
 {#- The v1 scrapes invert Flagged, Merged and MoE: the raw value `False` means the model IS
-    flagged / merged / MoE. -#}
+    flagged / merged / MoE. The paper's scrape spells booleans True/False, the final v1 table
+    TRUE/FALSE; each raw suite admits only its own layout's spelling. -#}
 {% macro inverted_flag(expr) -%}
-    (trim({{ expr }}) = 'False')
+    (trim({{ expr }}) in ('False', 'FALSE'))
+{%- endmacro %}
+
+{#- A boolean as the v1 leaderboard files spell it (True/TRUE); anything else is false. -#}
+{% macro is_true(expr) -%}
+    (trim({{ expr }}) in ('True', 'TRUE'))
 {%- endmacro %}
 
 {#- A Python-style list literal (`['a', "b's"]`), a plain id, `unknown`, `[]` or empty →

@@ -3,19 +3,28 @@
 dbt builds the working database. Error-severity dbt tests become blocking asset checks
 (dagster-dbt), so a failing test stops every asset downstream of the model it tests, the
 publish asset included: users never see a model that failed a test. A complete, successful
-build marks the working database audited (orchestration/wap/state.py).
+build marks its area of the working database audited (orchestration/wap/state.py).
+
+Two dbt asset definitions: the paper's warehouse, and the weekly v2 models (tag `weekly_v2`),
+partitioned like `raw/leaderboard_v2`; a partition window reaches dbt as the vars
+`window_start`/`window_end`, and a backfill of any range is one run (one dbt invocation).
 """
 
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date
 from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
 
+from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
+from orchestration.checks.upstream_gates import raise_if_upstream_failed
+from orchestration.partitions import WEEKLY_PARTITIONS
 from orchestration.resources import WarehouseResource
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
+from orchestration.wap.state import AUDITED, CORE, WEEKLY
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` / `dg` the manifest is (re)built on load, and dbt's profiles.yml reads its
@@ -65,24 +74,73 @@ class WarehouseDbtTranslator(DagsterDbtTranslator):
 dbt_translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
+# The weekly v2 models are partitioned by week; everything else is the paper's warehouse.
+WEEKLY_SELECTOR = "tag:weekly_v2"
+
+
+def build_and_audit(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str], *, area: str
+):
+    """`dbt build` one area of the working database, then mark it audited (wap/state.py)."""
+    previous = warehouse.audit_state().area(area)
+    step = f"dbt build ({area})"
+    # From here until every model is built and tested, this area of the working database is a
+    # mix that no check has passed as a whole: it may not be published.
+    warehouse.mark_building(context.run_id, step=step, area=area)
+    yield from dbt.cli(args, context=context).stream()
+    # Reached only if dbt exited 0: every selected model built and every test passed.
+    whole_area = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    if whole_area or (previous is not None and previous.status == AUDITED):
+        warehouse.mark_audited(context.run_id, step=step if whole_area else f"{step}, subset", area=area)
+    else:
+        context.log.warning(
+            f"Only part of the {area} dbt models was built on a working database that was not "
+            f"audited (last changed by {previous.step if previous else 'nothing'}): build all of "
+            "them before publishing."
+        )
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
     dagster_dbt_translator=dbt_translator,
+    exclude=WEEKLY_SELECTOR,
     pool=DUCKDB_WRITER_POOL,
 )
 def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    previous = warehouse.audit_state()
-    # From here until every model is built and tested, the working database is a mix that no
-    # check has passed as a whole: it may not be published.
-    warehouse.mark_building(context.run_id, step="dbt build")
-    yield from dbt.cli(build_dbt_args("build"), context=context).stream()
-    # Reached only if dbt exited 0: every selected model built and every test passed.
-    whole_project = set(context.selected_asset_keys) == set(context.assets_def.keys)
-    if whole_project or previous.audited:
-        warehouse.mark_audited(context.run_id, step="dbt build" if whole_project else "dbt build (subset)")
-    else:
-        context.log.warning(
-            "Only part of the dbt project was built on a working database that was not audited "
-            f"(last changed by {previous.step}): run the whole job before publishing."
-        )
+    yield from build_and_audit(context, dbt, warehouse, build_dbt_args("build"), area=CORE)
+
+
+class WeeklyDbtConfig(dg.Config):
+    full_refresh: bool = False
+    """Rebuild the incremental history from every loaded week instead of from the window on."""
+
+
+def partition_window_vars(start: date, end: date) -> dict[str, str]:
+    """The dbt vars of a partition window, [window_start, window_end) as ISO dates."""
+    if end <= start:
+        raise ValueError(f"empty partition window {start}..{end}")
+    return {"window_start": start.isoformat(), "window_end": end.isoformat()}
+
+
+@dbt_assets(
+    manifest=dbt_project.manifest_path,
+    project=dbt_project,
+    dagster_dbt_translator=dbt_translator,
+    select=WEEKLY_SELECTOR,
+    name="weekly_v2_dbt_models",
+    partitions_def=WEEKLY_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    pool=DUCKDB_WRITER_POOL,
+)
+def weekly_v2_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: WeeklyDbtConfig
+):
+    # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
+    raise_if_upstream_failed(context, RAW_V2_BLOCKING_CHECK_KEYS, what="The weekly v2 dbt models were")
+    window = context.partition_time_window
+    dbt_vars = partition_window_vars(window.start.date(), window.end.date())
+    context.log.info(f"weeks {dbt_vars['window_start']} .. {dbt_vars['window_end']} (exclusive)"
+                     + (", full refresh" if config.full_refresh else ""))
+    args = build_dbt_args("build", vars=dbt_vars, full_refresh=config.full_refresh)
+    yield from build_and_audit(context, dbt, warehouse, args, area=WEEKLY)

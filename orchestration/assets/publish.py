@@ -13,7 +13,9 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.assets.dbt import warehouse_dbt_models
+from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
+from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.resources import SourceFilesResource, WarehouseResource
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.wap.versions import (
@@ -27,7 +29,9 @@ from orchestration.wap.versions import (
 
 PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["published", "warehouse"])
 MART_KEYS: Sequence[dg.AssetKey] = sorted(
-    (key for key in warehouse_dbt_models.keys if key.path[0] in PUBLISHED_SCHEMAS), key=lambda k: k.path
+    (key for dbt_models in (warehouse_dbt_models, weekly_v2_dbt_models) for key in dbt_models.keys
+     if key.path[0] in PUBLISHED_SCHEMAS),
+    key=lambda k: k.path,
 )
 
 AUDITED_CHECK = "working_database_audited"
@@ -35,15 +39,17 @@ COPY_CHECK = "copy_matches_working"
 READABLE_CHECK = "published_file_opens_read_only"
 
 
-def gating_checks(instance: dg.DagsterInstance, run_id: str | None) -> list[dict[str, Any]]:
-    """Every asset check evaluated in `run_id` (the run that audited the working database)."""
-    if run_id is None:
-        return []
-    records = instance.get_records_for_run(
-        run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
-    ).records
+def gating_checks(instance: dg.DagsterInstance, run_ids: Sequence[str | None]) -> list[dict[str, Any]]:
+    """Every asset check evaluated in the runs that audited the working database's areas."""
     checks = []
-    for record in records:
+    records = [
+        (run_id, record)
+        for run_id in dict.fromkeys(r for r in run_ids if r is not None)
+        for record in instance.get_records_for_run(
+            run_id=run_id, of_type=dg.DagsterEventType.ASSET_CHECK_EVALUATION, limit=10_000
+        ).records
+    ]
+    for run_id, record in records:
         evaluation = record.event_log_entry.dagster_event.event_specific_data
         checks.append(
             {
@@ -88,6 +94,8 @@ def gating_checks(instance: dg.DagsterInstance, run_id: str | None) -> list[dict
 def published_warehouse(
     context: dg.AssetExecutionContext, warehouse: WarehouseResource, source_files: SourceFilesResource
 ):
+    # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
+    raise_if_upstream_failed(context, RAW_V2_BLOCKING_CHECK_KEYS, what="Publishing was")
     state = warehouse.audit_state()
     if not state.audited:
         yield dg.AssetCheckResult(
@@ -99,17 +107,19 @@ def published_warehouse(
         raise dg.Failure(
             description=(
                 f"Nothing published: the working database is '{state.status}' (last changed by "
-                f"{state.step}, run {state.run_id}). Run the whole build_warehouse job."
+                f"{state.step}, run {state.run_id}). Re-run what left it building: the build_warehouse job, or the weekly backfill."
             )
         )
     audited = dg.AssetCheckResult(
         check_name=AUDITED_CHECK, passed=True,
-        metadata={"audited_by_run": str(state.run_id), "audited_at": state.updated_at, "step": state.step},
+        metadata={"audited_by_run": str(state.run_id), "audited_at": state.updated_at, "step": state.step,
+                  "areas": dg.MetadataValue.json({name: a.status for name, a in state.areas.items()})},
     )
-    checks = gating_checks(context.instance, state.run_id)
+    audited_by = [area.run_id for area in state.areas.values()]
+    checks = gating_checks(context.instance, audited_by)
     info = PublicationInfo(
         run_id=context.run_id,
-        audited_by_run=state.run_id,
+        audited_by_run=",".join(dict.fromkeys(r for r in audited_by if r)),
         source=source_files.source_name,
         source_dir=str(source_files.snapshot_dir or source_files.generated_dir),
         gating_checks=checks,
@@ -138,7 +148,7 @@ def published_warehouse(
             "source": info.source,
             "source_dir": dg.MetadataValue.path(info.source_dir),
             "source_files": dg.MetadataValue.json(version.info["source_files"]),
-            "audited_by_run": str(state.run_id),
+            "audited_by_run": info.audited_by_run,
             "row_counts": dg.MetadataValue.json(row_counts),
             "dagster/row_count": dg.MetadataValue.int(sum(row_counts.values())),
             "gating_checks": dg.MetadataValue.json(checks),

@@ -1,5 +1,8 @@
 """Raw assets (group `raw`): each snapshot file loaded into the working database's `raw` schema
-with lineage columns, gated by its GX suite before it replaces the previous table."""
+with lineage columns, gated by its GX suite before it replaces the previous table.
+
+raw/leaderboard loads the v1 leaderboard layout that WAREHOUSE_V1_SOURCE selects (the paper's
+scrape, or the final v1 table at WAREHOUSE_V1_FINAL_TABLE), gated by that layout's suite."""
 
 
 import dagster as dg
@@ -9,7 +12,39 @@ from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
 from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
 from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL
-from orchestration.sources.snapshot import SNAPSHOT_FILES, SnapshotFile, SourceFileError, load_snapshot_file
+from orchestration.sources.snapshot import (
+    LEADERBOARD_LAYOUTS,
+    SNAPSHOT_FILES,
+    SnapshotFile,
+    SourceFileError,
+    load_snapshot_file,
+    matching_layouts,
+)
+
+# Sources with several layouts: name → {layout: spec}.
+_LAYOUTS: dict[str, dict[str, SnapshotFile]] = {"leaderboard": LEADERBOARD_LAYOUTS}
+
+
+def _file_description(spec: SnapshotFile) -> str:
+    layouts = _LAYOUTS.get(spec.name)
+    if not layouts:
+        return f"`{spec.file_name}`"
+    choices = "; ".join(f"`{layout}`: {s.description}" for layout, s in layouts.items())
+    return f"The v1 leaderboard that WAREHOUSE_V1_SOURCE selects ({choices})"
+
+
+def _layout_hint(spec: SnapshotFile, path) -> str:
+    """For a header that does not fit the configured layout but fits another one: say so."""
+    others = [s for s in _LAYOUTS.get(spec.name, {}).values() if s is not spec]
+    fits = [s.layout for s in matching_layouts(path, others)]
+    if not fits:
+        return ""
+    return f" The file has the {fits[0]!r} layout, not {spec.layout!r}: set WAREHOUSE_V1_SOURCE={fits[0]}?"
+
+
+def _layout_metadata(layout: SnapshotFile, suite: str) -> dict[str, str]:
+    """Which layout of a multi-layout source was loaded, and the suite that gated it."""
+    return {"layout": layout.layout or "", "layout_description": layout.description, "suite": suite}
 
 
 def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
@@ -22,7 +57,7 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
         pool=DUCKDB_WRITER_POOL,
         check_specs=[check_spec],
         description=(
-            f"`{spec.file_name}` loaded as text into `{spec.table}` of the working database, with "
+            f"{_file_description(spec)} loaded as text into `{spec.table}` of the working database, with "
             "lineage columns (_source_file, _source_checksum, _loaded_at, _source_row). The rows "
             f"replace the table only if `{check_spec.name}` passes; reloads only when the file's "
             "checksum changes."
@@ -34,11 +69,11 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
         source_files: SourceFilesResource,
         warehouse: WarehouseResource,
     ):
-        path = source_files.resolve_dir() / spec.file_name
+        layout, path = source_files.locate(spec.name)
         outcomes: list[SuiteOutcome] = []
 
         def audit(conn, table: str) -> bool:
-            outcomes.append(validate_raw_table(conn, spec.name, table))
+            outcomes.append(validate_raw_table(conn, spec.name, table, layout=layout.layout))
             return outcomes[-1].success
 
         def before_swap() -> None:
@@ -46,10 +81,11 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
 
         try:
             with short_connection(duckdb) as conn:
-                loaded = load_snapshot_file(conn, spec, path, audit=audit, before_swap=before_swap)
+                loaded = load_snapshot_file(conn, layout, path, audit=audit, before_swap=before_swap)
         except SourceFileError as exc:
+            hint = _layout_hint(layout, exc.path) if exc.row == 0 else ""
             raise dg.Failure(
-                description=str(exc),
+                description=str(exc) + hint,
                 metadata={
                     "file": str(exc.path),
                     "row": exc.row if exc.row is not None else "unknown",
@@ -76,6 +112,7 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
                 "checksum_sha256": loaded.checksum,
                 "reloaded": loaded.reloaded,
                 "extra_columns": list(loaded.extra_columns),
+                **(_layout_metadata(layout, outcomes[-1].suite_name) if layout.layout else {}),
             },
             check_results=[check_result],
         )

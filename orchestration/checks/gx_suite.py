@@ -3,9 +3,11 @@
 Suites are data: `expectations/<suite>.json`, in GX 1.x suite JSON (`name`, `expectations` as
 `{type, kwargs, meta}`, suite `meta`). Two additions the helper reads from that JSON:
 
-- `meta.casts`: `{"number": [...], "datetime": [...]}`. Raw tables hold text, so for each listed
-  column the helper adds `<column>__as_number` (`pd.to_numeric`) or `<column>__as_datetime`
-  (`%Y-%m-%d %H:%M:%S%z`, UTC) with unparseable values coerced to null. Range expectations name
+- `meta.casts`: `{"number": [...], "datetime": [...], "iso_datetime": [...]}`. Raw tables hold
+  text, so for each listed column the helper adds `<column>__as_number` (`pd.to_numeric`) or
+  `<column>__as_datetime` (`datetime`: `%Y-%m-%d %H:%M:%S%z`; `iso_datetime`: any ISO 8601
+  form such as `2024-05-05T12:22:44Z`, a time without offset taken as UTC), with unparseable
+  values coerced to null. Range expectations name
   those derived columns; the raw text keeps its own parseability expectation, so `'abc'` in a
   score column is reported as unparseable rather than silently skipped by the range check.
   Failures on a derived column are reported against the source column, with the raw text value.
@@ -44,7 +46,7 @@ os.environ["GX_ANALYTICS_ENABLED"] = "False"
 ROW_COLUMN = "_source_row"
 FILE_COLUMN = "_source_file"
 _FALLBACK_ROW_COLUMN = "_frame_row"  # 1-based position, used only when `_source_row` is absent
-CAST_SUFFIXES = {"number": "__as_number", "datetime": "__as_datetime"}
+CAST_SUFFIXES = {"number": "__as_number", "datetime": "__as_datetime", "iso_datetime": "__as_datetime"}
 TIMESTAMP_FORMAT = "%Y-%m-%d %H:%M:%S%z"
 LATEST_PLAUSIBLE_PARAMETER = "latest_plausible_timestamp"
 SAMPLE_SIZE = 5
@@ -209,6 +211,8 @@ def _with_casts(df: pd.DataFrame, spec: Mapping[str, Any]) -> pd.DataFrame:
             continue  # expect_column_to_exist reports it; the range check errors on the absent column
         if kind == "number":
             added[derived] = pd.to_numeric(frame[col], errors="coerce").astype("float64")
+        elif kind == "iso_datetime":
+            added[derived] = pd.to_datetime(frame[col], format="ISO8601", utc=True, errors="coerce")
         else:
             added[derived] = pd.to_datetime(frame[col], format=TIMESTAMP_FORMAT, utc=True, errors="coerce")
     if ROW_COLUMN not in frame.columns:

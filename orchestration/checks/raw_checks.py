@@ -5,6 +5,10 @@ raw.<name> (write-audit-publish at the source): a file that fails leaves the wor
 as it was, the check `<name>_expectations` is reported failed with the file, rows and columns,
 and nothing downstream runs. The suites are `expectations/raw_<name>.json`;
 `orchestration.checks.gx_suite` is the only module that touches GX.
+
+A source with several layouts (the v1 leaderboard: the paper's scrape or the final v1 table)
+has one suite per layout, each as strict as its layout allows (the scrape's booleans must read
+True/False, the final table's TRUE/FALSE), run by the same blocking check `<name>_expectations`.
 """
 
 from __future__ import annotations
@@ -16,29 +20,50 @@ from orchestration.checks.gx_suite import SuiteOutcome, load_suite_spec, validat
 
 RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
 
+# Sources with several layouts (orchestration/sources/snapshot.py): layout → suite. The first
+# layout is the default one, gated by raw_<name>.
+LAYOUT_SUITES: dict[str, dict[str, str]] = {
+    "leaderboard": {"paper_scrape": "raw_leaderboard", "final_table": "raw_leaderboard_final_table"},
+}
 
-def raw_suite_name(name: str) -> str:
+
+def raw_suite_name(name: str, layout: str | None = None) -> str:
+    """The suite gating raw.<name> loaded from a file of `layout` (None: the source's default)."""
     if name not in RAW_SOURCES:
         raise ValueError(f"unknown raw source {name!r}; expected one of {RAW_SOURCES}")
-    return f"raw_{name}"
+    if layout is None:
+        return f"raw_{name}"
+    suites = LAYOUT_SUITES.get(name, {})
+    if layout not in suites:
+        raise ValueError(f"raw source {name!r} has no layout {layout!r}; expected one of {sorted(suites)}")
+    return suites[layout]
 
 
 def raw_check_spec(name: str) -> dg.AssetCheckSpec:
     """The blocking `<name>_expectations` check of asset raw/<name>."""
     suite_name = raw_suite_name(name)
     suite_description = load_suite_spec(suite_name).get("meta", {}).get("description", "")
+    others = [
+        f"{suite} (expectations/{suite}.json) for the {layout} layout"
+        for layout, suite in LAYOUT_SUITES.get(name, {}).items()
+        if suite != suite_name
+    ]
+    layouts = f" Other layouts have their own suite: {'; '.join(others)}." if others else ""
     return dg.AssetCheckSpec(
         name=f"{name}_expectations",
         asset=dg.AssetKey(["raw", name]),
         blocking=True,
         description=(
             f"Blocking GX suite {suite_name} (expectations/{suite_name}.json), run on the loaded "
-            f"rows before they replace raw.{name}. {suite_description}"
+            f"rows before they replace raw.{name}. {suite_description}{layouts}"
         ).strip(),
     )
 
 
-def validate_raw_table(conn: duckdb.DuckDBPyConnection, name: str, table: str) -> SuiteOutcome:
-    """Validate `table` (the loading table or raw.<name>) with the suite of source `name`."""
+def validate_raw_table(
+    conn: duckdb.DuckDBPyConnection, name: str, table: str, *, layout: str | None = None
+) -> SuiteOutcome:
+    """Validate `table` (the loading table or raw.<name>) with the suite of source `name` (of
+    the file's layout, where the source has several)."""
     frame = conn.execute(f"select * from {table}").df()
-    return validate_frame(frame, raw_suite_name(name))
+    return validate_frame(frame, raw_suite_name(name, layout))

@@ -1,7 +1,10 @@
 """The project's offline default: a synthetic snapshot in the exact format of the paper's scrape.
 
 `generate_snapshot` writes `leaderboard.csv`, `repo_details.csv` and `commit_data.csv` with the
-headers, value formats and quirks of the real May 2024 files (see docs/METHOD.md), but every
+headers, value formats and quirks of the real May 2024 files (see docs/METHOD.md), and
+`leaderboard_v1_final.csv`: the same leaderboard rows in the layout of the final v1 table
+(`v1_2024-07-07.csv`: comma-separated, TRUE/FALSE, whole numbers without `.0`, an evaluation
+`date`), which the warehouse reads with WAREHOUSE_V1_SOURCE=final_table. Every
 name, score and date is synthetic: organisations, people, models and datasets are built from
 syllables; only the family tokens that the figures key on (Llama-2-7b, Mistral-7B, phi-2, …) and
 a few Hub conventions (bot accounts, licence ids, the legacy bare ids `gpt2`, `distilgpt2`,
@@ -26,7 +29,8 @@ from __future__ import annotations
 import argparse
 import json
 import os
-from collections.abc import Callable, Iterator, Sequence
+import re
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
@@ -34,10 +38,11 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"  # 2: also writes leaderboard_v1_final.csv
 MARKER_NAME = "_generator.json"
 FILE_NAMES = {
     "leaderboard": "leaderboard.csv",
+    "leaderboard_v1_final": "leaderboard_v1_final.csv",
     "repo_details": "repo_details.csv",
     "commit_data": "commit_data.csv",
 }
@@ -47,6 +52,12 @@ LEADERBOARD_COLUMNS = (
     "Winogrande", "GSM8K", "TypeString", "Architecture", "Weight type", "Precision", "Merged",
     "Hub License", "#Params (B)", "Hub \u2764\ufe0f", "Available on the hub", "Model sha",
     "Flagged", "MoE", "model_name_for_query",
+)  # fmt: skip
+# The final v1 table (open-llm-leaderboard/v1_2024-07-07.csv).
+FINAL_TABLE_COLUMNS = (
+    "t", "model", "average", "arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k",
+    "type", "architecture", "weight_type", "precision", "merged", "hub_license", "params_b",
+    "hub_hearts", "available_on_the_hub", "model_sha", "flagged", "moe", "date", "fullname", "url",
 )  # fmt: skip
 REPO_DETAILS_COLUMNS = (
     "name", "author", "created_at", "last_modified", "downloads", "library_name", "tags",
@@ -73,6 +84,9 @@ LEADERBOARD_END = _epoch("2024-05-19T12:00:00")  # newest model the 2024-05-20 s
 REPO_CUTOFF = _epoch("2024-04-15T18:00:00")  # repo details stop in mid-April …
 REPO_SCRAPE = _epoch("2024-04-17T09:00:00")  # … and were fetched two days later
 COMMIT_SCRAPE = _epoch("2024-05-19T21:00:00")  # commit histories run up to the leaderboard
+# The final v1 table: evaluation dates from the leaderboard's start to its last evaluation.
+EVALUATIONS_START = _epoch("2023-07-19T00:00:00")
+EVALUATIONS_END = _epoch("2024-06-15T12:00:00")
 
 # Relative number of new leaderboard models per month (uniform within a month; the last month
 # is cut at LEADERBOARD_END): a trickle in 2022, growth through 2023, a boom from December 2023.
@@ -288,7 +302,8 @@ _FORCED_PER_TYPE = 5
 
 
 def generate_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> dict[str, Path]:
-    """Write leaderboard.csv, repo_details.csv, commit_data.csv into out_dir; return their paths.
+    """Write leaderboard.csv, leaderboard_v1_final.csv, repo_details.csv and commit_data.csv into
+    out_dir; return their paths.
 
     Each file is written to a temporary name and renamed into place, so readers never see half
     a file. Same seed and scale give byte-identical files.
@@ -307,26 +322,37 @@ def generate_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> d
 
 
 def ensure_generated_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> Path:
-    """Generate into out_dir unless its marker says these exact files are already there.
+    """Generate into out_dir unless its marker (`_generator.json`) says these exact files are
+    already there."""
+    return ensure_generated(
+        Path(out_dir), MARKER_NAME,
+        {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)},
+        FILE_NAMES.values(),
+        lambda: list(generate_snapshot(out_dir, seed=seed, scale=scale).values()),
+    )
 
-    The marker (`_generator.json`) records the generator version, seed, scale and each file's
-    size; it is removed before regenerating and written last, so a crash never leaves a marker
-    that vouches for half-written or stale files.
+
+def ensure_generated(
+    out_dir: Path, marker_name: str, wanted: dict, file_names: Iterable[str], generate: Callable[[], list[Path]]
+) -> Path:
+    """Run `generate` unless out_dir's marker records `wanted` (generator version, seed, scale)
+    and the size of each of `file_names` as they are on disk.
+
+    The marker is removed before regenerating (by the generators) and written last, so a crash
+    never leaves a marker that vouches for half-written or stale files.
     """
-    out_dir = Path(out_dir)
-    marker = out_dir / MARKER_NAME
-    wanted = {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)}
-    if _marker_matches(out_dir, marker, wanted):
+    marker = out_dir / marker_name
+    if _marker_matches(out_dir, marker, wanted, list(file_names)):
         return out_dir
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = generate_snapshot(out_dir, seed=seed, scale=scale)
-    record = {**wanted, "files": {p.name: p.stat().st_size for p in paths.values()}}
+    paths = generate()
+    record = {**wanted, "files": {p.name: p.stat().st_size for p in paths}}
     payload = (json.dumps(record, indent=2, sort_keys=True) + "\n").encode()
     _write_atomic(marker, lambda handle: handle.write(payload))
     return out_dir
 
 
-def _marker_matches(out_dir: Path, marker: Path, wanted: dict) -> bool:
+def _marker_matches(out_dir: Path, marker: Path, wanted: dict, file_names: list[str]) -> bool:
     try:
         record = json.loads(marker.read_text())
     except (OSError, ValueError):
@@ -334,7 +360,7 @@ def _marker_matches(out_dir: Path, marker: Path, wanted: dict) -> bool:
     if not isinstance(record, dict) or {k: record.get(k) for k in wanted} != wanted:
         return False
     files = record.get("files") or {}
-    for name in FILE_NAMES.values():
+    for name in file_names:
         path = out_dir / name
         if not path.is_file() or files.get(name) != path.stat().st_size:
             return False
@@ -358,14 +384,38 @@ def _write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
 # the Hub files are comma CSVs with a leading unnamed index column.
 _CSV_DIALECT = {
     "leaderboard": {"sep": ";", "eol": "\r\n", "index": False},
+    # The final v1 table was written by R: LF, empty strings quoted (`""`), missing values bare.
+    "leaderboard_v1_final": {"sep": ",", "eol": "\n", "index": False, "quote_empty": True},
     "repo_details": {"sep": ",", "eol": "\n", "index": True},
     "commit_data": {"sep": ",", "eol": "\n", "index": True},
 }
 
 
-def _write_csv(frame: pd.DataFrame, handle: BinaryIO, *, sep: str, eol: str, index: bool) -> None:
+def _write_csv(
+    frame: pd.DataFrame, handle: BinaryIO, *, sep: str, eol: str, index: bool, quote_empty: bool = False
+) -> None:
+    if quote_empty:
+        _write_csv_quoting_empty(frame, handle, sep=sep, eol=eol)
+        return
     # Minimal quoting, as the real files: only fields holding the separator are quoted.
     frame.to_csv(handle, sep=sep, lineterminator=eol, index=index, encoding="utf-8")
+
+
+def _write_csv_quoting_empty(frame: pd.DataFrame, handle: BinaryIO, *, sep: str, eol: str) -> None:
+    """As R writes a CSV: a field is quoted when it holds the separator or a quote, or is an
+    empty string; a missing value (None) is an empty, unquoted field."""
+    fields = []
+    for name in frame.columns:
+        values = frame[name]
+        missing = values.isna()
+        text = values.fillna("").astype(str)
+        quote = (text == "") | text.str.contains(f"[{re.escape(sep)}\"\n]", regex=True)
+        quoted = '"' + text.str.replace('"', '""', regex=False) + '"'
+        fields.append(text.where(~quote, quoted).where(~missing, ""))
+    header = sep.join(frame.columns) + eol
+    body = pd.concat(fields, axis=1).agg(sep.join, axis=1) + eol if len(frame) else pd.Series([], dtype=object)
+    handle.write(header.encode("utf-8"))
+    handle.write("".join(body).encode("utf-8"))
 
 
 # ---------------------------------------------------------------------------------------------
@@ -527,12 +577,16 @@ class _Snapshot:
         return np.random.default_rng([self.seed, stream])
 
     def frames(self) -> Iterator[tuple[str, pd.DataFrame]]:
-        """The three tables, one at a time (so at Hub scale only one is ever in memory); the
-        leaderboard comes first because repo_details follows its order."""
+        """The tables, one at a time (so at Hub scale at most the two leaderboards are ever in
+        memory); the leaderboard comes first because repo_details follows its order, and the
+        final v1 table is drawn from its rows."""
         self._build_names()
         self._build_models()
         self._build_cards()
-        yield "leaderboard", self._leaderboard()
+        board = self._leaderboard()
+        yield "leaderboard", board
+        yield "leaderboard_v1_final", self._final_table(board)
+        del board
         yield "repo_details", self._repo_details()
         yield "commit_data", self._commit_data()
 
@@ -1104,7 +1158,89 @@ class _Snapshot:
         first_row = np.full(n, np.iinfo(np.int64).max)
         np.minimum.at(first_row, row_of_model[listed], listed)
         self.leaderboard_rank = first_row
+        # For the final v1 table: each written row's model (-1: the baseline) and whether it
+        # re-evaluates a model, and each model's likes.
+        self.board_model = row_of_model
+        self.board_repeat = np.append(is_repeat, False)[order]
+        self.likes = likes
         return _frame(columns, LEADERBOARD_COLUMNS, order)
+
+    # -- the final v1 table -----------------------------------------------------------------------
+
+    def _final_table(self, board: pd.DataFrame) -> pd.DataFrame:
+        """The same leaderboard rows as the final v1 table (v1_2024-07-07.csv) has them: snake_case
+        headers, booleans TRUE/FALSE (inverted as in the scrape), whole numbers without `.0`,
+        the evaluation `date` (ISO 8601 UTC; a few old ones naive with microseconds, a few
+        empty), no baseline row, and what changed between the May scrape and July: a few more
+        likes, a few models flagged since, licences the table lost (`""`; the scrape's `None`
+        becomes a bare empty field)."""
+        rng = self._rng(8)
+        keep = np.flatnonzero(self.board_model >= 0)  # the final table has no baseline row
+        model = self.board_model[keep]
+        rows = len(keep)
+        old = board.iloc[keep]
+
+        def text(name: str) -> pd.Series:
+            return old[name].reset_index(drop=True)
+
+        def boolean(values: pd.Series) -> np.ndarray:
+            return values.map({"True": "TRUE", "False": "FALSE"}).to_numpy(dtype=object)
+
+        def whole(values: pd.Series) -> np.ndarray:  # '72.0' -> '72', '78.5' stays
+            return values.str.removesuffix(".0").to_numpy(dtype=object)
+
+        n = self.n_models
+        flagged = boolean(text("Flagged"))
+        since = (self.kind == 2) & ~self.flagged & (rng.random(n) < 0.0007)  # flagged after May
+        flagged[since[model]] = "FALSE"
+
+        likes = self.likes + np.where(rng.random(n) < 0.12, np.ceil(rng.lognormal(0.3, 1.0, n)), 0).astype(np.int64)
+
+        license_ = text("Hub License").to_numpy(dtype=object)
+        lost = (rng.random(n) < 0.08)[model] & ~np.isin(license_, ["?", "", "None"])
+        license_ = np.where(np.isin(license_, ["?", ""]) | lost, "", license_)
+        license_ = np.where(license_ == "None", None, license_)
+
+        # Evaluated soon after upload (a third within hours), older models once the leaderboard
+        # ran; re-evaluations later still.
+        created = self.created[model]
+        start = np.maximum(created, EVALUATIONS_START + rng.integers(0, 60 * DAY, rows))
+        delay = np.where(
+            rng.random(rows) < 0.3, rng.exponential(2 * 3600, rows), rng.lognormal(np.log(5 * DAY), 1.6, rows)
+        )
+        delay += np.where(self.board_repeat[keep], rng.exponential(20 * DAY, rows), 0)
+        late = start + delay > EVALUATIONS_END  # not yet evaluated: redraw within what is left
+        delay[late] = rng.random(int(late.sum())) * np.maximum(EVALUATIONS_END - start[late], 0)
+        evaluated = (start + delay).astype(np.int64)
+        date = np.char.add(evaluated.astype("datetime64[s]").astype(str), "Z").astype(object)
+        naive = rng.choice(rows, size=max(1, round(0.0006 * rows)), replace=False)
+        micros = rng.integers(0, 1_000_000, len(naive))
+        date[naive] = [f"{d[:-1]}.{m:06d}" for d, m in zip(date[naive], micros)]
+        date[rng.random(rows) < 0.0035] = ""
+
+        ids = text("model_name_for_query").to_numpy(dtype=object)
+        columns = {
+            "t": text("Type").to_numpy(dtype=object),
+            "model": ids,
+            "average": whole(text("Average \u2b06\ufe0f")),
+            **{name.lower(): whole(text(name)) for name in BENCHMARKS},
+            "type": text("TypeString").to_numpy(dtype=object),
+            "architecture": text("Architecture").to_numpy(dtype=object),
+            "weight_type": text("Weight type").to_numpy(dtype=object),
+            "precision": text("Precision").to_numpy(dtype=object),
+            "merged": boolean(text("Merged")),
+            "hub_license": license_,
+            "params_b": whole(text("#Params (B)")),
+            "hub_hearts": _str(likes[model]),
+            "available_on_the_hub": boolean(text("Available on the hub")),
+            "model_sha": text("Model sha").to_numpy(dtype=object),
+            "flagged": flagged,
+            "moe": boolean(text("MoE")),
+            "date": date,
+            "fullname": ids,
+            "url": text("ModelHub").to_numpy(dtype=object),
+        }
+        return _frame(columns, FINAL_TABLE_COLUMNS)
 
     def _baseline_row(self, rng: np.random.Generator) -> tuple[dict[str, str], int]:
         """The page's random-guess reference row: flagged, with `None` for what it lacks."""
@@ -1406,7 +1542,10 @@ class _Snapshot:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.sources.generator",
-        description="Write a synthetic snapshot (leaderboard.csv, repo_details.csv, commit_data.csv).",
+        description=(
+            "Write a synthetic snapshot (leaderboard.csv, repo_details.csv, commit_data.csv, and the "
+            "final v1 table's layout of the leaderboard, leaderboard_v1_final.csv)."
+        ),
     )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
     parser.add_argument("--seed", type=int, default=42)

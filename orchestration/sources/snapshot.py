@@ -4,14 +4,20 @@ Raw tables keep every value as text, exactly as the file has it (the quirks of M
 data; staging casts and cleans them), under snake_case column names, plus lineage columns:
 `_source_file`, `_source_checksum` (sha256), `_loaded_at`, and `_source_row` (1-based data row,
 header excluded), so every error and every failing check can name the file, row and column.
+
+The v1 leaderboard has two layouts (`LEADERBOARD_LAYOUTS`, chosen by WAREHOUSE_V1_SOURCE): the
+paper's `;`-separated scrape and the final v1 table (`v1_2024-07-07.csv`). Both map onto the same
+raw columns, so `raw.leaderboard` has one shape and staging one contract; a column one layout
+lacks (the scrape has no evaluation date) is loaded as NULL.
 """
 
 from __future__ import annotations
 
 import csv
+import gzip
 import hashlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -29,6 +35,13 @@ class SnapshotFile:
     file_name: str
     delimiter: str
     columns: dict[str, str]  # header as in the file → column in raw.<name>
+    absent: tuple[str, ...] = ()
+    """Raw columns this layout does not have: loaded as NULL, so that every layout of a source
+    gives raw.<name> the same columns (they come last, in this order)."""
+    layout: str | None = None
+    """The layout's name where a source has several (`paper_scrape`, `final_table`); its GX
+    suite is chosen by it (orchestration/checks/raw_checks.py)."""
+    description: str = ""
 
     @property
     def table(self) -> str:
@@ -36,7 +49,7 @@ class SnapshotFile:
 
     @property
     def raw_columns(self) -> list[str]:
-        return list(self.columns.values())
+        return [*self.columns.values(), *self.absent]
 
 
 LEADERBOARD = SnapshotFile(
@@ -67,7 +80,54 @@ LEADERBOARD = SnapshotFile(
         "MoE": "moe",
         "model_name_for_query": "model_name_for_query",
     },
+    absent=("evaluated_at",),
+    layout="paper_scrape",
+    description="the paper's scrape of the v1 leaderboard page (2024-05-20), `;`-separated, emoji headers",
 )
+
+# The final v1 table (open-llm-leaderboard/v1_2024-07-07.csv): the same leaderboard columns
+# under snake_case names, comma-separated, booleans spelled TRUE/FALSE (inverted like the
+# scrape's: FALSE means flagged / merged / MoE), whole numbers without `.0`, plus the evaluation
+# `date`. Listed in the order of the scrape's raw columns, so both give raw.leaderboard the same
+# columns in the same order. `fullname` is the repo id (the scrape's model_name_for_query);
+# `model`, its display name, repeats it and is not loaded.
+LEADERBOARD_V1_FINAL = SnapshotFile(
+    name="leaderboard",
+    file_name="leaderboard_v1_final.csv",
+    delimiter=",",
+    columns={
+        "t": "type",
+        "url": "model_hub_url",
+        "average": "average",
+        "arc": "arc",
+        "hellaswag": "hellaswag",
+        "mmlu": "mmlu",
+        "truthfulqa": "truthfulqa",
+        "winogrande": "winogrande",
+        "gsm8k": "gsm8k",
+        "type": "type_string",
+        "architecture": "architecture",
+        "weight_type": "weight_type",
+        "precision": "precision",
+        "merged": "merged",
+        "hub_license": "hub_license",
+        "params_b": "params_b",
+        "hub_hearts": "hub_likes",
+        "available_on_the_hub": "available_on_hub",
+        "model_sha": "model_sha",
+        "flagged": "flagged",
+        "moe": "moe",
+        "fullname": "model_name_for_query",
+        "date": "evaluated_at",
+    },
+    layout="final_table",
+    description="the final v1 table (v1_2024-07-07.csv layout), comma-separated, with the evaluation date",
+)
+
+# WAREHOUSE_V1_SOURCE → the layout raw/leaderboard reads.
+LEADERBOARD_LAYOUTS: dict[str, SnapshotFile] = {
+    spec.layout: spec for spec in (LEADERBOARD, LEADERBOARD_V1_FINAL) if spec.layout
+}
 
 REPO_DETAILS = SnapshotFile(
     name="repo_details",
@@ -141,19 +201,27 @@ def file_checksum(path: Path) -> str:
 
 
 def read_header(spec: SnapshotFile, path: Path) -> list[str]:
+    return read_csv_header(path, spec.delimiter, expected=f"the {spec.name} file")
+
+
+def read_csv_header(path: Path, delimiter: str, *, expected: str) -> list[str]:
+    """The header row of a CSV file (gzip-compressed when its name ends in `.gz`), BOM removed."""
     if path.is_dir():
         raise SourceFileError(path, "is a directory, expected a CSV file")
     if not path.exists():
-        raise SourceFileError(path, f"does not exist (expected the {spec.name} file)")
-    with path.open("rb") as handle:
-        first_bytes = handle.readline()
+        raise SourceFileError(path, f"does not exist (expected {expected})")
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as handle:
+            first_bytes = handle.readline()
+    except (OSError, EOFError) as exc:  # a corrupt or truncated .gz: gzip.BadGzipFile, EOFError
+        raise SourceFileError(path, f"cannot be read ({exc})", row=0) from exc
     try:
         first_line = first_bytes.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise SourceFileError(path, f"the header is not valid UTF-8 ({exc.reason})", row=0) from exc
     if not first_line.strip():
         raise SourceFileError(path, "is empty: no header row", row=0)
-    header = next(csv.reader([first_line], delimiter=spec.delimiter))
+    header = next(csv.reader([first_line], delimiter=delimiter))
     return [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
 
 
@@ -171,6 +239,19 @@ def check_header(spec: SnapshotFile, path: Path) -> list[str]:
             column=missing[0],
         )
     return [spec.columns.get(h) or _extra_column_name(h, i) for i, h in enumerate(header)]
+
+
+def matching_layouts(path: Path, candidates: Iterable[SnapshotFile]) -> list[SnapshotFile]:
+    """The candidate layouts whose every column the file's header has (none if unreadable)."""
+    found = []
+    for spec in candidates:
+        try:
+            header = read_header(spec, path)
+        except SourceFileError:
+            continue
+        if all(name in header for name in spec.columns):
+            found.append(spec)
+    return found
 
 
 def _extra_column_name(header: str, index: int) -> str:
@@ -213,7 +294,10 @@ def load_snapshot_file(
         return LoadResult(spec.table, path, checksum, rows, False, extras, accepted)
 
     loaded_at = loaded_at or datetime.now(UTC)
-    select_list = ", ".join(_quote_identifier(c) for c in spec.raw_columns)
+    select_list = ", ".join(
+        f"null::varchar as {_quote_identifier(c)}" if c in spec.absent else _quote_identifier(c)
+        for c in spec.raw_columns
+    )
     staging_table = f"raw.{_quote_identifier('_loading_' + spec.name)}"
     conn.execute("begin transaction")
     try:
@@ -258,11 +342,17 @@ def load_snapshot_file(
 
 
 def _existing_checksum(conn: duckdb.DuckDBPyConnection, spec: SnapshotFile) -> str | None:
-    exists = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'raw' and table_name = ?",
-        [spec.name],
-    ).fetchone()[0]
-    if not exists:
+    """The checksum of the one file raw.<name> holds; None when it holds none, several, or has
+    other columns than this layout loads (a table written by an older reader is reloaded)."""
+    columns = [
+        name
+        for (name,) in conn.execute(
+            "select column_name from information_schema.columns "
+            "where table_schema = 'raw' and table_name = ? order by ordinal_position",
+            [spec.name],
+        ).fetchall()
+    ]
+    if columns != [*spec.raw_columns, *LINEAGE_COLUMNS]:
         return None
     row = conn.execute(f"select min(_source_checksum), max(_source_checksum) from {spec.table}").fetchone()
     return row[0] if row and row[0] == row[1] else None

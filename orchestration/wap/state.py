@@ -1,9 +1,9 @@
 """The working database's audit state: may its current contents be published?
 
 Runs write the working database step by step (raw loads, then dbt). Between those steps its
-contents are a mix that no check has passed as a whole, so every writer marks the database
-`building` before it writes, and only a complete, successful `dbt build` (every model built,
-every test passed, on raw tables that passed their gates) marks it `audited`. The publish
+contents are a mix that no check has passed as a whole, so every writer marks its area of the
+database `building` before it writes, and only a complete, successful `dbt build` of that area
+(every model built, every test passed, on raw tables that passed their gates) marks it `audited`. The publish
 asset refuses anything but `audited`.
 
 The state is a small JSON file beside the working database, replaced atomically (write, fsync,
@@ -25,9 +25,16 @@ STATE_FILE_NAME = "audit_state.json"
 BUILDING = "building"
 AUDITED = "audited"
 
+# Independent parts of the working database, each written by its own raw assets and audited by
+# its own dbt build: the paper's tables (`core`) and the weekly v2 history (`weekly`). A weekly
+# run leaves the core tables as audited as they were, and the other way round.
+CORE = "core"
+WEEKLY = "weekly"
+AREAS = (CORE, WEEKLY)
+
 
 @dataclass(frozen=True)
-class AuditState:
+class AreaState:
     status: str
     """`building` (written, not yet audited as a whole) or `audited`."""
     run_id: str | None
@@ -36,9 +43,44 @@ class AuditState:
     """What changed it: `raw/leaderboard`, `dbt build`, …"""
     updated_at: str
 
+
+@dataclass(frozen=True)
+class AuditState:
+    """The whole working database: publishable only when every area built so far is audited
+    (an area never built has no tables to publish), and something has been built."""
+
+    areas: dict[str, AreaState]
+
     @property
     def audited(self) -> bool:
-        return self.status == AUDITED
+        return bool(self.areas) and all(area.status == AUDITED for area in self.areas.values())
+
+    @property
+    def status(self) -> str:
+        return AUDITED if self.audited else BUILDING
+
+    @property
+    def last_change(self) -> AreaState:
+        """The area state that decides: the latest `building` one, else the latest update."""
+        if not self.areas:
+            return AreaState(status=BUILDING, run_id=None, step="(nothing built yet)", updated_at="")
+        building = [a for a in self.areas.values() if a.status == BUILDING]
+        return max(building or self.areas.values(), key=lambda a: a.updated_at)
+
+    @property
+    def run_id(self) -> str | None:
+        return self.last_change.run_id
+
+    @property
+    def step(self) -> str:
+        return self.last_change.step
+
+    @property
+    def updated_at(self) -> str:
+        return self.last_change.updated_at
+
+    def area(self, name: str) -> AreaState | None:
+        return self.areas.get(name)
 
 
 def state_path(work_dir: Path) -> Path:
@@ -48,18 +90,23 @@ def state_path(work_dir: Path) -> Path:
 def read_state(work_dir: Path) -> AuditState:
     path = state_path(work_dir)
     if not path.exists():
-        return AuditState(status=BUILDING, run_id=None, step="(nothing built yet)", updated_at="")
+        return AuditState(areas={})
     data = json.loads(path.read_text(encoding="utf-8"))
-    return AuditState(**data)
+    return AuditState(areas={name: AreaState(**area) for name, area in data.get("areas", {}).items()})
 
 
-def write_state(work_dir: Path, status: str, *, run_id: str | None, step: str) -> AuditState:
+def write_state(work_dir: Path, status: str, *, run_id: str | None, step: str, area: str = CORE) -> AuditState:
+    """Set one area's status; the other areas keep theirs. Writers are serialised by the
+    writer pool, so read-modify-write of this small file does not race."""
     if status not in (BUILDING, AUDITED):
         raise ValueError(f"unknown audit status {status!r}")
-    state = AuditState(status=status, run_id=run_id, step=step, updated_at=datetime.now(UTC).isoformat())
+    if area not in AREAS:
+        raise ValueError(f"unknown audit area {area!r}; expected one of {AREAS}")
+    areas = dict(read_state(work_dir).areas)
+    areas[area] = AreaState(status=status, run_id=run_id, step=step, updated_at=datetime.now(UTC).isoformat())
     work_dir.mkdir(parents=True, exist_ok=True)
-    write_json_atomically(state_path(work_dir), asdict(state))
-    return state
+    write_json_atomically(state_path(work_dir), {"areas": {name: asdict(a) for name, a in areas.items()}})
+    return AuditState(areas=areas)
 
 
 def write_json_atomically(path: Path, data: object) -> None:

@@ -124,3 +124,48 @@ def rewrite_csv(path: Path, delimiter: str, edit) -> None:
     rows = edit(rows)
     with path.open("w", encoding="utf-8", newline="") as handle:
         csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
+
+
+WEEKLY_MARTS = ("leaderboard_v2_history", "weekly_leaderboard_v2")
+
+
+def run_weekly(
+    settings: Settings,
+    instance: dg.DagsterInstance,
+    first: str,
+    last: str | None = None,
+    *,
+    full_refresh: bool = False,
+    assets: set[str] | None = None,
+) -> dg.ExecuteInProcessResult:
+    """The `leaderboard_v2_weekly` job over weeks first..last as one run, with the tags of a
+    single-run backfill (what the UI and `make backfill` launch), on the given instance;
+    optionally only some of its assets (e.g. without `raw/leaderboard_v2`)."""
+    from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START
+
+    job = build_definitions(settings).resolve_job_def("leaderboard_v2_weekly")
+    run_config = {"ops": {"weekly_v2_dbt_models": {"config": {"full_refresh": True}}}} if full_refresh else None
+    selection = None
+    if assets is not None:
+        selection = [key for key in job.asset_layer.selected_asset_keys if key.to_user_string() in assets]
+    return job.execute_in_process(
+        instance=instance,
+        raise_on_error=False,
+        run_config=run_config,
+        asset_selection=selection,
+        tags={PARTITION_RANGE_START: first, PARTITION_RANGE_END: last or first},
+    )
+
+
+def published_weekly_marts(settings: Settings) -> dict[str, list[tuple]]:
+    return {name: table_rows(settings.duckdb_path, f"marts.{name}") for name in WEEKLY_MARTS}
+
+
+def landing_dir_with(tmp_path: Path, real_weekly_dir: Path, *dates: str) -> Path:
+    """A landing directory holding copies of the real weekly files of the given dates."""
+    landing = tmp_path / "landing"
+    landing.mkdir(exist_ok=True)
+    for day in dates:
+        name = f"huggingface_v2_{day}.csv.gz"
+        shutil.copy(real_weekly_dir / name, landing / name)
+    return landing

@@ -51,3 +51,29 @@ def test_every_asset_has_kinds(settings_factory):
         node = graph.get(key)
         if node.is_materializable:
             assert node.kinds, f"{key.to_user_string()} has no kinds"
+
+
+def test_weekly_assets_are_partitioned_by_sunday_week_with_single_run_backfills(settings_factory):
+    from orchestration.partitions import WEEKLY_PARTITIONS
+
+    definitions = build_definitions(settings_factory())
+    graph = definitions.resolve_asset_graph()
+    weekly = ["raw/leaderboard_v2", "staging/stg_leaderboard_v2", "intermediate/int_leaderboard_v2_observations",
+              "marts/leaderboard_v2_history", "marts/weekly_leaderboard_v2"]
+    for name in weekly:
+        node = graph.get(dg.AssetKey(name.split("/")))
+        assert node.partitions_def == WEEKLY_PARTITIONS, name
+        assert node.backfill_policy == dg.BackfillPolicy.single_run(), name
+    assert WEEKLY_PARTITIONS.get_first_partition_key() == "2024-07-07"
+    published = graph.get(dg.AssetKey(["published", "warehouse"]))
+    assert published.partitions_def is None
+    assert {dg.AssetKey(["marts", "leaderboard_v2_history"]), dg.AssetKey(["marts", "weekly_leaderboard_v2"])} <= published.parent_keys
+    # The paper's job leaves the partitioned assets to the weekly job, which publishes.
+    build = definitions.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys
+    assert not {dg.AssetKey(n.split("/")) for n in weekly} & build
+    weekly_job = definitions.resolve_job_def("leaderboard_v2_weekly")
+    assert weekly_job.partitions_def == WEEKLY_PARTITIONS
+    assert dg.AssetKey(["published", "warehouse"]) in weekly_job.asset_layer.selected_asset_keys
+    checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys}
+    assert checks[("raw/leaderboard_v2", "leaderboard_v2_header_known")].blocking
+    assert not checks[("raw/leaderboard_v2", "leaderboard_v2_snapshot_present")].blocking

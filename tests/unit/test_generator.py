@@ -13,6 +13,7 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
+from orchestration.settings import real_data_dir
 from orchestration.sources import generator
 from orchestration.sources.generator import (
     FILE_NAMES,
@@ -56,6 +57,13 @@ def read_snapshot(directory: Path) -> dict[str, pd.DataFrame]:
 def first_line(path: Path) -> bytes:
     with open(path, "rb") as handle:
         return handle.readline()
+
+
+def real_file(real_snapshot_dir: Path, name: str) -> Path:
+    """The real file a generated one imitates: the paper's, or the final v1 table."""
+    if name == FILE_NAMES["leaderboard_v1_final"]:
+        return real_data_dir() / "open-llm-leaderboard" / "v1_2024-07-07.csv"
+    return real_snapshot_dir / name
 
 
 def data_rows(path: Path) -> int:
@@ -125,13 +133,13 @@ def improvement_marts(frames: dict[str, pd.DataFrame]) -> tuple[pd.DataFrame, pd
 
 @pytest.mark.parametrize("name", sorted(FILE_NAMES.values()))
 def test_headers_are_the_real_files_headers_byte_for_byte(snapshot_dir, real_snapshot_dir, name):
-    assert first_line(snapshot_dir / name) == first_line(real_snapshot_dir / name)
+    assert first_line(snapshot_dir / name) == first_line(real_file(real_snapshot_dir, name))
 
 
 @pytest.mark.parametrize("name", sorted(FILE_NAMES.values()))
 def test_line_endings_and_encoding_match_the_real_files(snapshot_dir, real_snapshot_dir, name):
     ours = (snapshot_dir / name).read_bytes()
-    real_line = first_line(real_snapshot_dir / name)
+    real_line = first_line(real_file(real_snapshot_dir, name))
     crlf = real_line.endswith(b"\r\n")
     assert ours.count(b"\r\n") == (ours.count(b"\n") if crlf else 0)
     assert not ours.startswith(b"\xef\xbb\xbf")
@@ -219,7 +227,7 @@ def test_values_parse_and_are_plausible(frames):
 
 def test_scale_one_has_about_the_real_sizes(snapshot_dir, real_snapshot_dir):
     for name in FILE_NAMES.values():
-        ours, real = data_rows(snapshot_dir / name), data_rows(real_snapshot_dir / name)
+        ours, real = data_rows(snapshot_dir / name), data_rows(real_file(real_snapshot_dir, name))
         assert abs(ours - real) <= 0.1 * real, name
 
 
@@ -472,3 +480,120 @@ def test_cli_writes_the_three_files(tmp_path, capsys):
     assert set(printed) == set(FILE_NAMES)
     assert all(Path(p).is_file() for p in printed.values())
     assert json.loads((tmp_path / MARKER_NAME).read_text())["seed"] == 9
+
+
+# -- the final v1 table's layout (leaderboard_v1_final.csv) -------------------------------------------
+
+FINAL_SCORES = ["average", "arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k"]
+
+
+@pytest.fixture(scope="module")
+def final(snapshot_dir) -> pd.DataFrame:
+    return pd.read_csv(snapshot_dir / "leaderboard_v1_final.csv", dtype=str, keep_default_na=False)
+
+
+def test_the_final_table_names_agree_across_settings_generator_and_reader():
+    from orchestration.settings import V1_FINAL_TABLE_FILE_NAME, V1_SOURCES
+    from orchestration.sources.generator import FINAL_TABLE_COLUMNS
+    from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, LEADERBOARD_V1_FINAL
+
+    assert tuple(LEADERBOARD_LAYOUTS) == V1_SOURCES
+    assert LEADERBOARD_V1_FINAL.file_name == V1_FINAL_TABLE_FILE_NAME == FILE_NAMES["leaderboard_v1_final"]
+    # every column of the final table is loaded, except `model` (the display name, = fullname)
+    assert set(FINAL_TABLE_COLUMNS) - set(LEADERBOARD_V1_FINAL.columns) == {"model"}
+
+
+def test_the_final_table_has_the_scrapes_rows_without_the_baseline(frames, final):
+    board = frames["leaderboard"]
+    models = board[board.model_name_for_query != "baseline"].reset_index(drop=True)
+    assert len(final) == len(models)
+    assert (final.fullname == models.model_name_for_query).all()
+    assert (final.model == final.fullname).all()
+    assert (final.url == models.ModelHub).all()
+    assert (final.t == models.Type).all() and (final.type == models.TypeString).all()
+    assert (final.model_sha == models["Model sha"]).all() and (final.precision == models.Precision).all()
+    for ours, theirs in zip(FINAL_SCORES, SCORES):
+        assert (pd.to_numeric(final[ours]) == pd.to_numeric(models[theirs])).all(), ours
+    assert (pd.to_numeric(final.params_b) == pd.to_numeric(models["#Params (B)"])).all()
+    # likes only grow between May and July, for some models
+    growth = pd.to_numeric(final.hub_hearts) - pd.to_numeric(models["Hub ❤️"])
+    assert (growth >= 0).all() and 0.05 < (growth > 0).mean() < 0.25
+
+
+def test_the_final_tables_flags_are_inverted_like_the_scrapes(frames, final):
+    """TRUE/FALSE for True/False, the same inversion (FALSE = flagged / merged / MoE); a few
+    models were flagged after the May scrape, none unflagged."""
+    models = frames["leaderboard"].query("model_name_for_query != 'baseline'").reset_index(drop=True)
+    spelled = {"True": "TRUE", "False": "FALSE"}
+    for ours, theirs in (("merged", "Merged"), ("moe", "MoE"), ("available_on_the_hub", "Available on the hub")):
+        assert (final[ours] == models[theirs].map(spelled)).all(), ours
+    changed = final.flagged != models.Flagged.map(spelled)
+    assert (final.flagged[changed] == "FALSE").all()
+    assert 1 <= final.fullname[changed].str.lower().nunique() <= 15
+
+
+def test_the_final_tables_value_formats(snapshot_dir, final):
+    for column in FINAL_SCORES + ["params_b"]:
+        assert final[column].str.fullmatch(r"\d+(\.\d{1,2})?").all(), column
+        assert not final[column].str.endswith(".0").any(), column  # 72, not 72.0
+    assert final.hub_hearts.str.fullmatch(r"\d+").all()
+    for column in ("merged", "flagged", "moe", "available_on_the_hub"):
+        assert set(final[column]) == {"TRUE", "FALSE"}, column
+    dates = final.date[final.date != ""]
+    iso = dates.str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
+    assert dates[~iso].str.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}").all()  # a few naive, as in July
+    assert 1 <= (~iso).sum() <= 10 and 1 <= (final.date == "").sum() <= 50
+    parsed = pd.to_datetime(dates, format="ISO8601", utc=True)
+    assert parsed.min() >= pd.Timestamp("2023-07-19", tz="UTC")
+    assert parsed.max() <= pd.Timestamp("2024-06-16", tz="UTC")
+
+
+def test_the_final_table_is_quoted_as_r_writes_it(snapshot_dir):
+    """Empty strings are quoted (`""`), missing values (the scrape's `None` licence) are bare
+    empty fields, and fields holding a comma are quoted; nothing else is. LF line ends."""
+    import re
+
+    text = (snapshot_dir / "leaderboard_v1_final.csv").read_text(encoding="utf-8")
+    assert text.endswith("\n") and "\r" not in text
+    lines = text.split("\n")[:-1]
+    header = lines[0].split(",")
+    seen = {"quoted empty": 0, "bare empty": 0, "quoted comma": 0}
+    for line in lines[1:]:
+        tokens = re.findall(r'(?:^|,)("(?:[^"]|"")*"|[^,"]*)', line)
+        assert len(tokens) == len(header) == 24, line
+        for column, token in zip(header, tokens):
+            if token == "":
+                assert column == "hub_license", line  # only a missing licence is NA
+                seen["bare empty"] += 1
+            elif token.startswith('"'):
+                inner = token[1:-1]
+                assert inner == "" or "," in inner, token
+                seen["quoted empty" if inner == "" else "quoted comma"] += 1
+    assert min(seen.values()) > 10, seen
+
+
+def test_evaluations_come_after_the_model_was_created(frames, final):
+    created = frames["repo_details"].assign(model_id=lambda f: f.name.str.lower()).groupby("model_id").created_at.min()
+    dated = final[final.date != ""].assign(model_id=lambda f: f.fullname.str.lower())
+    evaluated = pd.to_datetime(dated.date, format="ISO8601", utc=True)
+    created_at = pd.to_datetime(dated.model_id.map(created), format=TIMESTAMP)
+    known = created_at.notna()
+    assert known.mean() > 0.8
+    assert (evaluated[known] >= created_at[known]).all()
+    assert (evaluated[known] - created_at[known]).median() < pd.Timedelta(days=14)
+
+
+def test_the_generated_final_table_passes_its_gate(snapshot_dir, tmp_path):
+    import duckdb
+
+    from orchestration.checks.raw_checks import validate_raw_table
+    from orchestration.sources.snapshot import LEADERBOARD_V1_FINAL, load_snapshot_file
+
+    outcomes = []
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
+        load_snapshot_file(
+            conn, LEADERBOARD_V1_FINAL, snapshot_dir / "leaderboard_v1_final.csv",
+            audit=lambda c, t: outcomes.append(validate_raw_table(c, "leaderboard", t, layout="final_table"))
+            or outcomes[-1].success,
+        )
+    assert outcomes[-1].success, outcomes[-1].summary

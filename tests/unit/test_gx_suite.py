@@ -23,9 +23,9 @@ from orchestration.checks.gx_suite import (
     to_check_result,
     validate_frame,
 )
-from orchestration.checks.raw_checks import RAW_SOURCES, raw_check_spec, validate_raw_table
+from orchestration.checks.raw_checks import RAW_SOURCES, raw_check_spec, raw_suite_name, validate_raw_table
 from orchestration.settings import real_data_dir
-from orchestration.sources.snapshot import SNAPSHOT_FILES, load_snapshot_file
+from orchestration.sources.snapshot import LEADERBOARD_V1_FINAL, SNAPSHOT_FILES, load_snapshot_file
 
 SNAPSHOT_DIR = real_data_dir() / "paper-snapshot-2024-05"
 REAL_ROWS = {"leaderboard": 6611, "repo_details": 5907, "commit_data": 5635}
@@ -340,3 +340,128 @@ def test_validate_raw_table_reads_the_table_it_is_given(real_frames: dict[str, p
         outcome = validate_raw_table(conn, "repo_details", "incoming")
     assert not outcome.success
     assert {f.column for f in outcome.failed_expectations} == {"downloads"}
+
+
+# --------------------------------------------------------------------------------------------
+# The final v1 table's layout of raw.leaderboard (WAREHOUSE_V1_SOURCE=final_table)
+# --------------------------------------------------------------------------------------------
+
+FINAL_TABLE = real_data_dir() / "open-llm-leaderboard" / "v1_2024-07-07.csv"
+FINAL_SUITE = "raw_leaderboard_final_table"
+# Where the two leaderboard suites may differ: what the layouts spell differently.
+LAYOUT_SPECIFIC = {
+    ("expect_column_values_to_be_in_set", c) for c in ("merged", "flagged", "moe", "available_on_hub", "type")
+} | {
+    ("expect_column_values_to_match_regex", c) for c in ("params_b", "hub_likes", "model_sha", "model_name_for_query")
+}
+
+
+@pytest.fixture(scope="module")
+def final_frame(tmp_path_factory: pytest.TempPathFactory) -> pd.DataFrame:
+    if not FINAL_TABLE.is_file():
+        pytest.skip(f"the real final v1 table is not at {FINAL_TABLE} (set WAREHOUSE_REAL_DATA_DIR)")
+    db = tmp_path_factory.mktemp("gx_final") / "warehouse.duckdb"
+    with duckdb.connect(str(db)) as conn:
+        load_snapshot_file(conn, LEADERBOARD_V1_FINAL, FINAL_TABLE)
+        return conn.execute("select * from raw.leaderboard").df()
+
+
+def test_final_table_suite_names_every_reader_column() -> None:
+    data = json.loads(suite_path(FINAL_SUITE).read_text(encoding="utf-8"))
+    assert data["name"] == FINAL_SUITE
+    assert data["meta"]["table"] == "raw.leaderboard"
+    assert data["meta"]["source_file"] == LEADERBOARD_V1_FINAL.file_name
+    required = [e["kwargs"]["column"] for e in data["expectations"] if e["type"] == "expect_column_to_exist"]
+    assert required == LEADERBOARD_V1_FINAL.raw_columns + ["_source_file", "_source_row"]
+    assert all(e["meta"].get("family") and e["meta"].get("failure") for e in data["expectations"])
+
+
+def _by_key(suite: str) -> dict[tuple[str, str | None], dict]:
+    expectations = load_suite_spec(suite)["expectations"]
+    keyed = {(e["type"], e["kwargs"].get("column")): e for e in expectations}
+    assert len(keyed) == len(expectations), f"{suite}: one expectation per (type, column)"
+    return keyed
+
+
+def test_the_two_leaderboard_suites_differ_only_where_the_layouts_do() -> None:
+    """The final table's suite is the scrape's, except for spellings and the evaluation date:
+    a rule added to one and not the other fails here."""
+    scrape, final = _by_key("raw_leaderboard"), _by_key(FINAL_SUITE)
+    dated = {k for k in scrape.keys() | final.keys() if k[1] in ("evaluated_at", "evaluated_at__as_datetime")}
+    assert set(scrape) - dated == set(final) - dated
+    for key in set(scrape) - dated:
+        if key not in LAYOUT_SPECIFIC:
+            assert scrape[key]["kwargs"] == final[key]["kwargs"], key
+            assert scrape[key]["meta"]["family"] == final[key]["meta"]["family"], key
+    # the scrape has no evaluation date; the final table's is parseable and plausible
+    assert ("expect_column_values_to_be_null", "evaluated_at") in scrape
+    assert ("expect_column_values_to_match_regex", "evaluated_at") in final
+    assert ("expect_column_values_to_be_between", "evaluated_at__as_datetime") in final
+    for column in ("merged", "flagged", "moe", "available_on_hub"):
+        assert set(final[("expect_column_values_to_be_in_set", column)]["kwargs"]["value_set"]) == {"TRUE", "FALSE"}
+        assert "TRUE" not in scrape[("expect_column_values_to_be_in_set", column)]["kwargs"]["value_set"]
+
+
+def test_final_table_suite_passes_on_the_real_final_table(final_frame: pd.DataFrame) -> None:
+    outcome = validate_frame(final_frame, FINAL_SUITE)
+    assert outcome.success, outcome.summary
+    assert outcome.rows_checked == 7169
+    assert outcome.source_file == "v1_2024-07-07.csv"
+    # the quirks it has to let through: empty dates and shas, ids ending in `_`, naive dates
+    assert final_frame["evaluated_at"].isna().sum() == 25
+    assert final_frame["model_sha"].isna().sum() == 8
+    assert final_frame["model_name_for_query"].str.endswith("_").any()
+    assert (~final_frame["evaluated_at"].dropna().str.endswith("Z")).sum() == 5  # 2023-09-15T11:25:37.641845
+
+
+def test_each_suite_rejects_the_other_layouts_spelling(final_frame, real_frames) -> None:
+    scrape_on_final = _failed(validate_frame(_slice(real_frames, "leaderboard"), FINAL_SUITE))
+    assert {("expect_column_values_to_be_in_set", c) for c in ("merged", "flagged", "moe", "available_on_hub")} <= set(
+        scrape_on_final
+    )
+    final_on_scrape = _failed(validate_frame(final_frame.head(SLICE), "raw_leaderboard"))
+    assert set(final_on_scrape) == {
+        *(("expect_column_values_to_be_in_set", c) for c in ("merged", "flagged", "moe", "available_on_hub")),
+        ("expect_column_values_to_be_null", "evaluated_at"),
+    }
+    assert final_on_scrape[("expect_column_values_to_be_null", "evaluated_at")].unexpected_count == SLICE
+
+
+FINAL_CASES = [
+    ("scrape_spelling", _set("flagged", {3: "False"}), "expect_column_values_to_be_in_set", "flagged", 1, [3]),
+    ("bad_boolean", _set("moe", {6: "yes"}), "expect_column_values_to_be_in_set", "moe", 1, [6]),
+    ("none_params", _set("params_b", {2: "None"}), "expect_column_values_to_match_regex", "params_b", 1, [2]),
+    ("unparseable_date", _set("evaluated_at", {4: "05/05/2024"}),
+     "expect_column_values_to_match_regex", "evaluated_at", 1, [4]),
+    ("date_in_future", _set("evaluated_at", {7: "2999-01-01T00:00:00Z", 8: "2022-01-01T00:00:00Z"}),
+     "expect_column_values_to_be_between", "evaluated_at", 2, [7, 8]),
+    ("score_out_of_range", _set("gsm8k", {1: "101"}), "expect_column_values_to_be_between", "gsm8k", 1, [1]),
+]
+
+
+def test_final_table_corruptions_fail_exactly_their_expectations(final_frame: pd.DataFrame) -> None:
+    frame = final_frame.head(SLICE).copy()
+    for case in FINAL_CASES:
+        frame = case[1](frame)
+    outcome = validate_frame(frame, FINAL_SUITE)
+    failed = _failed(outcome)
+    assert sorted(failed, key=str) == sorted(((c[2], c[3]) for c in FINAL_CASES), key=str), outcome.summary
+    for _, _, expectation, column, count, positions in FINAL_CASES:
+        failure = failed[(expectation, column)]
+        assert failure.unexpected_count == count
+        assert [s.source_row for s in failure.sample_rows] == [int(frame["_source_row"].iloc[p]) for p in positions]
+        assert [s.value for s in failure.sample_rows] == [frame[column].iloc[p] for p in positions]
+    assert "of v1_2024-07-07.csv" in outcome.summary
+
+
+def test_the_leaderboard_layouts_have_their_suites(final_frame: pd.DataFrame) -> None:
+    assert raw_suite_name("leaderboard") == raw_suite_name("leaderboard", "paper_scrape") == "raw_leaderboard"
+    assert raw_suite_name("leaderboard", "final_table") == FINAL_SUITE
+    assert raw_suite_name("commit_data") == "raw_commit_data"
+    with pytest.raises(ValueError, match="has no layout 'final_tabel'"):
+        raw_suite_name("leaderboard", "final_tabel")
+    assert f"expectations/{FINAL_SUITE}.json" in raw_check_spec("leaderboard").description
+    with duckdb.connect() as conn:
+        conn.register("incoming", final_frame.head(50))
+        assert validate_raw_table(conn, "leaderboard", "incoming", layout="final_table").success
+        assert not validate_raw_table(conn, "leaderboard", "incoming").success

@@ -62,3 +62,38 @@ def test_published_versions_sit_beside_the_published_file(tmp_path: Path):
 def test_bad_settings_are_named(environ, message):
     with pytest.raises(SettingsError, match=message):
         load_settings(environ)
+
+
+# -- WAREHOUSE_V1_SOURCE, WAREHOUSE_V1_FINAL_TABLE ---------------------------------------------------
+
+
+def test_the_v1_source_defaults_to_the_papers_scrape():
+    settings = load_settings({})
+    assert settings.v1_source == "paper_scrape"
+    assert settings.v1_final_table is None
+    assert settings.v1_final_table_path == settings.generated_dir / "leaderboard_v1_final.csv"
+
+
+def test_the_final_table_defaults_to_the_source_directory(tmp_path: Path):
+    settings = load_settings({"WAREHOUSE_V1_SOURCE": "final_table", "WAREHOUSE_SNAPSHOT_DIR": str(tmp_path)})
+    assert settings.v1_source == "final_table"
+    assert settings.v1_final_table_path == tmp_path / "leaderboard_v1_final.csv"
+
+
+def test_the_final_table_path_is_resolved_like_every_path(tmp_path: Path):
+    settings = load_settings({"WAREHOUSE_V1_SOURCE": " final_table ", "WAREHOUSE_V1_FINAL_TABLE": "elsewhere/v1.csv"})
+    assert settings.v1_source == "final_table"
+    assert settings.v1_final_table == settings.v1_final_table_path == PROJECT_ROOT / "elsewhere" / "v1.csv"
+    absolute = load_settings({"WAREHOUSE_V1_FINAL_TABLE": str(tmp_path / "v1_2024-07-07.csv")})
+    assert absolute.v1_final_table_path == tmp_path / "v1_2024-07-07.csv"
+    assert absolute.v1_source == "paper_scrape"  # the path alone does not switch the source
+    assert load_settings({"WAREHOUSE_V1_SOURCE": ""}).v1_source == "paper_scrape"
+
+
+@pytest.mark.parametrize("value", ["final", "FINAL_TABLE", "paper-scrape", "v1_2024-07-07.csv"])
+def test_a_bad_v1_source_is_named_with_the_choices(value):
+    with pytest.raises(SettingsError) as error:
+        load_settings({"WAREHOUSE_V1_SOURCE": value})
+    message = str(error.value)
+    assert f"WAREHOUSE_V1_SOURCE={value!r}" in message
+    assert "paper_scrape" in message and "final_table" in message

@@ -8,9 +8,13 @@ import pytest
 from orchestration.sources.snapshot import (
     COMMIT_DATA,
     LEADERBOARD,
+    LEADERBOARD_LAYOUTS,
+    LEADERBOARD_V1_FINAL,
+    LINEAGE_COLUMNS,
     REPO_DETAILS,
     SourceFileError,
     load_snapshot_file,
+    matching_layouts,
 )
 
 COMMIT_HEADER = ",name,num_of_authors,num_of_commits,first_commit,last_commit,authors\n"
@@ -124,3 +128,124 @@ def test_invalid_utf8_in_a_row_names_the_row(conn, tmp_path):
     with pytest.raises(SourceFileError) as error:
         load_snapshot_file(conn, COMMIT_DATA, path)
     assert error.value.row == 3
+
+
+# -- the two v1 leaderboard layouts ----------------------------------------------------------------
+
+SCRAPE_HEADER = ";".join(LEADERBOARD.columns) + "\r\n"
+SCRAPE_ROW = (
+    "🤝;https://huggingface.co/org/Merge-7B;71.5;68.0;86.1;64.2;60.3;80.9;69.5;🤝 base merges and moerges;"
+    "MistralForCausalLM;Original;bfloat16;False;apache-2.0;7.0;12.0;True;"
+    "aa4d9084fcfb69afff6b2bac5c1350bf29a159cb;True;True;org/Merge-7B\r\n"
+)
+FINAL_HEADER = (
+    "t,model,average,arc,hellaswag,mmlu,truthfulqa,winogrande,gsm8k,type,architecture,weight_type,"
+    "precision,merged,hub_license,params_b,hub_hearts,available_on_the_hub,model_sha,flagged,moe,date,"
+    "fullname,url\n"
+)
+FINAL_ROWS = (
+    "🤝,org/Merge-7B,71.5,68,86.1,64.2,60.3,80.9,69.5,🤝 base merges and moerges,MistralForCausalLM,"
+    "Original,bfloat16,FALSE,apache-2.0,7,12,TRUE,aa4d9084fcfb69afff6b2bac5c1350bf29a159cb,TRUE,TRUE,"
+    "2024-05-05T12:22:44Z,org/Merge-7B,https://huggingface.co/org/Merge-7B\n"
+    '💬,org/chat,60,55,80,50,45,75,55,"💬 chat models (RLHF, DPO, IFT, ...)",LlamaForCausalLM,Original,'
+    'float16,TRUE,"",13,0,FALSE,"",FALSE,TRUE,"",org/chat,https://huggingface.co/org/chat\n'
+)
+
+
+def test_both_layouts_give_raw_leaderboard_the_same_columns():
+    assert LEADERBOARD.raw_columns == LEADERBOARD_V1_FINAL.raw_columns
+    assert LEADERBOARD.raw_columns[-1] == "evaluated_at"
+    assert LEADERBOARD.name == LEADERBOARD_V1_FINAL.name == "leaderboard"
+    assert LEADERBOARD_LAYOUTS == {"paper_scrape": LEADERBOARD, "final_table": LEADERBOARD_V1_FINAL}
+
+
+def test_the_scrape_loads_with_a_null_evaluation_date(conn, tmp_path):
+    path = write(tmp_path / "leaderboard.csv", SCRAPE_HEADER + SCRAPE_ROW)
+    result = load_snapshot_file(conn, LEADERBOARD, path)
+    assert (result.rows, result.extra_columns) == (1, ())
+    columns = [d[0] for d in conn.execute("select * from raw.leaderboard").description]
+    assert columns == [*LEADERBOARD.raw_columns, *LINEAGE_COLUMNS]
+    row = conn.execute("select merged, flagged, params_b, evaluated_at from raw.leaderboard").fetchone()
+    assert row == ("False", "True", "7.0", None)
+    types = dict(conn.execute("select column_name, data_type from information_schema.columns "
+                              "where table_name = 'leaderboard'").fetchall())
+    assert types["evaluated_at"] == "VARCHAR"
+
+
+def test_the_final_table_loads_onto_the_scrapes_columns_as_text(conn, tmp_path):
+    path = write(tmp_path / "v1_2024-07-07.csv", FINAL_HEADER + FINAL_ROWS)
+    result = load_snapshot_file(conn, LEADERBOARD_V1_FINAL, path)
+    assert result.rows == 2
+    assert result.extra_columns == ("extra_model",)  # read, not loaded
+    columns = [d[0] for d in conn.execute("select * from raw.leaderboard").description]
+    assert columns == [*LEADERBOARD.raw_columns, *LINEAGE_COLUMNS]
+    rows = conn.execute(
+        "select model_name_for_query, model_hub_url, type, type_string, merged, flagged, params_b, hub_likes, "
+        "available_on_hub, hub_license, model_sha, evaluated_at, _source_row from raw.leaderboard order by _source_row"
+    ).fetchall()
+    assert rows[0] == (
+        "org/Merge-7B", "https://huggingface.co/org/Merge-7B", "🤝", "🤝 base merges and moerges", "FALSE", "TRUE",
+        "7", "12", "TRUE", "apache-2.0", "aa4d9084fcfb69afff6b2bac5c1350bf29a159cb", "2024-05-05T12:22:44Z", 1,
+    )
+    # empty fields, quoted or not, are null; a quoted comma stays inside its field
+    assert rows[1][3] == "💬 chat models (RLHF, DPO, IFT, ...)"
+    assert (rows[1][9], rows[1][10], rows[1][11]) == (None, None, None)
+
+
+def test_a_scrape_given_as_the_final_table_names_file_and_missing_columns(conn, tmp_path):
+    path = write(tmp_path / "leaderboard.csv", SCRAPE_HEADER + SCRAPE_ROW)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, LEADERBOARD_V1_FINAL, path)
+    message = str(error.value)
+    assert str(path) in message
+    assert (error.value.row, error.value.column) == (0, "t")
+    for column in ("'t'", "'url'", "'hub_hearts'", "'fullname'", "'date'"):
+        assert column in message
+    assert "delimiter ','" in message  # the whole `;` header reads as one column
+
+
+def test_a_final_table_missing_a_column_names_it(conn, tmp_path):
+    path = write(tmp_path / "final.csv", FINAL_HEADER.replace(",date,", ",evaluated,") + FINAL_ROWS)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, LEADERBOARD_V1_FINAL, path)
+    assert error.value.column == "date"
+    assert str(path) in str(error.value) and "missing column(s) 'date'" in str(error.value)
+
+
+def test_the_final_table_given_as_the_scrape_names_file_and_columns(conn, tmp_path):
+    path = write(tmp_path / "leaderboard.csv", FINAL_HEADER + FINAL_ROWS)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, LEADERBOARD, path)
+    assert str(path) in str(error.value) and "'ModelHub'" in str(error.value) and "'Average ⬆️'" in str(error.value)
+
+
+def test_matching_layouts(tmp_path):
+    scrape = write(tmp_path / "scrape.csv", SCRAPE_HEADER + SCRAPE_ROW)
+    final = write(tmp_path / "final.csv", FINAL_HEADER + FINAL_ROWS)
+    layouts = list(LEADERBOARD_LAYOUTS.values())
+    assert matching_layouts(scrape, layouts) == [LEADERBOARD]
+    assert matching_layouts(final, layouts) == [LEADERBOARD_V1_FINAL]
+    assert matching_layouts(tmp_path / "missing.csv", layouts) == []
+
+
+def test_switching_layouts_replaces_the_table(conn, tmp_path):
+    scrape = write(tmp_path / "leaderboard.csv", SCRAPE_HEADER + SCRAPE_ROW)
+    final = write(tmp_path / "final.csv", FINAL_HEADER + FINAL_ROWS)
+    load_snapshot_file(conn, LEADERBOARD, scrape)
+    assert load_snapshot_file(conn, LEADERBOARD_V1_FINAL, final).rows == 2
+    assert conn.execute("select count(evaluated_at) from raw.leaderboard").fetchone() == (1,)
+    assert load_snapshot_file(conn, LEADERBOARD, scrape).reloaded is True
+    assert conn.execute("select count(evaluated_at), count(*) from raw.leaderboard").fetchone() == (0, 1)
+
+
+def test_a_table_of_an_older_shape_is_reloaded_even_for_the_same_file(conn, tmp_path):
+    """raw.leaderboard written before evaluated_at existed holds the same file (same checksum),
+    but not the columns staging reads: it is loaded again, not kept."""
+    path = write(tmp_path / "leaderboard.csv", SCRAPE_HEADER + SCRAPE_ROW)
+    load_snapshot_file(conn, LEADERBOARD, path)
+    conn.execute("alter table raw.leaderboard drop column evaluated_at")
+    again = load_snapshot_file(conn, LEADERBOARD, path)
+    assert again.reloaded is True
+    columns = [d[0] for d in conn.execute("select * from raw.leaderboard").description]
+    assert columns == [*LEADERBOARD.raw_columns, *LINEAGE_COLUMNS]
+    assert load_snapshot_file(conn, LEADERBOARD, path).reloaded is False

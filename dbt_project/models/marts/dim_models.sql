@@ -22,6 +22,7 @@ select
     {%- for benchmark in v1_benchmarks() %}
     lb.{{ benchmark }},
     {%- endfor %}
+    lb.evaluated_at,
     lb.n_evaluations,
     rd.downloads,
     rd.library_name,

@@ -1,4 +1,6 @@
 -- One row per leaderboard row, typed; no rows dropped (dedup happens in intermediate).
+-- raw.leaderboard holds either v1 layout (WAREHOUSE_V1_SOURCE): the paper's scrape or the final
+-- v1 table, under the same columns; evaluated_at is null for the scrape.
 select
     {{ model_key('model_name_for_query') }} as model_id,
     trim(model_name_for_query) as model_name,
@@ -14,7 +16,7 @@ select
     {{ inverted_flag('flagged') }} as is_flagged,
     {{ inverted_flag('merged') }} as is_merged,
     {{ inverted_flag('moe') }} as is_moe,
-    (trim(available_on_hub) = 'True') as is_available_on_hub,
+    {{ is_true('available_on_hub') }} as is_available_on_hub,
     {{ null_if_blank('model_sha') }} as model_sha,
     {{ to_double('average') }} as average,
     {{ to_double('arc') }} as arc,
@@ -23,6 +25,7 @@ select
     {{ to_double('truthfulqa') }} as truthfulqa,
     {{ to_double('winogrande') }} as winogrande,
     {{ to_double('gsm8k') }} as gsm8k,
+    {{ to_timestamp_utc('evaluated_at') }} as evaluated_at,
     _source_file,
     _source_row
 from {{ source('raw', 'leaderboard') }}

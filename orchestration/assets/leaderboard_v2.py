@@ -1,0 +1,100 @@
+"""The weekly leaderboard v2 snapshots (issue 4, in progress): `raw/leaderboard_v2`, one
+Dagster partition per Sunday week from the week of 2024-07-07.
+
+A partition loads every file dated in its week, each as its own snapshot with its own date,
+into the working database (orchestration/sources/leaderboard_v2.py). A backfill of any range
+runs as one run (single-run backfill policy). Gates:
+- `leaderboard_v2_header_known` (blocking): every file's header is a known version of
+  dbt_project/seeds/leaderboard_v2_columns.csv; an unknown one names the unexpected and
+  missing columns, and the week is not loaded.
+- `leaderboard_v2_snapshot_present` (warning): a week without a file is reported as a missing
+  snapshot, never loaded as an empty leaderboard.
+"""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.resources import WarehouseResource, WeeklySourceResource, short_connection
+from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
+from orchestration.settings import DUCKDB_WRITER_POOL
+from orchestration.sources.leaderboard_v2 import (
+    UnknownHeaderError,
+    load_weekly_snapshots,
+    snapshot_files_for_week,
+)
+from orchestration.sources.snapshot import SourceFileError
+from orchestration.wap.state import WEEKLY
+
+KEY = dg.AssetKey(["raw", "leaderboard_v2"])
+HEADER_CHECK = "leaderboard_v2_header_known"
+PRESENT_CHECK = "leaderboard_v2_snapshot_present"
+# The gates that also hold downstream assets launched in a later run (checks/upstream_gates.py).
+BLOCKING_CHECK_KEYS = (dg.AssetCheckKey(KEY, HEADER_CHECK),)
+
+
+@dg.asset(
+    key=KEY,
+    group_name="raw",
+    kinds={"duckdb", "csv"},
+    pool=DUCKDB_WRITER_POOL,
+    partitions_def=WEEKLY_PARTITIONS,
+    backfill_policy=dg.BackfillPolicy.single_run(),
+    check_specs=[
+        dg.AssetCheckSpec(HEADER_CHECK, asset=KEY, blocking=True,
+                          description="Every file's header is a known v2 layout."),
+        dg.AssetCheckSpec(PRESENT_CHECK, asset=KEY, blocking=False,
+                          description="Every week of the run has at least one snapshot file (warning)."),
+    ],
+    description="Weekly v2 leaderboard snapshots: every file dated in a Sunday week, each its own snapshot.",
+)
+def raw_leaderboard_v2(
+    context: dg.AssetExecutionContext,
+    duckdb: DuckDBResource,
+    weekly_source: WeeklySourceResource,
+    warehouse: WarehouseResource,
+):
+    window = context.partition_time_window
+    weeks = weeks_in(window.start.date(), window.end.date())
+    source_dir = weekly_source.resolve_dir()
+    missing, loaded = [], {}
+    try:
+        with short_connection(duckdb) as conn:
+            for week in weeks:
+                files = snapshot_files_for_week(source_dir, week)
+                if not files:
+                    missing.append(week.isoformat())
+                    continue
+                result = load_weekly_snapshots(
+                    conn, files, week,
+                    before_swap=lambda: warehouse.mark_building(context.run_id, step="raw/leaderboard_v2", area=WEEKLY),
+                )
+                loaded[week.isoformat()] = {"files": [f.name for f in result.files], "rows": result.rows,
+                                            "reloaded": result.reloaded}
+    except UnknownHeaderError as exc:
+        yield dg.AssetCheckResult(
+            check_name=HEADER_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR,
+            description=str(exc),
+            metadata={"file": str(exc.path), "unexpected": list(exc.unexpected), "missing": list(exc.missing),
+                      "closest_version": str(exc.closest_version)},
+        )
+        raise dg.Failure(description=str(exc)) from exc
+    except SourceFileError as exc:
+        raise dg.Failure(description=str(exc), metadata={"file": str(exc.path), "row": str(exc.row),
+                                                         "column": str(exc.column)}) from exc
+    yield dg.MaterializeResult(
+        metadata={
+            "weeks": len(weeks),
+            "weeks_loaded": dg.MetadataValue.json(loaded),
+            "missing_snapshots": dg.MetadataValue.json(missing),
+            "dagster/row_count": sum(w["rows"] for w in loaded.values()),
+        },
+        check_results=[
+            dg.AssetCheckResult(check_name=HEADER_CHECK, passed=True,
+                                metadata={"files": sum(len(w["files"]) for w in loaded.values())}),
+            dg.AssetCheckResult(
+                check_name=PRESENT_CHECK, passed=not missing, severity=dg.AssetCheckSeverity.WARN,
+                description=(f"no snapshot file for week(s) {', '.join(missing)}" if missing else None),
+                metadata={"missing_weeks": dg.MetadataValue.json(missing)},
+            ),
+        ],
+    )

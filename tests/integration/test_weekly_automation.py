@@ -1,0 +1,148 @@
+"""The weekly schedule, the landing sensor and `make backfill`: what they request, and that a
+file dropped into the landing directory reaches the published history with no other action."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from datetime import UTC, datetime
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.automation import leaderboard_v2_landing_sensor, leaderboard_v2_weekly_schedule
+from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START
+from orchestration.definitions import build_definitions
+from orchestration.resources import build_resources
+from orchestration.settings import PROJECT_ROOT
+from tests.conftest import make_settings
+from tests.integration.harness import landing_dir_with, published_weekly_marts, run_weekly
+
+
+def evaluate_sensor(settings, instance, cursor):
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"weekly_source": build_resources(settings)["weekly_source"]},
+        definitions=build_definitions(settings),
+    ) as context:
+        result = leaderboard_v2_landing_sensor(context)
+        return result, context.cursor
+
+
+def requested(result) -> list[str]:
+    if isinstance(result, dg.SkipReason):
+        return []
+    return [request.partition_key for request in result.run_requests]
+
+
+@pytest.mark.parametrize(
+    ("tick", "week"),
+    [
+        (datetime(2024, 11, 10, 6, 0, tzinfo=UTC), "2024-11-03"),
+        (datetime(2025, 2, 9, 6, 0, tzinfo=UTC), "2025-02-02"),
+        (datetime(2024, 7, 14, 6, 0, tzinfo=UTC), "2024-07-07"),
+    ],
+)
+def test_schedule_tick_requests_the_week_that_just_ended(tick, week, settings_factory):
+    settings = settings_factory()
+    assert leaderboard_v2_weekly_schedule.cron_schedule == "0 6 * * 0"
+    with dg.build_schedule_context(scheduled_execution_time=tick) as context:
+        requests = list(leaderboard_v2_weekly_schedule.evaluate_tick(context).run_requests or [])
+    assert [r.partition_key for r in requests] == [week]
+    definitions = build_definitions(settings)
+    assert definitions.resolve_schedule_def("leaderboard_v2_weekly_schedule").job_name == "leaderboard_v2_weekly"
+
+
+def test_schedule_and_sensor_are_off_by_default(settings_factory):
+    definitions = build_definitions(settings_factory())
+    assert definitions.resolve_schedule_def("leaderboard_v2_weekly_schedule").default_status == dg.DefaultScheduleStatus.STOPPED
+    assert definitions.resolve_sensor_def("leaderboard_v2_landing_sensor").default_status == dg.DefaultSensorStatus.STOPPED
+
+
+def test_sensor_requests_the_week_of_each_new_file_exactly_once(real_weekly_dir, tmp_path, monkeypatch):
+    landing = landing_dir_with(tmp_path, real_weekly_dir)
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
+    with dg.DagsterInstance.ephemeral() as instance:
+        result, cursor = evaluate_sensor(settings, instance, None)
+        assert isinstance(result, dg.SkipReason)
+
+        landing_dir_with(tmp_path, real_weekly_dir, "2024-09-15", "2024-09-20", "2024-10-04")
+        (landing / "README.txt").write_text("not a snapshot")
+        result, cursor = evaluate_sensor(settings, instance, cursor)
+        # Two files of one week: one request for that week.
+        assert requested(result) == ["2024-09-15", "2024-09-29"]
+        assert len({r.run_key for r in result.run_requests}) == 2
+
+        assert requested(evaluate_sensor(settings, instance, cursor)[0]) == [], "nothing new, nothing requested"
+
+        landing_dir_with(tmp_path, real_weekly_dir, "2024-10-11")
+        result, cursor = evaluate_sensor(settings, instance, cursor)
+        assert requested(result) == ["2024-10-06"]
+        assert requested(evaluate_sensor(settings, instance, cursor)[0]) == []
+
+        # A file whose week has not ended yet waits for a later tick; one before the first
+        # partition is never requested.
+        this_week = datetime.now(UTC).date()
+        (landing / f"huggingface_v2_{this_week.isoformat()}.csv.gz").write_bytes(b"")
+        (landing / "huggingface_v2_2024-06-30.csv.gz").write_bytes(b"")
+        result, next_cursor = evaluate_sensor(settings, instance, cursor)
+        assert requested(result) == []
+        assert f"huggingface_v2_{this_week.isoformat()}.csv.gz" not in json.loads(next_cursor)
+        assert "huggingface_v2_2024-06-30.csv.gz" in json.loads(next_cursor)
+
+
+def test_a_dropped_file_extends_the_published_history_by_one_week(real_weekly_dir, tmp_path, monkeypatch):
+    """The sensor's run request, launched as the daemon would, publishes the new week."""
+    landing = landing_dir_with(tmp_path, real_weekly_dir, "2025-01-19", "2025-01-26", "2025-02-01")
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_weekly(settings, instance, "2025-01-19", "2025-01-26").success
+        before = published_weekly_marts(settings)
+        _, cursor = evaluate_sensor(settings, instance, None)
+
+        landing_dir_with(tmp_path, real_weekly_dir, "2025-02-08")
+        result, cursor = evaluate_sensor(settings, instance, cursor)
+        (request,) = result.run_requests
+        job = build_definitions(settings).resolve_job_def(result.run_requests[0].job_name or "leaderboard_v2_weekly")
+        run = job.execute_in_process(instance=instance, partition_key=request.partition_key, tags=request.tags)
+        assert run.success
+
+        after = published_weekly_marts(settings)
+        weeks_before = [row[0] for row in before["weekly_leaderboard_v2"]]
+        weeks_after = [row[0] for row in after["weekly_leaderboard_v2"]]
+        assert weeks_after == [*weeks_before, weeks_before[-1].__class__.fromisoformat("2025-02-02")]
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+            assert conn.execute("select max(valid_from), max(last_seen_date) from marts.leaderboard_v2_history").fetchone()[1].isoformat() == "2025-02-08"
+
+
+def cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", *args],
+        cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=900,
+    )
+
+
+def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_dir, tmp_path, monkeypatch):
+    landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-09-01", "2024-09-07", "2024-09-15")
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
+
+    bad = cli("backfill", "--from", "2024-09-02")
+    assert bad.returncode == 2 and "FROM 2024-09-02 is not a Sunday: its week starts on 2024-09-01" in bad.stderr
+    assert not settings.duckdb_path.exists()
+
+    done = cli("backfill")  # default: every week with a file in the landing directory
+    assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
+    assert "weeks         2024-09-01 .. 2024-09-15" in done.stdout
+    assert "1 warnings" in done.stdout, "2024-09-08 has no snapshot: a warning, not a failure"
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        (run,) = instance.get_run_records()
+        assert run.dagster_run.job_name == "leaderboard_v2_weekly"
+        assert run.dagster_run.tags[PARTITION_RANGE_START] == "2024-09-01"
+        assert run.dagster_run.tags[PARTITION_RANGE_END] == "2024-09-15"
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        snapshots = conn.execute(
+            "select list(distinct week_start::varchar order by week_start::varchar) from marts.weekly_leaderboard_v2 where has_snapshot"
+        ).fetchone()[0]
+    assert snapshots == ["2024-09-01", "2024-09-15"]

@@ -1,0 +1,190 @@
+"""The weekly v2 leaderboard end to end on the 31 real snapshots: a one-run backfill, week by
+week runs and a full refresh give one history; a re-run changes nothing; the November 2024
+MATH re-scoring appears as versions, counted independently from the files; an unknown header
+blocks its week and everything downstream, in that run and in later ones."""
+
+from __future__ import annotations
+
+import gzip
+from datetime import date
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from tests.conftest import make_settings
+from tests.integration.harness import (
+    PublishedState,
+    check_evaluations,
+    landing_dir_with,
+    materialized_keys,
+    published_weekly_marts,
+    run_weekly,
+    table_rows,
+)
+from tests.integration.v2_reference import all_evaluation_ids, math_restatements
+
+FIRST_WEEK, LAST_WEEK = "2024-07-07", "2025-02-02"
+WEEKLY_ASSETS = {
+    "raw/leaderboard_v2", "staging/stg_leaderboard_v2", "intermediate/int_leaderboard_v2_observations",
+    "marts/leaderboard_v2_history", "marts/weekly_leaderboard_v2",
+}
+
+
+def all_weeks() -> list[str]:
+    weeks, week = [], date.fromisoformat(FIRST_WEEK)
+    while week <= date.fromisoformat(LAST_WEEK):
+        weeks.append(week.isoformat())
+        week = date.fromordinal(week.toordinal() + 7)
+    return weeks
+
+
+@pytest.fixture(scope="module")
+def backfilled(tmp_path_factory, real_weekly_dir):
+    """Every real week loaded, audited and published by one backfill run."""
+    tmp_path = tmp_path_factory.mktemp("backfilled")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
+        with dg.DagsterInstance.ephemeral() as instance:
+            result = run_weekly(settings, instance, FIRST_WEEK, LAST_WEEK)
+            assert result.success, "the one-run backfill of every week succeeds"
+            yield settings, instance, result
+
+
+def test_one_run_backfill_loads_every_file_and_publishes(backfilled, real_weekly_dir):
+    settings, instance, result = backfilled
+    runs = instance.get_run_records()
+    assert len(runs) == 1, "a backfill of 31 weeks is one run"
+    assert materialized_keys(result) >= WEEKLY_ASSETS | {"published/warehouse"}
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        snapshots = conn.execute("select count(distinct snapshot_date), count(distinct _source_file) from raw.leaderboard_v2").fetchone()
+    assert snapshots == (31, 31), "every file is its own snapshot, two-file weeks included"
+    # Weeks without a file are reported as missing snapshots (a warning), not as empty weeks.
+    present = check_evaluations(result)["raw/leaderboard_v2:leaderboard_v2_snapshot_present"]
+    assert not present.passed and present.severity == dg.AssetCheckSeverity.WARN
+    assert present.metadata["missing_weeks"].value == ["2024-08-25", "2024-09-08", "2024-09-22", "2024-11-24", "2024-12-08"]
+    weekly = table_rows(settings.duckdb_path, "marts.weekly_leaderboard_v2")
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        without = conn.execute(
+            "select list(week_start::varchar order by week_start), count(*) filter (where evaluations_present is not null) "
+            "from marts.weekly_leaderboard_v2 where not has_snapshot").fetchone()
+        two = conn.execute("select list(week_start::varchar order by week_start) from marts.weekly_leaderboard_v2 where snapshots = 2").fetchone()[0]
+    assert len(weekly) == len(all_weeks())
+    assert without == (["2024-08-25", "2024-09-08", "2024-09-22", "2024-11-24", "2024-12-08"], 0)
+    assert two == ["2024-09-01", "2024-09-15", "2024-09-29", "2024-12-01", "2025-01-26"]
+
+
+def test_history_holds_every_evaluation_seen_in_any_file(backfilled, real_weekly_dir):
+    settings, _, _ = backfilled
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        in_history = {row[0] for row in conn.execute("select distinct evaluation_id from marts.leaderboard_v2_history").fetchall()}
+        current_per_evaluation = conn.execute(
+            "select max(n) from (select count(*) filter (where is_current) n from marts.leaderboard_v2_history group by evaluation_id)"
+        ).fetchone()[0]
+    assert in_history == all_evaluation_ids(real_weekly_dir)
+    assert current_per_evaluation == 1
+
+
+def test_math_rescoring_of_november_2024_opens_versions_and_closes_the_old(backfilled, real_weekly_dir):
+    settings, _, _ = backfilled
+    expected = math_restatements(real_weekly_dir, date(2024, 11, 1), date(2024, 11, 9))
+    assert len(expected) > 1000, "the bulk re-scoring touched most evaluations"
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        rows = conn.execute("""
+            select new.evaluation_id, old.is_current, old.valid_to
+            from marts.leaderboard_v2_history new
+            join marts.leaderboard_v2_history old
+              on old.evaluation_id = new.evaluation_id and old.valid_to = new.valid_from
+            where new.valid_from = date '2024-11-09' and new.change_kind = 'restated'
+              and round(old.math_lvl_5, 2) <> round(new.math_lvl_5, 2)
+        """).fetchall()
+    restated = {evaluation for evaluation, _, _ in rows}
+    assert restated == expected
+    assert all(not is_current and valid_to == date(2024, 11, 9) for _, is_current, valid_to in rows)
+    weekly = dict(table_rows(settings.duckdb_path, "(select week_start, restated_evaluations from marts.weekly_leaderboard_v2)"))
+    assert weekly[date(2024, 11, 3)] >= len(expected)
+
+
+def test_rerunning_one_week_changes_nothing(backfilled):
+    settings, instance, _ = backfilled
+    before = published_weekly_marts(settings)
+    raw_before = table_rows(settings.working_duckdb_path, "(select * exclude (_loaded_at) from raw.leaderboard_v2)")
+    result = run_weekly(settings, instance, "2024-11-03")
+    assert result.success
+    assert published_weekly_marts(settings) == before
+    assert table_rows(settings.working_duckdb_path, "(select * exclude (_loaded_at) from raw.leaderboard_v2)") == raw_before
+
+
+def test_week_by_week_and_full_refresh_equal_the_one_run_backfill(backfilled, real_weekly_dir, tmp_path, monkeypatch):
+    one_run = published_weekly_marts(backfilled[0])
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
+    with dg.DagsterInstance.ephemeral() as instance:
+        weeks = all_weeks()
+        for week in weeks:
+            # Publishing once at the end is enough to compare; every week is loaded and built.
+            last = week == weeks[-1]
+            result = run_weekly(settings, instance, week, assets=None if last else WEEKLY_ASSETS)
+            assert result.success, f"week {week}"
+        assert published_weekly_marts(settings) == one_run, "week by week == one run"
+
+        result = run_weekly(settings, instance, LAST_WEEK, full_refresh=True)
+        assert result.success
+        assert published_weekly_marts(settings) == one_run, "full refresh == one run"
+
+
+def test_weeks_loaded_out_of_order_give_the_same_history(backfilled, real_weekly_dir, tmp_path, monkeypatch):
+    one_run = published_weekly_marts(backfilled[0])
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
+    with dg.DagsterInstance.ephemeral() as instance:
+        # The last months first, then the start, then a week in the middle (a late file).
+        for first, last in [("2024-11-03", LAST_WEEK), ("2024-07-07", "2024-08-04"), ("2024-08-18", "2024-10-27"), ("2024-08-11", None)]:
+            assert run_weekly(settings, instance, first, last).success
+        assert published_weekly_marts(settings) == one_run
+
+
+def _unknown_header_copy(source: Path, target: Path) -> None:
+    """A gzip copy of `source` whose `math_lvl_5` column is renamed (an unannounced layout)."""
+    with gzip.open(source, "rt", encoding="utf-8") as handle:
+        text = handle.read()
+    header, rest = text.split("\n", 1)
+    columns = header.split(",")
+    columns[columns.index("math_lvl_5")] = "math_level_5"
+    with gzip.open(target, "wt", encoding="utf-8") as handle:
+        handle.write(",".join(columns) + "\n" + rest)
+
+
+def test_unknown_header_blocks_its_week_here_and_in_later_runs(real_weekly_dir, tmp_path, monkeypatch):
+    landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-10-26", "2024-11-01")
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
+    with dg.DagsterInstance.ephemeral() as instance:
+        assert run_weekly(settings, instance, "2024-10-20", "2024-10-27").success
+        published = PublishedState.of(settings)
+        history = published_weekly_marts(settings)
+
+        _unknown_header_copy(real_weekly_dir / "huggingface_v2_2024-11-09.csv.gz", landing / "huggingface_v2_2024-11-09.csv.gz")
+        result = run_weekly(settings, instance, "2024-11-03")
+        assert not result.success
+        header = check_evaluations(result)["raw/leaderboard_v2:leaderboard_v2_header_known"]
+        assert not header.passed and header.severity == dg.AssetCheckSeverity.ERROR
+        assert "huggingface_v2_2024-11-09.csv.gz" in header.description
+        assert header.metadata["unexpected"].value == ["math_level_5"]
+        assert header.metadata["missing"].value == ["math_lvl_5"]
+        assert not materialized_keys(result) & (WEEKLY_ASSETS | {"published/warehouse"}), "nothing downstream ran"
+        assert PublishedState.of(settings) == published, "nothing published"
+
+        # A later run without the raw asset (the schedule, the sensor, a user) is still gated.
+        later = run_weekly(settings, instance, "2024-11-03", assets=WEEKLY_ASSETS - {"raw/leaderboard_v2"} | {"published/warehouse"})
+        assert not later.success
+        assert not materialized_keys(later)
+        failure = next(e for e in later.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+        assert "leaderboard_v2_header_known failed in run" in failure.step_failure_data.error.message
+        assert PublishedState.of(settings) == published
+        assert published_weekly_marts(settings) == history
+
+        # The fixed file passes the gate, and the week is published.
+        landing_dir_with(tmp_path, real_weekly_dir, "2024-11-09")
+        assert run_weekly(settings, instance, "2024-11-03").success
+        with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+            last = conn.execute("select max(valid_from) from marts.leaderboard_v2_history").fetchone()[0]
+        assert last == date(2024, 11, 9)

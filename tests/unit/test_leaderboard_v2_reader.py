@@ -1,0 +1,310 @@
+"""The weekly leaderboard v2 reader: every real header identified, every real row loaded into
+its Sunday week, inverted flags made to agree across layouts, idempotent and transactional loads,
+and clear errors for unknown headers and misnamed files."""
+
+from __future__ import annotations
+
+import csv
+import functools
+import gzip
+from collections import Counter
+from datetime import date, timedelta
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from orchestration.settings import real_data_dir
+from orchestration.sources.leaderboard_v2 import (
+    CANONICAL_COLUMNS,
+    TABLE,
+    UnknownHeaderError,
+    identify_header,
+    load_column_mapping,
+    load_weekly_snapshots,
+    snapshot_date_of,
+    snapshot_files_for_week,
+    sunday_week_start,
+)
+from orchestration.sources.snapshot import SourceFileError
+
+REAL_DIR = real_data_dir() / "open-llm-leaderboard" / "v2_weekly"
+REAL_FILES = sorted(REAL_DIR.glob("huggingface_v2_*.csv.gz"))
+MAPPING = load_column_mapping()
+
+# Each version is named after the first file that uses it.
+FIRST_FILE_OF_VERSION = {
+    "v2_2024_07": "2024-07-13",
+    "v2_2024_09": "2024-09-01",
+    "v2_2024_11": "2024-11-15",
+    "v2_2024_12a": "2024-12-07",
+    "v2_2024_12b": "2024-12-15",
+    "v2_2025_01": "2025-01-12",
+}
+# Canonical columns a version has no source for (NULL in raw).
+ABSENT_COLUMNS = {
+    "v2_2024_07": {"generation", "base_model", "co2_cost_kg"},
+    "v2_2024_09": {"co2_cost_kg"},
+    "v2_2024_11": set(),
+    "v2_2024_12a": set(),
+    "v2_2024_12b": set(),
+    "v2_2025_01": set(),
+}
+
+
+@functools.cache
+def read_real(path: Path) -> list[list[str]]:
+    """The file parsed independently of DuckDB (gzip + csv): header first."""
+    with gzip.open(path, "rt", encoding="utf-8", newline="") as handle:
+        return list(csv.reader(handle))
+
+
+def write_gz(path: Path, columns: list[str], rows: list[dict[str, str]]) -> Path:
+    """A small synthetic snapshot: every cell is "1" unless the row says otherwise."""
+    with gzip.open(path, "wt", encoding="utf-8", newline="") as handle:
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([row.get(c, "1") for c in columns] for row in rows)
+    return path
+
+
+def all_rows(conn: duckdb.DuckDBPyConnection) -> list[tuple]:
+    return conn.execute(f"select * from {TABLE} order by snapshot_date, _source_row").fetchall()
+
+
+@pytest.fixture(scope="module")
+def real_files() -> list[Path]:
+    if len(REAL_FILES) != 31:
+        pytest.fail(f"expected the 31 weekly v2 files in {REAL_DIR}, found {len(REAL_FILES)} (set WAREHOUSE_REAL_DATA_DIR)")
+    return REAL_FILES
+
+
+@pytest.fixture(scope="module")
+def loaded(real_files, tmp_path_factory):
+    """Every Sunday week from the first file's to the last file's, loaded into one database."""
+    first, last = sunday_week_start(snapshot_date_of(real_files[0])), sunday_week_start(snapshot_date_of(real_files[-1]))
+    weeks = [first + timedelta(weeks=i) for i in range((last - first).days // 7 + 1)]
+    with duckdb.connect(str(tmp_path_factory.mktemp("v2") / "w.duckdb")) as conn:
+        results = {week: load_weekly_snapshots(conn, snapshot_files_for_week(REAL_DIR, week), week) for week in weeks}
+        yield conn, results
+
+
+@pytest.fixture
+def conn(tmp_path: Path):
+    with duckdb.connect(str(tmp_path / "w.duckdb")) as connection:
+        yield connection
+
+
+# --- headers ------------------------------------------------------------------------------------
+
+
+def test_every_real_header_maps_to_a_version_and_all_six_are_used(real_files):
+    first_file: dict[str, str] = {}
+    for path in real_files:
+        version = identify_header(read_real(path)[0], MAPPING, path=path)
+        first_file.setdefault(version.name, snapshot_date_of(path).isoformat())
+    assert first_file == FIRST_FILE_OF_VERSION
+    assert list(MAPPING) == list(FIRST_FILE_OF_VERSION)
+
+
+def test_each_seed_version_lists_every_column_of_its_files_exactly_once(real_files):
+    for path in real_files:
+        header = read_real(path)[0]
+        version = identify_header(header, MAPPING, path=path)
+        assert list(version.source_columns) == header, path.name  # same columns, same order, once each
+    for name, version in MAPPING.items():
+        filled = [rule.canonical for rule in version.rules if rule.canonical is not None]
+        assert len(filled) == len(set(filled)), name
+        assert set(CANONICAL_COLUMNS) - set(filled) == ABSENT_COLUMNS[name], name
+
+
+# --- real weeks ---------------------------------------------------------------------------------
+
+
+def test_each_real_week_holds_every_row_of_its_files(loaded, real_files):
+    conn, _ = loaded
+    for path in real_files:
+        header, *rows = read_real(path)
+        id_column = header.index("fullname" if "fullname" in header else "model_name")
+        held = conn.execute(
+            f"select snapshot_date, snapshot_week, header_version, model_id from {TABLE} "
+            "where _source_file = ? order by _source_row",
+            [str(path)],
+        ).fetchall()
+        assert len(held) == len(rows), path.name
+        snapshot = snapshot_date_of(path)
+        assert {h[:3] for h in held} == {(snapshot, sunday_week_start(snapshot), identify_header(header, MAPPING).name)}
+        assert [h[3] for h in held] == [r[id_column] for r in rows], f"{path.name}: _source_row follows the file"
+    (total,) = conn.execute(f"select count(*) from {TABLE}").fetchone()
+    assert total == sum(len(read_real(p)) - 1 for p in real_files)
+
+
+def test_five_weeks_hold_two_snapshots_and_five_hold_none(loaded, real_files):
+    conn, results = loaded
+    per_week = Counter(sunday_week_start(snapshot_date_of(p)) for p in real_files)
+    weeks = list(results)
+    doubles = sorted(w for w in weeks if per_week[w] == 2)
+    empties = sorted(w for w in weeks if per_week[w] == 0)
+    assert doubles == [date(2024, 9, 1), date(2024, 9, 15), date(2024, 9, 29), date(2024, 12, 1), date(2025, 1, 26)]
+    assert empties == [date(2024, 8, 25), date(2024, 9, 8), date(2024, 9, 22), date(2024, 11, 24), date(2024, 12, 8)]
+    assert max(per_week.values()) == 2
+    for week in doubles:
+        held = conn.execute(
+            f"select snapshot_date, count(*) from {TABLE} where snapshot_week = ? group by all order by all", [week]
+        ).fetchall()
+        files = results[week].files
+        assert [d for d, _ in held] == [snapshot_date_of(p) for p in files]
+        assert [n for _, n in held] == [len(read_real(p)) - 1 for p in files]
+    for week in empties:
+        assert results[week].rows == 0 and results[week].files == ()
+
+
+def test_inverted_flags_agree_across_layouts(loaded):
+    conn, _ = loaded
+
+    def flags(snapshot: date, model: str) -> tuple:
+        return conn.execute(
+            f"select is_flagged, is_merged, is_moe from {TABLE} where snapshot_date = ? and model_id = ?",
+            [snapshot, model],
+        ).fetchone()
+
+    expected = {  # (is_flagged, is_merged, is_moe)
+        "Qwen/Qwen2-72B-Instruct": ("FALSE", "FALSE", "FALSE"),
+        "mistralai/Mixtral-8x7B-Instruct-v0.1": ("FALSE", "FALSE", "TRUE"),
+        "mlabonne/AlphaMonarch-7B": ("FALSE", "TRUE", "FALSE"),
+        "mlabonne/Beyonder-4x7B-v3": ("FALSE", "TRUE", "TRUE"),
+    }
+    for model, values in expected.items():
+        assert flags(date(2024, 7, 13), model) == values, model  # old layout: flagged / not_merged / moe
+        assert flags(date(2025, 2, 8), model) == values, model  # new layout: features_is_*
+    # Every model evaluated in both files, with the same sha and precision, agrees after the transform.
+    disagreements = conn.execute(
+        f"""
+        select count(*), count(*) filter (where (o.is_merged, o.is_moe, o.is_flagged) <> (n.is_merged, n.is_moe, n.is_flagged))
+        from {TABLE} o join {TABLE} n using (model_id, model_sha, precision)
+        where o.snapshot_date = date '2024-07-13' and n.snapshot_date = date '2025-02-08'
+        """
+    ).fetchone()
+    assert disagreements == (236, 0)
+    # The old layout reads flagged=TRUE on every row: after inversion no old row is flagged.
+    assert conn.execute(
+        f"select count(*) from {TABLE} where header_version in ('v2_2024_07', 'v2_2024_09', 'v2_2024_11', 'v2_2024_12a') "
+        "and is_flagged <> 'FALSE'"
+    ).fetchone() == (0,)
+
+
+# --- idempotency and transactions ---------------------------------------------------------------
+
+
+def test_loading_a_week_twice_leaves_identical_rows(conn, real_files):
+    week = date(2024, 9, 15)
+    files = snapshot_files_for_week(REAL_DIR, week)
+    assert [p.name for p in files] == ["huggingface_v2_2024-09-15.csv.gz", "huggingface_v2_2024-09-20.csv.gz"]
+    first = load_weekly_snapshots(conn, files, week)
+    before = all_rows(conn)
+    again = load_weekly_snapshots(conn, files, week)
+    assert (first.reloaded, again.reloaded, again.accepted, again.rows) == (True, False, True, first.rows)
+    assert all_rows(conn) == before  # _loaded_at included: nothing was rewritten
+
+
+NEW_COLUMNS = list(MAPPING["v2_2025_01"].source_columns)
+OLD_COLUMNS = list(MAPPING["v2_2024_07"].source_columns)
+
+
+def test_reloading_a_week_replaces_only_that_week(conn, tmp_path):
+    a = write_gz(tmp_path / "huggingface_v2_2025-02-10.csv.gz", NEW_COLUMNS, [{"model_name": "org/a"}])
+    b = write_gz(tmp_path / "huggingface_v2_2025-02-17.csv.gz", NEW_COLUMNS, [{"model_name": "org/b"}])
+    load_weekly_snapshots(conn, [a], date(2025, 2, 9))
+    load_weekly_snapshots(conn, [b], date(2025, 2, 16))
+    write_gz(a, NEW_COLUMNS, [{"model_name": "org/a"}, {"model_name": "org/c"}])
+    result = load_weekly_snapshots(conn, [a], date(2025, 2, 9))
+    assert (result.rows, result.reloaded) == (2, True)
+    held = conn.execute(f"select snapshot_week, model_id from {TABLE} order by all").fetchall()
+    assert held == [(date(2025, 2, 9), "org/a"), (date(2025, 2, 9), "org/c"), (date(2025, 2, 16), "org/b")]
+
+
+def test_a_rejected_week_leaves_the_table_unchanged(conn, tmp_path):
+    path = write_gz(tmp_path / "huggingface_v2_2025-02-10.csv.gz", NEW_COLUMNS, [{"model_name": "org/a"}])
+    load_weekly_snapshots(conn, [path], date(2025, 2, 9))
+    before = all_rows(conn)
+    write_gz(path, NEW_COLUMNS, [{"model_name": "org/b"}])
+    swaps: list[str] = []
+    audited: list[int] = []
+
+    def audit(c: duckdb.DuckDBPyConnection, table: str) -> bool:
+        audited.append(c.execute(f"select count(*) from {table}").fetchone()[0])
+        return False
+
+    result = load_weekly_snapshots(conn, [path], date(2025, 2, 9), audit=audit, before_swap=lambda: swaps.append("x"))
+    assert (result.accepted, result.reloaded, audited, swaps) == (False, False, [1], [])
+    assert all_rows(conn) == before
+
+
+def test_invert_is_case_insensitive_and_leaves_other_text(conn, tmp_path):
+    values = ["TRUE", "true", "False", "", "maybe"]
+    path = write_gz(tmp_path / "huggingface_v2_2024-07-13.csv.gz", OLD_COLUMNS, [{"flagged": v} for v in values])
+    load_weekly_snapshots(conn, [path], date(2024, 7, 7))
+    held = [r[0] for r in conn.execute(f"select is_flagged from {TABLE} order by _source_row").fetchall()]
+    assert held == ["FALSE", "FALSE", "TRUE", None, "maybe"]
+
+
+# --- errors -------------------------------------------------------------------------------------
+
+
+def test_an_unknown_header_names_file_and_columns_and_changes_nothing(conn, tmp_path):
+    good = write_gz(tmp_path / "huggingface_v2_2025-02-10.csv.gz", NEW_COLUMNS, [{"model_name": "org/a"}])
+    load_weekly_snapshots(conn, [good], date(2025, 2, 9))
+    before = all_rows(conn)
+    columns = [("metadata_co2_cost_kg" if c == "metadata_co2_cost" else c) for c in NEW_COLUMNS] + ["features_is_new"]
+    bad = write_gz(tmp_path / "huggingface_v2_2025-02-15.csv.gz", columns, [{}])
+    with pytest.raises(UnknownHeaderError) as error:
+        load_weekly_snapshots(conn, [good, bad], date(2025, 2, 9))
+    err = error.value
+    assert (err.unexpected, err.missing, err.closest_version) == (
+        ("metadata_co2_cost_kg", "features_is_new"),
+        ("metadata_co2_cost",),
+        "v2_2025_01",
+    )
+    assert isinstance(err, SourceFileError) and err.row == 0 and err.path == bad
+    for text in (str(bad), "'metadata_co2_cost_kg'", "'features_is_new'", "'metadata_co2_cost'"):
+        assert text in str(err)
+    assert all_rows(conn) == before
+
+
+def test_a_ragged_row_names_file_and_row(conn, tmp_path):
+    path = write_gz(tmp_path / "huggingface_v2_2025-02-10.csv.gz", NEW_COLUMNS, [{}, {}])
+    text = gzip.decompress(path.read_bytes()).decode("utf-8") + "only,three,fields\n"
+    path.write_bytes(gzip.compress(text.encode("utf-8")))
+    with pytest.raises(SourceFileError) as error:
+        load_weekly_snapshots(conn, [path], date(2025, 2, 9))
+    assert error.value.row == 3 and str(path) in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["leaderboard_2024-07-13.csv.gz", "huggingface_v2_2024-02-30.csv.gz", "huggingface_v2_20240713.csv.gz",
+     "huggingface_v2_2024-07-13.tsv.gz"],
+)  # fmt: skip
+def test_a_badly_named_file_raises(conn, tmp_path, name):
+    path = write_gz(tmp_path / name, OLD_COLUMNS, [{}])
+    with pytest.raises(SourceFileError, match="huggingface_v2_|calendar date") as error:
+        load_weekly_snapshots(conn, [path], date(2024, 7, 7))
+    assert error.value.path == path
+    if name.startswith("huggingface_v2_"):  # looks like a snapshot: listing the landing dir fails too
+        with pytest.raises(SourceFileError):
+            snapshot_files_for_week(tmp_path, date(2024, 7, 7))
+
+
+def test_a_file_outside_the_week_or_a_non_sunday_week_is_refused(conn, tmp_path):
+    path = write_gz(tmp_path / "huggingface_v2_2024-07-14.csv.gz", OLD_COLUMNS, [{}])
+    with pytest.raises(SourceFileError, match="outside the week starting 2024-07-07"):
+        load_weekly_snapshots(conn, [path], date(2024, 7, 7))
+    with pytest.raises(ValueError, match="not a Sunday"):
+        load_weekly_snapshots(conn, [path], date(2024, 7, 13))
+
+
+def test_sunday_week_start():
+    assert sunday_week_start(date(2024, 7, 13)) == date(2024, 7, 7)  # Saturday
+    assert sunday_week_start(date(2024, 7, 14)) == date(2024, 7, 14)  # Sunday
+    assert sunday_week_start(date(2024, 7, 15)) == date(2024, 7, 14)  # Monday
+    assert snapshot_date_of(Path("huggingface_v2_2024-09-20.csv")) == date(2024, 9, 20)

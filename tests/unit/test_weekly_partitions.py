@@ -1,0 +1,94 @@
+"""Partition keys from users, the landing sensor's bookkeeping, dbt window vars, audit areas."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import pytest
+
+from orchestration.assets.dbt import build_dbt_args, partition_window_vars
+from orchestration.automation import landed_files, new_file_requests
+from orchestration.cli import backfill_weeks
+from orchestration.partitions import WEEKLY_PARTITIONS, PartitionKeyError, week_key
+from orchestration.wap.state import AUDITED, BUILDING, CORE, WEEKLY, read_state, write_state
+
+
+def test_week_key_accepts_sundays_from_the_first_week():
+    assert week_key("2024-07-07") == "2024-07-07"
+    assert week_key(" 2025-02-02 ") == "2025-02-02"
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("2024-07-08", "is not a Sunday: its week starts on 2024-07-07"),
+        ("2024-06-30", "before the first weekly partition"),
+        ("2024-13-01", "must be an ISO date"),
+        ("'; drop table x; --", "must be an ISO date"),
+        ("", "must be an ISO date"),
+    ],
+)
+def test_week_key_rejects_anything_else(value, message):
+    with pytest.raises(PartitionKeyError, match=message):
+        week_key(value, name="FROM")
+
+
+def test_backfill_defaults_to_the_weeks_with_files(tmp_path):
+    for name in ("huggingface_v2_2024-07-13.csv.gz", "huggingface_v2_2024-09-07.csv.gz", "huggingface_v2_2024-09-20.csv"):
+        (tmp_path / name).write_bytes(b"")
+    complete = WEEKLY_PARTITIONS.get_partition_keys()
+    assert backfill_weeks(tmp_path, None, None, complete) == ("2024-07-07", "2024-09-15")
+    assert backfill_weeks(tmp_path, "2024-08-04", None, complete) == ("2024-08-04", "2024-09-15")
+    with pytest.raises(PartitionKeyError, match="FROM 2024-09-15 is after TO 2024-09-01"):
+        backfill_weeks(tmp_path, "2024-09-15", "2024-09-01", complete)
+    with pytest.raises(PartitionKeyError, match="no snapshot file"):
+        backfill_weeks(tmp_path / "empty", None, None, complete)
+    with pytest.raises(PartitionKeyError, match="is not a completed week yet"):
+        backfill_weeks(tmp_path, "2024-07-07", "2099-01-04", complete)
+
+
+def test_sensor_bookkeeping_new_changed_waiting_and_skipped(tmp_path):
+    (tmp_path / "huggingface_v2_2024-09-15.csv.gz").write_bytes(b"a")
+    (tmp_path / "huggingface_v2_2024-09-20.csv.gz").write_bytes(b"b")
+    (tmp_path / "huggingface_v2_2024-06-01.csv.gz").write_bytes(b"c")
+    (tmp_path / "huggingface_v2_2024-02-30.csv.gz").write_bytes(b"d")
+    (tmp_path / "notes.csv").write_bytes(b"e")
+    landed = landed_files(tmp_path)
+    assert set(landed) == {f"huggingface_v2_{d}.csv.gz" for d in ("2024-09-15", "2024-09-20", "2024-06-01", "2024-02-30")}
+    weeks, skipped, waiting = new_file_requests({}, landed, complete_weeks={"2024-09-15"})
+    assert weeks == {"2024-09-15": ["huggingface_v2_2024-09-15.csv.gz", "huggingface_v2_2024-09-20.csv.gz"]}
+    assert sorted(skipped) == ["huggingface_v2_2024-02-30.csv.gz", "huggingface_v2_2024-06-01.csv.gz"]
+    assert waiting == []
+    seen = {name: info["stamp"] for name, info in landed.items()}
+    assert new_file_requests(seen, landed, complete_weeks={"2024-09-15"})[0] == {}
+    # A rewritten file is a new version of it.
+    (tmp_path / "huggingface_v2_2024-09-20.csv.gz").write_bytes(b"bb")
+    weeks, _, _ = new_file_requests(seen, landed_files(tmp_path), complete_weeks={"2024-09-15"})
+    assert weeks == {"2024-09-15": ["huggingface_v2_2024-09-20.csv.gz"]}
+    # A week not yet complete waits.
+    assert new_file_requests({}, landed, complete_weeks=set())[2] == [
+        "huggingface_v2_2024-09-15.csv.gz", "huggingface_v2_2024-09-20.csv.gz"
+    ]
+
+
+def test_partition_window_becomes_dbt_vars():
+    dbt_vars = partition_window_vars(date(2024, 7, 7), date(2024, 7, 21))
+    assert dbt_vars == {"window_start": "2024-07-07", "window_end": "2024-07-21"}
+    assert build_dbt_args("build", vars=dbt_vars, full_refresh=True) == [
+        "build", "--vars", '{"window_end": "2024-07-21", "window_start": "2024-07-07"}', "--full-refresh"
+    ]
+    with pytest.raises(ValueError, match="empty partition window"):
+        partition_window_vars(date(2024, 7, 7), date(2024, 7, 7))
+
+
+def test_audit_areas_are_independent(tmp_path):
+    assert not read_state(tmp_path).audited, "nothing built yet"
+    write_state(tmp_path, AUDITED, run_id="core-run", step="dbt build (core)", area=CORE)
+    write_state(tmp_path, BUILDING, run_id="weekly-run", step="raw/leaderboard_v2", area=WEEKLY)
+    state = read_state(tmp_path)
+    assert not state.audited and state.step == "raw/leaderboard_v2" and state.run_id == "weekly-run"
+    write_state(tmp_path, AUDITED, run_id="weekly-run", step="dbt build (weekly)", area=WEEKLY)
+    state = read_state(tmp_path)
+    assert state.audited and state.area(CORE).run_id == "core-run"
+    with pytest.raises(ValueError, match="unknown audit area 'other'"):
+        write_state(tmp_path, AUDITED, run_id="x", step="x", area="other")
