@@ -24,7 +24,7 @@ def datasets_by_improvement(df: pd.DataFrame) -> list[str]:
 
 def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
     datasets = datasets_by_improvement(df)
-    height = max(ROW_HEIGHT * len(datasets), ROW_HEIGHT)
+    height = ROW_HEIGHT * max(len(datasets), 4)
     base = alt.Chart(df).encode(
         y=alt.Y(
             "dataset:N", title=None, sort=datasets, axis=alt.Axis(labelLimit=320)

@@ -58,7 +58,7 @@ select
         as record_number,
     families.priority as family_priority,
     coalesce(undated.undated_models_left_out, 0) as family_undated_models_left_out,
-    (select coalesce(sum(undated_models_left_out), 0) from undated) as undated_models_left_out
+    (select cast(coalesce(sum(undated_models_left_out), 0) as bigint) from undated) as undated_models_left_out
 from ordered
 join {{ ref('base_model_families') }} as families on families.family = ordered.family
 left join undated on undated.family = ordered.family
