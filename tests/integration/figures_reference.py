@@ -141,7 +141,7 @@ class FigureReference(PaperReference):
         every model whose declared base is one, transitively."""
         removed = set()
         for model_id, row in self.all_models.iterrows():
-            tags = _as_list(self.latest_details["tags"].get(model_id)) if model_id in self.latest_details.index else []
+            tags = _as_list(self.latest_details["tags"].get(model_id))  # [] without repo details
             merge_tag = any("merge" in t.lower() and ":" not in t and "/" not in t for t in tags)
             if row["model_type"] == "merge" or row["Merged"].strip() == "False" or merge_tag or "merge" in model_id:
                 removed.add(model_id)
@@ -177,8 +177,8 @@ class FigureReference(PaperReference):
         pairs = self.improvement_pairs()
         rows = []
         for pair in pairs.itertuples():
-            datasets = self.latest_details["datasets"].get(pair.model_id) if pair.model_id in self.latest_details.index else None
-            for dataset in {d.strip().lower() for d in _as_list(datasets)}:
+            datasets = _as_list(self.latest_details["datasets"].get(pair.model_id))
+            for dataset in {d.strip().lower() for d in datasets}:
                 rows.append((dataset, self.models.at[pair.model_id, "model_type"], pair.improvement))
         long = pd.DataFrame(rows, columns=["dataset", "model_type", "improvement"])
         stats = long.groupby(["dataset", "model_type"])["improvement"].agg(["size", "mean"]).reset_index()
