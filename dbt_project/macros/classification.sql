@@ -28,3 +28,33 @@
 {% macro is_bot_author(author) -%}
     (lower(trim({{ author }})) in ('system', 'leaderboard-pr-bot') or lower(trim({{ author }})) like '%bot')
 {%- endmacro %}
+
+{#- A model's name for family matching (METHOD.md, Fig 11): the lower-cased id without its org
+    (the part before `/`; a bare legacy id is its own name) and without `-`, `_` and `.`. -#}
+{% macro normalised_model_name(model_id) -%}
+    regexp_replace(split_part(lower(trim({{ model_id }})), '/', -1), '[-_.]', '', 'g')
+{%- endmacro %}
+
+{#- params_b rounded to the nearest whole billion (halves away from zero), as an integer: the
+    size bin of Fig 10 and the size a base-model family may require. -#}
+{% macro params_bin(params_b) -%}
+    cast(round({{ params_b }}) as integer)
+{%- endmacro %}
+
+{#- A merge by its repo tags: a plain tag (no `:` or `/`, which name base models, datasets and
+    repos) containing `merge`: merge, mergekit, lazymergekit, automerger, frankenmerge, … -#}
+{% macro has_merge_tag(tags_list) -%}
+    (len(list_filter({{ tags_list }}, t -> contains(lower(t), 'merge') and not contains(t, ':') and not contains(t, '/'))) > 0)
+{%- endmacro %}
+
+{#- A merge by its name: the lower-cased id (org included: automerger/…, frankenmerger/…)
+    contains `merge`. -#}
+{% macro has_merge_name(model_id) -%}
+    contains(lower({{ model_id }}), 'merge')
+{%- endmacro %}
+
+{#- The mean of a score column, exact and independent of the order DuckDB's threads add
+    doubles in (identical reruns): summed as DECIMAL with six decimals. -#}
+{% macro exact_mean(expr) -%}
+    cast(avg(cast({{ expr }} as decimal(18, 6))) as double)
+{%- endmacro %}

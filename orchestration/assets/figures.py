@@ -1,7 +1,9 @@
 """One Dagster asset per figure: read the published mart, build the Altair chart, write PNG, SVG and HTML.
 
 The assets come from one factory over `orchestration.charts.CHART_MODULES`; adding a chart
-module there adds its figure asset here.
+module there adds its figure asset here. A chart module may list further marts it draws from in
+`CONTEXT_MARTS` (e.g. the base-model release dates it marks); they are read from the same
+published version and passed to `build_chart` as keyword arguments named after the mart.
 """
 
 from types import ModuleType
@@ -19,6 +21,7 @@ FIGURE_KINDS = {"altair", "png", "svg", "html"}
 def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
     """The asset `figures/<mart>`, drawn from `marts.<mart>` by `chart_module.build_chart`."""
     mart: str = chart_module.MART
+    context_marts: tuple[str, ...] = tuple(getattr(chart_module, "CONTEXT_MARTS", ()))
 
     @dg.asset(
         key=["figures", mart],
@@ -26,14 +29,19 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
         kinds=FIGURE_KINDS,
         # Drawn from the published warehouse, never the working one: a figure shows only data
         # that passed every gate of the run.
-        deps=[dg.AssetKey(["marts", mart]), PUBLISHED_WAREHOUSE_KEY],
+        deps=[
+            dg.AssetKey(["marts", mart]),
+            *(dg.AssetKey(["marts", name]) for name in context_marts),
+            PUBLISHED_WAREHOUSE_KEY,
+        ],
         description=chart_module.TITLE,
     )
     def figure(warehouse: WarehouseResource, figures: FiguresResource) -> dg.MaterializeResult:
         with warehouse.connect_published() as conn:
             (version_id,) = conn.execute("select version_id from meta.publication").fetchone()
             mart_df = conn.execute(f"select * from marts.{mart}").df()
-        chart = chart_module.build_chart(mart_df)
+            context = {name: conn.execute(f"select * from marts.{name}").df() for name in context_marts}
+        chart = chart_module.build_chart(mart_df, **context)
         paths = render_chart(chart, figures.path(), mart)
         return dg.MaterializeResult(
             metadata={

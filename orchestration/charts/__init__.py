@@ -1,7 +1,10 @@
 """The figures: one module per figure mart, named as the mart.
 
 Each module exposes `MART` (the mart in schema `marts`), `TITLE` and
-`build_chart(df) -> altair chart`; `render.py` writes a chart to PNG, SVG and HTML.
+`build_chart(df) -> altair chart`; `render.py` writes a chart to PNG, SVG and HTML. A module
+that also draws from other marts (the time-axis figures mark the base-model release dates of
+`marts.base_model_releases`, see `releases.py`) lists them in `CONTEXT_MARTS` and takes each as
+a keyword argument of `build_chart`, named after the mart (None: drawn without it).
 """
 
 from __future__ import annotations
@@ -9,10 +12,20 @@ from __future__ import annotations
 from types import ModuleType
 
 from orchestration.charts import (
+    architecture_change_vs_mean,
+    architecture_popularity_change,
     authors_over_time,
     authors_per_repo,
+    base_family_agreement,
+    base_model_evolution,
+    benchmark_improvement_heatmap,
     benchmark_improvement_per_base,
+    improvement_per_dataset,
+    params_vs_score,
     repos_per_author,
+    size_efficiency_frontier,
+    top_author_activity,
+    type_score_over_time,
     weekly_models_by_architecture,
     weekly_models_by_type,
 )
@@ -26,5 +39,15 @@ CHART_MODULES: dict[str, ModuleType] = {
         weekly_models_by_type,
         weekly_models_by_architecture,
         benchmark_improvement_per_base,
+        top_author_activity,
+        type_score_over_time,
+        architecture_popularity_change,
+        architecture_change_vs_mean,
+        params_vs_score,
+        base_model_evolution,
+        improvement_per_dataset,
+        benchmark_improvement_heatmap,
+        size_efficiency_frontier,
+        base_family_agreement,
     )
 }

@@ -25,6 +25,17 @@ MARTS = (
     "weekly_models_by_architecture",
     "model_improvements",
     "benchmark_improvement_per_base",
+    "top_author_activity",
+    "type_score_over_time",
+    "architecture_popularity_change",
+    "architecture_change_vs_mean",
+    "params_vs_score",
+    "base_model_evolution",
+    "improvement_per_dataset",
+    "base_model_releases",
+    "benchmark_improvement_heatmap",
+    "size_efficiency_frontier",
+    "base_family_agreement",
 )
 FIGURE_MARTS = (
     "authors_over_time",
@@ -33,6 +44,16 @@ FIGURE_MARTS = (
     "weekly_models_by_type",
     "weekly_models_by_architecture",
     "benchmark_improvement_per_base",
+    "top_author_activity",
+    "type_score_over_time",
+    "architecture_popularity_change",
+    "architecture_change_vs_mean",
+    "params_vs_score",
+    "base_model_evolution",
+    "improvement_per_dataset",
+    "benchmark_improvement_heatmap",
+    "size_efficiency_frontier",
+    "base_family_agreement",
 )
 
 

@@ -46,6 +46,8 @@ class PaperReference:
         flagged_ids = set(board.loc[board["flagged"], "model_id"])
         best = board.sort_values(["model_id", "avg", "Model sha"], ascending=[True, False, True], kind="stable")
         best = best.drop_duplicates("model_id", keep="first")
+        self.all_models = best.set_index("model_id")  # flagged models too
+        self.all_models["model_type"] = self.all_models["TypeString"].map(_type_of)
         best = best[~best["model_id"].isin(flagged_ids)].copy()
         best["model_type"] = best["TypeString"].map(_type_of)
         for name, column in BENCHMARKS.items():
@@ -58,6 +60,7 @@ class PaperReference:
         details["row"] = range(len(details))
         created = details.groupby("model_id")["created"].min()
         latest = details.sort_values(["modified", "row"], ascending=[False, True]).drop_duplicates("model_id")
+        self.latest_details = latest.set_index("model_id")
         self.models = best.set_index("model_id")
         self.models["created"] = created.reindex(self.models.index)
 

@@ -109,6 +109,17 @@ DBT_UNIT_TESTS = {
     "test_model_improvements_exactly_one_base",  # exactly-one-base rule
     "test_stg_leaderboard_v2_types_both_layouts",  # v2 layouts, case-insensitive evaluation key
     "test_int_leaderboard_v2_observations_keeps_best_case_duplicate",  # case-only duplicates
+    "test_int_merge_models_removes_merges_transitively",  # transitive merge removal, cycles
+    "test_int_model_families_by_name_and_by_lineage",  # family patterns, sizes, lineage roots
+    "test_top_author_activity_ranks_ten_authors_ties_by_name",  # top ten, ties by name
+    "test_type_score_over_time_running_count_and_best",  # running count and maximum per type
+    "test_architecture_popularity_change_zero_fills_weeks",  # zero-filled week grid
+    "test_params_vs_score_bins_and_best_model",  # rounded size bins, best model
+    "test_base_model_evolution_keeps_new_running_maxima",  # running maxima per family
+    "test_improvement_per_dataset_needs_four_models_of_each_type",  # >= 4 of each type
+    "test_benchmark_improvement_heatmap_top_bases",  # ten most fine-tuned bases
+    "test_size_efficiency_frontier_running_best_per_class",  # zero-filled months, frontier
+    "test_base_family_agreement_counts_each_way",  # name vs lineage agreement
 }
 
 

@@ -14,7 +14,7 @@ from tests.integration.harness import (
     materialized_keys,
     run_warehouse,
 )
-from tests.integration.paper_reference import PaperReference
+from tests.integration.figures_reference import RELEASES, FigureReference, whole_billions
 
 CHOSEN_WEEK = "2024-03-10"
 CHOSEN_MONTH = "2024-01"
@@ -40,8 +40,9 @@ def real_snapshot_dir_module() -> Path:
 
 
 @pytest.fixture(scope="module")
-def reference(real_snapshot_dir_module) -> PaperReference:
-    return PaperReference(real_snapshot_dir_module)
+def reference(real_snapshot_dir_module) -> FigureReference:
+    """PaperReference, extended for the figure marts (tests/integration/figures_reference.py)."""
+    return FigureReference(real_snapshot_dir_module)
 
 
 @pytest.fixture(scope="module")
@@ -126,3 +127,122 @@ def test_model_base_pairs_and_mean_improvement(warehouse, reference):
 def test_models_without_created_at_are_counted_not_plotted(warehouse, reference):
     (left_out,) = warehouse.execute("select max(undated_models_left_out) from marts.weekly_models_by_type").fetchone()
     assert left_out == int(reference.models["created"].isna().sum()) > 0
+
+
+# Figures 6-12 and the marts beyond the paper -------------------------------------------------
+
+
+def test_top_author_activity(warehouse, reference):
+    mart = warehouse.execute(
+        "select author, author_rank, author_repos, count(*), any_value(author_mean_average) "
+        "from marts.top_author_activity group by all order by author_rank").fetchall()
+    expected = reference.top_authors()
+    columns = ["author", "rank", "repos", "models"]
+    assert [row[:4] for row in mart] == list(expected[columns].itertuples(index=False, name=None))
+    assert [row[4] for row in mart] == pytest.approx(expected["mean_average"].tolist(), abs=1e-6)
+    assert mart[0][:3] == ("Weyaxi", 1, 103)
+
+
+def test_type_score_over_time_in_one_week(warehouse, reference):
+    mart = {kind: rest for kind, *rest in warehouse.execute(
+        "select model_type, new_models, mean_average, max_average, cumulative_models "
+        "from marts.type_score_over_time where week_start = ?", [CHOSEN_WEEK]).fetchall()}
+    expected = reference.type_scores_in_week(CHOSEN_WEEK)
+    assert mart.keys() == expected.keys() and expected
+    for kind, (new, mean, best, cumulative) in expected.items():
+        assert mart[kind] == [new, pytest.approx(mean, abs=1e-6), best, cumulative], kind
+
+
+def test_architecture_popularity_change_in_one_week(warehouse, reference):
+    expected = reference.architecture_week(CHOSEN_WEEK, "Mistral")
+    row = warehouse.execute(
+        "select new_models, change_vs_previous_week, mean_new_models_across_groups, change_vs_mean "
+        "from marts.architecture_popularity_change where week_start = ? and architecture_group = 'Mistral'",
+        [CHOSEN_WEEK]).fetchone()
+    assert row == (expected["new_models"], expected["change_vs_previous_week"],
+                   pytest.approx(expected["mean"]), pytest.approx(expected["change_vs_mean"]))
+    (rows,) = warehouse.execute("select count(*) from marts.architecture_popularity_change").fetchone()
+    assert rows == expected["rows"]
+    fig9 = warehouse.execute(
+        "select change_vs_mean from marts.architecture_change_vs_mean "
+        "where week_start = ? and architecture_group = 'Mistral'", [CHOSEN_WEEK]).fetchone()
+    assert fig9 == (pytest.approx(expected["change_vs_mean"]),)
+
+
+def test_params_vs_score(warehouse, reference):
+    n_models, best_average, best_model = reference.params_cell(7, "Mistral")
+    row = warehouse.execute(
+        "select best_average, best_model_id from marts.params_vs_score "
+        "where params_bin = 7 and architecture_group = 'Mistral'").fetchone()
+    assert row == (best_average, best_model)
+    # The bin as a whole (every architecture) does not depend on how architectures are grouped.
+    (in_bin,) = warehouse.execute("select sum(n_models) from marts.params_vs_score where params_bin = 7").fetchone()
+    sized = reference.models[reference.models.params > 0]
+    assert in_bin == int((sized["params"].map(whole_billions) == 7).sum()) > n_models
+
+
+def test_base_model_evolution_keeps_the_running_maxima_of_each_family(warehouse, reference):
+    mart = warehouse.execute(
+        "select family, model_id, days_since_release, improvement_over_first "
+        "from marts.base_model_evolution order by family, model_id").df()
+    expected = reference.family_records().sort_values(["family", "model_id"]).reset_index(drop=True)
+    assert mart[["family", "model_id"]].values.tolist() == expected[["family", "model_id"]].values.tolist()
+    for column, tolerance in (("days_since_release", 1e-6), ("improvement_over_first", 1e-9)):
+        assert mart[column].tolist() == pytest.approx(expected[column].tolist(), abs=tolerance), column
+    assert set(mart["family"]) >= {"Mistral-7B", "Mixtral-8x7B", "Phi-2", "Llama-2-7B"}
+    # Merges are removed, transitively: no record is a merge or descends from one.
+    assert not set(mart["model_id"]) & reference.removed_merges()
+
+
+def test_improvement_per_dataset(warehouse, reference):
+    mart = warehouse.execute(
+        "select dataset, model_type, n_models, mean_improvement from marts.improvement_per_dataset "
+        "order by dataset, model_type").df()
+    expected = reference.improvement_per_dataset()
+    assert len(expected) > 0
+    keys = ["dataset", "model_type", "n_models"]
+    assert mart[keys].values.tolist() == expected[keys].values.tolist()
+    assert mart["mean_improvement"].tolist() == pytest.approx(expected["mean_improvement"].tolist(), abs=1e-9)
+
+
+def test_base_model_releases_are_the_papers(warehouse):
+    rows = warehouse.execute(
+        "select base_model, strftime(release_date, '%Y-%m-%d') from marts.base_model_releases order by release_date"
+    ).fetchall()
+    assert rows == RELEASES
+
+
+def test_benchmark_improvement_heatmap(warehouse, reference):
+    bases = [base for (base, _) in warehouse.execute(
+        "select distinct base_model_id, base_rank from marts.benchmark_improvement_heatmap order by base_rank"
+    ).fetchall()]
+    assert bases == reference.most_fine_tuned_bases()
+    pairs = reference.benchmark_pairs()
+    for benchmark in ("gsm8k", "truthfulqa"):
+        (mean,) = warehouse.execute(
+            "select mean_improvement from marts.benchmark_improvement_heatmap "
+            "where base_model_id = ? and benchmark = ?", [CHOSEN_BASE, benchmark]).fetchone()
+        chosen = pairs[(pairs.base_model_id == CHOSEN_BASE) & (pairs.benchmark == benchmark)]
+        assert mean == pytest.approx(chosen["improvement"].mean(), abs=1e-9)
+
+
+@pytest.mark.parametrize("size_class", ["<3B", "3-9B", "35-80B"])
+def test_size_efficiency_frontier(warehouse, reference, size_class):
+    frontier, model_id, months = reference.size_frontier(size_class)
+    rows = warehouse.execute(
+        "select frontier_average, frontier_model_id from marts.size_efficiency_frontier "
+        "where size_class = ? order by month_start", [size_class]).fetchall()
+    assert len(rows) == months
+    assert rows[-1] == (frontier, model_id)
+
+
+def test_base_family_agreement(warehouse, reference):
+    mart = warehouse.execute(
+        "select family, models_by_name, models_by_lineage, models_in_both, agreement_share "
+        "from marts.base_family_agreement order by family_priority").df().set_index("family")
+    expected = reference.family_agreement()
+    assert mart.index.tolist() == expected.index.tolist()
+    assert mart[["models_by_name", "models_by_lineage", "models_in_both"]].values.tolist() == expected.values.tolist()
+    mistral = expected.loc["Mistral-7B"]
+    share = mistral.both / (mistral.by_name + mistral.by_lineage - mistral.both)
+    assert mart.at["Mistral-7B", "agreement_share"] == pytest.approx(share) and 0 < share < 1

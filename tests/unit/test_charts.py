@@ -18,6 +18,7 @@ import vl_convert
 from orchestration.assets.figures import figure_assets
 from orchestration.charts import CHART_MODULES
 from orchestration.charts.common import MODEL_TYPE_ORDER
+from orchestration.charts.releases import RELEASES_MART, release_rules, releases_within
 from orchestration.charts.render import (
     PNG_SIGNATURE,
     chart_png,
@@ -37,6 +38,11 @@ def weeks(*iso_days: str) -> list[dt.date]:
 
 def strings(*values: str) -> pd.Series:
     return pd.Series(values, dtype="str")
+
+
+def utc_times(*values: str | None) -> pd.Series:
+    """Timestamps as DuckDB hands TIMESTAMPTZ to pandas (datetime64[us, UTC]); None is NaT."""
+    return pd.Series(pd.to_datetime(list(values), utc=True, format="ISO8601")).astype("datetime64[us, UTC]")
 
 
 # Small marts with the columns of METHOD.md, in the dtypes DuckDB hands to pandas 3
@@ -86,7 +92,152 @@ SAMPLE_MARTS: dict[str, pd.DataFrame] = {
             "share_improved": [0.75, 1.0, 0.5],
         }
     ),
+    "top_author_activity": pd.DataFrame(
+        {
+            "author": strings("ann", "ann", "bob"),
+            "author_rank": pd.Series([1, 1, 2], dtype="int32"),
+            "author_repos": [3, 3, 1],
+            "model_id": strings("ann/a", "ann/b", "bob/c"),
+            "created_at": utc_times("2023-09-01 10:00", None, "2024-01-15 08:30"),
+            "model_type": strings("fine_tuned", "chat", "merge"),
+            "average": [60.0, 62.5, 70.1],
+            "author_models": [2, 2, 1],
+            "author_mean_average": [61.25, 61.25, 70.1],
+        }
+    ),
+    "type_score_over_time": pd.DataFrame(
+        {
+            "week_start": weeks("2023-12-03", "2023-12-03", "2024-01-14"),
+            "model_type": strings("fine_tuned", "chat", "fine_tuned"),
+            "new_models": [3, 1, 2],
+            "mean_average": [55.0, 60.0, 58.5],
+            "max_average": [57.0, 60.0, 61.0],
+            "cumulative_models": [3, 1, 5],
+            "best_average_so_far": [57.0, 60.0, 61.0],
+            "undated_models_left_out": [4, 4, 4],
+        }
+    ),
+    "architecture_popularity_change": pd.DataFrame(
+        {
+            "week_start": weeks("2024-01-07", "2024-01-07", "2024-01-14", "2024-01-14"),
+            "architecture_group": strings("Llama", "Mistral", "Llama", "Mistral"),
+            "new_models": [2, 1, 0, 4],
+            "change_vs_previous_week": [None, None, -2.0, 3.0],
+            "mean_new_models_across_groups": [1.5, 1.5, 2.0, 2.0],
+            "change_vs_mean": [0.5, -0.5, -2.0, 2.0],
+            "undated_models_left_out": [7, 7, 7, 7],
+        }
+    ),
+    "architecture_change_vs_mean": pd.DataFrame(
+        {
+            "week_start": weeks("2023-12-03", "2023-12-03", "2024-01-14", "2024-01-14"),
+            "architecture_group": strings("Llama", "Mistral", "Llama", "Mistral"),
+            "new_models": [2, 1, 0, 4],
+            "mean_new_models_across_groups": [1.5, 1.5, 2.0, 2.0],
+            "change_vs_mean": [0.5, -0.5, -2.0, 2.0],
+            "undated_models_left_out": [7, 7, 7, 7],
+        }
+    ),
+    "params_vs_score": pd.DataFrame(
+        {
+            "params_bin": pd.Series([7, 7, 13, 70], dtype="int32"),
+            "architecture_group": strings("Mistral", "Llama", "Llama", "Llama"),
+            "n_models": [30, 10, 5, 2],
+            "share_of_bin": [0.75, 0.25, 1.0, 1.0],
+            "best_average": [76.9, 66.9, 68.6, 73.0],
+            "best_model_id": strings("m/best", "l/best", "l/13b", "l/70b"),
+            "best_reached_at": utc_times("2024-03-18 11:36", "2024-01-18 01:03", None, "2023-08-01"),
+        }
+    ),
+    "base_model_evolution": pd.DataFrame(
+        {
+            "family": strings("Mistral-7B", "Mistral-7B", "Phi-2"),
+            "model_id": strings("m/first", "m/better", "p/only"),
+            "model_type": strings("pretrained", "chat", "pretrained"),
+            "created_at": utc_times("2023-09-20 12:00", "2023-12-01", "2024-01-11"),
+            "days_since_release": [0.0, 71.5, 0.0],
+            "average": [60.0, 65.0, 61.0],
+            "improvement_over_first": [0.0, 5.0, 0.0],
+            "family_priority": pd.Series([2, 2, 6], dtype="int32"),
+            "undated_models_left_out": [3, 3, 3],
+        }
+    ),
+    "improvement_per_dataset": pd.DataFrame(
+        {
+            "dataset": strings("org/a", "org/a", "org/b", "org/b"),
+            "model_type": strings("chat", "fine_tuned", "chat", "fine_tuned"),
+            "n_models": [4, 6, 5, 4],
+            "mean_improvement": [1.2, -0.5, 3.0, 2.0],
+            "median_improvement": [1.0, -0.4, 2.5, 2.0],
+            "share_improved": [0.75, 0.5, 0.8, 1.0],
+        }
+    ),
+    "benchmark_improvement_heatmap": pd.DataFrame(
+        {
+            "base_rank": pd.Series([1, 1, 2], dtype="int32"),
+            "base_model_id": strings("mistral/7b", "mistral/7b", "phi/2"),
+            "base_models": [9, 9, 4],
+            "benchmark": strings("gsm8k", "average", "average"),
+            "n_models": [9, 9, 4],
+            "mean_improvement": [12.0, -0.5, 1.5],
+            "median_improvement": [10.0, -0.2, 1.0],
+            "max_improvement": [30.0, 4.0, 2.0],
+            "share_improved": [0.8, 0.4, 0.75],
+        }
+    ),
+    "size_efficiency_frontier": pd.DataFrame(
+        {
+            "size_class": strings("<3B", "<3B", "<3B", "3-9B", "3-9B"),
+            "class_order": pd.Series([1, 1, 1, 2, 2], dtype="int32"),
+            "month_start": pd.to_datetime(
+                ["2023-12-01", "2024-01-01", "2024-02-01", "2024-01-01", "2024-02-01"]
+            ).astype("datetime64[us]"),
+            "new_models": [2, 0, 1, 5, 3],
+            "best_average_in_month": [50.0, None, 49.0, 70.0, 71.5],
+            "best_model_in_month": strings("s/a", None, "s/b", "m/b", "m/c"),
+            "frontier_average": [50.0, 50.0, 50.0, 70.0, 71.5],
+            "frontier_model_id": strings("s/a", "s/a", "s/a", "m/b", "m/c"),
+            "sets_record": [True, False, False, True, True],
+        }
+    ),
+    "base_family_agreement": pd.DataFrame(
+        {
+            "family": strings("Mistral-7B", "Phi-2", "Phi-3-medium"),
+            "family_priority": pd.Series([2, 6, 11], dtype="int32"),
+            "models_by_name": [40, 5, 0],
+            "models_by_lineage": [45, 3, 0],
+            "models_in_both": [10, 2, 0],
+            "only_by_name": [30, 3, 0],
+            "only_by_lineage": [35, 1, 0],
+            "by_name_without_declared_base": [20, 3, 0],
+            "by_name_other_lineage_family": [1, 0, 0],
+            "agreement_share": [10 / 75, 2 / 6, None],
+        }
+    ),
 }
+
+# marts.base_model_releases: the context the time-axis charts mark (two releases fall within
+# the samples' dates, the others outside them).
+SAMPLE_RELEASES = pd.DataFrame(
+    {
+        "base_model": strings("Llama 1", "Mistral 7B", "Phi-2", "Mistral 7B v0.3"),
+        "release_date": pd.to_datetime(
+            ["2023-02-24", "2023-09-20", "2024-01-11", "2024-05-22"]
+        ).astype("datetime64[us]"),
+    }
+)
+
+
+def context_of(mart: str, releases: pd.DataFrame = SAMPLE_RELEASES) -> dict[str, pd.DataFrame]:
+    """The keyword arguments a figure asset passes beside the mart (its CONTEXT_MARTS)."""
+    known = {"base_model_releases": releases}
+    return {name: known[name] for name in getattr(CHART_MODULES[mart], "CONTEXT_MARTS", ())}
+
+
+def build(mart: str, df: pd.DataFrame | None = None) -> alt.TopLevelMixin:
+    """The chart of a mart (its sample by default), with its context marts."""
+    frame = SAMPLE_MARTS[mart] if df is None else df
+    return CHART_MODULES[mart].build_chart(frame, **context_of(mart))
 
 # mart -> {channel: field} that some view of the chart encodes, and the fields its tooltip shows.
 EXPECTED_ENCODINGS: dict[str, dict[str, str]] = {
@@ -100,7 +251,30 @@ EXPECTED_ENCODINGS: dict[str, dict[str, str]] = {
         "color": "architecture_group",
     },
     "benchmark_improvement_per_base": {"x": "mean_improvement", "y": "base_model_id"},
+    "top_author_activity": {"x": "created_at", "y": "author", "color": "model_type"},
+    "type_score_over_time": {"x": "week_start", "y": "mean_average", "color": "model_type"},
+    "architecture_popularity_change": {"x": "week_start", "y": "change_vs_previous_week"},
+    "architecture_change_vs_mean": {
+        "x": "week_start",
+        "y": "change_vs_mean",
+        "color": "architecture_group",
+    },
+    "params_vs_score": {"x": "params_bin", "y": "best_average", "color": "architecture_group"},
+    "base_model_evolution": {
+        "x": "days_since_release",
+        "y": "improvement_over_first",
+        "color": "family",
+    },
+    "improvement_per_dataset": {"x": "mean_improvement", "y": "dataset", "color": "model_type"},
+    "benchmark_improvement_heatmap": {
+        "x": "benchmark_label",
+        "y": "base_model_id",
+        "color": "mean_improvement",
+    },
+    "size_efficiency_frontier": {"x": "month_start", "y": "frontier_average", "color": "size_class"},
+    "base_family_agreement": {"x": "models", "y": "family", "color": "part_label"},
 }
+RELEASE_TOOLTIPS = {"base_model", "release_date"}
 EXPECTED_TOOLTIPS: dict[str, set[str]] = {
     "authors_over_time": {"month_start", "new_authors", "total_authors"},
     "repos_per_author": {"repos", "n_authors"},
@@ -120,6 +294,96 @@ EXPECTED_TOOLTIPS: dict[str, set[str]] = {
         "max_improvement",
         "share_improved",
     },
+    "top_author_activity": {
+        "author",
+        "model_id",
+        "created_at",
+        "model_type",
+        "average",
+        "author_repos",
+        "author_models",
+        "author_mean_average",
+    },
+    "type_score_over_time": {
+        "week_start",
+        "model_type",
+        "new_models",
+        "mean_average",
+        "max_average",
+        "best_average_so_far",
+        "cumulative_models",
+        *RELEASE_TOOLTIPS,
+    },
+    "architecture_popularity_change": {
+        "week_start",
+        "architecture_group",
+        "new_models",
+        "change_vs_previous_week",
+    },
+    "architecture_change_vs_mean": {
+        "week_start",
+        "architecture_group",
+        "new_models",
+        "mean_new_models_across_groups",
+        "change_vs_mean",
+        *RELEASE_TOOLTIPS,
+    },
+    "params_vs_score": {
+        "params_bin",
+        "architecture_group",
+        "n_models",
+        "share_of_bin",
+        "best_average",
+        "best_model_id",
+        "best_reached_at",
+    },
+    "base_model_evolution": {
+        "family",
+        "model_id",
+        "model_type",
+        "created_at",
+        "days_since_release",
+        "average",
+        "improvement_over_first",
+        *RELEASE_TOOLTIPS,
+    },
+    "improvement_per_dataset": {
+        "dataset",
+        "model_type",
+        "n_models",
+        "mean_improvement",
+        "median_improvement",
+        "share_improved",
+    },
+    "benchmark_improvement_heatmap": {
+        "base_model_id",
+        "base_models",
+        "benchmark_label",
+        "n_models",
+        "mean_improvement",
+        "median_improvement",
+        "share_improved",
+    },
+    "size_efficiency_frontier": {
+        "size_class",
+        "month_start",
+        "new_models",
+        "best_average_in_month",
+        "best_model_in_month",
+        "frontier_average",
+        "frontier_model_id",
+        *RELEASE_TOOLTIPS,
+    },
+    "base_family_agreement": {
+        "family",
+        "models_by_name",
+        "models_by_lineage",
+        "models_in_both",
+        "only_by_name",
+        "only_by_lineage",
+        "by_name_without_declared_base",
+        "agreement_share",
+    },
 }
 
 
@@ -130,6 +394,8 @@ def views(spec: dict) -> Iterator[dict]:
     for composition in ("layer", "hconcat", "vconcat", "concat"):
         for child in spec.get(composition, []):
             yield from views(child)
+    if "spec" in spec:  # a facet
+        yield from views(spec["spec"])
 
 
 def encoded_fields(spec: dict, channel: str) -> set[str]:
@@ -167,7 +433,7 @@ def test_registry_names_each_chart_module_after_its_mart():
 
 @pytest.mark.parametrize("mart", FIGURE_MARTS)
 def test_chart_is_valid_vega_lite_with_expected_encodings_and_tooltips(mart):
-    spec = CHART_MODULES[mart].build_chart(SAMPLE_MARTS[mart]).to_dict()  # validates the schema
+    spec = build(mart).to_dict()  # validates the schema
 
     assert spec["$schema"].startswith("https://vega.github.io/schema/vega-lite/v6")
     vl_convert.vegalite_to_vega(spec)  # compiles
@@ -178,7 +444,7 @@ def test_chart_is_valid_vega_lite_with_expected_encodings_and_tooltips(mart):
 
 @pytest.mark.parametrize("mart", FIGURE_MARTS)
 def test_chart_of_an_empty_mart_renders_empty(mart):
-    chart = CHART_MODULES[mart].build_chart(empty_like(SAMPLE_MARTS[mart]))
+    chart = build(mart, empty_like(SAMPLE_MARTS[mart]))
 
     spec = chart.to_dict()
     assert all(rows in ([], [{}]) for rows in spec.get("datasets", {}).values())
@@ -272,6 +538,117 @@ def test_improvement_chart_keeps_the_average_of_the_top_20_bases_by_models():
     assert "n_models" in encoded_fields(spec, "x")
 
 
+def png_size(png: bytes) -> tuple[int, int]:
+    """Width and height from a PNG's IHDR chunk."""
+    assert png.startswith(PNG_SIGNATURE)
+    return int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
+
+
+@pytest.mark.parametrize("mart", FIGURE_MARTS)
+def test_every_chart_renders_to_a_png_of_sensible_size(mart):
+    with alt.data_transformers.disable_max_rows():
+        width, height = png_size(chart_png(build(mart), scale=1))
+
+    # At least the chart's own width (WIDTH = 720 px, minus side panels and legends), no poster.
+    assert 500 <= width <= 1400, width
+    assert 150 <= height <= 1400, height
+
+
+TIME_AXIS_MARTS = [mart for mart in FIGURE_MARTS if getattr(CHART_MODULES[mart], "CONTEXT_MARTS", ())]
+
+
+def release_views(spec: dict) -> list[dict]:
+    return [view for view in views(spec) if view["encoding"].get("x", {}).get("field") == "release_date"]
+
+
+def test_figs_7_and_11_mark_the_base_model_releases():
+    assert {"type_score_over_time", "base_model_evolution"} <= set(TIME_AXIS_MARTS)
+    for mart in TIME_AXIS_MARTS:
+        assert CHART_MODULES[mart].CONTEXT_MARTS == (RELEASES_MART,)
+
+
+@pytest.mark.parametrize("mart", TIME_AXIS_MARTS)
+def test_release_dates_are_labelled_rules_within_the_data_span(mart):
+    spec = build(mart).to_dict()
+
+    marks = {view["mark"]["type"] for view in release_views(spec)}
+    assert marks == {"rule", "text"}
+    labels = [view for view in release_views(spec) if view["mark"]["type"] == "text"]
+    assert all(view["encoding"]["text"]["field"] == "base_model" for view in labels)
+    # Only releases within the mart's dates are drawn (Mistral 7B v0.3 of May 2024 never is).
+    release_rows = [rows for rows in spec["datasets"].values() if rows and "release_date" in rows[0]]
+    assert release_rows
+    drawn = {row["base_model"] for rows in release_rows for row in rows}
+    assert drawn and drawn <= {"Mistral 7B", "Phi-2"}
+    assert all(len(row["release_date"]) == 10 for rows in release_rows for row in rows)  # ISO days
+
+
+@pytest.mark.parametrize("mart", TIME_AXIS_MARTS)
+def test_without_release_dates_time_axis_charts_draw_no_rules(mart):
+    spec = CHART_MODULES[mart].build_chart(SAMPLE_MARTS[mart]).to_dict()
+
+    assert release_views(spec) == []
+
+
+def test_releases_within_keeps_the_span_of_the_data_only():
+    dates = pd.Series(["2023-09-20", "2024-01-11"])
+
+    inside = releases_within(SAMPLE_RELEASES, dates)
+
+    assert inside.to_dict("records") == [
+        {"base_model": "Mistral 7B", "release_date": "2023-09-20"},
+        {"base_model": "Phi-2", "release_date": "2024-01-11"},
+    ]
+    assert releases_within(None, dates).empty
+    assert releases_within(SAMPLE_RELEASES, pd.Series([], dtype="str")).empty
+    assert release_rules(SAMPLE_RELEASES, pd.Series(["2022-01-01"])) == []
+
+
+def test_params_chart_draws_the_best_of_each_size_dated_or_not():
+    spec = build("params_vs_score").to_dict()
+    (panel_counts, panel_shares, panel_best) = spec["vconcat"]
+
+    assert panel_counts["encoding"]["y"]["stack"] == "zero"
+    assert panel_shares["encoding"]["y"]["stack"] == "normalize"
+    best_filters = [
+        transform.get("filter")
+        for layer in panel_best["layer"]
+        for transform in layer.get("transform", [])
+        if "filter" in transform
+    ]
+    assert "isValid(datum.best_reached_at)" in best_filters
+    assert "!isValid(datum.best_reached_at)" in best_filters  # undated bests are drawn grey
+
+
+def test_heatmap_lists_benchmarks_average_first_and_bases_by_rank():
+    spec = build("benchmark_improvement_heatmap").to_dict()
+    (heat, _) = spec["layer"]
+
+    assert heat["encoding"]["x"]["sort"][:3] == ["Average", "ARC", "HellaSwag"]
+    assert heat["encoding"]["y"]["sort"] == ["mistral/7b", "phi/2"]
+    assert heat["encoding"]["color"]["scale"]["domainMid"] == 0
+
+
+def test_top_authors_are_listed_by_rank():
+    spec = build("top_author_activity").to_dict()
+
+    (timeline, _) = spec["hconcat"]
+    assert timeline["encoding"]["y"]["sort"] == ["ann", "bob"]
+
+
+def test_family_agreement_stacks_both_and_each_method_alone():
+    spec = build("base_family_agreement").to_dict()
+
+    (counts, _) = spec["hconcat"]
+    (fold,) = [t for t in counts["transform"] if "fold" in t]
+    assert fold["fold"] == ["models_in_both", "only_by_name", "only_by_lineage"]
+    assert counts["encoding"]["color"]["scale"]["domain"] == [
+        "both methods",
+        "only by name",
+        "only by lineage",
+    ]
+
+
 @pytest.fixture(scope="module")
 def rendered(tmp_path_factory) -> dict[str, Path]:
     module = CHART_MODULES["weekly_models_by_type"]
@@ -351,7 +728,12 @@ def test_figure_assets_one_per_chart_module():
         mart = asset.key.path[-1]
         assert spec.group_name == "figures"
         assert spec.kinds == {"altair", "png", "svg", "html"}
-        assert [dep.asset_key for dep in spec.deps] == [dg.AssetKey(["marts", mart]), dg.AssetKey(["published", "warehouse"])]
+        context = [dg.AssetKey(["marts", name]) for name in getattr(CHART_MODULES[mart], "CONTEXT_MARTS", ())]
+        assert [dep.asset_key for dep in spec.deps] == [
+            dg.AssetKey(["marts", mart]),
+            *context,
+            dg.AssetKey(["published", "warehouse"]),
+        ]
         assert spec.description == CHART_MODULES[mart].TITLE
         assert {"warehouse", "figures"} <= asset.required_resource_keys
 
