@@ -1,7 +1,8 @@
 """One Dagster asset per figure: read the published mart, build the Altair chart, write PNG, SVG and HTML.
 
 The assets come from one factory over `orchestration.charts.CHART_MODULES`; adding a chart
-module there adds its figure asset here.
+module there adds its figure asset here (and its figure to the findings report). The HTML is
+interactive as the module's `INTERACTIVITY` declares (orchestration/charts/render.py).
 """
 
 from types import ModuleType
@@ -10,7 +11,7 @@ import dagster as dg
 
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
 from orchestration.charts import CHART_MODULES
-from orchestration.charts.render import preview_markdown, render_chart
+from orchestration.charts.render import Interactivity, preview_markdown, render_chart
 from orchestration.resources import FiguresResource, WarehouseResource
 
 FIGURE_KINDS = {"altair", "png", "svg", "html"}
@@ -34,7 +35,9 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
             (version_id,) = conn.execute("select version_id from meta.publication").fetchone()
             mart_df = conn.execute(f"select * from marts.{mart}").df()
         chart = chart_module.build_chart(mart_df)
-        paths = render_chart(chart, figures.path(), mart)
+        paths = render_chart(
+            chart, figures.path(), mart, chart_interactivity(chart_module), title=chart_module.TITLE
+        )
         return dg.MaterializeResult(
             metadata={
                 "preview": dg.MetadataValue.md(
@@ -50,6 +53,11 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
         )
 
     return figure
+
+
+def chart_interactivity(chart_module: ModuleType) -> Interactivity:
+    """What the module declares for its HTML page; tooltips only when it declares nothing."""
+    return getattr(chart_module, "INTERACTIVITY", None) or Interactivity()
 
 
 figure_assets: list[dg.AssetsDefinition] = [

@@ -1,7 +1,10 @@
 """The figures: one module per figure mart, named as the mart.
 
 Each module exposes `MART` (the mart in schema `marts`), `TITLE` and
-`build_chart(df) -> altair chart`; `render.py` writes a chart to PNG, SVG and HTML.
+`build_chart(df) -> altair chart`, and optionally `INTERACTIVITY` (which field is the colour
+category, which the time axis: see render.py) for its interactive HTML; `render.py` writes a
+chart to PNG, SVG and HTML. Registering a module below adds its figure asset and puts the figure
+in the findings report.
 """
 
 from __future__ import annotations
