@@ -163,6 +163,7 @@ COLOUR_CHANNELS = ("color", "fill", "stroke")
 COMPOSITIONS = ("layer", "hconcat", "vconcat", "concat")
 EMBED_OPTIONS = {
     "mode": "vega-lite",
+    "renderer": "svg",  # crisp at any zoom, and its marks are in the page for the browser tests
     # Save as PNG/SVG from the menu; no "open in the Vega editor" (a web site) or source views.
     "actions": {"export": True, "source": False, "compiled": False, "editor": False},
 }
