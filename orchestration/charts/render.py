@@ -17,13 +17,13 @@ same way for every figure, from what the chart module declares (nothing else to 
 - **Tooltips**, always: views that encode fields but no `tooltip` get one listing their encoded
   fields (give your own `tooltip=[...]` for titles and formats; most modules do).
 - `category`: the field coloured by type or architecture (`color`, `fill` or `stroke`). Its
-  legend becomes a filter: click an entry to show only that category (shift-click for several,
-  double-click to show all again); clicking a mark selects its category too. Every view that
+  legend becomes a filter: click an entry to show only that category, shift-click to add more,
+  double-click the chart to show everything again. Every view that
   uses the field is filtered, so stacked bars restack; the legend keeps every entry (the colour
   domain is fixed to the chart's categories).
 - `time`: the temporal field on the x axis of a time-axis chart (plain field, `:T`). A small
   overview strip of the same chart is drawn under it; drag across the strip to brush a time
-  range and the main view shows only that range (double-click the strip to reset).
+  range and the main view shows only that range (double-click the chart to reset).
 
 The main view is the chart's top-level view: a single chart or a layer (a concatenated chart
 can take tooltips and a category, not a time brush). A declared field that the chart does not
@@ -82,8 +82,11 @@ def render_chart(
         paths["preview_png"].write_bytes(chart_png(chart, PREVIEW_SCALE))
         chart.save(paths["svg"], format="svg")
         spec = chart.to_dict()
-    page = html_page(interactive_spec(spec, interactivity or Interactivity()), title=title or name,
-                     hint=interaction_hint(interactivity or Interactivity()))
+    interactivity = interactivity or Interactivity()
+    page = html_page(
+        interactive_spec(spec, interactivity), title=title or name, hint=interaction_hint(interactivity),
+        reset_on_dblclick=[LEGEND_STORE] if interactivity.category else [],
+    )
     paths["html"].write_text(page, encoding="utf-8")
     return paths
 
@@ -149,6 +152,10 @@ class Interactivity:
 
 
 LEGEND_PARAM = "legend_filter"
+LEGEND_STORE = f"{LEGEND_PARAM}_store"
+"""Where Vega keeps the legend selection. A legend-bound selection has no reset of its own (and
+giving it `on`/`clear` events loses the first click on the page): the page empties this store on
+a double-click."""
 BRUSH_PARAM = "time_brush"
 OVERVIEW_HEIGHT = 60
 ZOOMED_DATE_FORMAT = {
@@ -324,14 +331,14 @@ def interaction_hint(interactivity: Interactivity) -> str:
     parts = ["Hover over the chart to see the values."]
     if interactivity.category:
         parts.append(
-            "Click a legend entry to show only that category (shift-click to add more, "
-            "double-click the chart to show all again)."
+            "Click a legend entry to show only that category; shift-click to add more."
         )
     if interactivity.time:
         parts.append(
-            "Drag across the small strip under the chart to zoom into a period "
-            "(double-click the strip to reset)."
+            "Drag across the small strip under the chart to zoom into a period."
         )
+    if interactivity.category or interactivity.time:
+        parts.append("Double-click the chart to show everything again.")
     return " ".join(parts)
 
 
@@ -348,8 +355,11 @@ def script_json(value: Any) -> str:
     return json.dumps(value).replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def html_page(spec: dict[str, Any], *, title: str, hint: str = "") -> str:
-    """A self-contained page showing `spec`: every script inline, nothing fetched."""
+def html_page(
+    spec: dict[str, Any], *, title: str, hint: str = "", reset_on_dblclick: list[str] = ()
+) -> str:
+    """A self-contained page showing `spec`: every script inline, nothing fetched. A double-click
+    on the chart empties the selection stores `reset_on_dblclick` (Vega clears the brush itself)."""
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>
@@ -370,7 +380,13 @@ def html_page(spec: dict[str, Any], *, title: str, hint: str = "") -> str:
 <p class="hint">{html.escape(hint)}</p>
 <script type="text/javascript">
   vegaEmbed("#vis", {script_json(spec)}, {script_json(EMBED_OPTIONS)})
-    .then((result) => {{ window.vegaView = result.view; }})
+    .then((result) => {{
+      window.vegaView = result.view;
+      result.view.addEventListener("dblclick", () => {{
+        {script_json(list(reset_on_dblclick))}.forEach((store) => result.view.data(store, []));
+        result.view.runAsync();
+      }});
+    }})
     .catch(console.error);
 </script>
 </body>

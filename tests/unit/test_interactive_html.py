@@ -172,6 +172,7 @@ def test_the_page_is_self_contained(tmp_path):
     assert not re.search(r"<(script|link|img|iframe)[^>]*\b(src|href)=", outside, flags=re.I)
     assert not re.search(r"https?://", outside)
     assert "Click a legend entry" in outside and "Drag across the small strip" in outside
+    assert '["legend_filter_store"].forEach' in outside, "a double-click empties the legend selection"
     # The static files carry no selection.
     assert LEGEND_PARAM not in paths["svg"].read_text() and BRUSH_PARAM not in json.dumps(chart.to_dict())
 
