@@ -134,7 +134,9 @@ select sum(n_models)::bigint as models,
        count(*) as bases,
        sum(mean_improvement * n_models) / sum(n_models) as mean_improvement,
        sum(share_improved * n_models) / sum(n_models) as share_improved,
-       count(*) filter (where mean_improvement > 0) as bases_improved_on
+       count(*) filter (where mean_improvement > 0) as bases_improved_on,
+       max(max_improvement) as best_improvement,
+       arg_max(base_model_id, max_improvement) as best_improved_base
 from marts.benchmark_improvement_per_base
 where benchmark = 'average'"""
 
@@ -151,7 +153,8 @@ def community_improves_bases(conn: duckdb.DuckDBPyConnection) -> Finding:
         f"Across {row['models']:,} models compared with their base ({row['bases']:,} base models), the "
         f"leaderboard Average changes by {mean:+.2f} points on average, and {pct(share)} of the models "
         f"score higher than their base. The mean change is positive on {row['bases_improved_on']:,} of "
-        f"the {row['bases']:,} bases."
+        f"the {row['bases']:,} bases; the largest gain over a base is {row['best_improvement']:+.2f} "
+        f"points (on {row['best_improved_base']})."
     )
     verdict = (SUPPORTS if mean > 0 and share > 0.5 else CONTRADICTS if mean <= 0 and share <= 0.5 else MIXED)
     numbers = {"models": row["models"], "mean_improvement": mean, "share_improved": share}

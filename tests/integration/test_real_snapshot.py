@@ -126,3 +126,17 @@ def test_model_base_pairs_and_mean_improvement(warehouse, reference):
 def test_models_without_created_at_are_counted_not_plotted(warehouse, reference):
     (left_out,) = warehouse.execute("select max(undated_models_left_out) from marts.weekly_models_by_type").fetchone()
     assert left_out == int(reference.models["created"].isna().sum()) > 0
+
+
+def test_findings_report_on_the_real_snapshot_checks_every_claim(real_build, warehouse):
+    from orchestration.report.findings import NO_DATA, compute_findings
+
+    settings, result = real_build
+    assert "report/findings" in materialized_keys(result)
+    page = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
+    assert "Real data." in page and "Test data" not in page
+    assert str(settings.snapshot_dir) in page
+    findings = compute_findings(warehouse)
+    assert NO_DATA not in {finding.verdict for finding in findings}
+    for finding in findings:
+        assert finding.evidence in page.replace("&#x27;", "'")

@@ -54,12 +54,12 @@ select model_id, base_model_id, benchmark, improvement from (values
     ('f/four', 'other/base', 'average', 3.0)
 ) as t(model_id, base_model_id, benchmark, improvement);
 create table marts.benchmark_improvement_per_base as
-select base_model_id, benchmark, n_models, mean_improvement, share_improved from (values
-    ('meta/llama-base', 'average', 2, 2.0, 1.0),
-    ('meta/llama-base', 'arc', 1, 1.0, 1.0),
-    ('mistral/base', 'average', 1, -1.0, 0.0),
-    ('other/base', 'average', 1, 3.0, 1.0)
-) as t(base_model_id, benchmark, n_models, mean_improvement, share_improved);
+select base_model_id, benchmark, n_models, mean_improvement, max_improvement, share_improved from (values
+    ('meta/llama-base', 'average', 2, 2.0, 2.0, 1.0),
+    ('meta/llama-base', 'arc', 1, 1.0, 9.0, 1.0),
+    ('mistral/base', 'average', 1, -1.0, -1.0, 0.0),
+    ('other/base', 'average', 1, 3.0, 3.0, 1.0)
+) as t(base_model_id, benchmark, n_models, mean_improvement, max_improvement, share_improved);
 """
 
 GATING_CHECKS = [
@@ -105,6 +105,7 @@ def test_each_claim_gets_its_numbers_and_a_verdict(warehouse):
     # Weighted by models: (2*2.0 - 1.0 + 3.0) / 4 and (2*1.0 + 0 + 1.0) / 4; the arc row is left out.
     assert improvement.numbers == {"models": 4, "mean_improvement": 1.5, "share_improved": 0.75}
     assert improvement.verdict == SUPPORTS and "+1.50 points" in improvement.evidence
+    assert "largest gain over a base is +3.00 points (on other/base)" in improvement.evidence
     # Best small (<= 9B): 60.0; best larger: 83.0 (f/four, 70B): 27.7% lower, beyond 10%.
     assert size.numbers["best_small"] == 60.0 and size.numbers["best_large"] == 83.0
     assert size.verdict == CONTRADICTS and "23.00 points (27.7%) lower" in size.evidence
@@ -121,7 +122,7 @@ def test_the_contrary_numbers_contradict(tmp_path):
                 .replace("('2023-01-01', 'pretrained', 3)", "('2023-01-01', 'chat', 3)")
                 .replace("('2024-01-14', 'chat', 1)", "('2024-01-14', 'merge', 9)")
                 .replace("'Llama', 7.0, 52.0", "'Other', 7.0, 52.0")
-                .replace("('meta/llama-base', 'average', 2, 2.0, 1.0)", "('meta/llama-base', 'average', 2, -2.0, 0.0)")
+                .replace("('meta/llama-base', 'average', 2, 2.0, 2.0, 1.0)", "('meta/llama-base', 'average', 2, -2.0, -1.0, 0.0)")
                 .replace("'Llama', 7.0, 50.0", "'Other', 7.0, 50.0")
                 .replace("'Mistral', 7.2, 60.0", "'Other', 7.2, 82.0"))
     rise, concentration, improvement, size = findings_by_claim(published_warehouse(tmp_path, contrary)).values()
