@@ -25,8 +25,8 @@ same way for every figure, from what the chart module declares (nothing else to 
   overview strip of the same chart is drawn under it; drag across the strip to brush a time
   range and the main view shows only that range (double-click the chart to reset).
 
-The main view is the chart's top-level view: a single chart or a layer (a concatenated chart
-can take tooltips and a category, not a time brush). A declared field that the chart does not
+The main view is the chart's top-level view: a single chart or a layer (a concatenated or
+faceted chart can take tooltips and a category, not a time brush). A declared field that the chart does not
 encode is an error (`interactive_spec` raises), so a typo fails the unit tests. Modules without
 `INTERACTIVITY` get tooltips only.
 """
@@ -188,9 +188,8 @@ def interactive_spec(spec: dict[str, Any], interactivity: Interactivity) -> dict
     overview = None
     if interactivity.time:
         if not any(key in main for key in ("mark", "layer")):
-            raise ValueError(
-                f"a time brush needs a single or layered chart, not {sorted(set(main) & set(COMPOSITIONS))}"
-            )
+            kind = sorted(set(main) & {*COMPOSITIONS, "facet", "repeat"})
+            raise ValueError(f"a time brush needs a single or layered chart, not a {'/'.join(kind)} chart")
         time_views = [view for view in unit_views(main) if encodes_time(view, interactivity.time)]
         if not time_views:
             raise ValueError(f"no view encodes {interactivity.time!r} as its temporal x field")
@@ -210,9 +209,11 @@ def interactive_spec(spec: dict[str, Any], interactivity: Interactivity) -> dict
 
 
 def unit_views(spec: dict[str, Any]) -> Iterator[dict[str, Any]]:
-    """Every single view (one mark) of a spec, through layers and concatenations."""
+    """Every single view (one mark) of a spec, through layers, concatenations and facets."""
     if "mark" in spec:
         yield spec
+    if isinstance(spec.get("spec"), dict):  # facet and repeat
+        yield from unit_views(spec["spec"])
     for composition in COMPOSITIONS:
         for child in spec.get(composition, []):
             yield from unit_views(child)

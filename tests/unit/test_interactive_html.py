@@ -151,6 +151,23 @@ def test_a_declared_field_the_chart_does_not_encode_is_an_error(interactivity, m
         interactive_spec(static_spec("weekly_models_by_type"), interactivity)
 
 
+def test_a_faceted_chart_takes_tooltips_and_a_legend_filter():
+    import altair as alt
+
+    mart = SAMPLE_MARTS["weekly_models_by_type"].assign(week_start=lambda df: df["week_start"].astype(str))
+    chart = alt.Chart(mart).mark_bar().encode(x="week_start:T", y="new_models:Q", color="model_type:N").facet(
+        column="model_type:N")
+
+    spec = interactive_spec(chart.to_dict(), Interactivity(category="model_type"))
+
+    (view,) = unit_views(spec)
+    assert view["mark"]["tooltip"] == {"content": "encoding"} and filtered_by(view, LEGEND_PARAM)
+    assert view["encoding"]["color"]["scale"]["domain"] == ["chat", "fine_tuned"]
+    vl_convert.vegalite_to_vega(spec)
+    with pytest.raises(ValueError, match="single or layered chart"):
+        interactive_spec(chart.to_dict(), Interactivity(time="week_start"))
+
+
 def test_a_concatenated_chart_takes_no_time_brush():
     with pytest.raises(ValueError, match="single or layered chart"):
         interactive_spec(static_spec("benchmark_improvement_per_base"), Interactivity(time="week_start"))
