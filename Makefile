@@ -21,16 +21,17 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest run backfill test ui sql versions rollback check clean
+.PHONY: help venv manifest browser run backfill test ui sql versions rollback check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
-	@echo "make test   run the whole test suite"
+	@echo "make test   run the whole test suite (installs headless Chromium first: make browser)"
 	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make sql    the DuckDB shell on the published warehouse, read-only"
 	@echo "make versions / make rollback [TO=vNNNNN]   published versions; go back to one"
 	@echo "make check  dg check defs: the Dagster definitions load"
+	@echo "make browser  install Debian's chromium and chromium-driver for the browser tests (apt-get)"
 	@echo "make clean  remove the warehouse, figures, Dagster home and dbt target"
 
 $(STAMP): pyproject.toml requirements.lock
@@ -54,7 +55,20 @@ run: manifest
 backfill: manifest
 	$(BIN)/python -m orchestration.cli backfill $(if $(FROM),--from $(FROM)) $(if $(TO),--to $(TO)) $(if $(FULL_REFRESH),--full-refresh)
 
-test: manifest
+# The browser tests drive Debian's Chromium through its ChromeDriver (tests/browser). Installed
+# with apt-get when missing: as root directly, otherwise through sudo.
+CHROMIUM     ?= /usr/bin/chromium
+CHROMEDRIVER ?= /usr/bin/chromedriver
+browser:
+	@if [ -x "$(CHROMIUM)" ] && [ -x "$(CHROMEDRIVER)" ]; then exit 0; fi; \
+	if [ "$$(id -u)" = 0 ]; then sudo=""; \
+	elif command -v sudo >/dev/null 2>&1; then sudo="sudo"; \
+	else echo "make browser: need root or sudo to apt-get install chromium chromium-driver" >&2; exit 1; fi; \
+	echo "installing chromium and chromium-driver (apt-get) for the browser tests"; \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+
+test: manifest browser
 	$(BIN)/python -m pytest
 
 ui: manifest

@@ -9,6 +9,7 @@ from orchestration.assets.figures import figure_assets
 from orchestration.assets.leaderboard_v2 import raw_leaderboard_v2
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.raw import raw_assets
+from orchestration.assets.report import findings_report
 from orchestration.automation import leaderboard_v2_landing_sensor, leaderboard_v2_weekly_schedule
 from orchestration.jobs import build_warehouse_job, leaderboard_v2_weekly_job
 from orchestration.resources import build_resources
@@ -20,7 +21,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *raw_assets, raw_leaderboard_v2, warehouse_dbt_models, weekly_v2_dbt_models, published_warehouse,
-            *figure_assets,
+            *figure_assets, findings_report,
         ],
         jobs=[build_warehouse_job, leaderboard_v2_weekly_job],
         schedules=[leaderboard_v2_weekly_schedule],

@@ -1,5 +1,5 @@
 """Resources: the working DuckDB database, the published warehouse, the raw source files, the
-figures directory, dbt."""
+figures and report directories, dbt."""
 
 from __future__ import annotations
 
@@ -96,6 +96,17 @@ class FiguresResource(dg.ConfigurableResource):
         return path
 
 
+class ReportResource(dg.ConfigurableResource):
+    """The directory the findings report is written to (findings.html)."""
+
+    report_dir: str
+
+    def path(self) -> Path:
+        path = Path(self.report_dir)
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+
 class WarehouseResource(dg.ConfigurableResource):
     """The two sides of write-audit-publish: the working database that runs write (through the
     `duckdb` resource and dbt) and audit, and the published versions that users read."""
@@ -176,6 +187,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             v1_final_table=str(settings.v1_final_table) if settings.v1_final_table else None,
         ),
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
+        "report": ReportResource(report_dir=str(settings.report_dir)),
         "weekly_source": WeeklySourceResource(
             landing_dir=str(settings.landing_dir) if settings.landing_dir else None,
             generated_dir=str(settings.generated_dir / "leaderboard_v2"),

@@ -62,6 +62,8 @@ class Settings:
     v1_source: str = "paper_scrape"
     """WAREHOUSE_V1_SOURCE: which v1 leaderboard raw/leaderboard loads: `paper_scrape` (the
     paper's leaderboard.csv in the source directory) or `final_table` (the final v1 table)."""
+    report_dir: Path = PROJECT_ROOT / "data" / "report"
+    """WAREHOUSE_REPORT_DIR: the findings report (findings.html), one self-contained page."""
     v1_final_table: Path | None = None
     """WAREHOUSE_V1_FINAL_TABLE: the final v1 table's CSV (v1_2024-07-07.csv layout); None =
     leaderboard_v1_final.csv in the source directory. Read only when v1_source is final_table."""
@@ -179,6 +181,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         generator_seed=seed,
         generator_scale=scale,
         figures_dir=_path(env, "WAREHOUSE_FIGURES_DIR", data_dir / "figures"),
+        report_dir=_path(env, "WAREHOUSE_REPORT_DIR", data_dir / "report"),
         landing_dir=_path(env, "WAREHOUSE_LANDING_DIR", data_dir) if env.get("WAREHOUSE_LANDING_DIR", "").strip() else None,
         dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
         **_v1_settings(env),

@@ -23,6 +23,7 @@ SETTING_NAMES = (
     "WAREHOUSE_GENERATOR_SEED",
     "WAREHOUSE_GENERATOR_SCALE",
     "WAREHOUSE_FIGURES_DIR",
+    "WAREHOUSE_REPORT_DIR",
     "WAREHOUSE_LANDING_DIR",
     "WAREHOUSE_V1_SOURCE",
     "WAREHOUSE_V1_FINAL_TABLE",
@@ -53,6 +54,7 @@ def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: 
         "WAREHOUSE_WORK_DIR": str(tmp_path / "work"),
         "WAREHOUSE_GENERATED_DIR": str(tmp_path / "generated"),
         "WAREHOUSE_FIGURES_DIR": str(tmp_path / "figures"),
+        "WAREHOUSE_REPORT_DIR": str(tmp_path / "report"),
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
         **overrides,
     }

@@ -4,6 +4,8 @@ The assets come from one factory over `orchestration.charts.CHART_MODULES`; addi
 module there adds its figure asset here. A chart module may list further marts it draws from in
 `CONTEXT_MARTS` (e.g. the base-model release dates it marks); they are read from the same
 published version and passed to `build_chart` as keyword arguments named after the mart.
+The HTML is interactive as the module's `INTERACTIVITY` declares (orchestration/charts/render.py),
+and every figure is also in the findings report.
 """
 
 from types import ModuleType
@@ -12,7 +14,7 @@ import dagster as dg
 
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
 from orchestration.charts import CHART_MODULES
-from orchestration.charts.render import preview_markdown, render_chart
+from orchestration.charts.render import Interactivity, preview_markdown, render_chart
 from orchestration.resources import FiguresResource, WarehouseResource
 
 FIGURE_KINDS = {"altair", "png", "svg", "html"}
@@ -42,7 +44,9 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
             mart_df = conn.execute(f"select * from marts.{mart}").df()
             context = {name: conn.execute(f"select * from marts.{name}").df() for name in context_marts}
         chart = chart_module.build_chart(mart_df, **context)
-        paths = render_chart(chart, figures.path(), mart)
+        paths = render_chart(
+            chart, figures.path(), mart, chart_interactivity(chart_module), title=chart_module.TITLE
+        )
         return dg.MaterializeResult(
             metadata={
                 "preview": dg.MetadataValue.md(
@@ -58,6 +62,11 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
         )
 
     return figure
+
+
+def chart_interactivity(chart_module: ModuleType) -> Interactivity:
+    """What the module declares for its HTML page; tooltips only when it declares nothing."""
+    return getattr(chart_module, "INTERACTIVITY", None) or Interactivity()
 
 
 figure_assets: list[dg.AssetsDefinition] = [

@@ -5,6 +5,9 @@ Each module exposes `MART` (the mart in schema `marts`), `TITLE` and
 that also draws from other marts (the time-axis figures mark the base-model release dates of
 `marts.base_model_releases`, see `releases.py`) lists them in `CONTEXT_MARTS` and takes each as
 a keyword argument of `build_chart`, named after the mart (None: drawn without it).
+A module also declares, optionally, `INTERACTIVITY` (which field is the colour category, which
+the time axis: see render.py) for its interactive HTML. Registering a module below adds its
+figure asset and puts the figure in the findings report.
 """
 
 from __future__ import annotations

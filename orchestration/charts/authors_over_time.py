@@ -14,9 +14,11 @@ from orchestration.charts.common import (
     date_tooltip,
     with_periods,
 )
+from orchestration.charts.render import Interactivity
 
 MART = "authors_over_time"
 TITLE = "Fig. 1: New authors per month and total authors over time"
+INTERACTIVITY = Interactivity(time="month_start")
 
 NEW_COLOR = "#4c78a8"
 TOTAL_COLOR = "#f58518"

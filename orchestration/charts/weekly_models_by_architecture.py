@@ -16,9 +16,11 @@ from orchestration.charts.common import (
     date_tooltip,
     iso_dates,
 )
+from orchestration.charts.render import Interactivity
 
 MART = "weekly_models_by_architecture"
 TITLE = "Fig. 5: Cumulative models per architecture over time"
+INTERACTIVITY = Interactivity(category="architecture_group", time="week_start")
 
 # Vega's tableau10 without its grey: greys are for the catch-all groups.
 NAMED_GROUP_COLORS = (

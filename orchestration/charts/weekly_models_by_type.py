@@ -16,9 +16,11 @@ from orchestration.charts.common import (
     date_tooltip,
     with_periods,
 )
+from orchestration.charts.render import Interactivity
 
 MART = "weekly_models_by_type"
 TITLE = "Fig. 4: New models per week by model type"
+INTERACTIVITY = Interactivity(category="model_type", time="week_start")
 
 
 def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:

@@ -58,6 +58,17 @@ def test_generated_default_builds_every_asset_with_every_check_passing(two_build
         assert (settings.generated_dir / name).stat().st_size > 0
 
 
+def test_the_run_writes_the_findings_report_with_every_figure(two_builds):
+    from orchestration.charts import CHART_MODULES
+
+    settings, first, *_ = two_builds
+    assert "report/findings" in materialized_keys(first)
+    page = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
+    assert page.count('<img src="data:image/png;base64,') == len(CHART_MODULES)
+    assert all(f'alt="{module.TITLE}"' in page for module in CHART_MODULES.values())
+    assert "Test data, not real data" in page and "not enough data" not in page.lower()
+
+
 def test_every_mart_is_filled(two_builds):
     settings, *_ = two_builds
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:

@@ -246,3 +246,17 @@ def test_base_family_agreement(warehouse, reference):
     mistral = expected.loc["Mistral-7B"]
     share = mistral.both / (mistral.by_name + mistral.by_lineage - mistral.both)
     assert mart.at["Mistral-7B", "agreement_share"] == pytest.approx(share) and 0 < share < 1
+
+
+def test_findings_report_on_the_real_snapshot_checks_every_claim(real_build, warehouse):
+    from orchestration.report.findings import NO_DATA, compute_findings
+
+    settings, result = real_build
+    assert "report/findings" in materialized_keys(result)
+    page = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
+    assert "Real data." in page and "Test data" not in page
+    assert str(settings.snapshot_dir) in page
+    findings = compute_findings(warehouse)
+    assert NO_DATA not in {finding.verdict for finding in findings}
+    for finding in findings:
+        assert finding.evidence in page.replace("&#x27;", "'")

@@ -9,6 +9,7 @@ def test_defaults_are_absolute_and_inside_the_project():
     settings = load_settings({})
     assert settings.duckdb_path == PROJECT_ROOT / "data" / "warehouse.duckdb"
     assert settings.figures_dir == PROJECT_ROOT / "data" / "figures"
+    assert settings.report_dir == PROJECT_ROOT / "data" / "report"
     assert settings.dagster_home == PROJECT_ROOT / ".dagster_home"
     assert settings.snapshot_dir is None
     assert settings.source_name == "generated"

@@ -1,0 +1,265 @@
+"""The paper's claims, each checked by SQL on the published marts, with a verdict by a stated rule.
+
+Every number comes from the published warehouse (schema `marts`), so a reader can reproduce it
+with `make sql`: the query is shown under each claim in the report. A mart without the rows a
+claim needs gives the verdict "not enough data", never a guess.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import duckdb
+
+SUPPORTS = "supports"
+CONTRADICTS = "contradicts"
+MIXED = "mixed"
+NO_DATA = "not enough data"
+
+QUARTER_DAYS = 91
+"""The first and the last 13 weeks (a quarter) of the weekly series are compared."""
+TUNED_TYPES = ("fine_tuned", "chat")
+LLAMA_MISTRAL_GROUPS = ("Llama", "Mistral", "Mixtral")
+SMALL_MODEL_MAX_PARAMS_B = 9.0
+"""Small models: up to 9 billion parameters (the 7B and 8B classes and below)."""
+MANAGEABLE_LOSS = 0.10
+"""A loss of accuracy is called manageable up to 10% of the larger models' best Average."""
+SIZE_CLASSES = ((3, "up to 3B"), (9, "3B to 9B"), (15, "9B to 15B"), (40, "15B to 40B"), (80, "40B to 80B"),
+                (None, "over 80B"))
+
+
+@dataclass(frozen=True)
+class Finding:
+    claim: str
+    """The paper's claim, in plain words."""
+    evidence: str
+    """What the warehouse shows, with the numbers."""
+    verdict: str
+    """supports, contradicts, mixed or not enough data."""
+    rule: str
+    """How the verdict is decided from the numbers."""
+    sql: str
+    """The query behind the numbers (runs as is in `make sql`)."""
+    numbers: dict[str, Any] = field(default_factory=dict)
+
+
+def rows(conn: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql)
+    names = [column[0] for column in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def pct(value: float) -> str:
+    return f"{value:.0%}"
+
+
+RISE_SQL = f"""\
+with weeks as (select week_start, model_type, new_models from marts.weekly_models_by_type),
+bounds as (select min(week_start) as first_week, max(week_start) as last_week from weeks),
+periods as (
+    select case when w.week_start < b.first_week + {QUARTER_DAYS} then 'first'
+                when w.week_start > b.last_week - {QUARTER_DAYS} then 'last' end as period,
+           w.week_start, w.model_type, w.new_models
+    from weeks as w, bounds as b
+)
+select period, min(week_start) as from_week, max(week_start) as to_week,
+       coalesce(sum(new_models) filter (where model_type in {TUNED_TYPES}), 0)::bigint as tuned,
+       sum(new_models)::bigint as new_models
+from periods where period is not null
+group by period order by period"""
+
+
+def rise_of_tuned_models(conn: duckdb.DuckDBPyConnection) -> Finding:
+    claim = "Fine-tuned and chat models are on the rise: they make up a growing share of new models."
+    rule = ("Supports when the share of fine-tuned and chat models among new models is higher in the "
+            "last 13 weeks than in the first 13 weeks of the series; contradicts when it is lower.")
+    by_period = {row["period"]: row for row in rows(conn, RISE_SQL)}
+    first, last = by_period.get("first"), by_period.get("last")
+    if not first or not last or not first["new_models"] or not last["new_models"]:
+        return Finding(claim, "The weekly series of new models is empty.", NO_DATA, rule, RISE_SQL)
+    share_first = first["tuned"] / first["new_models"]
+    share_last = last["tuned"] / last["new_models"]
+    evidence = (
+        f"Fine-tuned and chat models were {pct(share_first)} of new models in the first 13 weeks "
+        f"({first['from_week']:%d %b %Y} to {first['to_week']:%d %b %Y}: {first['tuned']:,} of "
+        f"{first['new_models']:,}) and {pct(share_last)} in the last 13 weeks ({last['from_week']:%d %b %Y} "
+        f"to {last['to_week']:%d %b %Y}: {last['tuned']:,} of {last['new_models']:,})."
+    )
+    verdict = SUPPORTS if share_last > share_first else CONTRADICTS if share_last < share_first else MIXED
+    numbers = {"share_first_quarter": share_first, "share_last_quarter": share_last,
+               "tuned_first_quarter": first["tuned"], "tuned_last_quarter": last["tuned"]}
+    return Finding(claim, evidence, verdict, rule, RISE_SQL, numbers)
+
+
+CONCENTRATION_SQL = f"""\
+with derived as (select distinct model_id, base_model_id from marts.model_improvements),
+per_base as (select base_model_id, count(*) as models from derived group by base_model_id),
+top_five as (select sum(models) as models from (select models from per_base order by models desc limit 5))
+select count(*) as models,
+       count(distinct derived.base_model_id) as bases,
+       count(*) filter (where base.architecture_group in {LLAMA_MISTRAL_GROUPS}) as on_llama_mistral,
+       (select models from top_five) as on_top_five_bases
+from derived left join marts.dim_models as base on base.model_id = derived.base_model_id"""
+
+TOP_BASES_SQL = """\
+select base_model_id, count(distinct model_id) as models
+from marts.model_improvements group by base_model_id order by models desc, base_model_id limit 3"""
+
+
+def concentration_on_few_bases(conn: duckdb.DuckDBPyConnection) -> Finding:
+    claim = ("Community work concentrates on a few base models, such as those of the Llama and "
+             "Mistral families.")
+    rule = ("Supports when at least half of the fine-tuned and chat models that name their base "
+            "model build on a Llama, Mistral or Mixtral base; contradicts otherwise.")
+    (row,) = rows(conn, CONCENTRATION_SQL)
+    if not row["models"]:
+        return Finding(claim, "No fine-tuned or chat model names a base model on the leaderboard.",
+                       NO_DATA, rule, CONCENTRATION_SQL)
+    share = row["on_llama_mistral"] / row["models"]
+    top_share = (row["on_top_five_bases"] or 0) / row["models"]
+    top = ", ".join(f"{base['base_model_id']} ({base['models']:,})" for base in rows(conn, TOP_BASES_SQL))
+    evidence = (
+        f"Of {row['models']:,} fine-tuned and chat models that name one base model on the leaderboard, "
+        f"{pct(share)} build on a Llama, Mistral or Mixtral base. They use {row['bases']:,} different "
+        f"bases, but the 5 most used account for {pct(top_share)} of the models; the top three: {top}."
+    )
+    numbers = {"models": row["models"], "bases": row["bases"], "share_llama_mistral": share,
+               "share_top_five_bases": top_share}
+    return Finding(claim, evidence, SUPPORTS if share >= 0.5 else CONTRADICTS, rule, CONCENTRATION_SQL, numbers)
+
+
+IMPROVEMENT_SQL = """\
+select sum(n_models)::bigint as models,
+       count(*) as bases,
+       sum(mean_improvement * n_models) / sum(n_models) as mean_improvement,
+       sum(share_improved * n_models) / sum(n_models) as share_improved,
+       count(*) filter (where mean_improvement > 0) as bases_improved_on,
+       max(max_improvement) as best_improvement,
+       arg_max(base_model_id, max_improvement) as best_improved_base
+from marts.benchmark_improvement_per_base
+where benchmark = 'average'"""
+
+
+def community_improves_bases(conn: duckdb.DuckDBPyConnection) -> Finding:
+    claim = "The community improves on the base models: fine-tuned and chat models score higher than their base."
+    rule = ("Supports when the mean change of the leaderboard Average over the base is positive and more "
+            "than half of the models improve; contradicts when both are the other way; mixed otherwise.")
+    (row,) = rows(conn, IMPROVEMENT_SQL)
+    if not row["models"]:
+        return Finding(claim, "No model could be compared with its base model.", NO_DATA, rule, IMPROVEMENT_SQL)
+    mean, share = row["mean_improvement"], row["share_improved"]
+    evidence = (
+        f"Across {row['models']:,} models compared with their base ({row['bases']:,} base models), the "
+        f"leaderboard Average changes by {mean:+.2f} points on average, and {pct(share)} of the models "
+        f"score higher than their base. The mean change is positive on {row['bases_improved_on']:,} of "
+        f"the {row['bases']:,} bases; the largest gain over a base is {row['best_improvement']:+.2f} "
+        f"points (on {row['best_improved_base']})."
+    )
+    verdict = (SUPPORTS if mean > 0 and share > 0.5 else CONTRADICTS if mean <= 0 and share <= 0.5 else MIXED)
+    numbers = {"models": row["models"], "mean_improvement": mean, "share_improved": share}
+    return Finding(claim, evidence, verdict, rule, IMPROVEMENT_SQL, numbers)
+
+
+def size_class_sql() -> str:
+    cases = " ".join(
+        f"when params_b <= {limit} then '{label}'" for limit, label in SIZE_CLASSES if limit is not None
+    )
+    order = " ".join(
+        f"when params_b <= {limit} then {rank}" for rank, (limit, _) in enumerate(SIZE_CLASSES) if limit is not None
+    )
+    return f"""\
+select case {cases} else '{SIZE_CLASSES[-1][1]}' end as size_class,
+       min(case {order} else {len(SIZE_CLASSES) - 1} end) as size_rank,
+       count(*) as models,
+       max(average) as best_average,
+       arg_max(model_id, average) as best_model_id,
+       median(average) as median_average
+from marts.dim_models
+where params_b > 0 and average is not null
+group by size_class order by size_rank"""
+
+
+SIZE_SQL = f"""\
+select max(average) filter (where params_b <= {SMALL_MODEL_MAX_PARAMS_B}) as best_small,
+       arg_max(model_id, average) filter (where params_b <= {SMALL_MODEL_MAX_PARAMS_B}) as best_small_model,
+       max(average) filter (where params_b > {SMALL_MODEL_MAX_PARAMS_B}) as best_large,
+       arg_max(model_id, average) filter (where params_b > {SMALL_MODEL_MAX_PARAMS_B}) as best_large_model
+from marts.dim_models
+where params_b > 0 and average is not null"""
+
+
+def small_models_manageable_loss(conn: duckdb.DuckDBPyConnection) -> Finding:
+    claim = "Smaller models reach an accuracy close to the large ones: the loss is manageable."
+    rule = (f"Supports when the best model of up to {SMALL_MODEL_MAX_PARAMS_B:g} billion parameters scores "
+            f"within {MANAGEABLE_LOSS:.0%} of the best larger model's Average; contradicts otherwise.")
+    (row,) = rows(conn, SIZE_SQL)
+    if row["best_small"] is None or row["best_large"] is None:
+        return Finding(claim, "The leaderboard lacks small or large models with a score.", NO_DATA, rule, SIZE_SQL)
+    gap = row["best_large"] - row["best_small"]
+    loss = gap / row["best_large"]
+    evidence = (
+        f"The best model with up to {SMALL_MODEL_MAX_PARAMS_B:g} billion parameters "
+        f"({row['best_small_model']}) has a leaderboard Average of {row['best_small']:.2f}; the best "
+        f"larger model ({row['best_large_model']}) has {row['best_large']:.2f}. "
+        + (f"The small one is {gap:.2f} points ({loss:.1%}) lower." if gap > 0
+           else f"The small one even scores {-gap:.2f} points higher.")
+        + " Best scores by size are in the table below."
+    )
+    numbers = {"best_small": row["best_small"], "best_large": row["best_large"], "loss": loss}
+    verdict = SUPPORTS if loss <= MANAGEABLE_LOSS else CONTRADICTS
+    return Finding(claim, evidence, verdict, rule, SIZE_SQL, numbers)
+
+
+CLAIMS = (rise_of_tuned_models, concentration_on_few_bases, community_improves_bases, small_models_manageable_loss)
+
+
+def compute_findings(conn: duckdb.DuckDBPyConnection) -> list[Finding]:
+    """Every claim of CLAIMS, checked on the published warehouse `conn` (read-only)."""
+    return [check(conn) for check in CLAIMS]
+
+
+def best_by_size(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+    return rows(conn, size_class_sql())
+
+
+@dataclass(frozen=True)
+class DataSource:
+    """Where the published data came from, and what period it covers."""
+
+    version_id: str
+    published_at: Any
+    source: str
+    source_dir: str
+    files: list[dict[str, Any]]
+    models: int
+    first_created: Any
+    last_created: Any
+    weekly_v2: dict[str, Any] | None
+    checks: list[dict[str, Any]]
+
+    @property
+    def generated(self) -> bool:
+        return self.source == "generated"
+
+
+def data_source(conn: duckdb.DuckDBPyConnection) -> DataSource:
+    (publication,) = rows(conn, "select * from meta.publication")
+    files = rows(conn, "select table_name, source_file, checksum_sha256, row_count from meta.source_files order by 1, 2")
+    (coverage,) = rows(conn, "select count(*) as models, min(created_at) as first_created, "
+                             "max(created_at) as last_created from marts.dim_models")
+    weekly = None
+    has_weekly = conn.execute(
+        "select count(*) from information_schema.tables where table_schema = 'marts' "
+        "and table_name = 'weekly_leaderboard_v2'").fetchone()[0]
+    if has_weekly:
+        (weekly,) = rows(conn, "select count(*) filter (where has_snapshot) as weeks, min(week_start) as first_week, "
+                               "max(week_start) as last_week from marts.weekly_leaderboard_v2")
+        weekly = weekly if weekly["weeks"] else None
+    checks = rows(conn, "select asset_key, check_name, passed, severity from meta.gating_checks order by all")
+    return DataSource(
+        version_id=publication["version_id"], published_at=publication["published_at"],
+        source=publication["source"], source_dir=publication["source_dir"], files=files,
+        models=coverage["models"], first_created=coverage["first_created"],
+        last_created=coverage["last_created"], weekly_v2=weekly, checks=checks,
+    )

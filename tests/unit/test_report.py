@@ -1,0 +1,235 @@
+"""The findings report: each claim's numbers and verdict from small published marts, the page
+(self-contained, every registered figure), and the `report/findings` asset."""
+
+from __future__ import annotations
+
+import re
+import struct
+import zlib
+from pathlib import Path
+
+import dagster as dg
+import duckdb
+import pytest
+
+from orchestration.assets.report import REPORT_KEY, findings_report
+from orchestration.charts import CHART_MODULES
+from orchestration.report.findings import (
+    CONTRADICTS,
+    NO_DATA,
+    SUPPORTS,
+    best_by_size,
+    compute_findings,
+    data_source,
+)
+from orchestration.resources import FiguresResource, ReportResource, WarehouseResource
+from orchestration.wap.versions import PublicationInfo, publish
+
+# Small marts with the columns the claims read. Weeks: the first 13 weeks hold 1 tuned model of
+# 4 (25%), the last 13 weeks 4 of 4 (100%).
+MARTS_SQL = """
+create schema marts;
+create table marts.weekly_models_by_type as
+select week_start::date as week_start, model_type, new_models from (values
+    ('2023-01-01', 'pretrained', 3), ('2023-01-08', 'fine_tuned', 1),
+    ('2023-07-02', 'merge', 5),
+    ('2024-01-07', 'fine_tuned', 3), ('2024-01-14', 'chat', 1)
+) as t(week_start, model_type, new_models);
+create table marts.dim_models as
+select model_id, model_type, architecture_group, params_b, average, created_at::timestamptz as created_at from (values
+    ('meta/llama-base', 'pretrained', 'Llama', 7.0, 50.0, '2023-01-02'),
+    ('mistral/base', 'pretrained', 'Mistral', 7.2, 60.0, '2023-01-03'),
+    ('other/base', 'pretrained', 'Other', 70.0, 80.0, '2023-01-04'),
+    ('f/one', 'fine_tuned', 'Llama', 7.0, 52.0, '2023-02-01'),
+    ('f/two', 'chat', 'Llama', 7.0, 52.0, '2023-02-02'),
+    ('f/three', 'fine_tuned', 'Mistral', 7.2, 59.0, '2023-02-03'),
+    ('f/four', 'fine_tuned', 'Other', 70.0, 83.0, '2024-01-10'),
+    ('unsized', 'merge', 'Unknown', null, 99.0, null)
+) as t(model_id, model_type, architecture_group, params_b, average, created_at);
+create table marts.model_improvements as
+select model_id, base_model_id, benchmark, improvement from (values
+    ('f/one', 'meta/llama-base', 'average', 2.0), ('f/one', 'meta/llama-base', 'arc', 1.0),
+    ('f/two', 'meta/llama-base', 'average', 2.0),
+    ('f/three', 'mistral/base', 'average', -1.0),
+    ('f/four', 'other/base', 'average', 3.0)
+) as t(model_id, base_model_id, benchmark, improvement);
+create table marts.benchmark_improvement_per_base as
+select base_model_id, benchmark, n_models, mean_improvement, max_improvement, share_improved from (values
+    ('meta/llama-base', 'average', 2, 2.0, 2.0, 1.0),
+    ('meta/llama-base', 'arc', 1, 1.0, 9.0, 1.0),
+    ('mistral/base', 'average', 1, -1.0, -1.0, 0.0),
+    ('other/base', 'average', 1, 3.0, 3.0, 1.0)
+) as t(base_model_id, benchmark, n_models, mean_improvement, max_improvement, share_improved);
+"""
+
+GATING_CHECKS = [
+    {"asset": "raw/leaderboard", "check": "leaderboard_expectations", "passed": True, "severity": "ERROR", "run_id": "r"},
+    {"asset": "raw/leaderboard_v2", "check": "leaderboard_v2_snapshot_present", "passed": False,
+     "severity": "WARN", "run_id": "r"},
+]
+
+
+def published_warehouse(tmp_path: Path, sql: str = MARTS_SQL) -> WarehouseResource:
+    working = tmp_path / "work" / "working.duckdb"
+    working.parent.mkdir(parents=True)
+    with duckdb.connect(str(working)) as conn:
+        conn.execute(sql)
+    warehouse = WarehouseResource(
+        working_duckdb_path=str(working),
+        published_duckdb_path=str(tmp_path / "warehouse.duckdb"),
+        versions_dir=str(tmp_path / "warehouse.versions"),
+    )
+    publish(warehouse.publish_target(), working,
+            PublicationInfo("run", "run", "generated", str(tmp_path / "generated"), gating_checks=GATING_CHECKS))
+    return warehouse
+
+
+@pytest.fixture
+def warehouse(tmp_path) -> WarehouseResource:
+    return published_warehouse(tmp_path)
+
+
+def findings_by_claim(warehouse: WarehouseResource) -> dict[str, object]:
+    with warehouse.connect_published() as conn:
+        findings = compute_findings(conn)
+    return {finding.claim.split(":")[0].split(",")[0]: finding for finding in findings}
+
+
+def test_each_claim_gets_its_numbers_and_a_verdict(warehouse):
+    rise, concentration, improvement, size = findings_by_claim(warehouse).values()
+
+    assert rise.numbers["share_first_quarter"] == 0.25 and rise.numbers["share_last_quarter"] == 1.0
+    assert rise.verdict == SUPPORTS and "25%" in rise.evidence and "100%" in rise.evidence
+    assert concentration.numbers == {"models": 4, "bases": 3, "share_llama_mistral": 0.75, "share_top_five_bases": 1.0}
+    assert concentration.verdict == SUPPORTS and "meta/llama-base (2)" in concentration.evidence
+    # Weighted by models: (2*2.0 - 1.0 + 3.0) / 4 and (2*1.0 + 0 + 1.0) / 4; the arc row is left out.
+    assert improvement.numbers == {"models": 4, "mean_improvement": 1.5, "share_improved": 0.75}
+    assert improvement.verdict == SUPPORTS and "+1.50 points" in improvement.evidence
+    assert "largest gain over a base is +3.00 points (on other/base)" in improvement.evidence
+    # Best small (<= 9B): 60.0; best larger: 83.0 (f/four, 70B): 27.7% lower, beyond 10%.
+    assert size.numbers["best_small"] == 60.0 and size.numbers["best_large"] == 83.0
+    assert size.verdict == CONTRADICTS and "23.00 points (27.7%) lower" in size.evidence
+
+
+def test_every_claims_query_runs_as_shown_in_the_report(warehouse):
+    with warehouse.connect_published() as conn:
+        for finding in compute_findings(conn):
+            conn.execute(finding.sql).fetchall()
+
+
+def test_the_contrary_numbers_contradict(tmp_path):
+    contrary = (MARTS_SQL
+                .replace("('2023-01-01', 'pretrained', 3)", "('2023-01-01', 'chat', 3)")
+                .replace("('2024-01-14', 'chat', 1)", "('2024-01-14', 'merge', 9)")
+                .replace("'Llama', 7.0, 52.0", "'Other', 7.0, 52.0")
+                .replace("('meta/llama-base', 'average', 2, 2.0, 2.0, 1.0)", "('meta/llama-base', 'average', 2, -2.0, -1.0, 0.0)")
+                .replace("'Llama', 7.0, 50.0", "'Other', 7.0, 50.0")
+                .replace("'Mistral', 7.2, 60.0", "'Other', 7.2, 82.0"))
+    rise, concentration, improvement, size = findings_by_claim(published_warehouse(tmp_path, contrary)).values()
+
+    assert rise.verdict == CONTRADICTS  # 100% -> 25%
+    assert concentration.verdict == CONTRADICTS  # no base is a Llama or Mistral
+    assert improvement.verdict == CONTRADICTS  # mean -0.5, 25% improved
+    assert size.verdict == SUPPORTS  # 82 vs 83: 1.2% lower
+
+
+def test_empty_marts_give_not_enough_data_never_a_guess(tmp_path):
+    empty = re.sub(r"\) as t\((.*?)\);", r") as t(\1) limit 0;", MARTS_SQL)
+    warehouse = published_warehouse(tmp_path, empty)
+
+    assert {f.verdict for f in findings_by_claim(warehouse).values()} == {NO_DATA}
+    with warehouse.connect_published() as conn:
+        assert best_by_size(conn) == []
+
+
+def test_best_average_by_size_class(warehouse):
+    with warehouse.connect_published() as conn:
+        sizes = best_by_size(conn)
+
+    assert [(s["size_class"], s["models"], s["best_average"], s["best_model_id"]) for s in sizes] == [
+        ("3B to 9B", 5, 60.0, "mistral/base"),
+        ("40B to 80B", 2, 83.0, "f/four"),
+    ]
+
+
+def test_data_source_names_the_files_the_period_and_the_checks(warehouse):
+    with warehouse.connect_published() as conn:
+        source = data_source(conn)
+
+    assert source.generated and source.version_id.startswith("v00001-")
+    assert source.models == 8 and source.weekly_v2 is None
+    assert (source.first_created.date().isoformat(), source.last_created.date().isoformat()) == ("2023-01-02", "2024-01-10")
+    assert [(c["check_name"], c["passed"]) for c in source.checks] == [
+        ("leaderboard_expectations", True), ("leaderboard_v2_snapshot_present", False)]
+
+
+def tiny_png(width: int = 40, height: int = 20) -> bytes:
+    """A valid grey PNG."""
+    def chunk(kind: bytes, body: bytes) -> bytes:
+        return struct.pack(">I", len(body)) + kind + body + struct.pack(">I", zlib.crc32(kind + body))
+
+    pixels = b"".join(b"\x00" + b"\x80" * width for _ in range(height))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(pixels)) + chunk(b"IEND", b""))
+
+
+def figures_dir_with_every_figure(tmp_path: Path, skip: tuple[str, ...] = ()) -> Path:
+    figures = tmp_path / "figures"
+    figures.mkdir()
+    for mart in CHART_MODULES:
+        if mart not in skip:
+            (figures / f"{mart}.png").write_bytes(tiny_png())
+            (figures / f"{mart}.html").write_text("<html></html>")
+    return figures
+
+
+def materialize_report(tmp_path: Path, warehouse: WarehouseResource, figures: Path) -> dg.ExecuteInProcessResult:
+    return dg.materialize(
+        [findings_report],
+        resources={"warehouse": warehouse, "figures": FiguresResource(figures_dir=str(figures)),
+                   "report": ReportResource(report_dir=str(tmp_path / "report"))},
+        raise_on_error=False,
+    )
+
+
+def test_report_asset_writes_one_self_contained_page_with_every_registered_figure(tmp_path, warehouse):
+    result = materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path))
+
+    assert result.success
+    page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
+    images = re.findall(r'<img src="data:image/png;base64,[A-Za-z0-9+/=]+" width="20" height="10" alt="([^"]*)"', page)
+    assert images == [module.TITLE for module in CHART_MODULES.values()]
+    assert not re.search(r"https?://|<script|<link|@import|url\(", page), "nothing is fetched, nothing runs"
+    hrefs = re.findall(r'href="([^"]*)"', page)
+    assert {h for h in hrefs if not h.startswith("#")} == {f"../figures/{mart}.html" for mart in CHART_MODULES}
+    for text in ("Test data, not real data", "leaderboard_v2_snapshot_present", "1 of 2 checks passed",
+                 "Supported", "Contradicted", "3B to 9B", str(tmp_path / "generated")):
+        assert text in page, text
+    (materialization,) = result.asset_materializations_for_node(findings_report.op.name)
+    metadata = materialization.metadata
+    assert metadata["path"].value == str(tmp_path / "report" / "findings.html")
+    assert metadata["figures"].value == len(CHART_MODULES)
+    assert (metadata["gating_checks_passed"].value, metadata["gating_checks"].value) == (1, 2)
+    assert "**contradicts**" in metadata["claims"].value
+
+
+def test_report_fails_naming_the_figures_not_drawn_yet(tmp_path, warehouse):
+    missing = tuple(CHART_MODULES)[:2]
+    result = materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path, skip=missing))
+
+    assert not result.success
+    failure = result.failure_data_for_node(findings_report.op.name)
+    assert all(mart in failure.user_failure_data.description for mart in missing)
+    assert not (tmp_path / "report" / "findings.html").exists()
+
+
+def test_report_asset_depends_on_the_published_warehouse_and_every_figure(settings_factory):
+    from orchestration.definitions import build_definitions
+
+    spec = findings_report.specs_by_key[REPORT_KEY]
+    assert spec.group_name == "report" and spec.kinds == {"html"}
+    assert {dep.asset_key for dep in spec.deps} == {
+        dg.AssetKey(["published", "warehouse"]), *(dg.AssetKey(["figures", mart]) for mart in CHART_MODULES)}
+    definitions = build_definitions(settings_factory())
+    assert REPORT_KEY in definitions.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys
+    assert REPORT_KEY not in definitions.resolve_job_def("leaderboard_v2_weekly").asset_layer.selected_asset_keys
