@@ -17,9 +17,11 @@ from orchestration.charts.common import (
 )
 from orchestration.charts.releases import RELEASES_MART, release_rules
 from orchestration.charts.weekly_models_by_architecture import group_colors
+from orchestration.charts.render import Interactivity
 
 MART = "architecture_change_vs_mean"
 TITLE = "Fig. 9: New models per architecture against the mean across architectures"
+INTERACTIVITY = Interactivity(category="architecture_group", time="week_start")
 CONTEXT_MARTS = (RELEASES_MART,)
 
 

@@ -6,9 +6,11 @@ import altair as alt
 import pandas as pd
 
 from orchestration.charts.common import WIDTH, count_tooltip
+from orchestration.charts.render import Interactivity
 
 MART = "improvement_per_dataset"
 TITLE = "Fig. 12: Mean improvement over the base model per fine-tuning dataset, fine-tuned vs chat"
+INTERACTIVITY = Interactivity(category="model_type")
 
 TYPE_ORDER = ["fine_tuned", "chat"]
 TYPE_COLORS = ["#e45756", "#72b7b2"]  # the model-type colours of Figs 4 and 7

@@ -9,9 +9,11 @@ import pandas as pd
 from orchestration.charts.architecture_popularity_change import groups_by_total
 from orchestration.charts.common import WIDTH, count_tooltip, date_tooltip, iso_dates
 from orchestration.charts.weekly_models_by_architecture import group_colors
+from orchestration.charts.render import Interactivity
 
 MART = "params_vs_score"
 TITLE = "Fig. 10: Parameter size: models by architecture, architecture share, best Average per size"
+INTERACTIVITY = Interactivity(category="architecture_group")
 
 PANEL_HEIGHT = 170
 UNDATED_COLOR = "#c7c7c7"

@@ -15,9 +15,11 @@ from orchestration.charts.common import (
     iso_dates,
 )
 from orchestration.charts.releases import RELEASES_MART, release_rules
+from orchestration.charts.render import Interactivity
 
 MART = "size_efficiency_frontier"
 TITLE = "Best Average reached so far per parameter-size class (beyond the paper; cf. Fig. 10)"
+INTERACTIVITY = Interactivity(time="month_start")
 CONTEXT_MARTS = (RELEASES_MART,)
 
 # Small to large: light to dark.

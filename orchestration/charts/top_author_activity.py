@@ -15,9 +15,11 @@ from orchestration.charts.common import (
     date_tooltip,
     iso_dates,
 )
+from orchestration.charts.render import Interactivity
 
 MART = "top_author_activity"
 TITLE = "Fig. 6: Activity and mean Average of the ten most active authors"
+INTERACTIVITY = Interactivity(category="model_type")
 
 MEAN_PANEL_WIDTH = 150
 MEAN_COLOR = "#4c78a8"

@@ -17,9 +17,11 @@ from orchestration.charts.common import (
     iso_dates,
 )
 from orchestration.charts.releases import RELEASES_MART, release_rules
+from orchestration.charts.render import Interactivity
 
 MART = "type_score_over_time"
 TITLE = "Fig. 7: Average score of new models over time by model type, and models per type"
+INTERACTIVITY = Interactivity(category="model_type")
 CONTEXT_MARTS = (RELEASES_MART,)
 
 PANEL_HEIGHT = 230
