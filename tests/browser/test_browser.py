@@ -50,7 +50,9 @@ SERVER_START_TIMEOUT = 300
 RUN_TIMEOUT = 20 * 60
 UI_TIMEOUT = 120
 # The groups shown open in the asset graph: sources on the left, what users read on the right.
-OPEN_GROUPS = ("raw", "published", "figures", "report")
+# Groups shown expanded. `figures` stays a collapsed box: expanded, its sixteen figures make the
+# graph zoom out so far that Dagster stops drawing node labels.
+OPEN_GROUPS = ("raw", "published", "report")
 
 
 @pytest.fixture(scope="module")
@@ -194,7 +196,7 @@ def test_dagster_ui_shows_assets_and_checks_and_materialises_the_generated_defau
     driver.set_window_size(1600, 1000)
     # The asset graph, its source and published assets open.
     driver.get(asset_graph_url(dagster_ui))
-    wait_for_text(driver, *OPEN_GROUPS, "leaderboard", "commit_data", "repo_details", "warehouse", "findings")
+    wait_for_text(driver, *OPEN_GROUPS, "figures", "leaderboard", "commit_data", "repo_details", "warehouse", "findings")
     driver.save_screenshot(str(artifacts_dir() / "asset_graph_before_run.png"))
     # Checks on the asset pages: a raw file's Great Expectations gate, the publish step's own.
     driver.get(f"{dagster_ui}/assets/raw/leaderboard?view=checks")
