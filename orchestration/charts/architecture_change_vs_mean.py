@@ -9,6 +9,7 @@ from orchestration.charts.architecture_popularity_change import groups_by_total
 from orchestration.charts.common import (
     HEIGHT,
     WIDTH,
+    architecture_color,
     chart_title,
     count_tooltip,
     date_axis,
@@ -16,7 +17,6 @@ from orchestration.charts.common import (
     iso_dates,
 )
 from orchestration.charts.releases import RELEASES_MART, release_rules
-from orchestration.charts.weekly_models_by_architecture import group_colors
 from orchestration.charts.render import Interactivity
 
 MART = "architecture_change_vs_mean"
@@ -36,12 +36,7 @@ def build_chart(
         .encode(
             x=date_axis("week_start", "week (starting Sunday)"),
             y=alt.Y("change_vs_mean:Q", title="new models minus the mean across architectures"),
-            color=alt.Color(
-                "architecture_group:N",
-                title="architecture",
-                sort=groups,
-                scale=alt.Scale(domain=groups, range=group_colors(groups)),
-            ),
+            color=architecture_color(groups),
             tooltip=[
                 date_tooltip("week_start", "week starting"),
                 alt.Tooltip("architecture_group:N", title="architecture"),

@@ -9,9 +9,15 @@ import itertools
 import altair as alt
 import pandas as pd
 
-from orchestration.charts.common import WIDTH, chart_title, date_axis, date_tooltip, iso_dates
+from orchestration.charts.common import (
+    NAMED_GROUP_COLORS,
+    WIDTH,
+    chart_title,
+    date_axis,
+    date_tooltip,
+    iso_dates,
+)
 from orchestration.charts.releases import RELEASES_MART, release_rules
-from orchestration.charts.weekly_models_by_architecture import NAMED_GROUP_COLORS
 
 MART = "base_model_evolution"
 TITLE = "Fig. 11: Evolution of base-model families (new best models only, merges removed)"

@@ -7,6 +7,7 @@ in every browser, whatever its time zone.
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Iterable
 
 import altair as alt
@@ -29,6 +30,20 @@ UTC_SCALE = alt.Scale(type="utc")
 LOG_BASELINE = 0.5
 MARK_COLOR = "#4c78a8"
 
+
+# Vega's tableau10 without its grey: greys are for the catch-all architecture groups.
+NAMED_GROUP_COLORS = (
+    "#4c78a8",
+    "#f58518",
+    "#e45756",
+    "#72b7b2",
+    "#54a24b",
+    "#eeca3b",
+    "#b279a2",
+    "#ff9da6",
+    "#9d755d",
+)
+CATCH_ALL_COLORS = {"Other": "#7f7f7f", "Unknown": "#bab0ac"}
 
 UNDATED_COLUMN = "undated_models_left_out"
 """Marts of models over time may say how many models had no created_at (METHOD.md)."""
@@ -77,6 +92,29 @@ def category_order(present: Iterable[str], preferred: Iterable[str] = ()) -> lis
     order = list(preferred)
     order += sorted({value for value in present if value not in order})
     return order
+
+
+def group_colors(groups: list[str]) -> list[str]:
+    """One colour per group, in order: greys for the catch-all groups, the palette for the rest."""
+    named = itertools.cycle(NAMED_GROUP_COLORS)
+    return [CATCH_ALL_COLORS.get(group) or next(named) for group in groups]
+
+
+def model_type_color(types: list[str]) -> alt.Color:
+    """The colour encoding every figure by model type shares, so a type keeps its colour."""
+    return alt.Color(
+        "model_type:N", title="model type", sort=types, scale=alt.Scale(domain=types, scheme="tableau10")
+    )
+
+
+def architecture_color(groups: list[str]) -> alt.Color:
+    """The colour encoding every figure by architecture group shares."""
+    return alt.Color(
+        "architecture_group:N",
+        title="architecture",
+        sort=groups,
+        scale=alt.Scale(domain=groups, range=group_colors(groups)),
+    )
 
 
 def count_distribution_chart(

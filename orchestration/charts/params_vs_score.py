@@ -7,8 +7,13 @@ import altair as alt
 import pandas as pd
 
 from orchestration.charts.architecture_popularity_change import groups_by_total
-from orchestration.charts.common import WIDTH, count_tooltip, date_tooltip, iso_dates
-from orchestration.charts.weekly_models_by_architecture import group_colors
+from orchestration.charts.common import (
+    WIDTH,
+    architecture_color,
+    count_tooltip,
+    date_tooltip,
+    iso_dates,
+)
 from orchestration.charts.render import Interactivity
 
 MART = "params_vs_score"
@@ -36,12 +41,7 @@ def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
     size_ticks = [0, 1, 3, 7, 13, 34, 70, 180]
     size_axis = alt.Axis(values=size_ticks, format="d", labelOverlap=True)
     scale = size_scale(cells["params_bin"])
-    color = alt.Color(
-        "architecture_group:N",
-        title="architecture",
-        sort=groups,
-        scale=alt.Scale(domain=groups, range=group_colors(groups)),
-    )
+    color = architecture_color(groups)
     tooltip = [
         alt.Tooltip("params_bin:Q", title="parameters (B, rounded)"),
         alt.Tooltip("architecture_group:N", title="architecture"),

@@ -14,6 +14,7 @@ from orchestration.charts.common import (
     date_axis,
     date_tooltip,
     iso_dates,
+    model_type_color,
 )
 from orchestration.charts.render import Interactivity
 
@@ -38,12 +39,7 @@ def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
         .encode(
             x=date_axis("created_at", "model created"),
             y=author_axis,
-            color=alt.Color(
-                "model_type:N",
-                title="model type",
-                sort=types,
-                scale=alt.Scale(domain=types, scheme="tableau10"),
-            ),
+            color=model_type_color(types),
             tooltip=[
                 alt.Tooltip("author:N", title="author"),
                 alt.Tooltip("model_id:N", title="model"),

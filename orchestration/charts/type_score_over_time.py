@@ -15,6 +15,7 @@ from orchestration.charts.common import (
     date_axis,
     date_tooltip,
     iso_dates,
+    model_type_color,
 )
 from orchestration.charts.releases import RELEASES_MART, release_rules
 from orchestration.charts.render import Interactivity
@@ -32,12 +33,7 @@ def build_chart(
 ) -> alt.TopLevelMixin:
     weeks = df.assign(week_start=iso_dates(df["week_start"]))
     types = category_order(weeks["model_type"], preferred=MODEL_TYPE_ORDER)
-    color = alt.Color(
-        "model_type:N",
-        title="model type",
-        sort=types,
-        scale=alt.Scale(domain=types, scheme="tableau10"),
-    )
+    color = model_type_color(types)
     tooltip = [
         date_tooltip("week_start", "week starting"),
         alt.Tooltip("model_type:N", title="model type"),

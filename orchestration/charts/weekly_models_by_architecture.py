@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import itertools
-
 import altair as alt
 import pandas as pd
 
 from orchestration.charts.common import (
     HEIGHT,
     WIDTH,
+    architecture_color,
     chart_title,
     count_tooltip,
     date_axis,
@@ -21,27 +20,6 @@ from orchestration.charts.render import Interactivity
 MART = "weekly_models_by_architecture"
 TITLE = "Fig. 5: Cumulative models per architecture over time"
 INTERACTIVITY = Interactivity(category="architecture_group", time="week_start")
-
-# Vega's tableau10 without its grey: greys are for the catch-all groups.
-NAMED_GROUP_COLORS = (
-    "#4c78a8",
-    "#f58518",
-    "#e45756",
-    "#72b7b2",
-    "#54a24b",
-    "#eeca3b",
-    "#b279a2",
-    "#ff9da6",
-    "#9d755d",
-)
-CATCH_ALL_COLORS = {"Other": "#7f7f7f", "Unknown": "#bab0ac"}
-
-
-def group_colors(groups: list[str]) -> list[str]:
-    """One colour per group, in order: greys for the catch-all groups, the palette for the rest."""
-    named = itertools.cycle(NAMED_GROUP_COLORS)
-    return [CATCH_ALL_COLORS.get(group) or next(named) for group in groups]
-
 
 def largest_groups_first(df: pd.DataFrame) -> list[str]:
     """Architecture groups by their final cumulative count, largest first (legend = line order)."""
@@ -58,12 +36,7 @@ def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
         .encode(
             x=date_axis("week_start", "week (starting Sunday)"),
             y=alt.Y("cumulative_models:Q", title="cumulative models"),
-            color=alt.Color(
-                "architecture_group:N",
-                title="architecture",
-                sort=groups,
-                scale=alt.Scale(domain=groups, range=group_colors(groups)),
-            ),
+            color=architecture_color(groups),
             tooltip=[
                 date_tooltip("week_start", "week starting"),
                 alt.Tooltip("architecture_group:N", title="architecture"),

@@ -14,6 +14,7 @@ from orchestration.charts.common import (
     count_tooltip,
     date_axis,
     date_tooltip,
+    model_type_color,
     with_periods,
 )
 from orchestration.charts.render import Interactivity
@@ -33,12 +34,7 @@ def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
             x=date_axis("week_start", "week (starting Sunday)"),
             x2="week_end:T",
             y=alt.Y("new_models:Q", title="new models", stack="zero"),
-            color=alt.Color(
-                "model_type:N",
-                title="model type",
-                sort=types,
-                scale=alt.Scale(domain=types, scheme="tableau10"),
-            ),
+            color=model_type_color(types),
             tooltip=[
                 date_tooltip("week_start", "week starting"),
                 alt.Tooltip("model_type:N", title="model type"),
