@@ -239,7 +239,13 @@ def test_report_page_shows_every_figure_with_no_console_error_and_no_request(fin
     driver.set_window_size(1280, 1000)
     forget_logs(driver)
     driver.get(findings_html.as_uri())
-    WebDriverWait(driver, 30).until(lambda d: d.execute_script("return document.readyState") == "complete")
+    # Under load Chromium may report the document complete before it has decoded every image.
+    WebDriverWait(driver, 60).until(
+        lambda d: d.execute_script(
+            "return document.readyState === 'complete'"
+            " && Array.from(document.images).every(img => img.complete && img.naturalWidth > 0)"
+        )
+    )
 
     images = driver.execute_script(
         """return Array.from(document.images).map(img => {
