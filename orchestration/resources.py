@@ -29,6 +29,7 @@ class SourceFilesResource(dg.ConfigurableResource):
     v1 table at `v1_final_table` (by default leaderboard_v1_final.csv in that directory).
     """
 
+    source: str = "generated"
     snapshot_dir: str | None = None
     generated_dir: str
     generator_seed: int = 42
@@ -53,7 +54,7 @@ class SourceFilesResource(dg.ConfigurableResource):
 
     @property
     def source_name(self) -> str:
-        return "snapshot" if self.snapshot_dir else "generated"
+        return self.source
 
     def resolve_dir(self) -> Path:
         if self.snapshot_dir:
@@ -179,6 +180,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             keep_versions=settings.keep_versions,
         ),
         "source_files": SourceFilesResource(
+            source=settings.source,
             snapshot_dir=str(settings.snapshot_dir) if settings.snapshot_dir else None,
             generated_dir=str(settings.generated_dir),
             generator_seed=settings.generator_seed,

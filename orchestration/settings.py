@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -68,6 +68,21 @@ class Settings:
     """WAREHOUSE_V1_FINAL_TABLE: the final v1 table's CSV (v1_2024-07-07.csv layout); None =
     leaderboard_v1_final.csv in the source directory. Read only when v1_source is final_table."""
 
+    source: str = "generated"
+    """WAREHOUSE_SOURCE: where raw/leaderboard, raw/repo_details and raw/commit_data come from:
+    `generated` (the offline default), `snapshot` (WAREHOUSE_SNAPSHOT_DIR), `huggingface` (the
+    Hub and its datasets, at HF_ENDPOINT) or `hfcommunity` (an HFCommunity dump). Default:
+    `snapshot` when WAREHOUSE_SNAPSHOT_DIR is set, else `generated`."""
+    huggingface: "HuggingFaceSettings | None" = None
+    """The Hugging Face connector's settings (read whatever the source, used when it is huggingface)."""
+    hfcommunity_dump: Path | None = None
+    """WAREHOUSE_HFCOMMUNITY_DUMP: an HFCommunity dump, a MariaDB `.sql`/`.sql.gz` file or a
+    directory of per-table CSV files; None = the generated dump under WAREHOUSE_GENERATED_DIR."""
+
+    @property
+    def hfcommunity_dump_path(self) -> Path:
+        return self.hfcommunity_dump or self.generated_dir / HFCOMMUNITY_GENERATED_NAME
+
     @property
     def v1_final_table_path(self) -> Path:
         return self.v1_final_table or self.source_dir / V1_FINAL_TABLE_FILE_NAME
@@ -94,7 +109,7 @@ class Settings:
 
     @property
     def source_name(self) -> str:
-        return "snapshot" if self.snapshot_dir is not None else "generated"
+        return self.source
 
     def dbt_env(self) -> dict[str, str]:
         """The variables dbt's profiles.yml reads (it has no defaults of its own): dbt writes
@@ -118,6 +133,66 @@ WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta",
 
 class SettingsError(ValueError):
     pass
+
+
+# WAREHOUSE_SOURCE: every source feeds the same raw tables and staging contract.
+SOURCES = ("generated", "snapshot", "huggingface", "hfcommunity")
+# The generated HFCommunity dump's name inside WAREHOUSE_GENERATED_DIR.
+HFCOMMUNITY_GENERATED_NAME = "hfcommunity"
+DEFAULT_HF_ENDPOINT = "https://huggingface.co"
+
+
+@dataclass(frozen=True)
+class HuggingFaceSettings:
+    endpoint: str
+    """HF_ENDPOINT: the Hub's base URL (a mirror, or a local server in tests)."""
+    token: str | None = field(default=None, repr=False)
+    """HF_TOKEN: sent to the Hub, never logged, never stored (repr hides it)."""
+    cache_dir: Path = Path()
+    """WAREHOUSE_HF_CACHE_DIR: fetched files and per-model responses, keyed by model sha."""
+    requests_per_second: float = 5.0
+    """WAREHOUSE_HF_REQUESTS_PER_SECOND: the connector's request rate limit."""
+    timeout_seconds: float = 30.0
+    """WAREHOUSE_HF_TIMEOUT_SECONDS: a request that takes longer fails (and is retried)."""
+    max_retries: int = 5
+    """WAREHOUSE_HF_MAX_RETRIES: retries, with exponential backoff, on 429, 5xx and timeouts."""
+    max_failure_share: float = 0.05
+    """WAREHOUSE_HF_MAX_FAILURE_SHARE: the share of models that may keep failing before the
+    blocking check fails the load."""
+
+
+def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float | None = None) -> float:
+    raw = env.get(name, "").strip()
+    try:
+        value = float(raw) if raw else default
+    except ValueError as exc:
+        raise SettingsError(f"{name}={raw!r}: not a number") from exc
+    if value < low or (high is not None and value > high):
+        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
+        raise SettingsError(f"{name}={raw!r}: must be {bound}")
+    return value
+
+
+def _huggingface_settings(env: Mapping[str, str], data_dir: Path) -> HuggingFaceSettings:
+    return HuggingFaceSettings(
+        endpoint=(env.get("HF_ENDPOINT", "").strip() or DEFAULT_HF_ENDPOINT).rstrip("/"),
+        token=env.get("HF_TOKEN", "").strip() or None,
+        cache_dir=_path(env, "WAREHOUSE_HF_CACHE_DIR", data_dir / "huggingface"),
+        requests_per_second=_float(env, "WAREHOUSE_HF_REQUESTS_PER_SECOND", 5.0, low=0.01),
+        timeout_seconds=_float(env, "WAREHOUSE_HF_TIMEOUT_SECONDS", 30.0, low=0.01),
+        max_retries=int(_float(env, "WAREHOUSE_HF_MAX_RETRIES", 5, low=0)),
+        max_failure_share=_float(env, "WAREHOUSE_HF_MAX_FAILURE_SHARE", 0.05, low=0.0, high=1.0),
+    )
+
+
+def _source(env: Mapping[str, str]) -> str:
+    has_snapshot_dir = bool(env.get("WAREHOUSE_SNAPSHOT_DIR", "").strip())
+    source = env.get("WAREHOUSE_SOURCE", "").strip() or ("snapshot" if has_snapshot_dir else "generated")
+    if source not in SOURCES:
+        raise SettingsError(f"WAREHOUSE_SOURCE={source!r}: expected one of {', '.join(SOURCES)}")
+    if source == "snapshot" and not has_snapshot_dir:
+        raise SettingsError("WAREHOUSE_SOURCE=snapshot needs WAREHOUSE_SNAPSHOT_DIR (the paper's three files)")
+    return source
 
 
 # WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
@@ -185,6 +260,11 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         landing_dir=_path(env, "WAREHOUSE_LANDING_DIR", data_dir) if env.get("WAREHOUSE_LANDING_DIR", "").strip() else None,
         dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
         **_v1_settings(env),
+        source=_source(env),
+        huggingface=_huggingface_settings(env, data_dir),
+        hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)
+        if env.get("WAREHOUSE_HFCOMMUNITY_DUMP", "").strip()
+        else None,
     )
 
 
