@@ -8,7 +8,8 @@ from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
 from orchestration.assets.figures import figure_assets
 from orchestration.assets.leaderboard_v2 import raw_leaderboard_v2
 from orchestration.assets.publish import published_warehouse
-from orchestration.assets.raw import raw_assets
+from orchestration.assets.hub import hub_assets
+from orchestration.assets.raw import build_raw_assets
 from orchestration.assets.report import findings_report
 from orchestration.automation import leaderboard_v2_landing_sensor, leaderboard_v2_weekly_schedule
 from orchestration.jobs import build_warehouse_job, leaderboard_v2_weekly_job
@@ -20,7 +21,8 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     settings = settings or load_settings()
     return dg.Definitions(
         assets=[
-            *raw_assets, raw_leaderboard_v2, warehouse_dbt_models, weekly_v2_dbt_models, published_warehouse,
+            *build_raw_assets(settings.source), *(hub_assets if settings.source == "huggingface" else []),
+            raw_leaderboard_v2, warehouse_dbt_models, weekly_v2_dbt_models, published_warehouse,
             *figure_assets, findings_report,
         ],
         jobs=[build_warehouse_job, leaderboard_v2_weekly_job],

@@ -181,7 +181,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
         ),
         "source_files": SourceFilesResource(
             source=settings.source,
-            snapshot_dir=str(settings.snapshot_dir) if settings.snapshot_dir else None,
+            # The Hugging Face connector lands its files in a snapshot directory of its own.
+            snapshot_dir=str(settings.source_dir) if settings.snapshot_dir or settings.source == "huggingface" else None,
             generated_dir=str(settings.generated_dir),
             generator_seed=settings.generator_seed,
             generator_scale=settings.generator_scale,
@@ -191,11 +192,14 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
         "report": ReportResource(report_dir=str(settings.report_dir)),
         "weekly_source": WeeklySourceResource(
-            landing_dir=str(settings.landing_dir) if settings.landing_dir else None,
+            landing_dir=str(settings.weekly_source_dir) if settings.landing_dir or settings.source == "huggingface" else None,
             generated_dir=str(settings.generated_dir / "leaderboard_v2"),
             generator_seed=settings.generator_seed,
             generator_scale=settings.generator_scale,
         ),
         "dbt": dbt_cli_resource(),
+        # A plain value, not a ConfigurableResource: Dagster shows a resource's config in the
+        # UI, and this one holds HF_TOKEN (its repr hides it).
+        "huggingface": settings.huggingface,
     }
 

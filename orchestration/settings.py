@@ -89,8 +89,13 @@ class Settings:
 
     @property
     def weekly_source_dir(self) -> Path:
-        """Where the weekly leaderboard v2 asset reads: the landing directory, or generated files."""
-        return self.landing_dir if self.landing_dir is not None else self.generated_dir / "leaderboard_v2"
+        """Where the weekly leaderboard v2 asset reads: the landing directory; else, with the
+        huggingface source, where its v2 pulls land; else generated files."""
+        if self.landing_dir is not None:
+            return self.landing_dir
+        if self.source == "huggingface":
+            return self.hub_snapshot_dir.parent / "leaderboard_v2"
+        return self.generated_dir / "leaderboard_v2"
 
     @property
     def working_duckdb_path(self) -> Path:
@@ -104,8 +109,16 @@ class Settings:
 
     @property
     def source_dir(self) -> Path:
-        """The directory the raw assets read: the real snapshot, or the generated one."""
+        """The directory the raw assets read: the real snapshot, the files the Hugging Face
+        connector lands, or the generated snapshot."""
+        if self.source == "huggingface":
+            return self.hub_snapshot_dir
         return self.snapshot_dir if self.snapshot_dir is not None else self.generated_dir
+
+    @property
+    def hub_snapshot_dir(self) -> Path:
+        """Where the Hugging Face connector lands the paper-layout files it builds."""
+        return (self.huggingface or _huggingface_settings({}, PROJECT_ROOT / "data")).cache_dir / "snapshot"
 
     @property
     def source_name(self) -> str:
@@ -156,6 +169,9 @@ class HuggingFaceSettings:
     """WAREHOUSE_HF_TIMEOUT_SECONDS: a request that takes longer fails (and is retried)."""
     max_retries: int = 5
     """WAREHOUSE_HF_MAX_RETRIES: retries, with exponential backoff, on 429, 5xx and timeouts."""
+    backoff_seconds: float = 1.0
+    """WAREHOUSE_HF_BACKOFF_SECONDS: the first retry's wait, doubled at each retry (a server's
+    Retry-After wins)."""
     max_failure_share: float = 0.05
     """WAREHOUSE_HF_MAX_FAILURE_SHARE: the share of models that may keep failing before the
     blocking check fails the load."""
@@ -181,6 +197,7 @@ def _huggingface_settings(env: Mapping[str, str], data_dir: Path) -> HuggingFace
         requests_per_second=_float(env, "WAREHOUSE_HF_REQUESTS_PER_SECOND", 5.0, low=0.01),
         timeout_seconds=_float(env, "WAREHOUSE_HF_TIMEOUT_SECONDS", 30.0, low=0.01),
         max_retries=int(_float(env, "WAREHOUSE_HF_MAX_RETRIES", 5, low=0)),
+        backoff_seconds=_float(env, "WAREHOUSE_HF_BACKOFF_SECONDS", 1.0, low=0.0),
         max_failure_share=_float(env, "WAREHOUSE_HF_MAX_FAILURE_SHARE", 0.05, low=0.0, high=1.0),
     )
 
@@ -201,8 +218,17 @@ V1_SOURCES = ("paper_scrape", "final_table")
 V1_FINAL_TABLE_FILE_NAME = "leaderboard_v1_final.csv"
 
 
-def _v1_settings(env: Mapping[str, str]) -> dict[str, object]:
-    v1_source = env.get("WAREHOUSE_V1_SOURCE", "").strip() or V1_SOURCES[0]
+def _v1_settings(env: Mapping[str, str], source: str) -> dict[str, object]:
+    v1_source = env.get("WAREHOUSE_V1_SOURCE", "").strip()
+    if source == "huggingface":
+        # The v1 dataset on the Hub is the final v1 table; there is no scrape to read.
+        if v1_source not in ("", "final_table"):
+            raise SettingsError(
+                f"WAREHOUSE_V1_SOURCE={v1_source!r}: with WAREHOUSE_SOURCE=huggingface the v1 leaderboard "
+                "is the final v1 table from the Hub (final_table)"
+            )
+        return {"v1_source": "final_table", "v1_final_table": None}
+    v1_source = v1_source or V1_SOURCES[0]
     if v1_source not in V1_SOURCES:
         raise SettingsError(
             f"WAREHOUSE_V1_SOURCE={v1_source!r}: expected one of {', '.join(V1_SOURCES)} "
@@ -259,7 +285,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         report_dir=_path(env, "WAREHOUSE_REPORT_DIR", data_dir / "report"),
         landing_dir=_path(env, "WAREHOUSE_LANDING_DIR", data_dir) if env.get("WAREHOUSE_LANDING_DIR", "").strip() else None,
         dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
-        **_v1_settings(env),
+        **_v1_settings(env, _source(env)),
         source=_source(env),
         huggingface=_huggingface_settings(env, data_dir),
         hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)

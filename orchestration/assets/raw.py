@@ -2,7 +2,12 @@
 with lineage columns, gated by its GX suite before it replaces the previous table.
 
 raw/leaderboard loads the v1 leaderboard layout that WAREHOUSE_V1_SOURCE selects (the paper's
-scrape, or the final v1 table at WAREHOUSE_V1_FINAL_TABLE), gated by that layout's suite."""
+scrape, or the final v1 table at WAREHOUSE_V1_FINAL_TABLE), gated by that layout's suite.
+
+With WAREHOUSE_SOURCE=huggingface the files are landed by the Hugging Face connector first:
+raw/leaderboard pulls the v1 dataset itself; raw/repo_details and raw/commit_data load what
+raw/hub_models fetched (orchestration/assets/hub.py), and `_source_file` names the dataset or
+API the rows came from."""
 
 
 import dagster as dg
@@ -11,7 +16,8 @@ from dagster_duckdb import DuckDBResource
 from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
 from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
 from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
-from orchestration.settings import DUCKDB_WRITER_POOL
+from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
+from orchestration.sources.huggingface import V1_DATASET, download_dataset, land_v1_leaderboard, read_source_label
 from orchestration.sources.snapshot import (
     LEADERBOARD_LAYOUTS,
     SNAPSHOT_FILES,
@@ -47,11 +53,18 @@ def _layout_metadata(layout: SnapshotFile, suite: str) -> dict[str, str]:
     return {"layout": layout.layout or "", "layout_description": layout.description, "suite": suite}
 
 
-def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
+# The asset that lands repo_details.csv and commit_data.csv under the huggingface source.
+HUB_MODELS_KEY = dg.AssetKey(["raw", "hub_models"])
+HUB_LANDED = ("repo_details", "commit_data")
+
+
+def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsDefinition:
     check_spec = raw_check_spec(spec.name)
+    from_hub = source == "huggingface"
 
     @dg.asset(
         key=["raw", spec.name],
+        deps=[HUB_MODELS_KEY] if from_hub and spec.name in HUB_LANDED else [],
         group_name="raw",
         kinds={"duckdb", "csv"},
         pool=DUCKDB_WRITER_POOL,
@@ -68,8 +81,13 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
         duckdb: DuckDBResource,
         source_files: SourceFilesResource,
         warehouse: WarehouseResource,
+        huggingface: dg.ResourceParam[HuggingFaceSettings],
     ):
         layout, path = source_files.locate(spec.name)
+        if from_hub and spec.name == "leaderboard":
+            pull = download_dataset(huggingface, V1_DATASET)
+            rows = land_v1_leaderboard(pull, path)
+            context.log.info(f"{V1_DATASET} at {pull.sha}: {rows} rows landed as {path}")
         outcomes: list[SuiteOutcome] = []
 
         def audit(conn, table: str) -> bool:
@@ -81,7 +99,10 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
 
         try:
             with short_connection(duckdb) as conn:
-                loaded = load_snapshot_file(conn, layout, path, audit=audit, before_swap=before_swap)
+                loaded = load_snapshot_file(
+                    conn, layout, path, audit=audit, before_swap=before_swap,
+                    source_label=read_source_label(path) if from_hub else None,
+                )
         except SourceFileError as exc:
             hint = _layout_hint(layout, exc.path) if exc.row == 0 else ""
             raise dg.Failure(
@@ -120,4 +141,6 @@ def build_raw_asset(spec: SnapshotFile) -> dg.AssetsDefinition:
     return _raw_asset
 
 
-raw_assets: list[dg.AssetsDefinition] = [build_raw_asset(spec) for spec in SNAPSHOT_FILES.values()]
+def build_raw_assets(source: str) -> list[dg.AssetsDefinition]:
+    """The three raw assets, wired for a WAREHOUSE_SOURCE."""
+    return [build_raw_asset(spec, source) for spec in SNAPSHOT_FILES.values()]

@@ -271,8 +271,12 @@ def load_snapshot_file(
     loaded_at: datetime | None = None,
     audit: Callable[[duckdb.DuckDBPyConnection, str], bool] | None = None,
     before_swap: Callable[[], None] | None = None,
+    source_label: str | None = None,
 ) -> LoadResult:
     """Load one file into raw.<name>, replacing the table atomically — and only if it passes.
+
+    `_source_file` is the file's path, or `source_label` where the file was landed from
+    elsewhere (the Hugging Face connector: the dataset or API it came from).
 
     The file is read into a loading table first; `audit(conn, loading_table)` decides (inside
     the transaction) whether it replaces raw.<name>. Rejected data is rolled back, so the
@@ -305,7 +309,7 @@ def load_snapshot_file(
             f"""
             create or replace table {staging_table} as
             select {select_list},
-                   $path::varchar as _source_file,
+                   $label::varchar as _source_file,
                    $checksum::varchar as _source_checksum,
                    $loaded_at::timestamptz as _loaded_at,
                    row_number() over ()::bigint as _source_row
@@ -315,6 +319,7 @@ def load_snapshot_file(
             """,
             {
                 "path": str(path),
+                "label": source_label or str(path),
                 "checksum": checksum,
                 "loaded_at": loaded_at,
                 "delim": spec.delimiter,

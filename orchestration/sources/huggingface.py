@@ -1,0 +1,576 @@
+"""The Hugging Face connector (WAREHOUSE_SOURCE=huggingface): the leaderboards from their
+datasets, repo details and commit history from the Hub API, through `huggingface_hub`.
+
+It lands files in the layouts the project already reads, so the loaders, GX suites and staging
+contract apply unchanged:
+- the v1 leaderboard (dataset `open-llm-leaderboard-old/contents`, parquet) as the final v1
+  table, `leaderboard_v1_final.csv`;
+- repo details and commit summaries per leaderboard model as the paper's `repo_details.csv`
+  and `commit_data.csv` (list literals, `2024-03-22 14:08:40+00:00` timestamps);
+- the v2 leaderboard (dataset `open-llm-leaderboard/contents`) as that week's snapshot,
+  `huggingface_v2_<dataset commit date>.csv.gz`, in the weekly landing directory.
+
+Every HTTP request `huggingface_hub` makes goes through `HubTransport`: a request rate limit,
+a timeout, and retries with exponential backoff (or the server's Retry-After) on 429, 5xx,
+timeouts and connection errors. Only a request that still fails after the last retry reaches
+`huggingface_hub` (as `HubRequestError`, which it does not retry again), so these retries are
+the ones that count. A 404 is not retried: the repo is missing. The token goes into the
+`Authorization` header only; nothing here formats it into text.
+
+Per-model results are cached as JSON under the cache directory, keyed by model id and the
+leaderboard's sha(s) of the model: a model whose sha is unchanged is not fetched again.
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import json
+import math
+import os
+import threading
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from urllib.parse import quote
+
+import httpx2
+import huggingface_hub
+import pyarrow as pa
+import pyarrow.parquet as pq
+from huggingface_hub import HfApi
+from huggingface_hub.errors import HfHubHTTPError, HFValidationError
+
+from orchestration.settings import HuggingFaceSettings
+
+V1_DATASET = "open-llm-leaderboard-old/contents"
+V2_DATASET = "open-llm-leaderboard/contents"
+# Model repo fields that repo_details.csv needs (the Hub returns only these).
+MODEL_INFO_FIELDS = [
+    "author", "cardData", "createdAt", "downloads", "lastModified", "library_name", "likes", "sha", "tags",
+]  # fmt: skip
+REPO_DETAILS_HEADER = (
+    "", "name", "author", "created_at", "last_modified", "downloads", "library_name", "tags",
+    "language", "datasets", "base_model", "likes",
+)  # fmt: skip
+COMMIT_DATA_HEADER = ("", "name", "num_of_authors", "num_of_commits", "first_commit", "last_commit", "authors")
+RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
+RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+MAX_BACKOFF_SECONDS = 60.0
+# A failure is `missing` (the repo is not on the Hub: recorded, not counted against the
+# failure share) or `failed` (it kept failing: counted).
+MISSING, FAILED = "missing", "failed"
+MODEL_ENDPOINTS = ("model_info", "commits")
+CACHE_FORMAT = 1
+
+
+# --- time, rate limit, retries ------------------------------------------------------------------
+
+
+@dataclass
+class Clock:
+    """Time as the connector sees it; tests pass a fake one."""
+
+    monotonic: Callable[[], float] = time.monotonic
+    sleep: Callable[[float], None] = time.sleep
+
+
+class RateLimiter:
+    """At most `per_second` requests per second: each request waits for its slot."""
+
+    def __init__(self, per_second: float, clock: Clock):
+        self.interval = 1.0 / per_second
+        self.clock = clock
+        self._next = -math.inf
+        self._lock = threading.Lock()
+
+    def wait(self) -> None:
+        with self._lock:
+            now = self.clock.monotonic()
+            if now < self._next:
+                self.clock.sleep(self._next - now)
+                now = self._next
+            self._next = now + self.interval
+
+
+def backoff_delay(retry: int, base_seconds: float, retry_after: float | None) -> float:
+    """Seconds to wait before retry number `retry` (1-based): the server's Retry-After when it
+    gives one, else base × 2^(retry-1); never more than MAX_BACKOFF_SECONDS."""
+    delay = retry_after if retry_after is not None else base_seconds * 2 ** (retry - 1)
+    return min(max(delay, 0.0), MAX_BACKOFF_SECONDS)
+
+
+def _retry_after(headers: httpx2.Headers) -> float | None:
+    value = headers.get("retry-after", "").strip()
+    try:
+        return float(value) if value else None
+    except ValueError:  # an HTTP date: fall back to our own backoff
+        return None
+
+
+class HubRequestError(Exception):
+    """A request that still failed after the last retry (429, 5xx, timeout, connection)."""
+
+    def __init__(self, url: str, status: int | None, reason: str, attempts: int):
+        self.url, self.status, self.reason, self.attempts = url, status, reason, attempts
+        what = f"HTTP {status}" if status is not None else reason
+        super().__init__(f"{what} after {attempts} attempt(s): GET {url}" + (f" ({reason})" if status else ""))
+
+
+@dataclass
+class RequestStats:
+    requests: int = 0
+    retries: int = 0
+    paths: list[str] = field(default_factory=list)
+
+
+class HubTransport(httpx2.BaseTransport):
+    """Rate limit, timeout and retries for every request `huggingface_hub` sends."""
+
+    def __init__(self, settings: HuggingFaceSettings, *, clock: Clock, inner: httpx2.BaseTransport | None = None):
+        self.settings = settings
+        self.clock = clock
+        self.inner = inner or httpx2.HTTPTransport()
+        self.limiter = RateLimiter(settings.requests_per_second, clock)
+        self.timeout = httpx2.Timeout(settings.timeout_seconds).as_dict()
+        self.stats = RequestStats()
+
+    def handle_request(self, request: httpx2.Request) -> httpx2.Response:
+        # Our timeout for every request, whatever huggingface_hub passed (it often passes none).
+        request.extensions = {**request.extensions, "timeout": self.timeout}
+        url = str(request.url.copy_with(query=None))
+        attempt = 0
+        while True:
+            attempt += 1
+            self.limiter.wait()
+            self.stats.requests += 1
+            try:
+                response = self.inner.handle_request(request)
+                # Read the body here, so a body that times out is retried like a slow header.
+                body = b"".join(response.iter_raw())
+                response.close()
+            except RETRY_EXCEPTIONS as exc:
+                status, reason, retry_after = None, f"{type(exc).__name__}: {exc or 'no response'}", None
+            else:
+                if response.status_code not in RETRY_STATUS:
+                    return httpx2.Response(
+                        response.status_code, headers=response.headers, stream=httpx2.ByteStream(body),
+                        extensions=response.extensions, request=request,
+                    )
+                status, reason, retry_after = response.status_code, body[:200].decode("utf-8", "replace"), _retry_after(response.headers)
+            if attempt > self.settings.max_retries:
+                raise HubRequestError(url, status, reason, attempt)
+            self.stats.retries += 1
+            self.clock.sleep(backoff_delay(attempt, self.settings.backoff_seconds, retry_after))
+
+
+@contextmanager
+def hub_session(settings: HuggingFaceSettings, *, clock: Clock | None = None) -> Iterator[HubTransport]:
+    """Route every `huggingface_hub` request of the block through one HubTransport.
+
+    huggingface_hub shares one HTTP client per process (`set_client_factory`); the default one
+    is restored afterwards."""
+    from huggingface_hub.utils._http import default_client_factory, hf_request_event_hook
+
+    transport = HubTransport(settings, clock=clock or Clock())
+    huggingface_hub.set_client_factory(
+        lambda: httpx2.Client(transport=transport, event_hooks={"request": [hf_request_event_hook]},
+                              follow_redirects=True, timeout=settings.timeout_seconds)
+    )
+    try:
+        yield transport
+    finally:
+        huggingface_hub.set_client_factory(default_client_factory)
+
+
+def hub_api(settings: HuggingFaceSettings) -> HfApi:
+    # token=False when unset: never fall back to a token saved on the machine.
+    return HfApi(endpoint=settings.endpoint, token=settings.token or False)
+
+
+# --- per-model fetches --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FetchFailure:
+    model_id: str
+    endpoint: str
+    kind: str  # MISSING or FAILED
+    status: int | None
+    error: str
+    attempts: int
+    fetched_at: str
+
+
+@dataclass
+class ModelRecord:
+    """What the Hub said about one model at one leaderboard revision (the cache's unit)."""
+
+    model_id: str
+    revision: str
+    fetched_at: str
+    repo_details: dict[str, str] | None = None
+    commit_data: dict[str, str] | None = None
+    failures: list[FetchFailure] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(f.kind == FAILED for f in self.failures)
+
+
+def _timestamp(value: datetime | None) -> str:
+    """The paper's timestamp text: `2024-03-22 14:08:40+00:00` (UTC)."""
+    return "" if value is None else str(value.astimezone(UTC))
+
+
+def _literal(value: object) -> str:
+    """The paper's list literal (`['a', 'b']`); a plain string as is; nothing as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return repr([str(v) for v in value])
+    return str(value)
+
+
+def repo_details_row(info: huggingface_hub.ModelInfo) -> dict[str, str]:
+    card = info.card_data.to_dict() if info.card_data is not None else {}
+    return {
+        "name": info.id,
+        "author": info.author or "",
+        "created_at": _timestamp(info.created_at),
+        "last_modified": _timestamp(info.last_modified),
+        "downloads": "" if info.downloads is None else str(info.downloads),
+        "library_name": info.library_name or "",
+        "tags": _literal(info.tags),
+        "language": _literal(card.get("language")),
+        "datasets": _literal(card.get("datasets")),
+        "base_model": _literal(card.get("base_model")),
+        "likes": "" if info.likes is None else str(info.likes),
+    }
+
+
+def commit_data_row(model_id: str, commits: Sequence[huggingface_hub.GitCommitInfo]) -> dict[str, str]:
+    """One repo's commit summary; authors in order of their first commit."""
+    oldest_first = sorted(commits, key=lambda c: c.created_at)
+    authors = list(dict.fromkeys(a for c in oldest_first for a in c.authors))
+    return {
+        "name": model_id,
+        "num_of_authors": str(len(authors)),
+        "num_of_commits": str(len(commits)),
+        "first_commit": _timestamp(oldest_first[0].created_at) if commits else "",
+        "last_commit": _timestamp(oldest_first[-1].created_at) if commits else "",
+        "authors": repr(authors),
+    }
+
+
+def _classify(model_id: str, endpoint: str, exc: Exception, now: str) -> FetchFailure:
+    if isinstance(exc, HubRequestError):
+        return FetchFailure(model_id, endpoint, FAILED, exc.status, str(exc), exc.attempts, now)
+    if isinstance(exc, HFValidationError):
+        return FetchFailure(model_id, endpoint, MISSING, None, f"not a valid repo id: {exc}", 1, now)
+    if isinstance(exc, HfHubHTTPError):
+        status = exc.response.status_code if exc.response is not None else None
+        kind = MISSING if status == 404 else FAILED
+        return FetchFailure(model_id, endpoint, kind, status, str(exc).splitlines()[0], 1, now)
+    if isinstance(exc, (ValueError, TypeError, KeyError, AttributeError)):  # JSON that does not parse or fit
+        return FetchFailure(model_id, endpoint, FAILED, 200, f"malformed response: {type(exc).__name__}: {exc}", 1, now)
+    return FetchFailure(model_id, endpoint, FAILED, None, f"{type(exc).__name__}: {exc}", 1, now)
+
+
+def fetch_model(api: HfApi, model_id: str, revision: str) -> ModelRecord:
+    """Repo details and commit history of one model; each endpoint's failure is recorded."""
+    now = datetime.now(UTC).isoformat(timespec="seconds")
+    record = ModelRecord(model_id, revision, now)
+    try:
+        record.repo_details = repo_details_row(api.model_info(model_id, expand=MODEL_INFO_FIELDS))
+    except Exception as exc:  # noqa: BLE001 - every failure is recorded, the run goes on
+        record.failures.append(_classify(model_id, "model_info", exc, now))
+    try:
+        record.commit_data = commit_data_row(model_id, api.list_repo_commits(model_id))
+    except Exception as exc:  # noqa: BLE001
+        record.failures.append(_classify(model_id, "commits", exc, now))
+    return record
+
+
+class ModelCache:
+    """One JSON file per model under `<cache>/models/`, valid for one leaderboard revision."""
+
+    def __init__(self, directory: Path):
+        self.directory = directory
+
+    def _path(self, model_id: str) -> Path:
+        return self.directory / f"{quote(model_id, safe='')}.json"
+
+    def get(self, model_id: str, revision: str) -> ModelRecord | None:
+        path = self._path(model_id)
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            return None
+        if data.get("format") != CACHE_FORMAT or data.get("model_id") != model_id or data.get("revision") != revision:
+            return None
+        failures = [FetchFailure(**f) for f in data.get("failures", [])]
+        return ModelRecord(model_id, revision, data["fetched_at"], data.get("repo_details"), data.get("commit_data"), failures)
+
+    def put(self, record: ModelRecord) -> None:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        path = self._path(record.model_id)
+        tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps({"format": CACHE_FORMAT, **asdict(record)}, sort_keys=True), encoding="utf-8")
+        os.replace(tmp, path)
+
+
+# --- progress -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Progress:
+    total: int
+    done: int
+    fetched: int
+    cached: int
+    failed: int
+    elapsed_seconds: float
+
+    @property
+    def rate(self) -> float:
+        """Models fetched from the Hub per second (cache hits cost nothing)."""
+        return self.fetched / self.elapsed_seconds if self.elapsed_seconds > 0 else 0.0
+
+    @property
+    def seconds_left(self) -> float | None:
+        remaining = self.total - self.done
+        if remaining == 0:
+            return 0.0
+        return remaining / self.rate if self.rate > 0 else None
+
+    def describe(self) -> str:
+        left = self.seconds_left
+        eta = "unknown" if left is None else _duration(left)
+        return (
+            f"{self.done}/{self.total} models ({self.fetched} fetched, {self.cached} cached, "
+            f"{self.failed} failing), {self.rate:.1f} models/s, {eta} left"
+        )
+
+
+def _duration(seconds: float) -> str:
+    minutes, secs = divmod(int(round(seconds)), 60)
+    hours, minutes = divmod(minutes, 60)
+    return f"{hours}h{minutes:02d}m" if hours else f"{minutes}m{secs:02d}s"
+
+
+class ProgressReporter:
+    """Calls `report(progress)` every `every_models` models or `every_seconds`, and at the end."""
+
+    def __init__(self, total: int, report: Callable[[Progress], None], *, clock: Clock,
+                 every_models: int = 100, every_seconds: float = 10.0):
+        self.total, self.report, self.clock = total, report, clock
+        self.every_models, self.every_seconds = every_models, every_seconds
+        self.start = self._last_time = clock.monotonic()
+        self._last_done = 0
+        self.done = self.fetched = self.cached = self.failed = 0
+
+    def model_done(self, *, cached: bool, failed: bool) -> None:
+        self.done += 1
+        self.cached += cached
+        self.fetched += not cached
+        self.failed += failed
+        now = self.clock.monotonic()
+        if (self.done == self.total or self.done - self._last_done >= self.every_models
+                or now - self._last_time >= self.every_seconds):
+            self._last_done, self._last_time = self.done, now
+            self.report(self.snapshot())
+
+    def snapshot(self) -> Progress:
+        return Progress(self.total, self.done, self.fetched, self.cached, self.failed, self.clock.monotonic() - self.start)
+
+
+@dataclass(frozen=True)
+class FetchOutcome:
+    records: list[ModelRecord]
+    fetched: int
+    cached: int
+    requests: int
+    retries: int
+
+    @property
+    def failures(self) -> list[FetchFailure]:
+        return [f for r in self.records for f in r.failures]
+
+    @property
+    def failed_models(self) -> list[str]:
+        return [r.model_id for r in self.records if r.failed]
+
+    @property
+    def failure_share(self) -> float:
+        return len(self.failed_models) / len(self.records) if self.records else 0.0
+
+
+def fetch_models(
+    settings: HuggingFaceSettings,
+    models: Mapping[str, str],
+    *,
+    report: Callable[[Progress], None] = lambda progress: None,
+    clock: Clock | None = None,
+) -> FetchOutcome:
+    """Repo details and commits of every model (id → leaderboard revision), from the cache
+    where the revision is unchanged, else from the Hub. A model that failed is not cached, so
+    the next run tries it again; a missing repo is cached as missing."""
+    clock = clock or Clock()
+    cache = ModelCache(settings.cache_dir / "models")
+    progress = ProgressReporter(len(models), report, clock=clock)
+    records: list[ModelRecord] = []
+    fetched = cached = 0
+    with hub_session(settings, clock=clock) as transport:
+        api = hub_api(settings)
+        for model_id, revision in models.items():
+            record = cache.get(model_id, revision)
+            from_cache = record is not None
+            if record is None:
+                record = fetch_model(api, model_id, revision)
+                if not record.failed:
+                    cache.put(record)
+            fetched += not from_cache
+            cached += from_cache
+            records.append(record)
+            progress.model_done(cached=from_cache, failed=record.failed)
+    return FetchOutcome(records, fetched, cached, transport.stats.requests, transport.stats.retries)
+
+
+# --- landed files ---------------------------------------------------------------------------------
+
+
+def _write_atomic(path: Path, rows: Sequence[Sequence[str]]) -> None:
+    """A CSV (gzip-compressed when the name ends in .gz), replaced atomically."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    opener = (lambda p: gzip.open(p, "wt", encoding="utf-8", newline="")) if path.suffix == ".gz" else (
+        lambda p: p.open("w", encoding="utf-8", newline=""))
+    with opener(tmp) as handle:
+        csv.writer(handle, lineterminator="\n").writerows(rows)
+    os.replace(tmp, path)
+
+
+def write_repo_details(records: Sequence[ModelRecord], path: Path) -> int:
+    rows = [r.repo_details for r in records if r.repo_details is not None]
+    _write_atomic(path, [REPO_DETAILS_HEADER, *([str(i), *(row[c] for c in REPO_DETAILS_HEADER[1:])]
+                                                 for i, row in enumerate(rows))])
+    return len(rows)
+
+
+def write_commit_data(records: Sequence[ModelRecord], path: Path) -> int:
+    rows = [r.commit_data for r in records if r.commit_data is not None]
+    _write_atomic(path, [COMMIT_DATA_HEADER, *([str(i), *(row[c] for c in COMMIT_DATA_HEADER[1:])]
+                                                 for i, row in enumerate(rows))])
+    return len(rows)
+
+
+def write_source_label(path: Path, label: str) -> None:
+    """Where a landed file came from, beside it (`<file>.source`): the raw table's _source_file."""
+    path.with_name(path.name + ".source").write_text(label, encoding="utf-8")
+
+
+def read_source_label(path: Path) -> str | None:
+    try:
+        return path.with_name(path.name + ".source").read_text(encoding="utf-8").strip() or None
+    except OSError:
+        return None
+
+
+# --- the leaderboard datasets ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class DatasetPull:
+    repo_id: str
+    sha: str
+    last_modified: datetime | None
+    files: tuple[Path, ...]
+    parquet_names: tuple[str, ...]
+
+    @property
+    def source_label(self) -> str:
+        return ", ".join(f"hf://datasets/{self.repo_id}@{self.sha}/{name}" for name in self.parquet_names)
+
+
+def download_dataset(settings: HuggingFaceSettings, repo_id: str, *, clock: Clock | None = None) -> DatasetPull:
+    """Every parquet file of a dataset at its current commit. huggingface_hub's own cache
+    (under the cache directory) skips files it already holds at that commit."""
+    with hub_session(settings, clock=clock):
+        api = hub_api(settings)
+        info = api.dataset_info(repo_id)
+        names = tuple(sorted(s.rfilename for s in info.siblings or () if s.rfilename.endswith(".parquet")))
+        if not names:
+            raise ValueError(f"dataset {repo_id} at {info.sha} has no parquet file")
+        files = tuple(
+            Path(api.hf_hub_download(repo_id, name, repo_type="dataset", revision=info.sha,
+                                     cache_dir=settings.cache_dir / "hub"))
+            for name in names
+        )
+    return DatasetPull(repo_id, info.sha, info.last_modified, files, names)
+
+
+def _flatten(table: pa.Table) -> pa.Table:
+    """Nested records become columns joined by `_` (`evaluations.ifeval.value` →
+    `evaluations_ifeval_value`), the weekly files' flat header."""
+    while any(pa.types.is_struct(f.type) for f in table.schema):
+        table = table.flatten()
+    return table.rename_columns([name.replace(".", "_") for name in table.column_names])
+
+
+def _text(column: pa.ChunkedArray) -> list[str]:
+    """A column as the leaderboard CSVs spell it: TRUE/FALSE, whole numbers without `.0`,
+    the shortest exact decimals, empty for null."""
+    kind = column.type
+    values = column.to_pylist()
+    if pa.types.is_boolean(kind):
+        return ["" if v is None else ("TRUE" if v else "FALSE") for v in values]
+    if pa.types.is_floating(kind):
+        return ["" if v is None or math.isnan(v) else (str(int(v)) if v.is_integer() else repr(v)) for v in values]
+    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
+        return ["" if v is None else v.isoformat() for v in values]
+    return ["" if v is None else str(v) for v in values]
+
+
+def parquet_rows(files: Sequence[Path]) -> tuple[list[str], list[list[str]]]:
+    """The header and text rows of parquet files read as one table."""
+    table = _flatten(pa.concat_tables([pq.read_table(f) for f in files], promote_options="default"))
+    columns = [_text(table.column(i)) for i in range(table.num_columns)]
+    return table.column_names, [list(row) for row in zip(*columns)]
+
+
+def land_v1_leaderboard(pull: DatasetPull, path: Path) -> int:
+    header, rows = parquet_rows(pull.files)
+    _write_atomic(path, [header, *rows])
+    write_source_label(path, pull.source_label)
+    return len(rows)
+
+
+def v2_file_date(pull: DatasetPull) -> date:
+    """The snapshot's date: the dataset's last commit (re-pulling an unchanged dataset lands the
+    same file again), today when the Hub does not say."""
+    return (pull.last_modified or datetime.now(UTC)).astimezone(UTC).date()
+
+
+def land_v2_leaderboard(pull: DatasetPull, landing_dir: Path) -> tuple[Path, int]:
+    header, rows = parquet_rows(pull.files)
+    path = landing_dir / f"huggingface_v2_{v2_file_date(pull).isoformat()}.csv.gz"
+    _write_atomic(path, [header, *rows])
+    return path, len(rows)
+
+
+def leaderboard_models(rows: Sequence[tuple[str, str | None]]) -> dict[str, str]:
+    """Model id → its revision key: the sorted distinct shas of its leaderboard rows (a model
+    evaluated at two commits changes key when either does)."""
+    shas: dict[str, set[str]] = {}
+    for model_id, sha in rows:
+        if model_id and model_id.strip():
+            shas.setdefault(model_id.strip(), set()).add((sha or "").strip())
+    return {model_id: ",".join(sorted(s)) for model_id, s in sorted(shas.items())}
+
+
+def failure_rows(outcome: FetchOutcome) -> list[tuple]:
+    return [(f.model_id, f.endpoint, f.kind, f.status, f.error, f.attempts, f.fetched_at) for f in outcome.failures]
