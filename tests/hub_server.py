@@ -171,9 +171,9 @@ class FakeHub:
             day = datetime.strptime(re.search(r"(\d{4}-\d{2}-\d{2})", v2_file.name).group(1), "%Y-%m-%d")
             self.set_dataset(V2_DATASET, leaderboard_parquet(read_csv(v2_file), typed={}), day + timedelta(hours=9))
         shas = {row["fullname"].lower(): row["model_sha"] for row in board}
-        self.models = {row["name"].lower(): model_info_json(row, shas.get(row["name"].lower(), ""))
+        self.models = {row["name"]: model_info_json(row, shas.get(row["name"].lower(), ""))
                        for row in read_csv(snapshot_dir / "repo_details.csv")}
-        self.commits = {row["name"].lower(): commits_json(row) for row in read_csv(snapshot_dir / "commit_data.csv")}
+        self.commits = {row["name"]: commits_json(row) for row in read_csv(snapshot_dir / "commit_data.csv")}
 
     def set_dataset(self, repo_id: str, parquet: bytes, last_modified: datetime) -> None:
         sha = hashlib.sha1(parquet).hexdigest()
@@ -261,12 +261,19 @@ class FakeHub:
         response.headers["Content-Length"] = str(len(dataset.parquet))
         return response
 
+    @staticmethod
+    def _lookup(table: dict, model_id: str):
+        """As the Hub resolves ids: exactly, else ignoring case."""
+        if model_id in table:
+            return table[model_id]
+        return next((v for k, v in table.items() if k.lower() == model_id.lower()), None)
+
     def _model_info(self, model_id: str) -> Response:
-        info = self.models.get(model_id.lower())
+        info = self._lookup(self.models, model_id)
         return _json(info) if info is not None else _not_found(f"Repository {model_id} not found")
 
     def _commits(self, request: Request, model_id: str) -> Response:
-        commits = self.commits.get(model_id.lower())
+        commits = self._lookup(self.commits, model_id)
         if commits is None:
             return _not_found(f"Repository {model_id} not found")
         page = int(request.args.get("p", "0"))
@@ -292,17 +299,18 @@ def hub_consistent_snapshot(source_dir: Path, target_dir: Path) -> Path:
     target_dir.mkdir(parents=True, exist_ok=True)
     board = read_csv(source_dir / "leaderboard_v1_final.csv")
     on_board = {row["fullname"].lower() for row in board}
-    for name in ("leaderboard_v1_final.csv", "commit_data.csv", "leaderboard.csv"):
+    for name in ("leaderboard_v1_final.csv", "leaderboard.csv"):
         (target_dir / name).write_bytes((source_dir / name).read_bytes())
-    with (source_dir / "repo_details.csv").open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle))
-    seen: set[str] = set()
-    kept = [rows[0]]
-    for row in rows[1:]:
-        key = row[1].lower()
-        if key in on_board and key not in seen:
-            seen.add(key)
-            kept.append([str(len(kept) - 1), *row[1:]])
-    with (target_dir / "repo_details.csv").open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, lineterminator="\n").writerows(kept)
+    for name in ("repo_details.csv", "commit_data.csv"):
+        with (source_dir / name).open(encoding="utf-8", newline="") as handle:
+            rows = list(csv.reader(handle))
+        seen: set[str] = set()
+        kept = [rows[0]]
+        for row in rows[1:]:
+            key = row[1].lower()  # ids that differ only in case are one repo on the Hub
+            if key in on_board and key not in seen:
+                seen.add(key)
+                kept.append([str(len(kept) - 1), *row[1:]])
+        with (target_dir / name).open("w", encoding="utf-8", newline="") as handle:
+            csv.writer(handle, lineterminator="\n").writerows(kept)
     return target_dir

@@ -564,12 +564,16 @@ def land_v2_leaderboard(pull: DatasetPull, landing_dir: Path) -> tuple[Path, int
 
 def leaderboard_models(rows: Sequence[tuple[str, str | None]]) -> dict[str, str]:
     """Model id → its revision key: the sorted distinct shas of its leaderboard rows (a model
-    evaluated at two commits changes key when either does)."""
+    evaluated at two commits changes key when either does). The Hub resolves ids ignoring
+    case, so ids that differ only in case are one repo, fetched once (under the first id)."""
+    ids: dict[str, set[str]] = {}
     shas: dict[str, set[str]] = {}
     for model_id, sha in rows:
         if model_id and model_id.strip():
-            shas.setdefault(model_id.strip(), set()).add((sha or "").strip())
-    return {model_id: ",".join(sorted(s)) for model_id, s in sorted(shas.items())}
+            key = model_id.strip().lower()
+            ids.setdefault(key, set()).add(model_id.strip())
+            shas.setdefault(key, set()).add((sha or "").strip())
+    return {min(ids[key]): ",".join(sorted(shas[key])) for key in sorted(ids)}
 
 
 def failure_rows(outcome: FetchOutcome) -> list[tuple]:

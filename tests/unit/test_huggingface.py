@@ -1,0 +1,271 @@
+"""The Hugging Face connector against a fake Hub on a local port (tests/hub_server.py):
+retries, backoff, rate limit, timeouts, malformed JSON, missing repos, the cache, progress."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+import pytest
+
+from orchestration.settings import HuggingFaceSettings
+from orchestration.sources import huggingface as hf
+from orchestration.sources.generator import generate_snapshot
+from tests.hub_server import MALFORMED_JSON, FakeHub, Fault, hub_consistent_snapshot, read_csv
+
+TOKEN = "hf_test_secret_unit_8c1f"
+
+
+class FakeClock(hf.Clock):
+    """Time that only moves when the connector sleeps."""
+
+    def __init__(self) -> None:
+        self.now = 1000.0
+        self.sleeps: list[float] = []
+        super().__init__(monotonic=lambda: self.now, sleep=self._sleep)
+
+    def _sleep(self, seconds: float) -> None:
+        self.sleeps.append(seconds)
+        self.now += seconds
+
+
+@pytest.fixture(scope="module")
+def snapshot(tmp_path_factory) -> Path:
+    generated = tmp_path_factory.mktemp("generated")
+    generate_snapshot(generated, seed=11, scale=0.02)
+    return hub_consistent_snapshot(generated, tmp_path_factory.mktemp("hub_snapshot"))
+
+
+@pytest.fixture(scope="module")
+def server(snapshot):
+    hub = FakeHub(snapshot).start()
+    yield hub
+    hub.stop()
+
+
+@pytest.fixture
+def hub(server, snapshot):
+    server.load(snapshot)
+    server.clear()
+    return server
+
+
+@pytest.fixture
+def settings(hub, tmp_path) -> HuggingFaceSettings:
+    return HuggingFaceSettings(endpoint=hub.endpoint, token=TOKEN, cache_dir=tmp_path / "cache",
+                               requests_per_second=1000, timeout_seconds=1.0, max_retries=3, backoff_seconds=0.01)
+
+
+def board_models(snapshot: Path) -> dict[str, str]:
+    return hf.leaderboard_models([(r["fullname"], r["model_sha"]) for r in read_csv(snapshot / "leaderboard_v1_final.csv")])
+
+
+def info_path(model_id: str) -> str:
+    return f"/api/models/{model_id}"
+
+
+def first_with_repo(snapshot: Path, n: int = 1) -> list[str]:
+    repos = {r["name"] for r in read_csv(snapshot / "repo_details.csv")}
+    commits = {r["name"] for r in read_csv(snapshot / "commit_data.csv")}
+    return [m for m in board_models(snapshot) if m in repos and m in commits][:n]
+
+
+# --- pure parts, fake clock -----------------------------------------------------------------------
+
+
+def test_backoff_doubles_from_the_base_and_honours_retry_after_within_the_cap():
+    assert [hf.backoff_delay(n, 0.5, None) for n in (1, 2, 3, 4)] == [0.5, 1.0, 2.0, 4.0]
+    assert hf.backoff_delay(1, 0.5, 7.0) == 7.0
+    assert hf.backoff_delay(12, 1.0, None) == hf.MAX_BACKOFF_SECONDS
+    assert hf.backoff_delay(1, 1.0, 10_000.0) == hf.MAX_BACKOFF_SECONDS
+
+
+def test_rate_limiter_spaces_requests_by_the_interval():
+    clock = FakeClock()
+    limiter = hf.RateLimiter(4.0, clock)
+    for _ in range(5):
+        limiter.wait()
+    assert clock.sleeps == [0.25, 0.25, 0.25, 0.25]
+    clock.now += 10  # idle for a while: the next request goes at once
+    limiter.wait()
+    assert len(clock.sleeps) == 4
+
+
+def test_progress_reports_counts_rate_and_time_left_at_its_cadence():
+    clock = FakeClock()
+    reports: list[hf.Progress] = []
+    progress = hf.ProgressReporter(10, reports.append, clock=clock, every_models=4, every_seconds=1e9)
+    for i in range(10):
+        clock.now += 0.5
+        progress.model_done(cached=i < 2, failed=i == 5)
+    assert [p.done for p in reports] == [4, 8, 10]
+    middle = reports[1]
+    assert (middle.fetched, middle.cached, middle.failed) == (6, 2, 1)
+    assert middle.rate == pytest.approx(6 / 4.0)
+    assert middle.seconds_left == pytest.approx(2 / 1.5)
+    assert "8/10 models (6 fetched, 2 cached, 1 failing), 1.5 models/s, 0m01s left" == middle.describe()
+    assert reports[-1].seconds_left == 0
+
+
+def test_progress_reports_every_few_seconds_too():
+    clock = FakeClock()
+    reports: list[hf.Progress] = []
+    progress = hf.ProgressReporter(1000, reports.append, clock=clock, every_models=10_000, every_seconds=5)
+    for _ in range(12):
+        clock.now += 1
+        progress.model_done(cached=False, failed=False)
+    assert [p.done for p in reports] == [5, 10]
+
+
+# --- against the fake Hub ---------------------------------------------------------------------------
+
+
+def test_a_full_fetch_lands_the_snapshot_files_exactly_and_sends_the_token(settings, hub, snapshot, tmp_path):
+    outcome = hf.fetch_models(settings, board_models(snapshot))
+    assert outcome.failed_models == []
+    hf.write_repo_details(outcome.records, tmp_path / "repo_details.csv")
+    hf.write_commit_data(outcome.records, tmp_path / "commit_data.csv")
+    for name in ("repo_details.csv", "commit_data.csv"):
+        columns = [c for c in read_csv(snapshot / name)[0] if c]
+
+        def rows(path: Path) -> list[tuple]:  # ids by their key: the Hub ignores case
+            return sorted((r["name"].lower(), *(r[c] for c in columns[1:])) for r in read_csv(path))
+
+        assert rows(tmp_path / name) == rows(snapshot / name)
+    assert set(hub.authorizations) == {f"Bearer {TOKEN}"}
+    # Leaderboard models without a repo or commits are recorded as missing, not failed.
+    missing = {(f.model_id, f.endpoint) for f in outcome.failures}
+    assert all(f.kind == hf.MISSING and f.status == 404 and f.attempts == 1 for f in outcome.failures)
+    repos = {r["name"].lower() for r in read_csv(snapshot / "repo_details.csv")}
+    assert {m for m, e in missing if e == "model_info"} == {
+        m for m in board_models(snapshot) if m.lower() not in repos}
+
+
+def test_429_then_success_waits_retry_after_and_succeeds(settings, hub, snapshot):
+    (model,) = first_with_repo(snapshot)
+    hub.fail(info_path(model), Fault(429, retry_after="0"), Fault(429, retry_after="0"))
+    clock = FakeClock()
+    outcome = hf.fetch_models(replace(settings, requests_per_second=1e6), {model: "sha"}, clock=clock)
+    assert outcome.failures == [] and outcome.records[0].repo_details["name"] == model
+    assert hub.requests[info_path(model)] == 3
+    assert outcome.retries == 2 and 0.0 in clock.sleeps
+
+
+def test_500_then_success_backs_off_exponentially(settings, hub, snapshot):
+    (model,) = first_with_repo(snapshot)
+    hub.fail(info_path(model), Fault(500), Fault(503))
+    clock = FakeClock()
+    outcome = hf.fetch_models(replace(settings, requests_per_second=1e6, backoff_seconds=2.0), {model: "sha"}, clock=clock)
+    assert outcome.failures == []
+    assert hub.requests[info_path(model)] == 3
+    assert [s for s in clock.sleeps if s >= 1] == [2.0, 4.0]
+
+
+def test_a_model_that_keeps_failing_is_recorded_with_its_error_and_the_run_goes_on(settings, hub, snapshot):
+    broken, healthy = first_with_repo(snapshot, 2)
+    hub.always_fail(info_path(broken), Fault(500, body="upstream exploded"))
+    outcome = hf.fetch_models(settings, {broken: "a", healthy: "b"})
+    (failure,) = outcome.failures
+    assert (failure.model_id, failure.endpoint, failure.kind, failure.status) == (broken, "model_info", hf.FAILED, 500)
+    assert failure.attempts == settings.max_retries + 1 == hub.requests[info_path(broken)]
+    assert "HTTP 500 after 4 attempt(s)" in failure.error and "upstream exploded" in failure.error
+    assert outcome.failed_models == [broken] and outcome.failure_share == 0.5
+    assert outcome.records[1].repo_details is not None  # the next model was fetched
+
+
+def test_malformed_json_is_a_recorded_failure(settings, hub, snapshot):
+    (model,) = first_with_repo(snapshot)
+    hub.fail(info_path(model), MALFORMED_JSON)
+    (record,) = hf.fetch_models(settings, {model: "sha"}).records
+    (failure,) = record.failures
+    assert failure.kind == hf.FAILED and failure.error.startswith("malformed response")
+    assert hub.requests[info_path(model)] == 1 and record.commit_data is not None
+
+
+def test_a_slow_response_times_out_and_is_retried(settings, hub, snapshot):
+    (model,) = first_with_repo(snapshot)
+    hub.fail(info_path(model), Fault(200, delay_seconds=2.5))
+    outcome = hf.fetch_models(replace(settings, timeout_seconds=0.5), {model: "sha"})
+    assert outcome.failures == [] and outcome.retries == 1
+    assert hub.requests[info_path(model)] == 2
+
+
+def test_a_request_that_always_times_out_fails_after_the_retries(settings, hub, snapshot):
+    (model,) = first_with_repo(snapshot)
+    hub.always_fail(info_path(model), Fault(200, delay_seconds=1.5))
+    (failure,) = hf.fetch_models(replace(settings, timeout_seconds=0.3, max_retries=1), {model: "sha"}).failures
+    assert failure.kind == hf.FAILED and failure.status is None and "Timeout" in failure.error
+    assert failure.attempts == 2
+
+
+def test_a_missing_repo_is_recorded_at_once_without_retries(settings, hub):
+    outcome = hf.fetch_models(settings, {"nobody/no-such-model": "sha"})
+    assert {(f.endpoint, f.kind, f.status, f.attempts) for f in outcome.failures} == {
+        ("model_info", hf.MISSING, 404, 1), ("commits", hf.MISSING, 404, 1)}
+    assert outcome.failure_share == 0.0
+    assert hub.requests[info_path("nobody/no-such-model")] == 1
+
+
+def test_a_second_run_fetches_only_new_models_and_changed_shas(settings, hub, snapshot):
+    models = board_models(snapshot)
+    first = hf.fetch_models(settings, models)
+    assert first.fetched == len(models) and first.cached == 0
+    changed, new_sha = next(iter(models)), "f" * 40
+    again = {**models, changed: new_sha}
+    hub.clear()
+    second = hf.fetch_models(settings, again)
+    assert (second.fetched, second.cached) == (1, len(models) - 1)
+    assert {p for p in hub.requests} <= {info_path(changed), f"{info_path(changed)}/commits/main"}
+    assert second.requests == sum(hub.requests.values()) >= 2
+
+
+def test_a_failed_model_is_not_cached_and_is_fetched_again(settings, hub, snapshot):
+    (model,) = first_with_repo(snapshot)
+    hub.always_fail(info_path(model), Fault(502))
+    assert hf.fetch_models(settings, {model: "s"}).failed_models == [model]
+    hub.clear()
+    assert hf.fetch_models(settings, {model: "s"}).fetched == 1
+    assert hub.requests[info_path(model)] == 1
+
+
+def test_the_v1_dataset_lands_as_the_final_table_with_its_lineage(settings, hub, snapshot, tmp_path):
+    pull = hf.download_dataset(settings, hf.V1_DATASET)
+    path = tmp_path / "leaderboard_v1_final.csv"
+    rows = hf.land_v1_leaderboard(pull, path)
+    expected = read_csv(snapshot / "leaderboard_v1_final.csv")
+    assert rows == len(expected) and read_csv(path) == expected
+    assert hf.read_source_label(path) == f"hf://datasets/{hf.V1_DATASET}@{pull.sha}/data/train-00000-of-00001.parquet"
+    hub.clear()  # pulled again at the same commit: huggingface_hub's cache answers
+    hf.download_dataset(settings, hf.V1_DATASET)
+    assert not any("/resolve/" in p for p in hub.requests)
+
+
+def test_nested_v2_records_are_flattened_into_the_weekly_header(settings, hub, tmp_path):
+    import pyarrow as pa
+
+    table = pa.table({"id": ["a/b_bf16"], "model": [{"name": "a/b", "sha": "c0ffee"}],
+                      "evaluations": [{"ifeval": {"value": 0.5, "normalized_score": 50.0}}],
+                      "features": [{"is_merged": False}]})
+    path = tmp_path / "v2.parquet"
+    import pyarrow.parquet as pq
+
+    pq.write_table(table, path)
+    header, rows = hf.parquet_rows([path])
+    assert header == ["id", "model_name", "model_sha", "evaluations_ifeval_value",
+                      "evaluations_ifeval_normalized_score", "features_is_merged"]
+    assert rows == [["a/b_bf16", "a/b", "c0ffee", "0.5", "50", "FALSE"]]
+
+
+def test_leaderboard_models_key_each_model_by_its_shas():
+    rows = [("a/x", "2"), ("a/x", "1"), ("b/y", None), (" ", "3"), ("A/X", "3")]
+    assert hf.leaderboard_models(rows) == {"A/X": "1,2,3", "b/y": ""}
+
+
+def test_the_token_is_not_in_the_settings_repr_nor_the_cache(settings, hub, snapshot):
+    hf.fetch_models(settings, board_models(snapshot))
+    assert TOKEN not in repr(settings)
+    for path in settings.cache_dir.rglob("*"):
+        if path.is_file():
+            assert TOKEN.encode() not in path.read_bytes(), path
+    with open(next(settings.cache_dir.rglob("*.json"))) as handle:
+        assert handle.read().startswith("{")
