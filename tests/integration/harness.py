@@ -58,20 +58,24 @@ FIGURE_MARTS = (
 
 
 def run_warehouse(
-    settings: Settings, *, skip_groups: set[str] = frozenset(), only: set[str] | None = None
+    settings: Settings, *, skip_groups: set[str] = frozenset(), only: set[str] | None = None,
+    instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run the `build_warehouse` job in a fresh ephemeral instance (optionally without some
-    groups, or only some assets by key, e.g. {"published/warehouse"})."""
+    """Run the `build_warehouse` job in a fresh ephemeral instance, or the one given (optionally
+    without some groups, or only some assets by key, e.g. {"published/warehouse"})."""
     defs = build_definitions(settings)
     job = defs.resolve_job_def("build_warehouse")
     graph = defs.resolve_asset_graph()
-    selection = [key for key in graph.get_all_asset_keys()
+    selection = [key for key in job.asset_layer.selected_asset_keys
                  if graph.get(key).is_materializable and graph.get(key).group_name not in skip_groups
                  and (only is None or key.to_user_string() in only)]
     subset = bool(skip_groups) or only is not None
-    with dg.DagsterInstance.ephemeral() as instance:
+    if instance is not None:
+        return job.execute_in_process(instance=instance, raise_on_error=False,
+                                      asset_selection=selection if subset else None)
+    with dg.DagsterInstance.ephemeral() as ephemeral:
         return job.execute_in_process(
-            instance=instance, raise_on_error=False, asset_selection=selection if subset else None
+            instance=ephemeral, raise_on_error=False, asset_selection=selection if subset else None
         )
 
 

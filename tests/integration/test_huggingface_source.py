@@ -1,0 +1,184 @@
+"""WAREHOUSE_SOURCE=huggingface end to end, against a fake Hub on a local port (HF_ENDPOINT):
+the marts equal those built from the same data read as a snapshot; the token is sent and never
+written anywhere; a second run fetches only what changed; too many failing models stop the run
+at the blocking check and leave the published warehouse as it was."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.sources.generator import generate_snapshot
+from orchestration.sources.generator_weekly import generate_weekly_v2
+from orchestration.sources.huggingface import V1_DATASET, leaderboard_models
+from orchestration.sources.leaderboard_v2 import load_column_mapping, identify_header, sunday_week_start, snapshot_date_of
+from orchestration.sources.snapshot import read_csv_header
+from tests.conftest import make_settings
+from tests.hub_server import FakeHub, Fault, hub_consistent_snapshot, read_csv, v1_parquet
+from tests.integration.harness import (
+    MARTS,
+    PublishedState,
+    check_evaluations,
+    materialized_keys,
+    run_warehouse,
+    run_weekly,
+    table_rows,
+)
+
+TOKEN = "hf_test_secret_9f2d4c7e1b"
+SKIP = {"figures", "report"}
+
+
+class Captured(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.lines.append(self.format(record))
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory):
+    """A generated snapshot made Hub-consistent, a fake Hub serving it and a weekly v2 file."""
+    root = tmp_path_factory.mktemp("hf_source")
+    generate_snapshot(root / "generated", seed=7, scale=0.05)
+    snapshot = hub_consistent_snapshot(root / "generated", root / "snapshot")
+    v2_file = sorted(generate_weekly_v2(root / "weekly", seed=7, scale=0.05))[-1]
+    hub = FakeHub(snapshot, v2_file=v2_file).start()
+    yield root, snapshot, v2_file, hub
+    hub.stop()
+
+
+def hf_settings(root: Path, hub: FakeHub, monkeypatch: pytest.MonkeyPatch, **overrides: str):
+    return make_settings(
+        root / "hf", monkeypatch, WAREHOUSE_SOURCE="huggingface", HF_ENDPOINT=hub.endpoint, HF_TOKEN=TOKEN,
+        WAREHOUSE_HF_CACHE_DIR=str(root / "hf" / "hub_cache"), WAREHOUSE_HF_REQUESTS_PER_SECOND="1000",
+        WAREHOUSE_HF_BACKOFF_SECONDS="0.01", WAREHOUSE_HF_MAX_RETRIES="2", **overrides,
+    )
+
+
+@pytest.fixture(scope="module")
+def hf_run(world):
+    root, snapshot, v2_file, hub = world
+    captured = Captured()
+    logging.getLogger().addHandler(captured)
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch, dg.DagsterInstance.ephemeral() as instance:
+            settings = hf_settings(root, hub, monkeypatch)
+            result = run_warehouse(settings, skip_groups=SKIP, instance=instance)
+            events = [f"{r.user_message} {r.dagster_event!r}" for r in instance.all_logs(result.run_id)]
+    finally:
+        logging.getLogger().removeHandler(captured)
+    return settings, result, events, captured.lines, list(hub.authorizations)
+
+
+@pytest.fixture(scope="module")
+def snapshot_run(world, tmp_path_factory):
+    root, snapshot, _, _ = world
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = make_settings(root / "snap", monkeypatch, WAREHOUSE_SOURCE="snapshot",
+                                 WAREHOUSE_SNAPSHOT_DIR=str(snapshot), WAREHOUSE_V1_SOURCE="final_table")
+        result = run_warehouse(settings, skip_groups=SKIP)
+    return settings, result
+
+
+def test_the_huggingface_source_builds_the_same_marts_as_the_snapshot_of_the_same_data(hf_run, snapshot_run):
+    hf_settings_, hf_result, *_ = hf_run
+    snap_settings, snap_result = snapshot_run
+    assert hf_result.success, [e.event_specific_data for e in hf_result.all_events if e.is_failure]
+    assert snap_result.success
+    assert {"raw/hub_models", "raw/leaderboard_v2_pull", "published/warehouse"} <= materialized_keys(hf_result)
+    for mart in MARTS:
+        hf_rows = table_rows(hf_settings_.duckdb_path, f"marts.{mart}")
+        assert hf_rows == table_rows(snap_settings.duckdb_path, f"marts.{mart}"), mart
+        assert hf_rows or mart in ("base_model_evolution",), f"{mart} is empty"
+    assert check_evaluations(hf_result)["raw/hub_models:hub_fetch_failure_share"].passed
+
+
+def test_raw_rows_carry_the_hub_lineage(hf_run):
+    settings, *_ = hf_run
+    (label,) = {r[0] for r in table_rows(settings.working_duckdb_path, "(select distinct _source_file from raw.leaderboard)")}
+    assert label.startswith(f"hf://datasets/{V1_DATASET}@") and label.endswith(".parquet")
+    (label,) = {r[0] for r in table_rows(settings.working_duckdb_path, "(select distinct _source_file from raw.repo_details)")}
+    assert label.endswith("/api/models/<model id>") and label.startswith("http://127.0.0.1")
+    missing = table_rows(settings.working_duckdb_path, "(select kind, status, attempts from raw.hub_fetch_failures)")
+    assert missing and {row for row in missing} == {("missing", 404, 1)}
+
+
+def test_the_token_is_sent_and_never_written(hf_run):
+    settings, result, events, log_lines, authorizations = hf_run
+    assert authorizations and set(authorizations) == {f"Bearer {TOKEN}"}
+    assert any("Hub fetch:" in line and "models/s" in line for line in events)  # progress in the run's logs
+    for text in (*events, *log_lines):
+        assert TOKEN not in text
+    for path in (settings.work_dir, settings.duckdb_path.parent, settings.huggingface.cache_dir, settings.dagster_home):
+        for file in Path(path).rglob("*"):
+            if file.is_file():
+                assert TOKEN.encode() not in file.read_bytes(), file
+
+
+def test_the_v2_pull_lands_as_that_weeks_snapshot(world, hf_run):
+    root, _, v2_file, hub = world
+    settings, result, *_ = hf_run
+    landed = settings.weekly_source_dir / v2_file.name
+    assert read_csv(landed) == read_csv(v2_file)
+    identify_header(read_csv_header(landed, ",", expected="v2"), load_column_mapping(), path=landed)
+    week = sunday_week_start(snapshot_date_of(landed)).isoformat()
+    with pytest.MonkeyPatch.context() as monkeypatch, dg.DagsterInstance.ephemeral() as instance:
+        weekly = run_weekly(hf_settings(root, hub, monkeypatch), instance, week, assets={"raw/leaderboard_v2"})
+    assert weekly.success
+    rows = table_rows(settings.working_duckdb_path, "(select distinct _source_file from raw.leaderboard_v2)")
+    assert rows == [(str(landed),)]
+
+
+def test_a_second_run_fetches_only_the_models_whose_sha_changed(world, hf_run):
+    root, snapshot, _, hub = world
+    board = read_csv(snapshot / "leaderboard_v1_final.csv")
+    models = leaderboard_models([(r["fullname"], r["model_sha"]) for r in board])
+    changed = set(list(models)[:2])
+    for row in board:
+        if row["fullname"] in changed:
+            row["model_sha"] = "e" * 40
+    hub.set_dataset(V1_DATASET, v1_parquet(board), hub.datasets[V1_DATASET].last_modified)
+    hub.clear()
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        result = run_warehouse(hf_settings(root, hub, monkeypatch), only={"raw/leaderboard", "raw/hub_models"})
+    assert result.success
+    model_paths = {p for p in hub.requests if p.startswith("/api/models/")}
+    assert model_paths == {p for m in changed for p in (f"/api/models/{m}", f"/api/models/{m}/commits/main")}
+    (materialization,) = [e for e in result.get_asset_materialization_events()
+                          if e.asset_key == dg.AssetKey(["raw", "hub_models"])]
+    metadata = materialization.materialization.metadata
+    assert (metadata["fetched"].value, metadata["from_cache"].value) == (2, len(models) - 2)
+
+
+def test_too_many_failing_models_stop_the_run_at_the_blocking_check(world, hf_run):
+    root, snapshot, _, hub = world
+    settings, *_ = hf_run
+    before = PublishedState.of(settings)
+    board = read_csv(snapshot / "leaderboard_v1_final.csv")
+    for row in board:  # every model changes, so none comes from the cache
+        row["model_sha"] = "d" * 40
+    hub.set_dataset(V1_DATASET, v1_parquet(board), hub.datasets[V1_DATASET].last_modified)
+    hub.clear()
+    broken = list(leaderboard_models([(r["fullname"], r["model_sha"]) for r in board]))[:40]  # well above 5%
+    for model in broken:
+        hub.always_fail(f"/api/models/{model}", Fault(503))
+    try:
+        with pytest.MonkeyPatch.context() as monkeypatch:
+            result = run_warehouse(hf_settings(root, hub, monkeypatch), skip_groups=SKIP)
+    finally:
+        hub.clear()
+    check = check_evaluations(result)["raw/hub_models:hub_fetch_failure_share"]
+    assert not check.passed and "kept failing" in check.description
+    done = materialized_keys(result)
+    assert not done & {"raw/hub_models", "raw/repo_details", "raw/commit_data", "published/warehouse"}
+    assert not any(key.startswith("marts/") for key in done)
+    assert PublishedState.of(settings) == before
+    failures = table_rows(settings.working_duckdb_path,
+                          "(select model_id, status, attempts from raw.hub_fetch_failures where kind = 'failed')")
+    assert {row[0] for row in failures} == set(broken) and {row[1:] for row in failures} == {(503, 3)}
