@@ -118,7 +118,8 @@ class Settings:
     @property
     def hub_snapshot_dir(self) -> Path:
         """Where the Hugging Face connector lands the paper-layout files it builds."""
-        return (self.huggingface or _huggingface_settings({}, PROJECT_ROOT / "data")).cache_dir / "snapshot"
+        cache_dir = self.huggingface.cache_dir if self.huggingface else PROJECT_ROOT / "data" / "huggingface"
+        return cache_dir / "snapshot"
 
     @property
     def source_name(self) -> str:

@@ -98,3 +98,20 @@ def test_a_bad_v1_source_is_named_with_the_choices(value):
     message = str(error.value)
     assert f"WAREHOUSE_V1_SOURCE={value!r}" in message
     assert "paper_scrape" in message and "final_table" in message
+
+
+def test_the_huggingface_source_reads_what_its_connector_lands(tmp_path: Path):
+    settings = load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_HF_CACHE_DIR": str(tmp_path),
+                              "HF_TOKEN": "hf_secret_in_settings", "WAREHOUSE_HF_BACKOFF_SECONDS": "0.5"})
+    assert settings.source_dir == tmp_path / "snapshot"
+    assert settings.weekly_source_dir == tmp_path / "leaderboard_v2"
+    assert settings.v1_source == "final_table" and settings.v1_final_table_path == tmp_path / "snapshot" / "leaderboard_v1_final.csv"
+    assert settings.huggingface.backoff_seconds == 0.5
+    assert "hf_secret_in_settings" not in repr(settings)
+    landing = load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_LANDING_DIR": str(tmp_path / "in")})
+    assert landing.weekly_source_dir == tmp_path / "in"
+
+
+def test_the_huggingface_source_refuses_the_papers_scrape():
+    with pytest.raises(SettingsError, match="WAREHOUSE_SOURCE=huggingface"):
+        load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_V1_SOURCE": "paper_scrape"})
