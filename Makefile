@@ -49,7 +49,7 @@ manifest: venv
 # The paper's warehouse, then every week of the weekly v2 leaderboard (one backfill run).
 run: manifest
 	$(BIN)/python -m orchestration.cli materialize
-	$(BIN)/python -m orchestration.cli backfill
+	$(BIN)/python -m orchestration.cli backfill --if-any
 
 # Weeks are Sundays (partition keys); by default every week with a file in the landing dir.
 backfill: manifest

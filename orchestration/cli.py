@@ -125,6 +125,11 @@ PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
 
 
+class NothingToBackfill(ValueError):
+    """No week to backfill by default: the landing directory has no file of a completed week
+    (e.g. the only v2 pull is of the current week, loaded once the week ends)."""
+
+
 def backfill_weeks(
     landing_dir: Path, first: str | None, last: str | None, complete_weeks: Sequence[str]
 ) -> tuple[str, str]:
@@ -142,7 +147,7 @@ def backfill_weeks(
         )
         weeks = [w for w in weeks if w in complete_weeks]
         if not weeks:
-            raise PartitionKeyError(f"no snapshot file of a completed week in {landing_dir}: give FROM and TO")
+            raise NothingToBackfill(f"no snapshot file of a completed week in {landing_dir}: give FROM and TO")
         first, last = first or weeks[0], last or weeks[-1]
     if first > last:
         raise PartitionKeyError(f"FROM {first} is after TO {last}")
@@ -151,8 +156,16 @@ def backfill_weeks(
     return first, last
 
 
-def backfill(settings: Settings, first: str | None, last: str | None, *, full_refresh: bool = False) -> int:
-    """The weekly job over a range of weeks as one run, through write-audit-publish."""
+def backfill(
+    settings: Settings,
+    first: str | None,
+    last: str | None,
+    *,
+    full_refresh: bool = False,
+    if_any: bool = False,
+) -> int:
+    """The weekly job over a range of weeks as one run, through write-audit-publish. With
+    `if_any` (`make run`), no completed week to load is a note, not an error."""
     from orchestration.partitions import WEEKLY_PARTITIONS, PartitionKeyError
     from orchestration.resources import build_resources
 
@@ -161,6 +174,9 @@ def backfill(settings: Settings, first: str | None, last: str | None, *, full_re
         first, last = backfill_weeks(
             weekly_source.resolve_dir(), first, last, WEEKLY_PARTITIONS.get_partition_keys()
         )
+    except NothingToBackfill as exc:
+        print(f"backfill: {exc}", file=sys.stderr)
+        return 0 if if_any else 2
     except (PartitionKeyError, ValueError) as exc:
         print(f"backfill: {exc}", file=sys.stderr)
         return 2
@@ -211,6 +227,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
     parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
     parser.add_argument("--full-refresh", action="store_true", help="backfill: rebuild the history from every loaded week")
+    parser.add_argument(
+        "--if-any", action="store_true", help="backfill: exit 0 when no completed week has a file yet (make run)"
+    )
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "sql":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
@@ -220,7 +239,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rollback":
         return roll_back(settings, args.to)
     if args.command == "backfill":
-        return backfill(settings, args.first, args.to, full_refresh=args.full_refresh)
+        return backfill(settings, args.first, args.to, full_refresh=args.full_refresh, if_any=args.if_any)
     if args.command == "sql":
         if not settings.duckdb_path.exists():
             print(f"{settings.duckdb_path} does not exist yet: run `make run` first", file=sys.stderr)

@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import dagster as dg
 import duckdb
@@ -146,3 +146,19 @@ def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_d
             "select list(distinct week_start::varchar order by week_start::varchar) from marts.weekly_leaderboard_v2 where has_snapshot"
         ).fetchone()[0]
     assert snapshots == ["2024-09-01", "2024-09-15"]
+
+
+def test_backfill_with_only_a_current_week_file_is_an_error_but_make_run_goes_on(tmp_path, monkeypatch):
+    """A v2 pull dated in the week not yet ended (the huggingface source's first pull) is loaded
+    once that week ends: `make backfill` says so and fails, `make run`'s `--if-any` says so and
+    exits 0, and neither starts a run."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    (landing / f"huggingface_v2_{date.today().isoformat()}.csv.gz").write_bytes(b"")
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
+
+    strict = cli("backfill")
+    assert strict.returncode == 2 and "no snapshot file of a completed week" in strict.stderr
+    lenient = cli("backfill", "--if-any")
+    assert lenient.returncode == 0 and "no snapshot file of a completed week" in lenient.stderr
+    assert not settings.duckdb_path.exists()
