@@ -17,8 +17,12 @@ import dagster as dg
 import duckdb
 
 from orchestration.checks.gx_suite import SuiteOutcome, load_suite_spec, validate_frame
+from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
 
-RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
+# The snapshot's three files, and the HFCommunity dump's tables (raw.hfc_<table>).
+RAW_SOURCES: tuple[str, ...] = (
+    "leaderboard", "repo_details", "commit_data", *(raw_table_name(table) for table in HFC_TABLES)
+)
 
 # Sources with several layouts (orchestration/sources/snapshot.py): layout → suite. The first
 # layout is the default one, gated by raw_<name>.
