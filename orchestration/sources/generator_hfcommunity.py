@@ -310,7 +310,7 @@ class _Hub:
         self.users = _words(_scatter(np.arange(self.n_users), modulus, 11), 4)
         recase = rng.random(self.n_users) < 0.3
         self.users[recase] = np.char.capitalize(self.users[recase].astype(str)).astype(object)
-        self.user_weight = _pareto_weights(rng, self.n_users, 1.1)
+        self.user_weight = _pareto_weights(rng, self.n_users, 1.8)
         self.orgs = _words(_scatter(np.arange(self.n_orgs), modulus, 23), 3) + np.where(
             np.arange(self.n_orgs) % 2 == 0, "-ai", "labs"
         )

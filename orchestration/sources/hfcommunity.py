@@ -100,7 +100,7 @@ class DumpError(SourceFileError):
         if table is not None:
             where.append(f"table `{table}`")
         detail = f"{', '.join(where)}: {message}" if where else message
-        super().__init__(path, detail, row=row if row is not None else line, column=column)
+        super().__init__(path, detail, row=row, column=column)
 
 
 # ---------------------------------------------------------------------------------------------
