@@ -28,15 +28,7 @@ declared as (
 ),
 
 ancestry as (
-    -- Every (model, ancestor) pair along declared bases; UNION ends cycles.
-    with recursive walk(model_id, ancestor_id) as (
-        select model_id, base_model_id from declared
-        union
-        select walk.model_id, declared.base_model_id
-        from walk
-        join declared on declared.model_id = walk.ancestor_id
-    )
-    select model_id, ancestor_id from walk
+    {{ lineage_ancestry('declared') }}
 ),
 
 roots as (
