@@ -296,3 +296,25 @@ def test_a_csv_export_missing_a_column_names_file_and_column(generated, tmp_path
     with pytest.raises(DumpError) as caught:
         load_hfcommunity_dump(duckdb.connect(), export)
     assert caught.value.path == export / "commits.csv" and caught.value.column == "timestamp"
+
+
+# -- the blocking suites -------------------------------------------------------------------------
+
+
+def test_every_suite_passes_on_the_generated_dump_and_names_bad_rows(generated):
+    from orchestration.checks.raw_checks import HFC_RAW_SOURCES, validate_raw_table
+
+    conn = duckdb.connect()
+    load_hfcommunity_dump(conn, generated / SQL_DUMP_NAME)
+    for name in HFC_RAW_SOURCES:
+        outcome = validate_raw_table(conn, name, f"raw.{name}")
+        assert outcome.success, outcome.summary
+    conn.execute("update raw.hfc_commits set timestamp = 'yesterday' where _source_row = 17")
+    conn.execute("update raw.hfc_discussion set status = 'archived' where _source_row = 3")
+    commits = validate_raw_table(conn, "hfc_commits", "raw.hfc_commits")
+    discussions = validate_raw_table(conn, "hfc_discussion", "raw.hfc_discussion")
+    assert not commits.success and not discussions.success
+    (failed,) = commits.failed_expectations
+    assert failed.column == "timestamp" and [s.source_row for s in failed.sample_rows] == [17]
+    assert "row 17" in commits.summary and "hfcommunity.sql.gz" in commits.summary
+    assert [(f.column, [s.value for s in f.sample_rows]) for f in discussions.failed_expectations] == [("status", ["archived"])]
