@@ -35,7 +35,7 @@ import functools
 import gzip
 import re
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -559,9 +559,3 @@ def _held_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
 def _row_counts(conn: duckdb.DuckDBPyConnection, name: Callable[[str], str]) -> dict[str, int]:
     return {table: conn.execute(f"select count(*) from {name(table)}").fetchone()[0] for table in HFC_TABLES}
 
-
-def iter_rows(path: Path, table: str, *, batch_rows: int = DEFAULT_BATCH_ROWS) -> Iterable[tuple[str | None, ...]]:
-    """Every row of one table of a SQL dump (a convenience for tests and tools)."""
-    reader = SqlDumpReader(path, tables={table: HFC_TABLES[table]}, batch_rows=batch_rows)
-    for _, batch in reader.batches():
-        yield from batch
