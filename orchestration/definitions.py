@@ -6,6 +6,7 @@ import dagster as dg
 
 from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
 from orchestration.assets.figures import figure_assets
+from orchestration.assets.hfcommunity import raw_hfcommunity
 from orchestration.assets.leaderboard_v2 import raw_leaderboard_v2
 from orchestration.assets.publish import published_warehouse
 from orchestration.assets.hub import hub_assets
@@ -22,7 +23,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
     return dg.Definitions(
         assets=[
             *build_raw_assets(settings.source), *(hub_assets if settings.source == "huggingface" else []),
-            raw_leaderboard_v2, warehouse_dbt_models, weekly_v2_dbt_models, published_warehouse,
+            raw_hfcommunity, raw_leaderboard_v2, warehouse_dbt_models, weekly_v2_dbt_models, published_warehouse,
             *figure_assets, findings_report,
         ],
         jobs=[build_warehouse_job, leaderboard_v2_weekly_job],

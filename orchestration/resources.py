@@ -14,7 +14,7 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import DBT_PROJECT_DIR, Settings
+from orchestration.settings import DBT_PROJECT_DIR, HFCOMMUNITY_GENERATED_NAME, Settings
 from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, SnapshotFile
 from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
@@ -36,6 +36,20 @@ class SourceFilesResource(dg.ConfigurableResource):
     generator_scale: float = 1.0
     v1_source: str = "paper_scrape"
     v1_final_table: str | None = None
+    hfcommunity_dump: str | None = None
+    """WAREHOUSE_HFCOMMUNITY_DUMP; None = the generated dump in `hfcommunity_generated_dir`."""
+    hfcommunity_generated_dir: str | None = None
+
+    def hfcommunity_dump_path(self) -> Path:
+        """The HFCommunity dump raw/hfc_* loads (the generated one is generated first, once)."""
+        if self.hfcommunity_dump:
+            return Path(self.hfcommunity_dump)
+        from orchestration.sources.generator_hfcommunity import SQL_DUMP_NAME, ensure_generated_hfcommunity
+
+        generated_dir = Path(self.hfcommunity_generated_dir or Path(self.generated_dir) / HFCOMMUNITY_GENERATED_NAME)
+        return ensure_generated_hfcommunity(
+            generated_dir, seed=self.generator_seed, scale=self.generator_scale
+        ) / SQL_DUMP_NAME
 
     def locate(self, name: str) -> tuple[SnapshotFile, Path]:
         """The layout and file that raw.<name> is loaded from, under the configured sources."""
@@ -188,6 +202,8 @@ def build_resources(settings: Settings) -> dict[str, object]:
             generator_scale=settings.generator_scale,
             v1_source=settings.v1_source,
             v1_final_table=str(settings.v1_final_table) if settings.v1_final_table else None,
+            hfcommunity_dump=str(settings.hfcommunity_dump) if settings.hfcommunity_dump else None,
+            hfcommunity_generated_dir=str(settings.hfcommunity_generated_dir),
         ),
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
         "report": ReportResource(report_dir=str(settings.report_dir)),

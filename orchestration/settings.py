@@ -80,8 +80,14 @@ class Settings:
     directory of per-table CSV files; None = the generated dump under WAREHOUSE_GENERATED_DIR."""
 
     @property
+    def hfcommunity_generated_dir(self) -> Path:
+        """Where the generator writes the offline HFCommunity dump (both forms)."""
+        return self.generated_dir / HFCOMMUNITY_GENERATED_NAME
+
+    @property
     def hfcommunity_dump_path(self) -> Path:
-        return self.hfcommunity_dump or self.generated_dir / HFCOMMUNITY_GENERATED_NAME
+        """The dump raw/hfc_* loads: WAREHOUSE_HFCOMMUNITY_DUMP, else the generated SQL dump."""
+        return self.hfcommunity_dump or self.hfcommunity_generated_dir / HFCOMMUNITY_GENERATED_DUMP
 
     @property
     def v1_final_table_path(self) -> Path:
@@ -153,6 +159,8 @@ class SettingsError(ValueError):
 SOURCES = ("generated", "snapshot", "huggingface", "hfcommunity")
 # The generated HFCommunity dump's name inside WAREHOUSE_GENERATED_DIR.
 HFCOMMUNITY_GENERATED_NAME = "hfcommunity"
+# The generated SQL dump's name in it (the CSV export is its `csv/` directory).
+HFCOMMUNITY_GENERATED_DUMP = "hfcommunity.sql.gz"
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 
 

@@ -58,3 +58,17 @@
 {% macro exact_mean(expr) -%}
     cast(avg(cast({{ expr }} as decimal(18, 6))) as double)
 {%- endmacro %}
+
+{#- Every (model, ancestor) pair along declared bases, from a relation of (model_id,
+    base_model_id); UNION ends cycles. A nested WITH, so the calling model's own WITH stays
+    non-recursive. -#}
+{% macro lineage_ancestry(declared) -%}
+    with recursive walk(model_id, ancestor_id) as (
+        select model_id, base_model_id from {{ declared }}
+        union
+        select walk.model_id, {{ declared }}.base_model_id
+        from walk
+        join {{ declared }} on {{ declared }}.model_id = walk.ancestor_id
+    )
+    select model_id, ancestor_id from walk
+{%- endmacro %}

@@ -59,3 +59,16 @@
 {% macro v1_benchmarks() -%}
     {{ return(['average', 'arc', 'hellaswag', 'mmlu', 'truthfulqa', 'winogrande', 'gsm8k']) }}
 {%- endmacro %}
+
+{#- An HFCommunity repo id (`models/<owner>/<name>`) as the warehouse's model key: the type
+    prefix removed, lower-cased. Only meaningful for model repos. -#}
+{% macro hfc_model_key(repo_id) -%}
+    {{ model_key("regexp_replace(" ~ repo_id ~ ", '^models/', '')") }}
+{%- endmacro %}
+
+{#- The base models a card_data value declares: HFCommunity stores str() of the card's metadata,
+    a Python dict repr, where `'base_model'` is a quoted id or a list of them. -#}
+{% macro card_base_models(card_data) -%}
+    {%- set value = "regexp_extract(" ~ card_data ~ ", '''base_model'':\\s*(''[^'']*''|\\[[^\\]]*\\])', 1)" -%}
+    {{ parse_list_literal("case when starts_with(" ~ value ~ ", '[') then " ~ value ~ " else '[' || " ~ value ~ " || ']' end") }}
+{%- endmacro %}

@@ -23,6 +23,10 @@ from orchestration.charts import (
     base_model_evolution,
     benchmark_improvement_heatmap,
     benchmark_improvement_per_base,
+    discussion_activity_per_family,
+    hub_authors_over_time,
+    hub_authors_per_repo,
+    hub_repos_per_author,
     improvement_per_dataset,
     params_vs_score,
     repos_per_author,
@@ -52,5 +56,9 @@ CHART_MODULES: dict[str, ModuleType] = {
         benchmark_improvement_heatmap,
         size_efficiency_frontier,
         base_family_agreement,
+        hub_authors_over_time,
+        hub_repos_per_author,
+        hub_authors_per_repo,
+        discussion_activity_per_family,
     )
 }

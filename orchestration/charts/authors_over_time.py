@@ -24,7 +24,7 @@ NEW_COLOR = "#4c78a8"
 TOTAL_COLOR = "#f58518"
 
 
-def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
+def build_chart(df: pd.DataFrame, *, title: str = TITLE) -> alt.TopLevelMixin:
     months = with_periods(df, "month_start", "month_end", pd.DateOffset(months=1))
     tooltip = [
         date_tooltip("month_start", "month", time_unit="utcyearmonth"),
@@ -52,5 +52,5 @@ def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
         ),
     )
     return alt.layer(
-        new_authors, total_authors, title=chart_title(TITLE, df), width=WIDTH, height=HEIGHT
+        new_authors, total_authors, title=chart_title(title, df), width=WIDTH, height=HEIGHT
     ).resolve_scale(y="independent")

@@ -11,12 +11,12 @@ MART = "authors_per_repo"
 TITLE = "Fig. 3: Distribution of authors per repository"
 
 
-def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
+def build_chart(df: pd.DataFrame, *, title: str = TITLE) -> alt.TopLevelMixin:
     return count_distribution_chart(
         df["authors"],
         value_field="authors",
         value_title="authors per repository",
         count_field="n_repos",
         count_title="repositories",
-        title=chart_title(TITLE, df),
+        title=chart_title(title, df),
     )

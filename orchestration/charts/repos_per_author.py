@@ -11,13 +11,13 @@ MART = "repos_per_author"
 TITLE = "Fig. 2: Distribution of repositories per author"
 
 
-def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
+def build_chart(df: pd.DataFrame, *, title: str = TITLE) -> alt.TopLevelMixin:
     return count_distribution_chart(
         df["repos"],
         value_field="repos",
         value_title="repositories per author",
         count_field="n_authors",
         count_title="authors",
-        title=chart_title(TITLE, df),
+        title=chart_title(title, df),
         log_values=True,
     )

@@ -17,8 +17,11 @@ import dagster as dg
 import duckdb
 
 from orchestration.checks.gx_suite import SuiteOutcome, load_suite_spec, validate_frame
+from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
 
 RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
+# The HFCommunity dump's tables (raw.hfc_<table>), gated the same way.
+HFC_RAW_SOURCES: tuple[str, ...] = tuple(raw_table_name(table) for table in HFC_TABLES)
 
 # Sources with several layouts (orchestration/sources/snapshot.py): layout → suite. The first
 # layout is the default one, gated by raw_<name>.
@@ -29,8 +32,8 @@ LAYOUT_SUITES: dict[str, dict[str, str]] = {
 
 def raw_suite_name(name: str, layout: str | None = None) -> str:
     """The suite gating raw.<name> loaded from a file of `layout` (None: the source's default)."""
-    if name not in RAW_SOURCES:
-        raise ValueError(f"unknown raw source {name!r}; expected one of {RAW_SOURCES}")
+    if name not in (*RAW_SOURCES, *HFC_RAW_SOURCES):
+        raise ValueError(f"unknown raw source {name!r}; expected one of {(*RAW_SOURCES, *HFC_RAW_SOURCES)}")
     if layout is None:
         return f"raw_{name}"
     suites = LAYOUT_SUITES.get(name, {})

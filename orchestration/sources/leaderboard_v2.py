@@ -30,7 +30,7 @@ from orchestration.sources.snapshot import (
     LINEAGE_COLUMNS,
     SourceFileError,
     _quote_identifier,
-    _source_error,
+    duckdb_csv_error,
     file_checksum,
     read_csv_header,
 )
@@ -379,7 +379,7 @@ def load_weekly_snapshots(
             try:
                 _insert_snapshot(conn, snapshot, week_start, loaded_at)
             except duckdb.Error as exc:
-                raise _source_error(snapshot.path, exc) from exc
+                raise duckdb_csv_error(snapshot.path, exc) from exc
         rows = _loading_rows(conn)
         if audit is not None and not audit(conn, LOADING_TABLE):
             conn.execute("rollback")

@@ -328,7 +328,7 @@ def load_snapshot_file(
         )
     except duckdb.Error as exc:
         conn.execute("rollback")
-        raise _source_error(path, exc) from exc
+        raise duckdb_csv_error(path, exc) from exc
     try:
         if audit is not None and not audit(conn, staging_table):
             (rows,) = conn.execute(f"select count(*) from {staging_table}").fetchone()
@@ -363,7 +363,7 @@ def _existing_checksum(conn: duckdb.DuckDBPyConnection, spec: SnapshotFile) -> s
     return row[0] if row and row[0] == row[1] else None
 
 
-def _source_error(path: Path, exc: duckdb.Error) -> SourceFileError:
+def duckdb_csv_error(path: Path, exc: duckdb.Error) -> SourceFileError:
     """Turn DuckDB's CSV error into one that names the file, row and column."""
     text = str(exc)
     line = re.search(r"[Ll]ine:?\s*(\d+)", text)

@@ -36,6 +36,10 @@ MARTS = (
     "benchmark_improvement_heatmap",
     "size_efficiency_frontier",
     "base_family_agreement",
+    "hub_authors_over_time",
+    "hub_repos_per_author",
+    "hub_authors_per_repo",
+    "discussion_activity_per_family",
 )
 FIGURE_MARTS = (
     "authors_over_time",
@@ -54,6 +58,10 @@ FIGURE_MARTS = (
     "benchmark_improvement_heatmap",
     "size_efficiency_frontier",
     "base_family_agreement",
+    "hub_authors_over_time",
+    "hub_repos_per_author",
+    "hub_authors_per_repo",
+    "discussion_activity_per_family",
 )
 
 

@@ -214,7 +214,21 @@ SAMPLE_MARTS: dict[str, pd.DataFrame] = {
             "agreement_share": [10 / 75, 2 / 6, None],
         }
     ),
+    "discussion_activity_per_family": pd.DataFrame(
+        {
+            "family": strings("Mistral-7B", "Mistral-7B", "Llama-3-8B"),
+            "family_priority": [2, 2, 1],
+            "month_start": pd.to_datetime(["2024-01-01", "2024-02-01", "2024-02-01"]).astype("datetime64[us]"),
+            "discussions": [3, 1, 4],
+            "pull_requests": [2, 0, 5],
+            "merged_pull_requests": [1, 0, 2],
+            "bot_pull_requests": [1, 0, 0],
+            "participants": [4, 1, 6],
+            "repos": [2, 1, 3],
+        }
+    ),
 }
+SAMPLE_MARTS.update({f"hub_{mart}": SAMPLE_MARTS[mart] for mart in ("authors_over_time", "repos_per_author", "authors_per_repo")})
 
 # marts.base_model_releases: the context the time-axis charts mark (two releases fall within
 # the samples' dates, the others outside them).
@@ -273,7 +287,9 @@ EXPECTED_ENCODINGS: dict[str, dict[str, str]] = {
     },
     "size_efficiency_frontier": {"x": "month_start", "y": "frontier_average", "color": "size_class"},
     "base_family_agreement": {"x": "models", "y": "family", "color": "part_label"},
+    "discussion_activity_per_family": {"x": "month_start", "y": "threads", "color": "family"},
 }
+EXPECTED_ENCODINGS.update({f"hub_{mart}": EXPECTED_ENCODINGS[mart] for mart in ("authors_over_time", "repos_per_author", "authors_per_repo")})
 RELEASE_TOOLTIPS = {"base_model", "release_date"}
 EXPECTED_TOOLTIPS: dict[str, set[str]] = {
     "authors_over_time": {"month_start", "new_authors", "total_authors"},
@@ -384,7 +400,12 @@ EXPECTED_TOOLTIPS: dict[str, set[str]] = {
         "by_name_without_declared_base",
         "agreement_share",
     },
+    "discussion_activity_per_family": {
+        "family", "month_start", "discussions", "pull_requests", "merged_pull_requests",
+        "bot_pull_requests", "participants", "repos",
+    },
 }
+EXPECTED_TOOLTIPS.update({f"hub_{mart}": EXPECTED_TOOLTIPS[mart] for mart in ("authors_over_time", "repos_per_author", "authors_per_repo")})
 
 
 def views(spec: dict) -> Iterator[dict]:
@@ -782,3 +803,4 @@ def test_materialize_figure_asset_from_a_published_mart(tmp_path):
         path = Path(metadata[kind].value)
         assert path == figures_dir / f"weekly_models_by_type.{kind}"
         assert path.stat().st_size > 0
+

@@ -30,16 +30,7 @@ name_families as (
 ),
 
 ancestry as (
-    -- Every (model, ancestor) pair along declared bases; UNION ends cycles. Nested, so the
-    -- model's own WITH stays non-recursive.
-    with recursive walk(model_id, ancestor_id) as (
-        select model_id, base_model_id from declared
-        union
-        select walk.model_id, declared.base_model_id
-        from walk
-        join declared on declared.model_id = walk.ancestor_id
-    )
-    select model_id, ancestor_id from walk
+    {{ lineage_ancestry('declared') }}
 ),
 
 roots as (

@@ -1,0 +1,10 @@
+-- HFCommunity accounts, typed.
+select
+    trim(name) as author,
+    nullif(trim(fullname), '') as fullname,
+    nullif(trim(type), '') as account_type,
+    try_cast(is_pro as integer) = 1 as is_pro,
+    source,
+    _source_file,
+    _source_row
+from {{ source('raw', 'hfc_author') }}

@@ -1,0 +1,98 @@
+"""Raw assets of the HFCommunity dump (group `hfcommunity`): raw/hfc_<table> for each table the
+warehouse loads, from one pass over the dump (WAREHOUSE_HFCOMMUNITY_DUMP: a MariaDB `.sql`/
+`.sql.gz` dump or a directory of per-table CSV files; by default the generated dump).
+
+Each table is gated by its blocking GX suite (`expectations/raw_hfc_<table>.json`), run on the
+freshly loaded rows before any of them replaces the previous load: the dump is swapped in whole
+or not at all, so the Hub-wide marts never mix two dumps."""
+
+import dagster as dg
+from dagster_duckdb import DuckDBResource
+
+from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
+from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
+from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
+from orchestration.settings import DUCKDB_WRITER_POOL
+from orchestration.sources.hfcommunity import HFC_TABLES, DumpError, load_hfcommunity_dump, raw_table_name
+from orchestration.sources.snapshot import SourceFileError
+
+HFC_KEYS: dict[str, dg.AssetKey] = {table: dg.AssetKey(["raw", raw_table_name(table)]) for table in HFC_TABLES}
+
+
+@dg.multi_asset(
+    name="raw_hfcommunity",
+    specs=[
+        dg.AssetSpec(
+            key,
+            group_name="hfcommunity",
+            kinds={"duckdb", "sql"},
+            description=(
+                f"HFCommunity's `{table}` table ({', '.join(columns)}) as text in `raw.{raw_table_name(table)}`, "
+                "with lineage columns (_source_file, _source_checksum, _loaded_at, _source_row = the row's "
+                "number within its table in dump order). Loaded with the dump's other tables in one pass, and "
+                "swapped in with them only if every table passes its blocking check; reloads only when the "
+                "dump's checksum changes."
+            ),
+        )
+        for (table, columns), key in zip(HFC_TABLES.items(), HFC_KEYS.values(), strict=True)
+    ],
+    check_specs=[raw_check_spec(raw_table_name(table)) for table in HFC_TABLES],
+    pool=DUCKDB_WRITER_POOL,
+)
+def raw_hfcommunity(
+    context: dg.AssetExecutionContext,
+    duckdb: DuckDBResource,
+    source_files: SourceFilesResource,
+    warehouse: WarehouseResource,
+):
+    path = source_files.hfcommunity_dump_path()
+    outcomes: dict[str, SuiteOutcome] = {}
+
+    def audit(conn, table: str, loading_table: str) -> bool:
+        outcomes[table] = validate_raw_table(conn, raw_table_name(table), loading_table)
+        return outcomes[table].success
+
+    def before_swap() -> None:
+        warehouse.mark_building(context.run_id, step="raw/hfcommunity")
+
+    try:
+        with short_connection(duckdb) as conn:
+            loaded = load_hfcommunity_dump(conn, path, audit=audit, before_swap=before_swap)
+    except SourceFileError as exc:
+        raise dg.Failure(
+            description=f"{exc} Every raw.hfc_* table keeps its previous rows; nothing downstream runs.",
+            metadata={
+                "file": str(exc.path),
+                "line": getattr(exc, "line", None) or "unknown",
+                "row": exc.row if exc.row is not None else "unknown",
+                "table": (exc.table if isinstance(exc, DumpError) else None) or "unknown",
+                "column": exc.column or "unknown",
+            },
+        ) from exc
+    results = {table: to_check_result(outcome, asset_key=HFC_KEYS[table]) for table, outcome in outcomes.items()}
+    if not loaded.accepted:
+        yield from results.values()
+        failed = [table for table, outcome in outcomes.items() if not outcome.success]
+        raise dg.Failure(
+            description=(
+                f"{path} failed the blocking check(s) "
+                f"{', '.join(f'{raw_table_name(t)}_expectations' for t in failed)}: "
+                f"{'; '.join(results[t].description for t in failed)}. Every raw.hfc_* table keeps its "
+                "previous rows; nothing downstream runs."
+            ),
+            metadata={"file": str(path), "failed_tables": failed},
+        )
+    if not loaded.reloaded:
+        context.log.info(f"raw.hfc_* already hold {path}: unchanged")
+    for table, key in HFC_KEYS.items():
+        yield dg.MaterializeResult(
+            asset_key=key,
+            metadata={
+                "dagster/row_count": loaded.rows[table],
+                "source_file": dg.MetadataValue.path(str(path)),
+                "dump_form": loaded.form,
+                "checksum_sha256": loaded.checksums[table],
+                "reloaded": loaded.reloaded,
+            },
+            check_results=[results[table]],
+        )

@@ -1,0 +1,656 @@
+"""A synthetic HFCommunity dump of the whole Hub, in both of HFCommunity's forms.
+
+`generate_hfcommunity` writes, into one directory:
+  * `hfcommunity.sql.gz`: a MariaDB dump as `mysqldump` writes it (header comments, `SET`s,
+    `DROP TABLE`/`CREATE TABLE` with backticks, `LOCK TABLES`, extended `INSERT`s with MySQL
+    string escapes), tables in alphabetical order, plus the `tag` and `discussion_event` tables
+    the warehouse does not load;
+  * `csv/<table>.csv`: the per-table CSV export (header row, `"`-quoted where needed, NULL as an
+    empty unquoted field, an empty string as `""`).
+
+The tables and columns are the reconstruction of HFCommunity's schema in docs/hfcommunity.md.
+Repo ids carry HFCommunity's type prefix (`models/<owner>/<name>`, `datasets/...`); card_data is
+the Python repr of the card's metadata (`{'base_model': '…', …}`), as HFCommunity stores it.
+
+The generative story: the foundation models of the snapshot generator's catalog (Llama, Mistral,
+Mixtral, Phi, Gemma, Qwen, … under synthetic lab names) released on their dates; community
+models created 2021–2024 at a growing rate, each fine-tuned from a released foundation model
+(popular ones more often) or from an earlier community model, named after its family's token
+and declaring its base in its card (plain or list) or tags, or not at all; Pareto-distributed
+people who own repos, commit to them (with timezone offsets, as git records them) and open
+discussions and pull requests, plus bots; a few dataset repos whose commits are not models'.
+
+Scale 1 (2,000 model repos) takes well under a second. Repo-level attributes are numbers kept
+in memory (a few bytes per repo); rows are generated and written per chunk of `CHUNK_REPOS`
+repos, each from its own random stream, so 2M models / 20M commits stream out in bounded
+memory. Same seed and scale give byte-identical files.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gzip
+import json
+import shutil
+from collections.abc import Iterator, Sequence
+from pathlib import Path
+from typing import BinaryIO
+
+import numpy as np
+import pandas as pd
+
+from orchestration.settings import HFCOMMUNITY_GENERATED_DUMP
+from orchestration.sources.generator import (
+    _CATALOG,
+    _SYLLABLES,
+    _epoch,
+    _hex,
+    _pareto_weights,
+    _write_atomic,
+    _write_csv_quoting_empty,
+    ensure_generated,
+    join_fields,
+)
+
+GENERATOR_VERSION = "1"
+MARKER_NAME = "_generator_hfcommunity.json"
+SQL_DUMP_NAME = HFCOMMUNITY_GENERATED_DUMP
+CSV_DIR_NAME = "csv"
+MODELS_AT_SCALE_1 = 2_000
+CHUNK_REPOS = 50_000
+TUPLES_PER_INSERT = 500
+
+DAY = 86_400
+HUB_START = _epoch("2021-01-01T00:00:00")
+HUB_END = _epoch("2024-12-31T23:00:00")
+
+# The dump's tables: (column, MariaDB type, numeric) in CREATE TABLE order. The loaded tables
+# (orchestration/sources/hfcommunity.py, HFC_TABLES) come with two the warehouse skips.
+DUMP_SCHEMA: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "author": (
+        ("name", "varchar(256) NOT NULL", False), ("avatar_url", "text", False), ("is_pro", "int(11)", True),
+        ("fullname", "text", False), ("type", "varchar(64)", False), ("source", "varchar(256)", False),
+    ),
+    "commits": (
+        ("sha", "varchar(256) NOT NULL", False), ("repo_id", "varchar(256) NOT NULL", False),
+        ("author", "varchar(256)", False), ("timestamp", "text", False), ("message", "longtext", False),
+    ),
+    "discussion": (
+        ("num", "int(11) NOT NULL", True), ("repo_id", "varchar(256) NOT NULL", False), ("author", "varchar(256)", False),
+        ("title", "text", False), ("status", "text", False), ("created_at", "text", False),
+        ("is_pull_request", "int(11)", True),
+    ),
+    "discussion_event": (
+        ("id", "varchar(256) NOT NULL", False), ("repo_id", "varchar(256)", False),
+        ("discussion_num", "int(11)", True), ("type", "varchar(64)", False), ("content", "text", False),
+    ),
+    "model": (
+        ("model_id", "varchar(256) NOT NULL", False), ("pipeline_tag", "text", False), ("downloads", "int(11)", True),
+        ("library_name", "text", False), ("likes", "int(11)", True), ("config", "longtext", False),
+    ),
+    "repo_file": (
+        ("id", "int(11) NOT NULL AUTO_INCREMENT", True), ("filename", "varchar(500)", False),
+        ("repo_id", "varchar(256)", False), ("size", "bigint(20)", True),
+    ),
+    "repository": (
+        ("id", "varchar(256) NOT NULL", False), ("name", "text", False), ("type", "varchar(7)", False),
+        ("author", "varchar(256)", False), ("sha", "text", False), ("created_at", "datetime", False),
+        ("last_modified", "datetime", False), ("private", "int(11)", True), ("card_data", "longtext", False),
+        ("gated", "int(11)", True), ("likes", "int(11)", True), ("downloads", "int(11)", True),
+    ),
+    "tag": (("name", "varchar(256) NOT NULL", False),),
+    "tags_in_repo": (("tag_name", "varchar(256) NOT NULL", False), ("repo_id", "varchar(256) NOT NULL", False)),
+}  # fmt: skip
+PRIMARY_KEYS = {
+    "author": "`name`", "commits": "`sha`", "discussion": "`num`,`repo_id`", "discussion_event": "`id`",
+    "model": "`model_id`", "repo_file": "`id`", "repository": "`id`", "tag": "`name`",
+    "tags_in_repo": "`tag_name`,`repo_id`",
+}  # fmt: skip
+# The per-table CSV export holds the tables the warehouse loads.
+CSV_TABLES = ("author", "repository", "model", "commits", "discussion", "tags_in_repo", "repo_file")
+
+_BOT_NAMES = ("SFconvertbot", "librarian-bot", "system")
+_TIMEZONES = (("+00:00", 0), ("+02:00", 7200), ("+01:00", 3600), ("-07:00", -25200), ("+08:00", 28800),
+              ("+05:30", 19800), ("-04:00", -14400), ("+09:00", 32400))  # fmt: skip
+_COMMIT_MESSAGES = np.array(
+    [
+        "Upload folder using huggingface_hub", "Update README.md", "initial commit", "Upload model",
+        "Add model card; fix (eos) token", "Upload tokenizer\n\nSigned-off-by: trainer",
+        "Merge branch 'main' of hf.co", "Update config.json", "Fix path C:\\models\\weights",
+        "更新模型权重 🚀", 'Revert "Update config.json"', "Upload 4 files", "Delete pytorch_model.bin",
+        "Training in progress, epoch 1", "Adding `safetensors` variant of this model",
+    ],
+    dtype=object,
+)
+_DISCUSSION_TITLES = np.array(
+    [
+        "Can't load tokenizer", "What is the prompt template?", "Add chat template; fix (eos) token",
+        "GGUF version?", "License question", "Great model! 🤗", "Output is gibberish", "Context length?",
+        "Which dataset did you use?", "Error: \\x00 byte in config", "回复质量很好",
+        "Quantized 4-bit version, please", "Benchmarks vs the base model",
+    ],
+    dtype=object,
+)
+_PR_TITLES = np.array(
+    [
+        "Adding `safetensors` variant of this model", "Update README.md", "Add chat_template to tokenizer_config",
+        "Library name and metadata", "Fix typo in model card", "Upload GGUF files", "Adding Evaluation Results",
+        "[Automated] Model Memory Requirements", "Link model to paper ('Attention Is All You Need')",
+    ],
+    dtype=object,
+)
+_FILES = (
+    (".gitattributes", 1.0, 1_500), ("README.md", 0.97, 5_000), ("config.json", 0.95, 700),
+    ("generation_config.json", 0.7, 180), ("tokenizer.json", 0.8, 1_800_000), ("tokenizer_config.json", 0.85, 1_000),
+    ("special_tokens_map.json", 0.8, 500), ("model.safetensors", 0.55, 4_000_000_000),
+    ("model-00001-of-00002.safetensors", 0.3, 5_000_000_000), ("model-00002-of-00002.safetensors", 0.3, 2_000_000_000),
+    ("pytorch_model.bin", 0.2, 4_000_000_000), ("adapter_config.json", 0.1, 600), ("training_args.bin", 0.25, 4_600),
+)  # fmt: skip
+_LICENSES = np.array(["apache-2.0", "mit", "llama2", "llama3", "cc-by-nc-4.0", "other", "gemma"], dtype=object)
+_LIBRARY_TAGS = np.array(["transformers", "peft", "gguf", "mlx"], dtype=object)
+
+
+def generate_hfcommunity(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> list[Path]:
+    """Write hfcommunity.sql.gz and csv/<table>.csv into out_dir; return their paths."""
+    if not scale > 0:
+        raise ValueError(f"scale must be positive, got {scale!r}")
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    (out_dir / MARKER_NAME).unlink(missing_ok=True)
+    work = out_dir / ".parts"
+    shutil.rmtree(work, ignore_errors=True)
+    (work / CSV_DIR_NAME).mkdir(parents=True)
+    hub = _Hub(seed=seed, scale=scale)
+    sql_parts = {table: gzip.GzipFile(work / f"{table}.sql.gz", "wb", 6, mtime=0) for table in DUMP_SCHEMA}
+    csv_files = {table: open(work / CSV_DIR_NAME / f"{table}.csv", "wb") for table in CSV_TABLES}
+    try:
+        for table, handle in sql_parts.items():
+            handle.write(_table_preamble(table).encode())
+        for table, frame in hub.tables():
+            sql_parts[table].write(_insert_statements(table, frame).encode("utf-8"))
+            if table in csv_files:
+                first = csv_files[table].tell() == 0
+                _write_csv_quoting_empty(frame, csv_files[table], sep=",", eol="\n", header=first)
+        for table, handle in sql_parts.items():
+            handle.write(f"/*!40000 ALTER TABLE `{table}` ENABLE KEYS */;\nUNLOCK TABLES;\n\n".encode())
+    finally:
+        for handle in [*sql_parts.values(), *csv_files.values()]:
+            handle.close()
+
+    def concatenate(target: BinaryIO) -> None:
+        # Gzip members concatenated are one gzip stream: the dump is its tables in order.
+        target.write(gzip.compress(_DUMP_HEADER.encode(), mtime=0))
+        for table in sorted(DUMP_SCHEMA):
+            with open(work / f"{table}.sql.gz", "rb") as part:
+                shutil.copyfileobj(part, target)
+        target.write(gzip.compress(_DUMP_FOOTER.encode(), mtime=0))
+
+    sql_path = out_dir / SQL_DUMP_NAME
+    _write_atomic(sql_path, concatenate)
+    csv_dir = out_dir / CSV_DIR_NAME
+    shutil.rmtree(csv_dir, ignore_errors=True)
+    (work / CSV_DIR_NAME).rename(csv_dir)
+    shutil.rmtree(work)
+    return [sql_path, *(csv_dir / f"{table}.csv" for table in CSV_TABLES)]
+
+
+def ensure_generated_hfcommunity(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> Path:
+    """Generate into out_dir unless its marker says these exact files are there; return out_dir."""
+    return ensure_generated(
+        Path(out_dir), MARKER_NAME,
+        {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)},
+        [SQL_DUMP_NAME, *(f"{CSV_DIR_NAME}/{table}.csv" for table in CSV_TABLES)],
+        lambda: generate_hfcommunity(out_dir, seed=seed, scale=scale),
+    )  # fmt: skip
+
+
+# ---------------------------------------------------------------------------------------------
+# The dump's text
+
+_DUMP_HEADER = """-- MariaDB dump 10.19  Distrib 10.11.6-MariaDB, for debian-linux-gnu (x86_64)
+--
+-- Host: localhost    Database: hfcommunity
+-- ------------------------------------------------------
+-- Server version\t10.11.6-MariaDB-0+deb12u1
+
+/*!40101 SET @OLD_CHARACTER_SET_CLIENT=@@CHARACTER_SET_CLIENT */;
+/*!40101 SET NAMES utf8mb4 */;
+/*!40103 SET @OLD_TIME_ZONE=@@TIME_ZONE */;
+/*!40103 SET TIME_ZONE='+00:00' */;
+/*!40014 SET @OLD_UNIQUE_CHECKS=@@UNIQUE_CHECKS, UNIQUE_CHECKS=0 */;
+/*!40101 SET @OLD_SQL_MODE=@@SQL_MODE, SQL_MODE='NO_AUTO_VALUE_ON_ZERO' */;
+
+"""
+_DUMP_FOOTER = """/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
+/*!40101 SET SQL_MODE=@OLD_SQL_MODE */;
+/*!40014 SET UNIQUE_CHECKS=@OLD_UNIQUE_CHECKS */;
+/*!40101 SET CHARACTER_SET_CLIENT=@OLD_CHARACTER_SET_CLIENT */;
+
+-- Dump completed on 2025-01-05  3:12:41
+"""
+
+
+def _table_preamble(table: str) -> str:
+    columns = ",\n".join(f"  `{name}` {sql_type}" for name, sql_type, _ in DUMP_SCHEMA[table])
+    return (
+        f"--\n-- Table structure for table `{table}`\n--\n\n"
+        f"DROP TABLE IF EXISTS `{table}`;\n"
+        "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
+        "/*!40101 SET character_set_client = utf8 */;\n"
+        f"CREATE TABLE `{table}` (\n{columns},\n  PRIMARY KEY ({PRIMARY_KEYS[table]})\n"
+        ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;\n"
+        "/*!40101 SET character_set_client = @saved_cs_client */;\n\n"
+        f"--\n-- Dumping data for table `{table}`\n--\n\n"
+        f"LOCK TABLES `{table}` WRITE;\n/*!40000 ALTER TABLE `{table}` DISABLE KEYS */;\n"
+    )
+
+
+def sql_literals(values: pd.Series, *, numeric: bool) -> pd.Series:
+    """Values as MySQL literals: NULL, bare numbers, or quoted strings with mysqldump's escapes."""
+    missing = values.isna()
+    text = values.astype(object).where(~missing, "").astype(str)
+    if not numeric:
+        for raw, escaped in (("\\", "\\\\"), ("'", "\\'"), ("\n", "\\n"), ("\r", "\\r"), ("\0", "\\0"), ("\x1a", "\\Z")):
+            text = text.str.replace(raw, escaped, regex=False)
+        text = "'" + text + "'"
+    return text.where(~missing, "NULL")
+
+
+def _insert_statements(table: str, frame: pd.DataFrame) -> str:
+    if frame.empty:
+        return ""
+    fields = [sql_literals(frame[name], numeric=numeric) for name, _, numeric in DUMP_SCHEMA[table]]
+    tuples = "(" + join_fields(fields, ",") + ")"
+    return "".join(
+        f"INSERT INTO `{table}` VALUES " + ",".join(tuples[i : i + TUPLES_PER_INSERT]) + ";\n"
+        for i in range(0, len(tuples), TUPLES_PER_INSERT)
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# The Hub
+
+
+def _words(codes: np.ndarray, syllables: int = 3) -> np.ndarray:
+    """Pseudo-words from integer codes (distinct codes below 80**syllables give distinct words)."""
+    k = len(_SYLLABLES)
+    words = np.full(len(codes), "", dtype=object)
+    codes = np.asarray(codes, dtype=np.int64).copy()
+    for _ in range(syllables):
+        words = words + _SYLLABLES[codes % k]
+        codes //= k
+    return words
+
+
+def _scatter(index: np.ndarray, modulus: int, salt: int) -> np.ndarray:
+    """A bijection of 0..modulus-1 (7919 is prime to 80**n): distinct indices, scattered codes."""
+    return (np.asarray(index, dtype=np.int64) * 7919 + salt) % modulus
+
+
+def _datetimes(seconds: np.ndarray) -> np.ndarray:
+    """Epoch seconds as MariaDB DATETIME text, '2024-03-22 14:08:40'."""
+    return np.char.replace(np.asarray(seconds, dtype=np.int64).astype("datetime64[s]").astype(str), "T", " ").astype(object)
+
+
+class _Hub:
+    """Repo-level attributes of every repo (numbers), and the dump's rows chunk by chunk."""
+
+    def __init__(self, *, seed: int, scale: float) -> None:
+        self.seed = seed
+        rng = np.random.default_rng([seed, 0])
+        roots = [r for r in _CATALOG]
+        n_roots = len(roots)
+        self.n_models = max(n_roots + 20, round(MODELS_AT_SCALE_1 * scale))
+        self.n_datasets = max(5, round(self.n_models * 0.04))
+        self.n_users = max(60, round(self.n_models * 0.55))
+        self.n_orgs = max(12, round(self.n_models * 0.04))
+        n_labs = max(r.lab for r in roots) + 1
+        modulus = len(_SYLLABLES) ** 4
+        # People: users (Pareto-active), organisations, labs of the foundation models, bots.
+        self.users = _words(_scatter(np.arange(self.n_users), modulus, 11), 4)
+        recase = rng.random(self.n_users) < 0.3
+        self.users[recase] = np.char.capitalize(self.users[recase].astype(str)).astype(object)
+        self.user_weight = _pareto_weights(rng, self.n_users, 1.8)
+        self.orgs = _words(_scatter(np.arange(self.n_orgs), modulus, 23), 3) + np.where(
+            np.arange(self.n_orgs) % 2 == 0, "-ai", "labs"
+        )
+        self.labs = np.char.capitalize(_words(_scatter(np.arange(n_labs), modulus, 37), 2).astype(str)).astype(object) + "AI"
+        series = np.char.capitalize(_words(_scatter(np.arange(n_labs), modulus, 41), 2).astype(str))
+
+        # Foundation models: the catalog, on its release dates; legacy ids are bare.
+        root_names = np.array([r.name.replace("{W}", series[r.lab]) for r in roots], dtype=object)
+        root_owner = np.array([self.labs[r.lab] if r.lab >= 0 else "" for r in roots], dtype=object)
+        self.root_token = np.array([r.token.replace("{W}", series[r.lab]) for r in roots], dtype=object)
+        self.root_arch = np.array([r.arch for r in roots], dtype=object)
+        self.root_tag = np.array([r.tag for r in roots], dtype=object)
+        root_release = np.array([_epoch(r.release + "T16:00:00") for r in roots])
+        popularity = np.array([r.popularity for r in roots])
+
+        # Community models: created at a growing rate over 2021–2024, in creation order.
+        n_derived = self.n_models - n_roots
+        months = np.arange(48)
+        month_weight = np.exp(months / 11.0)
+        month = rng.choice(48, size=n_derived, p=month_weight / month_weight.sum())
+        month_start = np.array([_epoch(f"{2021 + m // 12}-{m % 12 + 1:02d}-01T00:00:00") for m in months] + [HUB_END])
+        created = np.sort(month_start[month] + (rng.random(n_derived) * (month_start[month + 1] - month_start[month])).astype(np.int64))
+
+        # Parents: a released foundation model (by popularity), an earlier community model, or none.
+        by_release = np.argsort(root_release, kind="stable")
+        cumulative = np.cumsum(popularity[by_release])
+        released = np.searchsorted(root_release[by_release], created, side="right")
+        kind = rng.random(n_derived)
+        standalone = (kind < 0.08) | (released == 0)
+        from_root = ~standalone & ((kind < 0.68) | (np.arange(n_derived) == 0))
+        pick = rng.random(n_derived) * cumulative[np.maximum(released - 1, 0)]
+        parent_root = by_release[np.minimum(np.searchsorted(cumulative, pick, side="right"), n_roots - 1)]
+        parent_derived = np.floor(rng.random(n_derived) * np.arange(n_derived)).astype(np.int64)
+        # Repo index: roots first (0..n_roots-1), then community models in creation order.
+        parent = np.where(standalone, -1, np.where(from_root, parent_root, n_roots + parent_derived))
+        root_of = np.where(standalone, -1, np.where(from_root, parent_root, -2))
+        while (root_of == -2).any():  # follow community parents up to their foundation model
+            pending = root_of == -2
+            root_of[pending] = np.concatenate([np.arange(n_roots), root_of])[parent[pending]]
+        parent = np.concatenate([np.full(n_roots, -1), parent])
+        self.root_of = np.concatenate([np.arange(n_roots), root_of])
+        self.created = np.concatenate([root_release, created])
+        # Owners: users by activity, organisations, the labs for the foundation models.
+        owner_kind = rng.random(self.n_models)
+        user = rng.choice(self.n_users, size=self.n_models, p=self.user_weight)
+        org = rng.integers(0, self.n_orgs, self.n_models)
+        owner = np.where(owner_kind < 0.8, self.users[user], self.orgs[org])
+        owner[:n_roots] = root_owner
+        self.owner_user = np.where(owner_kind < 0.8, user, -1)
+        self.owner_user[:n_roots] = -1
+        size = np.array(["1B", "3B", "7B", "8B", "13B", "70B"], dtype=object)[rng.integers(0, 6, self.n_models)]
+        stem = _words(_scatter(np.arange(self.n_models), modulus, 5), 3)
+        suffix = np.array(["", "-v0.1", "-v2", "-sft", "-dpo", "-instruct", "-GGUF", "-lora", "-merged"], dtype=object)[
+            rng.integers(0, 9, self.n_models)
+        ]
+        token = np.where(self.root_of >= 0, self.root_token[np.maximum(self.root_of, 0)], "")
+        name = np.where(self.root_of >= 0, token + "-" + stem + suffix, np.char.capitalize(stem.astype(str)).astype(object) + "-" + size)
+        name[:n_roots] = root_names
+        self.model_ids = np.where(owner == "", name, owner + "/" + name)
+        self.owner = owner
+        self.parent = parent
+        self.n_roots = n_roots
+        # How the card declares the parent: plain, list, tag only, not at all, or no card.
+        self.declaration = rng.choice(5, size=self.n_models, p=[0.45, 0.1, 0.1, 0.2, 0.15])
+        self.popular = np.zeros(self.n_models, dtype=bool)
+        self.popular[:n_roots] = True
+        self.datasets = (
+            self.users[rng.choice(self.n_users, size=self.n_datasets, p=self.user_weight)]
+            + "/" + _words(_scatter(np.arange(self.n_datasets), modulus, 61), 3) + "-data"
+        )  # fmt: skip
+        self.dataset_created = rng.integers(HUB_START, HUB_END - 30 * DAY, self.n_datasets)
+
+    # -- rows -----------------------------------------------------------------------------------
+
+    def tables(self) -> Iterator[tuple[str, pd.DataFrame]]:
+        yield "author", self._authors()
+        next_file_id = 1
+        tag_names: set[str] = set()
+        for start in range(0, self.n_models, CHUNK_REPOS):
+            repos = np.arange(start, min(start + CHUNK_REPOS, self.n_models))
+            rng = np.random.default_rng([self.seed, 1, start])
+            repo_ids = "models/" + self.model_ids[repos]
+            yield "repository", self._repositories(rng, repos, repo_ids)
+            yield "model", self._models(rng, repos, repo_ids)
+            tags = self._tags(rng, repos, repo_ids)
+            tag_names.update(tags["tag_name"])
+            yield "tags_in_repo", tags
+            files = self._files(rng, repo_ids, next_file_id)
+            next_file_id += len(files)
+            yield "repo_file", files
+            yield "commits", self._commits(rng, self.created[repos], self.owner_user[repos], repo_ids)
+            discussions = self._discussions(rng, repos, repo_ids)
+            yield "discussion", discussions
+            yield "discussion_event", self._events(discussions)
+        rng = np.random.default_rng([self.seed, 2])
+        dataset_ids = "datasets/" + self.datasets
+        yield "repository", self._dataset_repositories(rng, dataset_ids)
+        yield "commits", self._commits(rng, self.dataset_created, np.full(self.n_datasets, -1), dataset_ids)
+        yield "tag", pd.DataFrame({"name": sorted(tag_names)}, dtype=object)
+
+    def _authors(self) -> pd.DataFrame:
+        rng = np.random.default_rng([self.seed, 3])
+        names = np.concatenate([self.users, self.orgs, self.labs, np.array(_BOT_NAMES, dtype=object)])
+        n = len(names)
+        kind = np.array(["user"] * self.n_users + ["org"] * (self.n_orgs + len(self.labs)) + ["user"] * len(_BOT_NAMES), dtype=object)
+        unknown = rng.random(n) < 0.2  # commit-only authors: HFCommunity knows their name only
+        is_pro = np.where(rng.random(n) < 0.05, "1", "0").astype(object)
+        fullname = np.char.capitalize(names.astype(str)).astype(object)
+        frame = pd.DataFrame(
+            {
+                "name": names,
+                "avatar_url": "https://cdn-avatars.huggingface.co/v1/production/uploads/" + _hex(rng, n, 24) + ".png",
+                "is_pro": is_pro,
+                "fullname": fullname,
+                "type": kind,
+                "source": np.where(unknown, "commit", "hf"),
+            },
+            dtype=object,
+        )
+        frame.loc[unknown, ["avatar_url", "is_pro", "fullname", "type"]] = None
+        return frame
+
+    def _repositories(self, rng: np.random.Generator, repos: np.ndarray, repo_ids: np.ndarray) -> pd.DataFrame:
+        n = len(repos)
+        created = self.created[repos]
+        modified = np.minimum(created + rng.exponential(40 * DAY, n).astype(np.int64), HUB_END)
+        popular = self.popular[repos]
+        likes = np.where(popular, rng.integers(500, 5000, n), np.floor(rng.pareto(1.3, n) * 2)).astype(np.int64)
+        downloads = np.where(popular, rng.integers(100_000, 5_000_000, n), np.floor(rng.pareto(1.1, n) * 40)).astype(np.int64)
+        return pd.DataFrame(
+            {
+                "id": repo_ids,
+                "name": self.model_ids[repos],
+                "type": "model",
+                "author": np.where(self.owner[repos] == "", None, self.owner[repos]),
+                "sha": _hex(rng, n),
+                "created_at": _datetimes(created),
+                "last_modified": _datetimes(modified),
+                "private": "0",
+                "card_data": self._cards(rng, repos),
+                "gated": np.where(popular & (rng.random(n) < 0.4), "1", "0"),
+                "likes": likes.astype(str),
+                "downloads": downloads.astype(str),
+            },
+            dtype=object,
+        )
+
+    def _cards(self, rng: np.random.Generator, repos: np.ndarray) -> np.ndarray:
+        """card_data as HFCommunity stores it: str() of the card's metadata dict, or NULL."""
+        n = len(repos)
+        parent = self.parent[repos]
+        base = np.where(parent >= 0, self.model_ids[np.maximum(parent, 0)], "")
+        declaration = np.where(parent >= 0, self.declaration[repos], 3)
+        license_ = _LICENSES[rng.integers(0, len(_LICENSES), n)]
+        card = "{'license': '" + license_ + "'"
+        card = np.where(declaration == 0, card + ", 'base_model': '" + base + "'", card)
+        card = np.where(declaration == 1, card + ", 'base_model': ['" + base + "']", card)
+        card = card + np.where(rng.random(n) < 0.5, ", 'language': ['en'], 'tags': ['generated_from_trainer']}", "}")
+        return np.where(declaration == 4, None, card)
+
+    def _models(self, rng: np.random.Generator, repos: np.ndarray, repo_ids: np.ndarray) -> pd.DataFrame:
+        n = len(repos)
+        root = np.maximum(self.root_of[repos], 0)
+        arch = np.where(self.root_of[repos] >= 0, self.root_arch[root], "LlamaForCausalLM")
+        model_type = np.where(self.root_of[repos] >= 0, self.root_tag[root], "llama")
+        return pd.DataFrame(
+            {
+                "model_id": repo_ids,
+                "pipeline_tag": np.where(rng.random(n) < 0.9, "text-generation", None),
+                "downloads": np.floor(rng.pareto(1.1, n) * 40).astype(np.int64).astype(str),
+                "library_name": np.where(rng.random(n) < 0.93, "transformers", "peft"),
+                "likes": np.floor(rng.pareto(1.3, n) * 2).astype(np.int64).astype(str),
+                "config": "{'architectures': ['" + arch + "'], 'model_type': '" + model_type + "'}",
+            },
+            dtype=object,
+        )
+
+    def _tags(self, rng: np.random.Generator, repos: np.ndarray, repo_ids: np.ndarray) -> pd.DataFrame:
+        n = len(repos)
+        root = np.maximum(self.root_of[repos], 0)
+        parent = self.parent[repos]
+        columns: list[tuple[np.ndarray, np.ndarray]] = [
+            (np.full(n, "text-generation", dtype=object), np.ones(n, bool)),
+            (_LIBRARY_TAGS[rng.choice(4, size=n, p=[0.85, 0.08, 0.05, 0.02])], np.ones(n, bool)),
+            (np.full(n, "safetensors", dtype=object), rng.random(n) < 0.7),
+            (np.where(self.root_of[repos] >= 0, self.root_tag[root], "llama"), np.ones(n, bool)),
+            ("license:" + _LICENSES[rng.integers(0, len(_LICENSES), n)], rng.random(n) < 0.8),
+            (np.full(n, "region:us", dtype=object), np.ones(n, bool)),
+            (np.full(n, "conversational", dtype=object), rng.random(n) < 0.3),
+        ]
+        base = self.model_ids[np.maximum(parent, 0)]
+        tag_declared = (parent >= 0) & ((self.declaration[repos] == 2) | ((self.declaration[repos] == 0) & (rng.random(n) < 0.4)))
+        columns.append((np.where(rng.random(n) < 0.5, "base_model:", "base_model:finetune:") + base, tag_declared))
+        tag = np.concatenate([values[mask] for values, mask in columns])
+        repo = np.concatenate([repo_ids[mask] for _, mask in columns])
+        order = np.lexsort((tag.astype(str), repo.astype(str)))
+        return pd.DataFrame({"tag_name": tag[order], "repo_id": repo[order]}, dtype=object)
+
+    def _files(self, rng: np.random.Generator, repo_ids: np.ndarray, first_id: int) -> pd.DataFrame:
+        n = len(repo_ids)
+        present = np.stack([rng.random(n) < rate for _, rate, _ in _FILES], axis=1)
+        repo, which = np.nonzero(present)
+        typical = np.array([size for _, _, size in _FILES])[which]
+        return pd.DataFrame(
+            {
+                "id": np.arange(first_id, first_id + len(repo)).astype(str),
+                "filename": np.array([name for name, _, _ in _FILES], dtype=object)[which],
+                "repo_id": repo_ids[repo],
+                "size": np.floor(typical * rng.lognormal(0, 0.3, len(repo))).astype(np.int64).astype(str),
+            },
+            dtype=object,
+        )
+
+    def _commits(
+        self, rng: np.random.Generator, created: np.ndarray, owner_user: np.ndarray, repo_ids: np.ndarray
+    ) -> pd.DataFrame:
+        """Each repo's history: a team (the owner, if a person, or a lead) and helpers, commits at
+        growing gaps from the repo's creation, a bot now and then; times in the author's zone."""
+        n = len(repo_ids)
+        n_commits = 1 + np.floor(rng.lognormal(1.2, 0.9, n)).astype(np.int64)
+        team = np.stack(
+            [np.where(owner_user >= 0, owner_user, rng.choice(self.n_users, size=n, p=self.user_weight))]
+            + [rng.choice(self.n_users, size=n, p=self.user_weight) for _ in range(3)],
+            axis=1,
+        )
+        team_size = rng.choice([1, 2, 3, 4], size=n, p=[0.72, 0.17, 0.07, 0.04])
+        repo = np.repeat(np.arange(n), n_commits)
+        k = len(repo)
+        member = np.minimum(np.floor(rng.random(k) ** 2 * team_size[repo]).astype(np.int64), team_size[repo] - 1)
+        author = self.users[team[repo, member]]
+        is_bot = rng.random(k) < 0.02
+        author[is_bot] = np.array(_BOT_NAMES, dtype=object)[rng.integers(0, len(_BOT_NAMES), is_bot.sum())]
+        gaps = rng.exponential(6 * DAY, k).astype(np.int64)
+        first_of_repo = np.r_[0, np.cumsum(n_commits)[:-1]]
+        gaps[first_of_repo] = 0
+        elapsed = np.cumsum(gaps) - np.repeat(np.cumsum(gaps)[first_of_repo], n_commits)
+        utc = np.minimum(created[repo] + elapsed, HUB_END)
+        zone = rng.integers(0, len(_TIMEZONES), k)
+        offset_text = np.array([text for text, _ in _TIMEZONES], dtype=object)[zone]
+        local = utc + np.array([seconds for _, seconds in _TIMEZONES])[zone]
+        return pd.DataFrame(
+            {
+                "sha": _hex(rng, k),
+                "repo_id": repo_ids[repo],
+                "author": author,
+                "timestamp": _datetimes(local) + offset_text,
+                "message": _COMMIT_MESSAGES[rng.integers(0, len(_COMMIT_MESSAGES), k)],
+            },
+            dtype=object,
+        )
+
+    def _discussions(self, rng: np.random.Generator, repos: np.ndarray, repo_ids: np.ndarray) -> pd.DataFrame:
+        n = len(repos)
+        count = rng.poisson(np.where(self.popular[repos], 25.0, 0.6))
+        repo = np.repeat(np.arange(n), count)
+        k = len(repo)
+        num = np.arange(k) - np.repeat(np.r_[0, np.cumsum(count)[:-1]], count) + 1
+        is_pr = rng.random(k) < 0.45
+        author = self.users[rng.choice(self.n_users, size=k, p=self.user_weight)]
+        by_bot = is_pr & (rng.random(k) < 0.2)
+        author[by_bot] = np.array(_BOT_NAMES[:2], dtype=object)[rng.integers(0, 2, by_bot.sum())]
+        status_draw = rng.random(k)
+        status = np.where(
+            is_pr,
+            np.select([status_draw < 0.4, status_draw < 0.65], ["merged", "closed"], "open"),
+            np.where(status_draw < 0.6, "open", "closed"),
+        ).astype(object)
+        created = self.created[repos][repo]
+        opened = np.minimum(created + rng.exponential(60 * DAY, k).astype(np.int64), HUB_END)
+        millis = rng.integers(0, 1000, k)
+        title = np.where(
+            is_pr, _PR_TITLES[rng.integers(0, len(_PR_TITLES), k)], _DISCUSSION_TITLES[rng.integers(0, len(_DISCUSSION_TITLES), k)]
+        )
+        return pd.DataFrame(
+            {
+                "num": num.astype(str),
+                "repo_id": repo_ids[repo],
+                "author": author,
+                "title": title,
+                "status": status,
+                "created_at": _datetimes(opened) + "." + np.char.zfill(millis.astype(str), 3).astype(object) + "000+00:00",
+                "is_pull_request": is_pr.astype(np.int64).astype(str),
+            },
+            dtype=object,
+        )
+
+    def _events(self, discussions: pd.DataFrame) -> pd.DataFrame:
+        """One opening comment per discussion (a table the warehouse does not load)."""
+        return pd.DataFrame(
+            {
+                "id": discussions["repo_id"] + "#" + discussions["num"],
+                "repo_id": discussions["repo_id"],
+                "discussion_num": discussions["num"],
+                "type": "comment",
+                "content": discussions["title"] + "\n\n(opened by " + discussions["author"] + ")",
+            },
+            dtype=object,
+        )
+
+    def _dataset_repositories(self, rng: np.random.Generator, dataset_ids: np.ndarray) -> pd.DataFrame:
+        n = len(dataset_ids)
+        return pd.DataFrame(
+            {
+                "id": dataset_ids,
+                "name": self.datasets,
+                "type": "dataset",
+                "author": [d.split("/")[0] for d in self.datasets],
+                "sha": _hex(rng, n),
+                "created_at": _datetimes(self.dataset_created),
+                "last_modified": _datetimes(self.dataset_created + 10 * DAY),
+                "private": "0",
+                "card_data": "{'license': 'cc-by-4.0', 'task_categories': ['text-generation']}",
+                "gated": "0",
+                "likes": rng.integers(0, 50, n).astype(str),
+                "downloads": rng.integers(0, 5000, n).astype(str),
+            },
+            dtype=object,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# CLI
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python -m orchestration.sources.generator_hfcommunity",
+        description="Write a synthetic HFCommunity dump: hfcommunity.sql.gz and csv/<table>.csv.",
+    )
+    parser.add_argument("--out", type=Path, required=True, help="directory to write into")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--scale", type=float, default=1.0, help=f"1.0 = {MODELS_AT_SCALE_1:,} model repos")
+    parser.add_argument("--force", action="store_true", help="regenerate even if the marker matches")
+    args = parser.parse_args(argv)
+    if args.force:
+        (args.out / MARKER_NAME).unlink(missing_ok=True)
+    out = ensure_generated_hfcommunity(args.out, seed=args.seed, scale=args.scale)
+    print(json.dumps({"sql": str(out / SQL_DUMP_NAME), "csv": str(out / CSV_DIR_NAME)}, indent=2))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,231 @@
+"""The HFCommunity dump through the real `build_warehouse` job: the generated dump in both forms
+(the SQL dump by default, the per-table CSV export by WAREHOUSE_HFCOMMUNITY_DUMP), the Hub-wide
+marts checked against values computed from the generated CSV files in pandas (no project SQL),
+and a truncated dump that fails its load naming file and line, leaving the published warehouse
+and every raw.hfc_* table as they were."""
+
+from __future__ import annotations
+
+import ast
+import gzip
+import re
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from orchestration.settings import DBT_PROJECT_DIR
+from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, SQL_DUMP_NAME
+from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
+from tests.conftest import make_settings
+from tests.integration.harness import (
+    PublishedState,
+    check_evaluations,
+    copy_warehouse_state,
+    materialized_keys,
+    run_warehouse,
+)
+
+SCALE = "0.3"
+RAW_KEYS = {f"raw/{raw_table_name(table)}" for table in HFC_TABLES}
+HUB_MARTS = ("hub_authors_over_time", "hub_repos_per_author", "hub_authors_per_repo", "discussion_activity_per_family")
+HFC_DBT_KEYS = {
+    *(f"staging/stg_hfc_{table}" for table in HFC_TABLES),
+    "intermediate/int_hfc_commit_authors",
+    "intermediate/int_hfc_model_families",
+    *(f"marts/{mart}" for mart in HUB_MARTS),
+}
+
+
+def is_bot(name: str) -> bool:
+    lowered = name.strip().lower()
+    return lowered in ("system", "leaderboard-pr-bot") or lowered.endswith("bot")
+
+
+class HubReference:
+    """The Hub-wide marts read straight off the generated per-table CSV files."""
+
+    def __init__(self, csv_dir: Path):
+        def table(name: str) -> pd.DataFrame:
+            return pd.read_csv(csv_dir / f"{name}.csv", dtype=str, keep_default_na=False)
+
+        repos = table("repository")
+        models = repos[repos["type"] == "model"].copy()
+        models["model_id"] = models["id"].str.removeprefix("models/").str.strip().str.lower()
+        self.model_of = dict(zip(models["id"], models["model_id"], strict=True))
+
+        commits = table("commits")
+        commits = commits[commits["repo_id"].isin(self.model_of) & ~commits["author"].map(is_bot)].copy()
+        commits["model_id"] = commits["repo_id"].map(self.model_of)
+        commits["at"] = pd.to_datetime(commits["timestamp"], utc=True, format="ISO8601")
+        pairs = commits.groupby(["model_id", "author"])["at"].min().reset_index()
+        self.authors_per_repo = pairs.groupby("model_id").size().sort_index()
+        self.repos_per_author = pairs.groupby("author").size().sort_index()
+        first = pairs.groupby("author")["at"].min()
+        months = first.dt.tz_localize(None).dt.to_period("M")
+        self.new_authors_by_month = months.value_counts().sort_index()
+
+        self.family_of = self._families(models, table("tags_in_repo"))
+        threads = table("discussion")
+        threads = threads[threads["repo_id"].isin(self.model_of)].copy()
+        threads["family"] = threads["repo_id"].map(self.model_of).map(self.family_of)
+        threads = threads[threads["family"].notna()]
+        threads["month"] = pd.to_datetime(threads["created_at"], utc=True, format="ISO8601").dt.tz_localize(None).dt.to_period("M")
+        threads["pr"] = threads["is_pull_request"] == "1"
+        self.threads = threads
+
+    def _families(self, models: pd.DataFrame, tags: pd.DataFrame) -> dict[str, str | None]:
+        """Lineage roots through card and tag declarations, then the seed's name rule with sizes
+        read from names."""
+        declared: dict[str, set[str]] = {}
+        for model_id, card in zip(models["model_id"], models["card_data"], strict=True):
+            base = ast.literal_eval(card).get("base_model") if card else None
+            for value in [base] if isinstance(base, str) else base or []:
+                declared.setdefault(model_id, set()).add(value.strip().lower())
+        for tag, repo_id in zip(tags["tag_name"], tags["repo_id"], strict=True):
+            if tag.lower().startswith("base_model:") and repo_id in self.model_of:
+                declared.setdefault(self.model_of[repo_id], set()).add(tag.rsplit(":", 1)[1].strip().lower())
+        declared = {m: {b for b in bases if b and b != m} for m, bases in declared.items()}
+        declared = {m: bases for m, bases in declared.items() if bases}
+        seed = pd.read_csv(DBT_PROJECT_DIR / "seeds" / "base_model_families.csv").sort_values("priority")
+
+        def family_of_root(root: str) -> tuple[int, str] | None:
+            name = re.sub(r"[-_.]", "", root.split("/")[-1])
+            for row in seed.itertuples():
+                sized = pd.isna(row.params_b_rounded) or re.search(r"[0-9]b$", row.pattern) or f"{int(row.params_b_rounded)}b" in name
+                if row.pattern in name and sized:
+                    return int(row.priority), row.family
+            return None
+
+        families = {}
+        for model_id in models["model_id"]:
+            if model_id not in declared:
+                roots = {model_id}
+            else:
+                seen, stack = set(), list(declared[model_id])
+                while stack:
+                    ancestor = stack.pop()
+                    if ancestor not in seen:
+                        seen.add(ancestor)
+                        stack.extend(declared.get(ancestor, ()))
+                roots = {a for a in seen if a not in declared}
+            found = sorted((f, root) for root in roots if (f := family_of_root(root)) is not None)
+            families[model_id] = found[0][0][1] if found else None
+        return families
+
+    def activity(self) -> pd.DataFrame:
+        grouped = self.threads.groupby(["family", "month"])
+        frame = pd.DataFrame(
+            {
+                "discussions": grouped["pr"].apply(lambda pr: int((~pr).sum())),
+                "pull_requests": grouped["pr"].sum().astype(int),
+                "merged_pull_requests": grouped.apply(lambda g: int((g["pr"] & (g["status"] == "merged")).sum()), include_groups=False),
+                "repos": grouped["repo_id"].nunique(),
+            }
+        )
+        return frame.sort_index()
+
+
+@pytest.fixture(scope="module")
+def built(tmp_path_factory):
+    """One full build on the generated default (the SQL dump)."""
+    tmp_path = tmp_path_factory.mktemp("hfc_build")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SCALE=SCALE)
+        result = run_warehouse(settings)
+    return settings, result
+
+
+def published_mart(settings, mart: str) -> pd.DataFrame:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        return conn.execute(f"select * from marts.{mart}").df()
+
+
+def assert_hub_marts_match(reference: HubReference, read) -> None:
+    per_repo = read("hub_authors_per_repo").set_index("model_id")["authors"].sort_index()
+    assert per_repo.to_dict() == reference.authors_per_repo.to_dict()
+    per_author = read("hub_repos_per_author").set_index("author")["repos"].sort_index()
+    assert per_author.to_dict() == reference.repos_per_author.to_dict()
+
+    over_time = read("hub_authors_over_time")
+    months = pd.to_datetime(over_time["month_start"]).dt.to_period("M")
+    new = dict(zip(months, over_time["new_authors"], strict=True))
+    assert {m: n for m, n in new.items() if n} == reference.new_authors_by_month.to_dict()
+    assert list(months) == list(pd.period_range(months.min(), months.max(), freq="M"))
+    assert over_time.sort_values("month_start")["total_authors"].iloc[-1] == len(reference.repos_per_author)
+
+    activity = read("discussion_activity_per_family")
+    activity["month"] = pd.to_datetime(activity["month_start"]).dt.to_period("M")
+    got = activity.set_index(["family", "month"])[["discussions", "pull_requests", "merged_pull_requests", "repos"]]
+    expected = reference.activity()
+    assert len(expected) > 10 and expected["pull_requests"].sum() > 50
+    pd.testing.assert_frame_equal(got.sort_index().astype("int64"), expected.astype("int64"), check_names=False)
+
+
+def test_generated_sql_dump_feeds_the_hub_wide_marts_and_figures(built):
+    settings, result = built
+    assert result.success
+    done = materialized_keys(result)
+    assert RAW_KEYS | HFC_DBT_KEYS | {"published/warehouse"} <= done
+    assert {f"figures/{mart}" for mart in HUB_MARTS} <= done
+    checks = check_evaluations(result)
+    for key in RAW_KEYS:
+        name = key.split("/")[1]
+        assert checks[f"{key}:{name}_expectations"].passed
+    for mart in HUB_MARTS:
+        assert (settings.figures_dir / f"{mart}.png").stat().st_size > 10_000
+    reference = HubReference(settings.hfcommunity_generated_dir / CSV_DIR_NAME)
+    assert_hub_marts_match(reference, lambda mart: published_mart(settings, mart))
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        (source_file,) = conn.execute("select distinct _source_file from raw.hfc_commits").fetchone()
+    assert source_file == str(settings.hfcommunity_dump_path) and source_file.endswith(SQL_DUMP_NAME)
+
+
+def test_the_csv_export_loads_into_the_same_marts(built, tmp_path, monkeypatch):
+    source, _ = built
+    csv_dir = source.hfcommunity_generated_dir / CSV_DIR_NAME
+    settings = make_settings(
+        tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SCALE=SCALE, WAREHOUSE_HFCOMMUNITY_DUMP=str(csv_dir)
+    )
+    copy_warehouse_state(source, settings)  # the next run, with the export instead of the SQL dump
+    result = run_warehouse(settings, only=RAW_KEYS | HFC_DBT_KEYS)
+    assert result.success
+    assert RAW_KEYS | HFC_DBT_KEYS <= materialized_keys(result)
+
+    def working_mart(mart: str) -> pd.DataFrame:
+        with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+            return conn.execute(f"select * from marts.{mart}").df()
+
+    assert_hub_marts_match(HubReference(csv_dir), working_mart)
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        files = {f for (f,) in conn.execute("select distinct _source_file from raw.hfc_commits").fetchall()}
+    assert files == {str(csv_dir / "commits.csv")}
+
+
+def test_a_truncated_dump_fails_naming_file_and_line_and_changes_nothing(built, tmp_path, monkeypatch):
+    source, _ = built
+    truncated = tmp_path / "truncated.sql.gz"
+    text = gzip.decompress((source.hfcommunity_generated_dir / SQL_DUMP_NAME).read_bytes()).decode()
+    cut = text.index("INSERT INTO `discussion`") + 300  # inside a row of the discussion table
+    truncated.write_bytes(gzip.compress(text[:cut].encode()))
+    cut_line = text[:cut].count("\n") + 1
+
+    settings = make_settings(
+        tmp_path / "w", monkeypatch, WAREHOUSE_GENERATOR_SCALE=SCALE, WAREHOUSE_HFCOMMUNITY_DUMP=str(truncated)
+    )
+    copy_warehouse_state(source, settings)
+    before = PublishedState.of(settings)
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        raw_before = conn.execute("select count(*), min(_loaded_at) from raw.hfc_discussion").fetchone()
+
+    result = run_warehouse(settings, only=RAW_KEYS | HFC_DBT_KEYS | {"published/warehouse"})
+    assert not result.success
+    failures = [event for event in result.all_events if event.is_step_failure]
+    assert len(failures) == 1
+    message = failures[0].event_specific_data.error.message
+    assert str(truncated) in message and f"line {cut_line}" in message and "`discussion`" in message
+    assert not (materialized_keys(result) & (RAW_KEYS | HFC_DBT_KEYS | {"published/warehouse"}))
+    assert PublishedState.of(settings) == before
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        assert conn.execute("select count(*), min(_loaded_at) from raw.hfc_discussion").fetchone() == raw_before
