@@ -39,6 +39,8 @@ class SourceFilesResource(dg.ConfigurableResource):
     hfcommunity_dump: str | None = None
     """WAREHOUSE_HFCOMMUNITY_DUMP; None = the generated dump in `hfcommunity_generated_dir`."""
     hfcommunity_generated_dir: str | None = None
+    hfcommunity_landing_dir: str | None = None
+    """With source hfcommunity: where repo_details.csv and commit_data.csv are cut from the dump."""
 
     def hfcommunity_dump_path(self) -> Path:
         """The HFCommunity dump raw/hfc_* loads (the generated one is generated first, once)."""
@@ -64,6 +66,8 @@ class SourceFilesResource(dg.ConfigurableResource):
                 return spec, Path(self.v1_final_table)
             return spec, directory / spec.file_name
         spec = SNAPSHOT_FILES[name]
+        if self.source == "hfcommunity" and name in ("repo_details", "commit_data"):
+            return spec, Path(self.hfcommunity_landing_dir) / spec.file_name
         return spec, directory / spec.file_name
 
     @property
@@ -204,6 +208,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             v1_final_table=str(settings.v1_final_table) if settings.v1_final_table else None,
             hfcommunity_dump=str(settings.hfcommunity_dump) if settings.hfcommunity_dump else None,
             hfcommunity_generated_dir=str(settings.hfcommunity_generated_dir),
+            hfcommunity_landing_dir=str(settings.hfcommunity_landing_dir),
         ),
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
         "report": ReportResource(report_dir=str(settings.report_dir)),

@@ -122,6 +122,12 @@ class Settings:
         return self.snapshot_dir if self.snapshot_dir is not None else self.generated_dir
 
     @property
+    def hfcommunity_landing_dir(self) -> Path:
+        """Where WAREHOUSE_SOURCE=hfcommunity lands the leaderboard models' repo_details.csv and
+        commit_data.csv, cut from the loaded dump (working data: beside the working database)."""
+        return self.work_dir / "hfcommunity_landed"
+
+    @property
     def hub_snapshot_dir(self) -> Path:
         """Where the Hugging Face connector lands the paper-layout files it builds."""
         cache_dir = self.huggingface.cache_dir if self.huggingface else PROJECT_ROOT / "data" / "huggingface"

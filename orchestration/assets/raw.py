@@ -7,7 +7,9 @@ scrape, or the final v1 table at WAREHOUSE_V1_FINAL_TABLE), gated by that layout
 With WAREHOUSE_SOURCE=huggingface the files are landed by the Hugging Face connector first:
 raw/leaderboard pulls the v1 dataset itself; raw/repo_details and raw/commit_data load what
 raw/hub_models fetched (orchestration/assets/hub.py), and `_source_file` names the dataset or
-API the rows came from."""
+API the rows came from. With WAREHOUSE_SOURCE=hfcommunity, raw/repo_details and raw/commit_data
+load the leaderboard models' rows cut from the loaded HFCommunity dump
+(orchestration/sources/hfcommunity_paper.py)."""
 
 
 import dagster as dg
@@ -17,7 +19,9 @@ from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
 from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
 from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
-from orchestration.sources.huggingface import V1_DATASET, download_dataset, land_v1_leaderboard, read_source_label
+from orchestration.sources.hfcommunity_paper import LANDERS as DUMP_LANDERS
+from orchestration.sources.huggingface import V1_DATASET, download_dataset, land_v1_leaderboard
+from orchestration.sources.paper_layout import read_source_label
 from orchestration.sources.snapshot import (
     LEADERBOARD_LAYOUTS,
     SNAPSHOT_FILES,
@@ -58,13 +62,28 @@ HUB_MODELS_KEY = dg.AssetKey(["raw", "hub_models"])
 HUB_LANDED = ("repo_details", "commit_data")
 
 
+# Under the hfcommunity source, what the cut of the dump's repo_details and commit_data reads.
+DUMP_CUT_DEPS = [dg.AssetKey(["raw", "leaderboard"])] + [
+    dg.AssetKey(["raw", f"hfc_{table}"]) for table in ("repository", "model", "tags_in_repo", "commits")
+]
+
+
+def _upstream(spec: SnapshotFile, source: str) -> list[dg.AssetKey]:
+    if source == "huggingface" and spec.name in HUB_LANDED:
+        return [HUB_MODELS_KEY]
+    if source == "hfcommunity" and spec.name in DUMP_LANDERS:
+        return DUMP_CUT_DEPS
+    return []
+
+
 def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsDefinition:
     check_spec = raw_check_spec(spec.name)
     from_hub = source == "huggingface"
+    from_dump = source == "hfcommunity" and spec.name in DUMP_LANDERS
 
     @dg.asset(
         key=["raw", spec.name],
-        deps=[HUB_MODELS_KEY] if from_hub and spec.name in HUB_LANDED else [],
+        deps=_upstream(spec, source),
         group_name="raw",
         kinds={"duckdb", "csv"},
         pool=DUCKDB_WRITER_POOL,
@@ -88,6 +107,10 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
             pull = download_dataset(huggingface, V1_DATASET)
             rows = land_v1_leaderboard(pull, path)
             context.log.info(f"{V1_DATASET} at {pull.sha}: {rows} rows landed as {path}")
+        if from_dump:
+            with short_connection(duckdb) as conn:
+                rows = DUMP_LANDERS[spec.name](conn, path)
+            context.log.info(f"{rows} rows of the leaderboard's models cut from the HFCommunity dump as {path}")
         outcomes: list[SuiteOutcome] = []
 
         def audit(conn, table: str) -> bool:
@@ -101,7 +124,7 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
             with short_connection(duckdb) as conn:
                 loaded = load_snapshot_file(
                     conn, layout, path, audit=audit, before_swap=before_swap,
-                    source_label=read_source_label(path) if from_hub else None,
+                    source_label=read_source_label(path) if from_hub or from_dump else None,
                 )
         except SourceFileError as exc:
             hint = _layout_hint(layout, exc.path) if exc.row == 0 else ""

@@ -23,8 +23,6 @@ leaderboard's sha(s) of the model: a model whose sha is unchanged is not fetched
 
 from __future__ import annotations
 
-import csv
-import gzip
 import json
 import math
 import os
@@ -45,6 +43,16 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
 from orchestration.settings import HuggingFaceSettings
+from orchestration.sources.paper_layout import (
+    COMMIT_DATA_HEADER,
+    REPO_DETAILS_HEADER,
+    commit_summary,
+    paper_literal,
+    paper_timestamp,
+    write_csv_atomic,
+    write_paper_file,
+    write_source_label,
+)
 
 V1_DATASET = "open-llm-leaderboard-old/contents"
 V2_DATASET = "open-llm-leaderboard/contents"
@@ -52,11 +60,6 @@ V2_DATASET = "open-llm-leaderboard/contents"
 MODEL_INFO_FIELDS = [
     "author", "cardData", "createdAt", "downloads", "lastModified", "library_name", "likes", "sha", "tags",
 ]  # fmt: skip
-REPO_DETAILS_HEADER = (
-    "", "name", "author", "created_at", "last_modified", "downloads", "library_name", "tags",
-    "language", "datasets", "base_model", "likes",
-)  # fmt: skip
-COMMIT_DATA_HEADER = ("", "name", "num_of_authors", "num_of_commits", "first_commit", "last_commit", "authors")
 RETRY_STATUS = frozenset({429, 500, 502, 503, 504})
 RETRY_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
 MAX_BACKOFF_SECONDS = 60.0
@@ -221,49 +224,26 @@ class ModelRecord:
         return any(f.kind == FAILED for f in self.failures)
 
 
-def _timestamp(value: datetime | None) -> str:
-    """The paper's timestamp text: `2024-03-22 14:08:40+00:00` (UTC)."""
-    return "" if value is None else str(value.astimezone(UTC))
-
-
-def _literal(value: object) -> str:
-    """The paper's list literal (`['a', 'b']`); a plain string as is; nothing as empty."""
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple)):
-        return repr([str(v) for v in value])
-    return str(value)
-
-
 def repo_details_row(info: huggingface_hub.ModelInfo) -> dict[str, str]:
     card = info.card_data.to_dict() if info.card_data is not None else {}
     return {
         "name": info.id,
         "author": info.author or "",
-        "created_at": _timestamp(info.created_at),
-        "last_modified": _timestamp(info.last_modified),
+        "created_at": paper_timestamp(info.created_at),
+        "last_modified": paper_timestamp(info.last_modified),
         "downloads": "" if info.downloads is None else str(info.downloads),
         "library_name": info.library_name or "",
-        "tags": _literal(info.tags),
-        "language": _literal(card.get("language")),
-        "datasets": _literal(card.get("datasets")),
-        "base_model": _literal(card.get("base_model")),
+        "tags": paper_literal(info.tags),
+        "language": paper_literal(card.get("language")),
+        "datasets": paper_literal(card.get("datasets")),
+        "base_model": paper_literal(card.get("base_model")),
         "likes": "" if info.likes is None else str(info.likes),
     }
 
 
 def commit_data_row(model_id: str, commits: Sequence[huggingface_hub.GitCommitInfo]) -> dict[str, str]:
     """One repo's commit summary; authors in order of their first commit."""
-    oldest_first = sorted(commits, key=lambda c: c.created_at)
-    authors = list(dict.fromkeys(a for c in oldest_first for a in c.authors))
-    return {
-        "name": model_id,
-        "num_of_authors": str(len(authors)),
-        "num_of_commits": str(len(commits)),
-        "first_commit": _timestamp(oldest_first[0].created_at) if commits else "",
-        "last_commit": _timestamp(oldest_first[-1].created_at) if commits else "",
-        "authors": repr(authors),
-    }
+    return commit_summary(model_id, ((c.created_at, c.authors) for c in commits))
 
 
 def _classify(model_id: str, endpoint: str, exc: Exception, now: str) -> FetchFailure:
@@ -443,41 +423,12 @@ def fetch_models(
 # --- landed files ---------------------------------------------------------------------------------
 
 
-def _write_atomic(path: Path, rows: Sequence[Sequence[str]]) -> None:
-    """A CSV (gzip-compressed when the name ends in .gz), replaced atomically."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    opener = (lambda p: gzip.open(p, "wt", encoding="utf-8", newline="")) if path.suffix == ".gz" else (
-        lambda p: p.open("w", encoding="utf-8", newline=""))
-    with opener(tmp) as handle:
-        csv.writer(handle, lineterminator="\n").writerows(rows)
-    os.replace(tmp, path)
-
-
 def write_repo_details(records: Sequence[ModelRecord], path: Path) -> int:
-    rows = [r.repo_details for r in records if r.repo_details is not None]
-    _write_atomic(path, [REPO_DETAILS_HEADER, *([str(i), *(row[c] for c in REPO_DETAILS_HEADER[1:])]
-                                                 for i, row in enumerate(rows))])
-    return len(rows)
+    return write_paper_file(path, REPO_DETAILS_HEADER, [r.repo_details for r in records if r.repo_details is not None])
 
 
 def write_commit_data(records: Sequence[ModelRecord], path: Path) -> int:
-    rows = [r.commit_data for r in records if r.commit_data is not None]
-    _write_atomic(path, [COMMIT_DATA_HEADER, *([str(i), *(row[c] for c in COMMIT_DATA_HEADER[1:])]
-                                                 for i, row in enumerate(rows))])
-    return len(rows)
-
-
-def write_source_label(path: Path, label: str) -> None:
-    """Where a landed file came from, beside it (`<file>.source`): the raw table's _source_file."""
-    path.with_name(path.name + ".source").write_text(label, encoding="utf-8")
-
-
-def read_source_label(path: Path) -> str | None:
-    try:
-        return path.with_name(path.name + ".source").read_text(encoding="utf-8").strip() or None
-    except OSError:
-        return None
+    return write_paper_file(path, COMMIT_DATA_HEADER, [r.commit_data for r in records if r.commit_data is not None])
 
 
 # --- the leaderboard datasets ---------------------------------------------------------------------
@@ -544,7 +495,7 @@ def parquet_rows(files: Sequence[Path]) -> tuple[list[str], list[list[str]]]:
 
 def land_v1_leaderboard(pull: DatasetPull, path: Path) -> int:
     header, rows = parquet_rows(pull.files)
-    _write_atomic(path, [header, *rows])
+    write_csv_atomic(path, [header, *rows])
     write_source_label(path, pull.source_label)
     return len(rows)
 
@@ -558,7 +509,7 @@ def v2_file_date(pull: DatasetPull) -> date:
 def land_v2_leaderboard(pull: DatasetPull, landing_dir: Path) -> tuple[Path, int]:
     header, rows = parquet_rows(pull.files)
     path = landing_dir / f"huggingface_v2_{v2_file_date(pull).isoformat()}.csv.gz"
-    _write_atomic(path, [header, *rows])
+    write_csv_atomic(path, [header, *rows])
     return path, len(rows)
 
 

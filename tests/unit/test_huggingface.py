@@ -11,6 +11,7 @@ import pytest
 from orchestration.settings import HuggingFaceSettings
 from orchestration.sources import huggingface as hf
 from orchestration.sources.generator import generate_snapshot
+from orchestration.sources.paper_layout import read_source_label
 from tests.hub_server import MALFORMED_JSON, FakeHub, Fault, hub_consistent_snapshot, read_csv
 
 TOKEN = "hf_test_secret_unit_8c1f"
@@ -234,7 +235,7 @@ def test_the_v1_dataset_lands_as_the_final_table_with_its_lineage(settings, hub,
     rows = hf.land_v1_leaderboard(pull, path)
     expected = read_csv(snapshot / "leaderboard_v1_final.csv")
     assert rows == len(expected) and read_csv(path) == expected
-    assert hf.read_source_label(path) == f"hf://datasets/{hf.V1_DATASET}@{pull.sha}/data/train-00000-of-00001.parquet"
+    assert read_source_label(path) == f"hf://datasets/{hf.V1_DATASET}@{pull.sha}/data/train-00000-of-00001.parquet"
     hub.clear()  # pulled again at the same commit: huggingface_hub's cache answers
     hf.download_dataset(settings, hf.V1_DATASET)
     assert not any("/resolve/" in p for p in hub.requests)
