@@ -41,6 +41,8 @@ class SourceFilesResource(dg.ConfigurableResource):
     hfcommunity_generated_dir: str | None = None
     hfcommunity_landing_dir: str | None = None
     """With source hfcommunity: where repo_details.csv and commit_data.csv are cut from the dump."""
+    max_quarantine_share: float = 0.01
+    """WAREHOUSE_MAX_QUARANTINE_SHARE (orchestration/checks/quarantine.py)."""
 
     def hfcommunity_dump_path(self) -> Path:
         """The HFCommunity dump raw/hfc_* loads (the generated one is generated first, once)."""
@@ -209,6 +211,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             hfcommunity_dump=str(settings.hfcommunity_dump) if settings.hfcommunity_dump else None,
             hfcommunity_generated_dir=str(settings.hfcommunity_generated_dir),
             hfcommunity_landing_dir=str(settings.hfcommunity_landing_dir),
+            max_quarantine_share=settings.max_quarantine_share,
         ),
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
         "report": ReportResource(report_dir=str(settings.report_dir)),

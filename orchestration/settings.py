@@ -75,6 +75,10 @@ class Settings:
     `snapshot` when WAREHOUSE_SNAPSHOT_DIR is set, else `generated`."""
     huggingface: "HuggingFaceSettings | None" = None
     """The Hugging Face connector's settings (read whatever the source, used when it is huggingface)."""
+    max_quarantine_share: float = 0.01
+    """WAREHOUSE_MAX_QUARANTINE_SHARE: the share of a raw file's rows that may be quarantined (a
+    row-level rule broken: score out of range, unknown type, implausible date) before the
+    blocking `<source>_quarantine_share` check rejects the whole file."""
     hfcommunity_dump: Path | None = None
     """WAREHOUSE_HFCOMMUNITY_DUMP: an HFCommunity dump, a MariaDB `.sql`/`.sql.gz` file or a
     directory of per-table CSV files; None = the generated dump under WAREHOUSE_GENERATED_DIR."""
@@ -154,7 +158,7 @@ class Settings:
 
 # DuckDB names a database after its file's stem; a stem equal to a schema makes every
 # `raw.table` reference ambiguous.
-WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "main")
+WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "audit", "main")
 
 
 class SettingsError(ValueError):
@@ -303,6 +307,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         **_v1_settings(env, _source(env)),
         source=_source(env),
         huggingface=_huggingface_settings(env, data_dir),
+        max_quarantine_share=_float(env, "WAREHOUSE_MAX_QUARANTINE_SHARE", 0.01, low=0.0, high=1.0),
         hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)
         if env.get("WAREHOUSE_HFCOMMUNITY_DUMP", "").strip()
         else None,

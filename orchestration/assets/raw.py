@@ -15,8 +15,9 @@ load the leaderboard models' rows cut from the loaded HFCommunity dump
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
-from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
+from orchestration.checks.gx_suite import to_check_result
+from orchestration.checks.quarantine import QuarantinedRows
+from orchestration.checks.raw_checks import RawAudit, audit_raw_table, raw_check_spec, raw_quarantine_check_spec
 from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
 from orchestration.sources.hfcommunity_paper import LANDERS as DUMP_LANDERS
@@ -78,6 +79,7 @@ def _upstream(spec: SnapshotFile, source: str) -> list[dg.AssetKey]:
 
 def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsDefinition:
     check_spec = raw_check_spec(spec.name)
+    quarantine_spec = raw_quarantine_check_spec(spec.name)
     from_hub = source == "huggingface"
     from_dump = source == "hfcommunity" and spec.name in DUMP_LANDERS
 
@@ -87,12 +89,13 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
         group_name="raw",
         kinds={"duckdb", "csv"},
         pool=DUCKDB_WRITER_POOL,
-        check_specs=[check_spec],
+        check_specs=[check_spec, quarantine_spec],
         description=(
             f"{_file_description(spec)} loaded as text into `{spec.table}` of the working database, with "
             "lineage columns (_source_file, _source_checksum, _loaded_at, _source_row). The rows "
-            f"replace the table only if `{check_spec.name}` passes; reloads only when the file's "
-            "checksum changes."
+            f"replace the table only if `{check_spec.name}` passes; rows breaking a row-level rule go "
+            f"to audit.quarantine, and `{quarantine_spec.name}` bounds their share. Reloads only when "
+            "the file's checksum changes."
         ),
     )
     def _raw_asset(
@@ -111,11 +114,14 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
             with short_connection(duckdb) as conn:
                 rows = DUMP_LANDERS[spec.name](conn, path)
             context.log.info(f"{rows} rows of the leaderboard's models cut from the HFCommunity dump as {path}")
-        outcomes: list[SuiteOutcome] = []
+        audits: list[RawAudit] = []
 
         def audit(conn, table: str) -> bool:
-            outcomes.append(validate_raw_table(conn, spec.name, table, layout=layout.layout))
-            return outcomes[-1].success
+            audits.append(audit_raw_table(
+                conn, spec.name, table, layout=layout.layout, run_id=context.run_id,
+                replace=table != spec.table, max_share=source_files.max_quarantine_share,
+            ))
+            return audits[-1].accepted
 
         def before_swap() -> None:
             warehouse.mark_building(context.run_id, step=f"raw/{spec.name}")
@@ -136,15 +142,19 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
                     "column": exc.column or "unknown",
                 },
             ) from exc
-        check_result = to_check_result(outcomes[-1], asset_key=context.asset_key)
+        check_result = to_check_result(audits[-1].outcome, asset_key=context.asset_key, check_name=check_spec.name)
+        quarantine_result = _quarantine_check_result(audits[-1].quarantine, quarantine_spec.name)
         if not loaded.accepted:
+            failed = check_result if not check_result.passed else quarantine_result
             yield check_result
+            yield quarantine_result
             raise dg.Failure(
                 description=(
-                    f"{path} failed the blocking check {check_spec.name}: {check_result.description}. "
+                    f"{path} failed the blocking check {failed.check_name}: {failed.description}. "
                     f"{spec.table} keeps its previous rows; nothing downstream runs."
                 ),
-                metadata={"file": str(path), "check": check_spec.name, "summary": check_result.description},
+                metadata={"file": str(path), "check": failed.check_name,
+                          "summary": str(failed.description)},
             )
         if not loaded.reloaded:
             context.log.info(f"{spec.table} already holds {path} (sha256 {loaded.checksum[:12]}…): unchanged")
@@ -156,12 +166,31 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
                 "checksum_sha256": loaded.checksum,
                 "reloaded": loaded.reloaded,
                 "extra_columns": list(loaded.extra_columns),
-                **(_layout_metadata(layout, outcomes[-1].suite_name) if layout.layout else {}),
+                "quarantined_rows": audits[-1].quarantine.rows,
+                "quarantined_by_reason": dg.MetadataValue.json(audits[-1].quarantine.by_reason),
+                **(_layout_metadata(layout, audits[-1].outcome.suite_name) if layout.layout else {}),
             },
-            check_results=[check_result],
+            check_results=[check_result, quarantine_result],
         )
 
     return _raw_asset
+
+
+def _quarantine_check_result(quarantine: QuarantinedRows, check_name: str) -> dg.AssetCheckResult:
+    return dg.AssetCheckResult(
+        check_name=check_name,
+        passed=quarantine.within_threshold,
+        severity=dg.AssetCheckSeverity.ERROR,
+        description=quarantine.summary,
+        metadata={
+            "quarantined_rows": quarantine.rows,
+            "rows_read": quarantine.rows_read,
+            "share": dg.MetadataValue.float(round(quarantine.share, 6)),
+            "max_share": dg.MetadataValue.float(quarantine.max_share),
+            "by_reason": dg.MetadataValue.json(quarantine.by_reason),
+            "table": "audit.quarantine",
+        },
+    )
 
 
 def build_raw_assets(source: str) -> list[dg.AssetsDefinition]:

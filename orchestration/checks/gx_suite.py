@@ -17,8 +17,9 @@ Suites are data: `expectations/<suite>.json`, in GX 1.x suite JSON (`name`, `exp
 `$PARAMETER latest_plausible_timestamp` is supplied at validation time: now + 1 day (UTC).
 
 GX runs in one in-memory (ephemeral) context per process, analytics and progress bars off;
-nothing is written to disk. Validation uses result_format SUMMARY with `_source_row` as the
-unexpected index column, so every failure names its file rows.
+nothing is written to disk. Validation uses result_format COMPLETE with `_source_row` as the
+unexpected index column, so every failure names its file rows (samples capped at SAMPLE_SIZE;
+every offending row kept for the quarantine, orchestration/checks/quarantine.py).
 """
 
 from __future__ import annotations
@@ -88,6 +89,9 @@ class FailedExpectation:
     observed_value: Any = None
     exception: str | None = None
     """Set when GX could not evaluate the expectation (e.g. the column is missing)."""
+    unexpected_rows: tuple[int, ...] = ()
+    """Every offending `_source_row` (not only the samples): what a quarantine rule moves aside.
+    Left out of `to_dict`, so check metadata stays small however many rows fail."""
 
     @property
     def label(self) -> str:
@@ -97,6 +101,7 @@ class FailedExpectation:
         data = asdict(self)
         data["sample_rows"] = [asdict(s) for s in self.sample_rows]
         data["kwargs"] = dict(self.kwargs)
+        del data["unexpected_rows"]
         return data
 
 
@@ -271,7 +276,8 @@ def validate_frame(df: pd.DataFrame, suite_name: str, *, now: datetime | None = 
         result = batch.validate(
             _build_suite(spec),
             result_format={
-                "result_format": "SUMMARY",
+                # COMPLETE: every offending row's index, for the quarantine (samples stay capped).
+                "result_format": "COMPLETE",
                 "unexpected_index_column_names": [row_column],
                 "partial_unexpected_count": SAMPLE_SIZE,
             },
@@ -342,6 +348,12 @@ def _failed_expectation(result, frame: pd.DataFrame, derived, row_column: str) -
                 frame_row=None if from_lineage else row,
             )
         )
+    unexpected_rows = ()
+    if row_column == ROW_COLUMN:
+        unexpected_rows = tuple(sorted({
+            row for item in details.get("unexpected_index_list") or [] if isinstance(item, Mapping)
+            for row in [_int_or_none(item.get(row_column))] if row is not None
+        }))
     # share of all rows checked (GX's own unexpected_percent leaves out null values)
     percent = details.get("unexpected_percent_total", details.get("unexpected_percent"))
     return FailedExpectation(
@@ -355,6 +367,7 @@ def _failed_expectation(result, frame: pd.DataFrame, derived, row_column: str) -
         kwargs=kwargs,
         observed_value=_jsonable(details.get("observed_value")),
         exception=exception,
+        unexpected_rows=unexpected_rows,
     )
 
 
@@ -406,13 +419,15 @@ def _jsonable(value: Any) -> Any:
 
 
 def to_check_result(
-    outcome: SuiteOutcome, *, asset_key: dg.AssetKey | Sequence[str] | str | None = None
+    outcome: SuiteOutcome, *, asset_key: dg.AssetKey | Sequence[str] | str | None = None,
+    check_name: str | None = None,
 ) -> dg.AssetCheckResult:
     """A blocking-grade check result: severity ERROR, metadata naming file, row and column."""
     failed = [f.to_dict() for f in outcome.failed_expectations]
     return dg.AssetCheckResult(
         passed=outcome.success,
         asset_key=asset_key,
+        check_name=check_name,
         severity=dg.AssetCheckSeverity.ERROR,
         description=outcome.summary,
         metadata={

@@ -16,7 +16,15 @@ from __future__ import annotations
 import dagster as dg
 import duckdb
 
+from dataclasses import dataclass
+
 from orchestration.checks.gx_suite import SuiteOutcome, load_suite_spec, validate_frame
+from orchestration.checks.quarantine import (
+    QUARANTINE_FAMILIES,
+    QuarantinedRows,
+    quarantine_failures,
+    quarantine_rules,
+)
 from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
 
 RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
@@ -61,6 +69,46 @@ def raw_check_spec(name: str) -> dg.AssetCheckSpec:
             f"rows before they replace raw.{name}. {suite_description}{layouts}"
         ).strip(),
     )
+
+
+def raw_quarantine_check_spec(name: str) -> dg.AssetCheckSpec:
+    """The blocking `<name>_quarantine_share` check of asset raw/<name>."""
+    return dg.AssetCheckSpec(
+        name=f"{name}_quarantine_share",
+        asset=dg.AssetKey(["raw", name]),
+        blocking=True,
+        description=(
+            f"Rows of the {name} file that break a row-level rule ({', '.join(sorted(QUARANTINE_FAMILIES))}) "
+            "are moved to audit.quarantine with the reason; this check fails when their share of the file "
+            "passes WAREHOUSE_MAX_QUARANTINE_SHARE (orchestration/checks/quarantine.py)."
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class RawAudit:
+    """The gate of one raw load: the suite's outcome on the rows kept, and the quarantine."""
+
+    outcome: SuiteOutcome
+    quarantine: QuarantinedRows
+
+    @property
+    def accepted(self) -> bool:
+        return self.outcome.success and self.quarantine.within_threshold
+
+
+def audit_raw_table(
+    conn: duckdb.DuckDBPyConnection, name: str, table: str, *, layout: str | None = None,
+    run_id: str | None = None, replace: bool = True, max_share: float,
+) -> RawAudit:
+    """Validate `table`, quarantine the rows failing a row-level rule, validate the rows kept."""
+    outcome = validate_raw_table(conn, name, table, layout=layout)
+    quarantine = quarantine_failures(
+        conn, outcome, source=name, table=table, run_id=run_id, replace=replace, max_share=max_share
+    )
+    if quarantine_rules(outcome):  # rows were moved aside: the gate is on the rows kept
+        outcome = validate_raw_table(conn, name, table, layout=layout)
+    return RawAudit(outcome, quarantine)
 
 
 def validate_raw_table(

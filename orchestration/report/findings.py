@@ -12,6 +12,8 @@ from typing import Any
 
 import duckdb
 
+from orchestration.checks.quarantine import quarantine_listing
+
 SUPPORTS = "supports"
 CONTRADICTS = "contradicts"
 MIXED = "mixed"
@@ -237,6 +239,8 @@ class DataSource:
     last_created: Any
     weekly_v2: dict[str, Any] | None
     checks: list[dict[str, Any]]
+    quarantine: list[dict[str, Any]] = field(default_factory=list)
+    """Rows set aside by a row-level rule (audit.quarantine), with the reason."""
 
     @property
     def generated(self) -> bool:
@@ -262,4 +266,5 @@ def data_source(conn: duckdb.DuckDBPyConnection) -> DataSource:
         source=publication["source"], source_dir=publication["source_dir"], files=files,
         models=coverage["models"], first_created=coverage["first_created"],
         last_created=coverage["last_created"], weekly_v2=weekly, checks=checks,
+        quarantine=quarantine_listing(conn),
     )

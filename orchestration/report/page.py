@@ -13,6 +13,7 @@ import html
 import struct
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from orchestration.report.findings import CONTRADICTS, MIXED, SUPPORTS, DataSource, Finding
@@ -111,6 +112,7 @@ def render_report(
         _figures(figures, source),
         _data(source),
         _checks(source.checks),
+        _quarantine(source.quarantine),
         _glossary(),
     ]
     return (
@@ -294,6 +296,32 @@ These are the checks that gated this version. {status}</p>
 </tbody>
 </table>
 </details>
+</section>"""
+
+
+def _quarantine(quarantined: Sequence[dict[str, Any]]) -> str:
+    """The rows a row-level rule set aside (audit.quarantine): left out, never silently."""
+    if not quarantined:
+        body = "<p>No row was quarantined: every row of the source files is in the data.</p>"
+    else:
+        rows = "\n".join(
+            f"<tr><td>{esc(q['source'])}</td><td>{esc(Path(str(q['source_file'])).name)}</td>"
+            f"<td class=\"number\">{q['source_row']}</td><td>{esc(q['column_name'])}</td>"
+            f"<td><code>{esc(str(q['value'])[:60])}</code></td><td>{esc(q['reason'])}</td></tr>"
+            for q in quarantined
+        )
+        body = f"""<p>{len(quarantined)} row value(s) broke a row-level rule (a score outside 0–100, an
+unknown model type, a date before 2015 or in the future). Those rows were left out of every
+table and figure, and are kept in <code>audit.quarantine</code> with the reason:</p>
+<table>
+<thead><tr><th>Data</th><th>File</th><th>Row</th><th>Column</th><th>Value</th><th>Reason</th></tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>"""
+    return f"""<section id="quarantine">
+<h2>Quarantined rows</h2>
+{body}
 </section>"""
 
 

@@ -529,7 +529,7 @@ def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[
                 },
             )
         except duckdb.Error as exc:
-            raise duckdb_csv_error(path, exc) from exc
+            raise duckdb_csv_error(path, exc, header=header) from None  # DuckDB quotes the whole line
 
 
 def _held_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, str] | None:

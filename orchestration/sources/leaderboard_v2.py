@@ -379,7 +379,9 @@ def load_weekly_snapshots(
             try:
                 _insert_snapshot(conn, snapshot, week_start, loaded_at)
             except duckdb.Error as exc:
-                raise duckdb_csv_error(snapshot.path, exc) from exc
+                raise duckdb_csv_error(
+                    snapshot.path, exc, header=list(snapshot.columns), delimiter=DELIMITER
+                ) from None  # DuckDB's message quotes the whole line
         rows = _loading_rows(conn)
         if audit is not None and not audit(conn, LOADING_TABLE):
             conn.execute("rollback")

@@ -328,7 +328,8 @@ def load_snapshot_file(
         )
     except duckdb.Error as exc:
         conn.execute("rollback")
-        raise duckdb_csv_error(path, exc) from exc
+        # Not chained: DuckDB's message quotes the whole line (10 MB for a 10 MB field).
+        raise duckdb_csv_error(path, exc, header=names, delimiter=spec.delimiter) from None
     try:
         if audit is not None and not audit(conn, staging_table):
             (rows,) = conn.execute(f"select count(*) from {staging_table}").fetchone()
@@ -363,11 +364,59 @@ def _existing_checksum(conn: duckdb.DuckDBPyConnection, spec: SnapshotFile) -> s
     return row[0] if row and row[0] == row[1] else None
 
 
-def duckdb_csv_error(path: Path, exc: duckdb.Error) -> SourceFileError:
-    """Turn DuckDB's CSV error into one that names the file, row and column."""
+def duckdb_csv_error(
+    path: Path, exc: duckdb.Error, *, header: list[str] | None = None, delimiter: str = ","
+) -> SourceFileError:
+    """Turn DuckDB's CSV error into one that names the file, row and column, and says why.
+
+    DuckDB names the line and quotes it; the reason is on the lines after (a ragged row, bytes
+    that are not UTF-8, a line past the size limit). Given the file's header, the column is
+    found by re-reading that line: the first missing field of a short row, the first field
+    with bytes that are not UTF-8, the longest field of an overlong line.
+    """
     text = str(exc)
+    lines = [line for line in text.strip().splitlines() if line.strip() and not line.startswith("Original Line")]
     line = re.search(r"[Ll]ine:?\s*(\d+)", text)
-    column = re.search(r"[Cc]olumn:?\s*\"?([^\s\"]+)", text)
     row = int(line.group(1)) - 1 if line else None  # DuckDB counts the header as line 1
-    first = text.strip().splitlines()[0] if text.strip() else type(exc).__name__
-    return SourceFileError(path, first, row=row, column=column.group(1) if column else None)
+    reason = next((item for item in lines[1:3] if not item.startswith("Possible")), "")
+    message = f"{lines[0]}{': ' + reason if reason else ''}" if lines else type(exc).__name__
+    column = None
+    if header is not None and line:
+        column = _column_at_fault(path, int(line.group(1)), header, delimiter, reason)
+    else:
+        named = re.search(r"[Cc]olumn:?\s*\"([^\"]+)\"", text)
+        column = named.group(1) if named else None
+    return SourceFileError(path, message[:500], row=row, column=column)
+
+
+def _column_at_fault(path: Path, line_number: int, header: list[str], delimiter: str, reason: str) -> str | None:
+    """The header name of the field that makes `line_number` (1-based, physical) unreadable."""
+    try:
+        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as handle:
+            for number, raw in enumerate(handle, start=1):
+                if number == line_number:
+                    break
+            else:
+                return None
+    except (OSError, EOFError):
+        return None
+    csv.field_size_limit(max(csv.field_size_limit(), len(raw) + 1))  # the overlong line itself
+    fields = next(csv.reader([raw.decode("latin-1").rstrip("\r\n")], delimiter=delimiter), [])
+    found = re.search(r"Expected Number of Columns:\s*(\d+)\s*Found:\s*(\d+)", reason)
+    index = None
+    if found:
+        expected, present = int(found.group(1)), int(found.group(2))
+        index = present if present < expected else None
+    elif "unicode" in reason.lower() or "utf" in reason.lower():
+        index = next((i for i, f in enumerate(fields) if not _is_utf8(f.encode("latin-1"))), None)
+    elif "line size" in reason.lower() and fields:
+        index = max(range(len(fields)), key=lambda i: len(fields[i]))
+    return header[index] if index is not None and index < len(header) else None
+
+
+def _is_utf8(data: bytes) -> bool:
+    try:
+        data.decode("utf-8")
+    except UnicodeDecodeError:
+        return False
+    return True

@@ -37,7 +37,8 @@ import duckdb
 from orchestration.settings import Settings
 from orchestration.wap.state import fsync_path, write_json_atomically
 
-PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts",)
+# audit: the quarantined rows (orchestration/checks/quarantine.py), published so users see what was set aside.
+PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "audit")
 """What users query: METHOD.md's contract. Raw, staging and intermediate stay in the working database."""
 
 _VERSION_FILE = re.compile(r"^v(?P<sequence>\d{5,})-(?P<stamp>\d{8}T\d{6}Z)\.duckdb$")
