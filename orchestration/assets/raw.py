@@ -17,7 +17,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.gx_suite import to_check_result
 from orchestration.checks.quarantine import QuarantinedRows
-from orchestration.checks.raw_checks import RawAudit, audit_raw_table, raw_check_spec, raw_quarantine_check_spec
+from orchestration.checks.raw_checks import RawGate, raw_check_spec, raw_quarantine_check_spec
 from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
 from orchestration.sources.hfcommunity_paper import LANDERS as DUMP_LANDERS
@@ -114,14 +114,8 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
             with short_connection(duckdb) as conn:
                 rows = DUMP_LANDERS[spec.name](conn, path)
             context.log.info(f"{rows} rows of the leaderboard's models cut from the HFCommunity dump as {path}")
-        audits: list[RawAudit] = []
-
-        def audit(conn, table: str) -> bool:
-            audits.append(audit_raw_table(
-                conn, spec.name, table, layout=layout.layout, run_id=context.run_id,
-                replace=table != spec.table, max_share=source_files.max_quarantine_share,
-            ))
-            return audits[-1].accepted
+        audit = RawGate(spec.name, layout=layout.layout, run_id=context.run_id,
+                        max_share=source_files.max_quarantine_share)
 
         def before_swap() -> None:
             warehouse.mark_building(context.run_id, step=f"raw/{spec.name}")
@@ -142,10 +136,10 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
                     "column": exc.column or "unknown",
                 },
             ) from exc
-        check_result = to_check_result(audits[-1].outcome, asset_key=context.asset_key, check_name=check_spec.name)
-        quarantine_result = _quarantine_check_result(audits[-1].quarantine, quarantine_spec.name)
+        check_result = to_check_result(audit.last.outcome, asset_key=context.asset_key, check_name=check_spec.name)
+        quarantine_result = _quarantine_check_result(audit.last.quarantine, quarantine_spec.name)
         if not loaded.accepted:
-            failed = check_result if not check_result.passed else quarantine_result
+            failed = quarantine_result if not quarantine_result.passed else check_result
             yield check_result
             yield quarantine_result
             raise dg.Failure(
@@ -166,9 +160,9 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
                 "checksum_sha256": loaded.checksum,
                 "reloaded": loaded.reloaded,
                 "extra_columns": list(loaded.extra_columns),
-                "quarantined_rows": audits[-1].quarantine.rows,
-                "quarantined_by_reason": dg.MetadataValue.json(audits[-1].quarantine.by_reason),
-                **(_layout_metadata(layout, audits[-1].outcome.suite_name) if layout.layout else {}),
+                "quarantined_rows": audit.last.quarantine.rows,
+                "quarantined_by_reason": dg.MetadataValue.json(audit.last.quarantine.by_reason),
+                **(_layout_metadata(layout, audit.last.outcome.suite_name) if layout.layout else {}),
             },
             check_results=[check_result, quarantine_result],
         )

@@ -38,6 +38,7 @@ QUARANTINE_COLUMNS = {
     "column_name": "varchar",
     "value": "varchar",
     "reason": "varchar",
+    "family": "varchar",
     "rule": "varchar",
     "run_id": "varchar",
     "quarantined_at": "timestamptz",
@@ -111,10 +112,10 @@ def quarantine_failures(
             f"""
             insert into {QUARANTINE_TABLE}
             select $source, _source_file, _source_row, $column, {_quote_identifier(rule.column)}::varchar,
-                   $reason, $rule, $run_id, now()
+                   $reason, $family, $rule, $run_id, now()
             from {table} where list_contains($rows, _source_row)
             """,
-            {"source": source, "column": rule.column, "reason": reason, "rule": rule.label,
+            {"source": source, "column": rule.column, "reason": reason, "family": rule.family, "rule": rule.label,
              "run_id": run_id, "rows": list(rule.unexpected_rows)},
         )
     moved = sorted({row for rule in rules for row in rule.unexpected_rows})

@@ -106,9 +106,33 @@ def audit_raw_table(
     quarantine = quarantine_failures(
         conn, outcome, source=name, table=table, run_id=run_id, replace=replace, max_share=max_share
     )
-    if quarantine_rules(outcome):  # rows were moved aside: the gate is on the rows kept
+    # Rows moved aside: the gate is on the rows kept. Past the threshold the file is rejected
+    # whole, and the suite's outcome on all its rows says why.
+    if quarantine_rules(outcome) and quarantine.within_threshold:
         outcome = validate_raw_table(conn, name, table, layout=layout)
     return RawAudit(outcome, quarantine)
+
+
+class RawGate:
+    """The `audit` callback of a raw load (load_snapshot_file): audits the table it is given,
+    quarantining row-level failures, and keeps every RawAudit (the last one decided)."""
+
+    def __init__(self, name: str, *, layout: str | None, run_id: str | None, max_share: float):
+        self.name, self.layout, self.run_id, self.max_share = name, layout, run_id, max_share
+        self.audits: list[RawAudit] = []
+
+    def __call__(self, conn: duckdb.DuckDBPyConnection, table: str) -> bool:
+        # A new load's quarantine replaces the source's earlier one; re-auditing the table held
+        # (the same file again) keeps it.
+        self.audits.append(audit_raw_table(
+            conn, self.name, table, layout=self.layout, run_id=self.run_id,
+            replace=table != f"raw.{self.name}", max_share=self.max_share,
+        ))
+        return self.audits[-1].accepted
+
+    @property
+    def last(self) -> RawAudit:
+        return self.audits[-1]
 
 
 def validate_raw_table(

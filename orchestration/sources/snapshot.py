@@ -17,6 +17,7 @@ import csv
 import gzip
 import hashlib
 import re
+import zlib
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -213,7 +214,7 @@ def read_csv_header(path: Path, delimiter: str, *, expected: str) -> list[str]:
     try:
         with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as handle:
             first_bytes = handle.readline()
-    except (OSError, EOFError) as exc:  # a corrupt or truncated .gz: gzip.BadGzipFile, EOFError
+    except (OSError, EOFError, zlib.error) as exc:  # a corrupt or truncated .gz; an I/O error
         raise SourceFileError(path, f"cannot be read ({exc})", row=0) from exc
     try:
         first_line = first_bytes.decode("utf-8")

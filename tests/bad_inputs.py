@@ -1,0 +1,456 @@
+"""The bad-input corpus: every case is made by code from good generated input, and carries the
+exact outcome it must have. docs/reliability.md is rendered from these definitions
+(`render_reliability_doc`), and the tests that run every case assert those outcomes, so the
+table cannot claim what the code does not do.
+
+Where each case runs:
+- every case, at the level that decides it (tests/unit/test_bad_input_corpus.py): the real
+  loader and Great Expectations suite on a real DuckDB file that already holds good data, or the
+  Hugging Face connector against the fake Hub;
+- the cases marked `through_build`, through a real `build_warehouse` run on a published
+  warehouse (tests/integration/test_gates.py): the failed check named, nothing downstream run,
+  the published warehouse byte for byte unchanged (or, for a quarantine, published without the
+  quarantined row, which is in `audit.quarantine`).
+
+Outcomes (the policy of each case is documented in docs/reliability.md):
+- `load error`: the file cannot be read as the layout it must have; the raw asset fails with
+  the file, row (0 = the header) and column, and nothing is loaded;
+- `check failed`: the blocking check named fails (with the suite's expectation family), the
+  load is rolled back;
+- `quarantined`: the offending rows go to audit.quarantine with the reason, the rest loads;
+- `recorded`: the Hub connector records the model's failure (raw.hub_fetch_failures) and goes on;
+- `accepted`: data, not an error (METHOD.md's quirks, hostile or unicode text kept byte for byte).
+"""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import os
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+LOAD_ERROR = "load error"
+CHECK_FAILED = "check failed"
+QUARANTINED = "quarantined"
+RECORDED = "recorded"
+ACCEPTED = "accepted"
+
+SNAPSHOT_SOURCES = ("leaderboard", "repo_details", "commit_data")
+SOURCES = (*SNAPSHOT_SOURCES, "leaderboard_v2", "hfcommunity", "hub")
+SOURCE_LABELS = {
+    "leaderboard": "paper snapshot: leaderboard.csv",
+    "repo_details": "paper snapshot: repo_details.csv",
+    "commit_data": "paper snapshot: commit_data.csv",
+    "leaderboard_v2": "weekly v2 file",
+    "hfcommunity": "HFCommunity dump",
+    "hub": "Hub connector response",
+}
+# The generated inputs every case starts from (tests/unit/test_bad_input_corpus.py).
+SNAPSHOT_SEED, SNAPSHOT_SCALE = 7, 0.2
+WEEKLY_SCALE, HFC_SCALE = 0.05, 0.05
+V2_FILE = "huggingface_v2_2024-07-13.csv.gz"
+V2_WEEK = "2024-07-07"
+HFC_SQL = "hfcommunity.sql.gz"
+LAST_ROW = -1
+"""An expected row meaning "the file's last data row" (its number depends on the generated size)."""
+
+Rows = list[list[str]]
+
+
+@dataclass(frozen=True)
+class Outcome:
+    kind: str
+    check: str | None = None
+    """The check that fails (`<check>/<expectation family>` for a suite), or the quarantine rule's family."""
+    row: int | None = None
+    """The 1-based data row named (0: the header; LAST_ROW: the last data row; None: not a row)."""
+    column: str | None = None
+
+    def describe(self) -> str:
+        parts = [self.kind]
+        if self.check:
+            parts.append(f"`{self.check}`")
+        where = []
+        if self.row is not None:
+            where.append("header" if self.row == 0 else "last row" if self.row == LAST_ROW else f"row {self.row}")
+        if self.column:
+            where.append(f"column `{self.column}`")
+        return " ".join(parts) + (f" ({', '.join(where)})" if where else "")
+
+
+@dataclass(frozen=True)
+class Case:
+    name: str
+    source: str
+    wrong: str
+    """What is wrong with the input, in words."""
+    expected: Outcome
+    message: str
+    """A fragment the error or check description must contain."""
+    mutate: Callable[[Path, str], None] | None = None
+    """Edits the good input in place: (path, delimiter) of the source's file (for HFCommunity,
+    of `target` inside the dump's directory)."""
+    target: str | None = None
+    """HFCommunity: `hfcommunity.sql.gz` or `csv/<table>.csv` (the form loaded follows it)."""
+    hub_fault: Callable[[object, list[str]], None] | None = None
+    """Hub cases: (fake hub, the leaderboard's model ids) → the faults the Hub answers with."""
+    through_build: bool = False
+    kept: dict[str, str] = field(default_factory=dict)
+    """Accepted cases: column → value a row must hold in the raw table, byte for byte."""
+
+    @property
+    def policy(self) -> str:
+        return {
+            LOAD_ERROR: "blocking", CHECK_FAILED: "blocking", QUARANTINED: "quarantine (row-level)",
+            RECORDED: "recorded, bounded by a blocking share", ACCEPTED: "data",
+        }[self.expected.kind]
+
+
+# --- reading and writing CSV files, plain or gzip ---------------------------------------------
+
+
+def _open_text(path: Path, mode: str):
+    if path.suffix == ".gz":
+        return gzip.open(path, mode + "t", encoding="utf-8", newline="")
+    return path.open(mode, encoding="utf-8", newline="")
+
+
+def rewrite_csv(path: Path, delimiter: str, edit: Callable[[Rows], Rows]) -> None:
+    """Rewrite a CSV (gzip-compressed when its name ends in .gz) through `edit(rows)` (rows as
+    lists of strings, header first)."""
+    with _open_text(path, "r") as handle:
+        rows = list(csv.reader(handle, delimiter=delimiter))
+    rows = edit(rows)
+    with _open_text(path, "w") as handle:
+        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
+
+
+def _write_bytes(path: Path, data: bytes) -> None:
+    if path.suffix == ".gz":
+        with gzip.open(path, "wb") as handle:
+            handle.write(data)
+    else:
+        path.write_bytes(data)
+
+
+def _read_bytes(path: Path) -> bytes:
+    return gzip.decompress(path.read_bytes()) if path.suffix == ".gz" else path.read_bytes()
+
+
+# --- edits (each returns a mutate function) -----------------------------------------------------
+
+
+def edit_rows(edit: Callable[[Rows], Rows]) -> Callable[[Path, str], None]:
+    return lambda path, delimiter: rewrite_csv(path, delimiter, edit)
+
+
+def set_cell(column: str, row: int, value: str) -> Callable[[Path, str], None]:
+    def edit(rows: Rows) -> Rows:
+        rows[row][rows[0].index(column)] = value
+        return rows
+    return edit_rows(edit)
+
+
+def set_column(column: str, value: str) -> Callable[[Path, str], None]:
+    def edit(rows: Rows) -> Rows:
+        index = rows[0].index(column)
+        for row in rows[1:]:
+            row[index] = value
+        return rows
+    return edit_rows(edit)
+
+
+def drop_column(column: str) -> Callable[[Path, str], None]:
+    def edit(rows: Rows) -> Rows:
+        index = rows[0].index(column)
+        return [r[:index] + r[index + 1:] for r in rows]
+    return edit_rows(edit)
+
+
+def rename_column(column: str, new_name: str) -> Callable[[Path, str], None]:
+    def edit(rows: Rows) -> Rows:
+        rows[0][rows[0].index(column)] = new_name
+        return rows
+    return edit_rows(edit)
+
+
+def add_column(name: str, value: str) -> Callable[[Path, str], None]:
+    return edit_rows(lambda rows: [rows[0] + [name]] + [r + [value] for r in rows[1:]])
+
+
+def duplicate_row(row: int, **changes: str) -> Callable[[Path, str], None]:
+    """Append a copy of `row` with some columns changed (the same id, conflicting values)."""
+    def edit(rows: Rows) -> Rows:
+        copy = list(rows[row])
+        for column, value in changes.items():
+            copy[rows[0].index(column)] = value
+        return rows + [copy]
+    return edit_rows(edit)
+
+
+def case_variant_of_row(column: str, row: int, of_row: int) -> Callable[[Path, str], None]:
+    """Give `row` the id of `of_row` in another letter case: the same model for the Hub."""
+    def edit(rows: Rows) -> Rows:
+        index = rows[0].index(column)
+        rows[row][index] = rows[of_row][index].upper()
+        return rows
+    return edit_rows(edit)
+
+
+def header_only(path: Path, delimiter: str) -> None:
+    rewrite_csv(path, delimiter, lambda rows: rows[:1])
+
+
+def empty_file(path: Path, delimiter: str) -> None:
+    _write_bytes(path, b"")
+
+
+def truncate_last_line(keep_fields: int) -> Callable[[Path, str], None]:
+    """The last line cut after its first fields, without a final newline (a killed writer)."""
+    def mutate(path: Path, delimiter: str) -> None:
+        buffer = io.StringIO()
+        with _open_text(path, "r") as handle:
+            rows = list(csv.reader(handle, delimiter=delimiter))
+        csv.writer(buffer, delimiter=delimiter, lineterminator="\n").writerows(rows[:-1])
+        buffer.write(delimiter.join(rows[-1][:keep_fields]))
+        _write_bytes(path, buffer.getvalue().encode("utf-8"))
+    return mutate
+
+
+def other_delimiter(delimiter_to: str) -> Callable[[Path, str], None]:
+    def mutate(path: Path, delimiter: str) -> None:
+        with _open_text(path, "r") as handle:
+            rows = list(csv.reader(handle, delimiter=delimiter))
+        with _open_text(path, "w") as handle:
+            csv.writer(handle, delimiter=delimiter_to, lineterminator="\n").writerows(rows)
+    return mutate
+
+
+def with_bom(path: Path, delimiter: str) -> None:
+    _write_bytes(path, b"\xef\xbb\xbf" + _read_bytes(path))
+
+
+def latin1_byte_in(column: str, row: int) -> Callable[[Path, str], None]:
+    """A Latin-1 `é` (byte 0xE9, not UTF-8) in one cell of `row`."""
+    marker = "\u0000MARK\u0000"
+
+    def mutate(path: Path, delimiter: str) -> None:
+        set_cell(column, row, f"Zo{marker}")(path, delimiter)
+        _write_bytes(path, _read_bytes(path).replace(marker.encode("utf-8"), b"\xe9"))
+    return mutate
+
+
+def huge_field(column: str, row: int, megabytes: int = 10) -> Callable[[Path, str], None]:
+    return set_cell(column, row, "['" + "a" * (megabytes * 1024 * 1024) + "']")
+
+
+def corrupt_gzip(path: Path, delimiter: str) -> None:
+    """A .gz file whose bytes are not a gzip stream past its magic number."""
+    path.write_bytes(b"\x1f\x8b\x08\x00" + b"not a gzip stream" * 64)
+
+
+def truncated_gzip(path: Path, delimiter: str) -> None:
+    """A gzip stream cut in half (an interrupted download)."""
+    data = path.read_bytes()
+    path.write_bytes(data[: len(data) // 2])
+
+
+def directory_instead(path: Path, delimiter: str) -> None:
+    path.unlink()
+    path.mkdir()
+    (path / "part-0.csv").write_text("a,b\n1,2\n")
+
+
+def unreadable(path: Path, delimiter: str) -> None:
+    """A path that opens but cannot be read (EIO). chmod 000 does not stop root, who runs the
+    CI containers; a link to /proc/self/mem fails every read at offset 0, for any user."""
+    path.unlink()
+    os.symlink("/proc/self/mem", path)
+
+
+def missing(path: Path, delimiter: str) -> None:
+    path.unlink()
+
+
+HOSTILE = "o'brien\"; drop table raw.leaderboard; -- select * from marts.dim_models; ' or '1'='1"
+UNICODE = "Zoë 李 🤗 Ñandú"
+
+
+# --- Hub faults ----------------------------------------------------------------------------------
+
+
+def hub_fail_first(fault_name: str) -> Callable[[object, list[str]], None]:
+    def install(hub, models: list[str]) -> None:
+        from tests.hub_server import MALFORMED_JSON, Fault
+
+        fault = {"malformed_json": MALFORMED_JSON, "server_error": Fault(500, body="upstream exploded")}[fault_name]
+        hub.always_fail(f"/api/models/{models[0]}", fault)
+    return install
+
+
+def hub_fail_all(hub, models: list[str]) -> None:
+    from tests.hub_server import Fault
+
+    for model in models:
+        hub.always_fail(f"/api/models/{model}", Fault(503, body="maintenance"))
+
+
+# --- the cases ------------------------------------------------------------------------------------
+
+CASES: tuple[Case, ...] = (
+    # The paper snapshot's three files.
+    Case("empty-file", "leaderboard", "a 0-byte file", Outcome(LOAD_ERROR, row=0), "is empty: no header row", empty_file),
+    Case("header-only", "commit_data", "the header and no row", Outcome(CHECK_FAILED, "commit_data_expectations/non_empty_table"),
+         "expect_table_row_count_to_be_between", header_only, through_build=True),
+    Case("truncated-last-line", "repo_details", "the last line cut after 3 fields, no final newline",
+         Outcome(LOAD_ERROR, row=LAST_ROW, column="created_at"), "Expected Number of Columns: 11 Found: 3",
+         truncate_last_line(3)),
+    Case("wrong-delimiter", "leaderboard", "`,` instead of `;`", Outcome(LOAD_ERROR, row=0, column="Type"),
+         "missing column(s)", other_delimiter(",")),
+    Case("missing-column", "repo_details", "the `tags` column dropped", Outcome(LOAD_ERROR, row=0, column="tags"),
+         "missing column(s) 'tags'", drop_column("tags"), through_build=True),
+    Case("renamed-column", "commit_data", "`authors` renamed `author_list`", Outcome(LOAD_ERROR, row=0, column="authors"),
+         "missing column(s) 'authors'", rename_column("authors", "author_list")),
+    Case("extra-column", "repo_details", "an extra column `likes` (not loaded; named in the asset's `extra_columns`)",
+         Outcome(ACCEPTED), "extra_likes", add_column("likes", "7")),
+    Case("bom", "leaderboard", "a UTF-8 byte-order mark before the header", Outcome(ACCEPTED), "", with_bom),
+    Case("non-utf8-bytes", "repo_details", "a Latin-1 byte in row 4's author", Outcome(LOAD_ERROR, row=4, column="author"),
+         "not utf-8", latin1_byte_in("author", 4)),
+    Case("10mb-field", "repo_details", "a 10 MB `tags` value in row 3", Outcome(LOAD_ERROR, row=3, column="tags"),
+         "Maximum line size", huge_field("tags", 3)),
+    Case("score-out-of-range", "leaderboard", "ARC 150.2 in row 7",
+         Outcome(QUARANTINED, "score_range", row=7, column="arc"), "values outside 0–100",
+         set_cell("ARC", 7, "150.2"), through_build=True),
+    Case("negative-score", "leaderboard", "MMLU -3.5 in row 8", Outcome(QUARANTINED, "score_range", row=8, column="mmlu"),
+         "values outside 0–100", set_cell("MMLU", 8, "-3.5")),
+    Case("nan-score", "leaderboard", "Average `NaN` in row 5",
+         Outcome(CHECK_FAILED, "leaderboard_expectations/parseable_number", row=5, column="average"),
+         "not a number", set_cell("Average ⬆️", 5, "NaN")),
+    Case("text-score", "leaderboard", "GSM8K `n/a` in row 6",
+         Outcome(CHECK_FAILED, "leaderboard_expectations/parseable_number", row=6, column="gsm8k"),
+         "not a number", set_cell("GSM8K", 6, "n/a")),
+    Case("quarantine-share-exceeded", "leaderboard", "every ARC score 150 (a rescaled column, not a bad row)",
+         Outcome(CHECK_FAILED, "leaderboard_quarantine_share"), "above WAREHOUSE_MAX_QUARANTINE_SHARE",
+         set_column("ARC", "150"), through_build=True),
+    Case("duplicate-id-conflicting", "repo_details", "row 2's model again, with another created_at and downloads",
+         Outcome(ACCEPTED), "", duplicate_row(2, created_at="2023-01-02 03:04:05+00:00", downloads="1"),
+         kept={"created_at": "2023-01-02 03:04:05+00:00"}),
+    Case("null-id", "leaderboard", "an empty model id in row 9",
+         Outcome(CHECK_FAILED, "leaderboard_expectations/id", row=9, column="model_name_for_query"),
+         "model_name_for_query", set_cell("model_name_for_query", 9, ""), through_build=True),
+    Case("malformed-id", "commit_data", "`not a model id!` as row 4's name",
+         Outcome(CHECK_FAILED, "commit_data_expectations/id", row=4, column="name"),
+         "not a model id!", set_cell("name", 4, "not a model id!"), through_build=True),
+    Case("case-only-duplicate", "leaderboard", "row 3's id is row 2's in upper case",
+         Outcome(ACCEPTED), "", case_variant_of_row("model_name_for_query", 3, 2)),
+    Case("malformed-list-literal", "commit_data", "`['alice', 'bob'` (unclosed) as row 2's authors",
+         Outcome(CHECK_FAILED, "commit_data_expectations/list_literal", row=2, column="authors"),
+         "['alice', 'bob'", set_cell("authors", 2, "['alice', 'bob'"), through_build=True),
+    Case("future-date", "repo_details", "created_at 2099-01-01 in row 6",
+         Outcome(QUARANTINED, "plausible_date", row=6, column="created_at"), "dates before 2015-01-01 or in the future",
+         set_cell("created_at", 6, "2099-01-01 00:00:00+00:00")),
+    Case("date-before-2015", "repo_details", "created_at 1999-01-01 in row 6",
+         Outcome(QUARANTINED, "plausible_date", row=6, column="created_at"), "dates before 2015-01-01 or in the future",
+         set_cell("created_at", 6, "1999-01-01 00:00:00+00:00")),
+    Case("unknown-model-type", "leaderboard", "type `🦄` in row 3", Outcome(QUARANTINED, "known_type", row=3, column="type"),
+         "", set_cell("Type", 3, "🦄")),
+    Case("hostile-name", "repo_details", "quotes, a semicolon and SQL keywords in row 2's author (Hub names are `[A-Za-z0-9._-]`)",
+         Outcome(CHECK_FAILED, "repo_details_expectations/id", row=2, column="author"), "malformed author names",
+         set_cell("author", 2, HOSTILE)),
+    Case("hostile-license", "leaderboard", "quotes, a semicolon and SQL keywords in row 4's license",
+         Outcome(ACCEPTED), "", set_cell("Hub License", 4, HOSTILE), kept={"hub_license": HOSTILE}),
+    Case("unicode-name", "repo_details", "accents, CJK and an emoji in row 3's author",
+         Outcome(CHECK_FAILED, "repo_details_expectations/id", row=3, column="author"), "malformed author names",
+         set_cell("author", 3, UNICODE)),
+    Case("unicode-text", "leaderboard", "accents, CJK and an emoji in row 5's license",
+         Outcome(ACCEPTED), "", set_cell("Hub License", 5, UNICODE), kept={"hub_license": UNICODE}),
+    Case("directory-for-file", "commit_data", "commit_data.csv is a directory", Outcome(LOAD_ERROR),
+         "is a directory", directory_instead),
+    Case("unreadable-file", "leaderboard", "reading the file fails (I/O error)", Outcome(LOAD_ERROR, row=0),
+         "cannot be read", unreadable),
+    Case("missing-file", "repo_details", "repo_details.csv is not there", Outcome(LOAD_ERROR), "does not exist", missing),
+    # The weekly v2 files (gzip CSV, one per snapshot date).
+    Case("v2-corrupt-gzip", "leaderboard_v2", "a .csv.gz that is not gzip", Outcome(LOAD_ERROR, row=0),
+         "cannot be read", corrupt_gzip),
+    Case("v2-renamed-column", "leaderboard_v2", "`average` renamed `avg`", Outcome(CHECK_FAILED, "leaderboard_v2_header_known"),
+         "avg", rename_column("average", "avg")),
+    Case("v2-missing-column", "leaderboard_v2", "the `bbh` column dropped", Outcome(CHECK_FAILED, "leaderboard_v2_header_known"),
+         "bbh", drop_column("bbh")),
+    Case("v2-truncated-last-line", "leaderboard_v2", "the last line cut after 5 fields",
+         Outcome(LOAD_ERROR, row=LAST_ROW, column="bbh"), "Found: 5", truncate_last_line(5)),
+    Case("v2-empty-file", "leaderboard_v2", "an empty gzip stream", Outcome(LOAD_ERROR, row=0), "is empty", empty_file),
+    Case("v2-non-utf8-bytes", "leaderboard_v2", "a Latin-1 byte in row 2's license",
+         Outcome(LOAD_ERROR, row=2, column="hub_license"), "not utf-8", latin1_byte_in("hub_license", 2)),
+    # The HFCommunity dump (MariaDB SQL dump, or its per-table CSV export).
+    Case("hfc-corrupt-gzip", "hfcommunity", "hfcommunity.sql.gz is not gzip", Outcome(LOAD_ERROR),
+         "cannot be read", corrupt_gzip, target=HFC_SQL, through_build=True),
+    Case("hfc-truncated-dump", "hfcommunity", "the .sql.gz cut in half (an interrupted download)", Outcome(LOAD_ERROR),
+         "cannot be read past this line", truncated_gzip, target=HFC_SQL),
+    Case("hfc-csv-missing-column", "hfcommunity", "model.csv without `library_name`",
+         Outcome(LOAD_ERROR, row=0, column="library_name"), "missing column(s) 'library_name'",
+         drop_column("library_name"), target="csv/model.csv"),
+    Case("hfc-csv-non-utf8-bytes", "hfcommunity", "a Latin-1 byte in author.csv row 2",
+         Outcome(LOAD_ERROR, row=2, column="name"), "not utf-8", latin1_byte_in("name", 2), target="csv/author.csv"),
+    # The Hub connector's responses.
+    Case("hub-malformed-json", "hub", "a model's repo details are cut-off JSON", Outcome(RECORDED, "model_info"),
+         "malformed response", hub_fault=hub_fail_first("malformed_json")),
+    Case("hub-server-error", "hub", "a model's repo details answer HTTP 500 on every retry", Outcome(RECORDED, "model_info"),
+         "HTTP 500", hub_fault=hub_fail_first("server_error")),
+    Case("hub-failure-share", "hub", "every model's repo details answer HTTP 503", Outcome(CHECK_FAILED, "hub_fetch_failure_share"),
+         "HTTP 503", hub_fault=hub_fail_all),
+)
+
+CASES_BY_NAME = {case.name: case for case in CASES}
+
+
+def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
+    """docs/reliability.md: every case and fault with its outcome (generated; see the tests)."""
+    lines = [
+        "# Reliability: bad input and faults",
+        "",
+        "Generated from `tests/bad_inputs.py` and `tests/fault_points.py` by",
+        "`tests/unit/test_bad_input_corpus.py` (`UPDATE_RELIABILITY_DOC=1` rewrites it; the test fails",
+        "while it is out of date). Every row is asserted by a test: the loader-level outcome for every",
+        "case (tests/unit/test_bad_input_corpus.py); the cases marked *build* also through a real",
+        "`build_warehouse` run (tests/integration/test_gates.py): the check named, nothing downstream",
+        "run, the published warehouse byte for byte unchanged, or for a quarantine, published without",
+        "the row, which is listed in `audit.quarantine`.",
+        "",
+        "Policy: a file whose shape is wrong (unreadable, wrong columns, bad bytes, a malformed id",
+        "or list, text in a number) is **blocked** whole: nothing of it is loaded, the previous raw",
+        "table stays, nothing downstream runs, nothing is published. A row that breaks a row-level",
+        "rule (a score outside 0–100, an unknown model type, a date before 2015 or in the future) is",
+        "**quarantined**: moved to `audit.quarantine` with the file, row, column, value, reason and",
+        "run, published with the marts, listed in the findings report; if more than",
+        "`WAREHOUSE_MAX_QUARANTINE_SHARE` of a file's rows are quarantined, the file is blocked.",
+        "METHOD.md's quirks (duplicate and case-variant ids, extra columns, hostile or unicode text)",
+        "are **data**: loaded byte for byte.",
+        "",
+        "## Bad input",
+        "",
+        "| # | case | source | what is wrong | policy | outcome | error names | build |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for number, case in enumerate(CASES, start=1):
+        message = f"`{case.message}`" if case.message else ""
+        lines.append(
+            f"| {number} | {case.name} | {SOURCE_LABELS[case.source]} | {_cell(case.wrong)} | {case.policy} "
+            f"| {_cell(case.expected.describe())} | {_cell(message)} | {'yes' if case.through_build else ''} |"
+        )
+    lines += [
+        "",
+        "## Faults",
+        "",
+        "| # | fault | where | outcome |",
+        "|---|---|---|---|",
+    ]
+    for number, (fault, where, outcome) in enumerate(faults, start=1):
+        lines.append(f"| {number} | {_cell(fault)} | {_cell(where)} | {_cell(outcome)} |")
+    return "\n".join(lines) + "\n"
+
+
+def _cell(text: str) -> str:
+    return text.replace("|", "\\|").replace("\n", " ")
