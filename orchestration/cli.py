@@ -219,11 +219,16 @@ def roll_back(settings: Settings, to: str | None) -> int:
     return 0
 
 
+def ui_command(settings: Settings) -> list[str]:
+    """`dagster dev` on WAREHOUSE_UI_HOST (the loopback unless set) and WAREHOUSE_UI_PORT."""
+    dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
+    workspace = str(PROJECT_ROOT / "workspace.yaml")
+    return [dagster, "dev", "-w", workspace, "-h", settings.ui_host, "-p", str(settings.ui_port)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
     parser.add_argument("command", choices=["prepare", "materialize", "backfill", "ui", "sql", "versions", "rollback"])
-    parser.add_argument("--host", default=os.environ.get("WAREHOUSE_UI_HOST", "127.0.0.1"))
-    parser.add_argument("--port", default=os.environ.get("WAREHOUSE_UI_PORT", "3000"))
     parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
     parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
     parser.add_argument("--full-refresh", action="store_true", help="backfill: rebuild the history from every loaded week")
@@ -252,9 +257,8 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     if args.command == "ui":
         settings.export()
-        dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
-        workspace = str(PROJECT_ROOT / "workspace.yaml")
-        os.execv(dagster, [dagster, "dev", "-w", workspace, "-h", args.host, "-p", str(args.port)])
+        command = ui_command(settings)
+        os.execv(command[0], command)
     return materialize(settings)
 
 

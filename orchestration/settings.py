@@ -8,6 +8,7 @@ agree whatever directory they are started from.
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -75,6 +76,11 @@ class Settings:
     `snapshot` when WAREHOUSE_SNAPSHOT_DIR is set, else `generated`."""
     huggingface: "HuggingFaceSettings | None" = None
     """The Hugging Face connector's settings (read whatever the source, used when it is huggingface)."""
+    ui_host: str = "127.0.0.1"
+    """WAREHOUSE_UI_HOST: the address `make ui` binds; the loopback unless set (the UI can launch
+    runs, so exposing it is a choice, never a default)."""
+    ui_port: int = 3000
+    """WAREHOUSE_UI_PORT."""
     max_quarantine_share: float = 0.01
     """WAREHOUSE_MAX_QUARANTINE_SHARE: the share of a raw file's rows that may be quarantined (a
     row-level rule broken: score out of range, unknown type, implausible date) before the
@@ -221,6 +227,13 @@ def _huggingface_settings(env: Mapping[str, str], data_dir: Path) -> HuggingFace
     )
 
 
+def _ui_host(env: Mapping[str, str]) -> str:
+    host = env.get("WAREHOUSE_UI_HOST", "").strip() or "127.0.0.1"
+    if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", host):
+        raise SettingsError(f"WAREHOUSE_UI_HOST={host!r}: expected a host name or an IP address")
+    return host
+
+
 def _source(env: Mapping[str, str]) -> str:
     has_snapshot_dir = bool(env.get("WAREHOUSE_SNAPSHOT_DIR", "").strip())
     source = env.get("WAREHOUSE_SOURCE", "").strip() or ("snapshot" if has_snapshot_dir else "generated")
@@ -308,6 +321,8 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         source=_source(env),
         huggingface=_huggingface_settings(env, data_dir),
         max_quarantine_share=_float(env, "WAREHOUSE_MAX_QUARANTINE_SHARE", 0.01, low=0.0, high=1.0),
+        ui_host=_ui_host(env),
+        ui_port=int(_float(env, "WAREHOUSE_UI_PORT", 3000, low=1, high=65535)),
         hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)
         if env.get("WAREHOUSE_HFCOMMUNITY_DUMP", "").strip()
         else None,

@@ -33,6 +33,30 @@ load_settings().export()
 dbt_project.prepare_if_dev()
 
 
+# The dbt vars the models read (macro window_var, which checks them again in Jinja): each an
+# ISO date. Anything else is refused before dbt starts, so no other value reaches SQL.
+DBT_VARS = ("window_start", "window_end")
+
+
+def validate_dbt_vars(vars: Mapping[str, Any]) -> dict[str, str]:
+    """The vars as dbt receives them; a var this project does not define, or a value that is
+    not an ISO date (YYYY-MM-DD), is an error."""
+    unknown = sorted(set(vars) - set(DBT_VARS))
+    if unknown:
+        raise ValueError(f"unknown dbt var(s) {', '.join(map(repr, unknown))}; expected {', '.join(DBT_VARS)}")
+    checked = {}
+    for name, value in vars.items():
+        text = value.isoformat() if isinstance(value, date) else str(value)
+        try:
+            valid = date.fromisoformat(text).isoformat() == text
+        except ValueError:
+            valid = False
+        if not valid:
+            raise ValueError(f"dbt var {name} must be an ISO date (YYYY-MM-DD), got {text!r}")
+        checked[name] = text
+    return checked
+
+
 def build_dbt_args(
     command: str = "build",
     *,
@@ -50,7 +74,7 @@ def build_dbt_args(
     if exclude:
         args += ["--exclude", " ".join(exclude)]
     if vars:
-        args += ["--vars", json.dumps(dict(vars), sort_keys=True, default=str)]
+        args += ["--vars", json.dumps(validate_dbt_vars(vars), sort_keys=True)]
     if full_refresh:
         if command not in {"build", "run", "seed"}:
             raise ValueError(f"--full-refresh does not apply to dbt {command}")

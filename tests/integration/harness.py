@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import hashlib
 import os
 import shutil
@@ -148,15 +147,6 @@ class PublishedState:
 def published_version_id(settings: Settings) -> str:
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         return conn.execute("select version_id from meta.publication").fetchone()[0]
-
-
-def rewrite_csv(path: Path, delimiter: str, edit) -> None:
-    """Rewrite a CSV through `edit(rows)` (rows as lists of strings, header first)."""
-    with path.open(encoding="utf-8", newline="") as handle:
-        rows = list(csv.reader(handle, delimiter=delimiter))
-    rows = edit(rows)
-    with path.open("w", encoding="utf-8", newline="") as handle:
-        csv.writer(handle, delimiter=delimiter, lineterminator="\n").writerows(rows)
 
 
 WEEKLY_MARTS = ("leaderboard_v2_history", "weekly_leaderboard_v2")

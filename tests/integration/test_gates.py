@@ -1,10 +1,11 @@
-"""Gates: a bad raw file fails its check (or its load), nothing downstream runs, the working
-database keeps its previous raw rows, and the published warehouse stays byte for byte what it
-was (same checksum, same version id). One case per check family."""
+"""Gates through the real `build_warehouse` job: the cases of the bad-input corpus
+(tests/bad_inputs.py) marked `through_build`, one build each on a copy of a published warehouse.
+A blocked input fails its check (or its load), nothing downstream runs, the working database
+keeps its previous raw rows, and the published warehouse stays byte for byte what it was (same
+checksum, same version id). A quarantined row is published aside, in `audit.quarantine`, and
+listed in the findings report, while the rest of its file is published."""
 
 import shutil
-from dataclasses import dataclass
-from collections.abc import Callable
 
 import dagster as dg
 import duckdb
@@ -13,60 +14,30 @@ import pytest
 from orchestration.definitions import build_definitions
 from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.snapshot import SNAPSHOT_FILES
-from tests.conftest import make_settings
 from orchestration.wap.state import read_state
+from tests.bad_inputs import (
+    CASES,
+    CASES_BY_NAME,
+    CHECK_FAILED,
+    HFC_SQL,
+    QUARANTINED,
+    SNAPSHOT_SCALE,
+    SNAPSHOT_SEED,
+    SNAPSHOT_SOURCES,
+    Case,
+)
+from tests.conftest import make_settings
 from tests.integration.harness import (
     PublishedState,
     check_evaluations,
     copy_warehouse_state,
     materialized_keys,
-    rewrite_csv,
     run_warehouse,
     warehouse_tables,
 )
 
-GATE_SCALE = 0.2
-
-
-@dataclass(frozen=True)
-class BadFile:
-    source: str  # leaderboard | repo_details | commit_data
-    edit: Callable[[list[list[str]]], list[list[str]]]
-    failing_column: str | None  # the column the failure must name
-    failing_row: int | None  # the data row (1-based) the failure must name
-    stopped_by: str = "check"  # "check": the blocking GX check fails; "load": the file cannot be read
-
-
-def set_cell(column: str, row: int, value: str):
-    def edit(rows):
-        index = rows[0].index(column)
-        rows[row][index] = value
-        return rows
-    return edit
-
-
-def drop_column(column: str):
-    def edit(rows):
-        index = rows[0].index(column)
-        return [r[:index] + r[index + 1:] for r in rows]
-    return edit
-
-
-def header_only(rows):
-    return rows[:1]
-
-
-CASES = {
-    "score-out-of-range": BadFile("leaderboard", set_cell("ARC", 7, "150.2"), "arc", 7),
-    "unparseable-number": BadFile("repo_details", set_cell("downloads", 5, "many"), "downloads", 5),
-    "malformed-id": BadFile("commit_data", set_cell("name", 4, "not a model id!"), "name", 4),
-    "null-id": BadFile("leaderboard", set_cell("model_name_for_query", 9, ""), "model_name_for_query", 9),
-    "unknown-type": BadFile("leaderboard", set_cell("Type", 3, "🦄"), "type", 3),
-    "implausible-date": BadFile("repo_details", set_cell("created_at", 6, "1999-01-01 00:00:00+00:00"), "created_at", 6),
-    "malformed-list-literal": BadFile("commit_data", set_cell("authors", 2, "['alice', 'bob'"), "authors", 2),
-    "empty-table": BadFile("commit_data", header_only, None, None),
-    "missing-column": BadFile("repo_details", drop_column("tags"), "tags", 0, stopped_by="load"),
-}
+BLOCKED = [c for c in CASES if c.through_build and c.expected.kind != QUARANTINED]
+QUARANTINE_CASE = CASES_BY_NAME["score-out-of-range"]
 
 
 @pytest.fixture(scope="module")
@@ -74,7 +45,7 @@ def published(tmp_path_factory):
     """A warehouse built and published from good generated files: what users already query."""
     tmp_path = tmp_path_factory.mktemp("good")
     good_dir = tmp_path / "good_snapshot"
-    generate_snapshot(good_dir, seed=7, scale=GATE_SCALE)
+    generate_snapshot(good_dir, seed=SNAPSHOT_SEED, scale=SNAPSHOT_SCALE)
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir))
         result = run_warehouse(settings)
@@ -82,33 +53,56 @@ def published(tmp_path_factory):
     return good_dir, settings
 
 
-@pytest.mark.parametrize("case_name", sorted(CASES))
-def test_bad_raw_file_is_stopped_at_its_gate(case_name, published, tmp_path, monkeypatch):
-    case = CASES[case_name]
+def settings_with_bad_input(case: Case, published, tmp_path, monkeypatch):
+    """A copy of the published warehouse whose next run reads the case's bad input."""
     good_dir, good_settings = published
     bad_dir = tmp_path / "bad_snapshot"
     shutil.copytree(good_dir, bad_dir)
-    spec = SNAPSHOT_FILES[case.source]
-    rewrite_csv(bad_dir / spec.file_name, spec.delimiter, case.edit)
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir))
+    overrides = {"WAREHOUSE_SNAPSHOT_DIR": str(bad_dir)}
+    if case.source in SNAPSHOT_SOURCES:
+        spec = SNAPSHOT_FILES[case.source]
+        case.mutate(bad_dir / spec.file_name, spec.delimiter)
+        file_name = spec.file_name
+    else:  # hfcommunity: a bad copy of the dump the good build loaded
+        dump_dir = tmp_path / "hfcommunity"
+        shutil.copytree(good_settings.hfcommunity_generated_dir, dump_dir)
+        case.mutate(dump_dir / case.target, ",")
+        overrides["WAREHOUSE_HFCOMMUNITY_DUMP"] = str(dump_dir / HFC_SQL if case.target == HFC_SQL else dump_dir / "csv")
+        file_name = case.target
+    settings = make_settings(tmp_path, monkeypatch, **overrides)
     copy_warehouse_state(good_settings, settings)
+    return settings, file_name
+
+
+def failing_step(case: Case) -> tuple[str, str | None]:
+    """The asset whose step fails, and the check that names the failure (None: the load fails)."""
+    asset = f"raw/{case.source}" if case.source in SNAPSHOT_SOURCES else None
+    check = case.expected.check.split("/")[0] if case.expected.kind == CHECK_FAILED else None
+    return asset, check
+
+
+@pytest.mark.parametrize("case", BLOCKED, ids=[c.name for c in BLOCKED])
+def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monkeypatch):
+    settings, file_name = settings_with_bad_input(case, published, tmp_path, monkeypatch)
     published_before = PublishedState.of(settings)
     tables_before = warehouse_tables(settings)
 
     result = run_warehouse(settings)
 
     assert not result.success
-    message = failure_text(result, case.source)
-    assert spec.file_name in message
-    if case.failing_column:
-        assert case.failing_column in message
-    if case.failing_row:
-        assert str(case.failing_row) in message
-    failed_check = f"raw/{case.source}:{case.source}_expectations"
-    if case.stopped_by == "check":
-        assert not check_evaluations(result)[failed_check].passed, "the run names the check that stopped it"
+    asset, check = failing_step(case)
+    message = failure_text(result, asset, check)
+    assert file_name.split("/")[-1] in message
+    assert case.message in message
+    if case.expected.column:
+        assert case.expected.column in message
+    if case.expected.row:
+        assert f"row {case.expected.row}" in message
+    if check:
+        assert not check_evaluations(result)[f"{asset}:{check}"].passed, "the run names the check that stopped it"
     else:
-        assert failed_check not in check_evaluations(result), "an unreadable file never reaches its check"
+        evaluated = {name for name in check_evaluations(result) if asset and name.startswith(f"{asset}:")}
+        assert evaluated == set(), "an unreadable file never reaches its checks"
 
     downstream = {key for key in materialized_keys(result) if not key.startswith("raw/")}
     assert downstream == set(), f"assets downstream of a failed gate ran: {sorted(downstream)}"
@@ -116,15 +110,41 @@ def test_bad_raw_file_is_stopped_at_its_gate(case_name, published, tmp_path, mon
     assert warehouse_tables(settings) == tables_before, "rejected rows reached the working database"
 
 
-def failure_text(result, source: str) -> str:
+def test_a_quarantined_row_is_published_aside_and_reported(published, tmp_path, monkeypatch):
+    case = QUARANTINE_CASE
+    settings, _ = settings_with_bad_input(case, published, tmp_path, monkeypatch)
+    published_before = PublishedState.of(settings)
+
+    result = run_warehouse(settings)
+
+    assert result.success, "one bad row does not stop the run"
+    share = check_evaluations(result)[f"raw/{case.source}:{case.source}_quarantine_share"]
+    assert share.passed and share.metadata["quarantined_rows"].value == 1
+    (materialization,) = [e for e in result.get_asset_materialization_events()
+                          if e.asset_key.to_user_string() == f"raw/{case.source}"]
+    assert materialization.materialization.metadata["quarantined_rows"].value == 1
+    assert PublishedState.of(settings).version_id > published_before.version_id
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        quarantined = conn.execute(
+            "select source, source_row, column_name, value, family from audit.quarantine"
+        ).fetchall()
+    assert quarantined == [(case.source, case.expected.row, case.expected.column, "150.2", case.expected.check)]
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        rows = {r for (r,) in conn.execute(f"select _source_row from raw.{case.source}").fetchall()}
+    assert case.expected.row not in rows and len(rows) > 1000, "only the quarantined row is left out"
+    report = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
+    assert "Quarantined rows" in report and "150.2" in report and "values outside 0–100" in report
+
+
+def failure_text(result, asset: str | None, check: str | None) -> str:
     """What the user is told: the failed check's description and metadata, or the step error."""
-    evaluation = check_evaluations(result).get(f"raw/{source}:{source}_expectations")
+    evaluation = check_evaluations(result).get(f"{asset}:{check}") if check else None
     if evaluation is not None and not evaluation.passed:
         parts = [evaluation.description or ""]
         parts += [str(value.value) for value in evaluation.metadata.values()]
         return "\n".join(parts)
     failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert failures, f"neither the {source} check nor its load failed"
+    assert failures, f"neither the {check} check nor the load of {asset} failed"
     return "\n".join(str(e.event_specific_data.error) for e in failures) + "\n" + "\n".join(
         str(md.value) for e in failures for md in (e.event_specific_data.user_failure_data.metadata.values()
                                                    if e.event_specific_data.user_failure_data else []))

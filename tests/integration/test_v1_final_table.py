@@ -13,6 +13,7 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import real_data_dir
+from tests.bad_inputs import rewrite_csv
 from tests.conftest import make_settings
 from tests.integration.paper_reference import TYPE_BY_TEXT
 from tests.integration.harness import (
@@ -21,7 +22,6 @@ from tests.integration.harness import (
     check_evaluations,
     copy_warehouse_state,
     materialized_keys,
-    rewrite_csv,
     run_warehouse,
     warehouse_tables,
 )
