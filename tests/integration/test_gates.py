@@ -6,6 +6,7 @@ checksum, same version id). A quarantined row is published aside, in `audit.quar
 listed in the findings report, while the rest of its file is published."""
 
 import shutil
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -114,10 +115,14 @@ def test_a_quarantined_row_is_published_aside_and_reported(published, tmp_path, 
     case = QUARANTINE_CASE
     settings, _ = settings_with_bad_input(case, published, tmp_path, monkeypatch)
     published_before = PublishedState.of(settings)
+    opened = record_duckdb_connections(monkeypatch)
 
     result = run_warehouse(settings)
 
     assert result.success, "one bad row does not stop the run"
+    readers = [(path, read_only) for path, read_only in opened if is_published(settings, path)]
+    assert readers, "the figures and the report read the published warehouse"
+    assert all(read_only for _, read_only in readers), f"opened read-write: {readers}"
     share = check_evaluations(result)[f"raw/{case.source}:{case.source}_quarantine_share"]
     assert share.passed and share.metadata["quarantined_rows"].value == 1
     (materialization,) = [e for e in result.get_asset_materialization_events()
@@ -134,6 +139,27 @@ def test_a_quarantined_row_is_published_aside_and_reported(published, tmp_path, 
     assert case.expected.row not in rows and len(rows) > 1000, "only the quarantined row is left out"
     report = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
     assert "Quarantined rows" in report and "150.2" in report and "values outside 0–100" in report
+
+
+def record_duckdb_connections(monkeypatch) -> list[tuple[str, bool]]:
+    """Every duckdb.connect made in this process from now on: (database, read_only)."""
+    opened: list[tuple[str, bool]] = []
+    connect = duckdb.connect
+
+    def recording_connect(database=":memory:", *args, read_only=False, **kwargs):
+        opened.append((str(database), bool(read_only)))
+        return connect(database, *args, read_only=read_only, **kwargs)
+
+    monkeypatch.setattr(duckdb, "connect", recording_connect)
+    return opened
+
+
+def is_published(settings, database: str) -> bool:
+    """The published file or one of its versions (not the version being written by publish)."""
+    path = Path(database).resolve()
+    return path == settings.duckdb_path.resolve() or (
+        path.parent == settings.versions_dir.resolve() and not path.name.endswith(".tmp")
+    )
 
 
 def failure_text(result, asset: str | None, check: str | None) -> str:

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
 from pathlib import Path
 
 import dagster as dg
@@ -26,6 +26,7 @@ from orchestration.sources.generator import generate_snapshot
 from orchestration.wap.state import read_state
 from orchestration.wap.versions import PublishTarget, current_version, history, list_versions
 from tests.conftest import make_settings
+from tests.fault_points import KillPoint, kill_points
 from tests.integration.harness import (
     PublishedState,
     copy_warehouse_state,
@@ -135,57 +136,88 @@ def test_sql_users_read_complete_versions_during_a_full_materialisation(first_ve
 # ------------------------------------------------------------------------------------------
 
 
-def _raw_step_started_twice(lines: list[str], settings: Settings) -> bool:
-    return sum("raw__" in line and "STEP_START" in line for line in lines) >= 2
-
-
-def _dbt_is_building(lines: list[str], settings: Settings) -> bool:
-    return any("ASSET_MATERIALIZATION" in line and "staging" in line for line in list(lines))
-
-
-def _version_file_being_written(lines: list[str], settings: Settings) -> bool:
-    return any(settings.versions_dir.glob(".v*.duckdb.tmp"))
-
-
-KILL_POINTS: dict[str, Callable[[list[str], Settings], bool]] = {
-    "during-raw-load": _raw_step_started_twice,
-    "during-dbt": _dbt_is_building,
-    "during-publish": _version_file_being_written,
-}
-
-
-@pytest.mark.parametrize("kill_point", sorted(KILL_POINTS))
-def test_sigkill_leaves_the_published_warehouse_intact_and_the_next_run_publishes(
-    kill_point, first_version, tmp_path, monkeypatch
-):
-    settings = use_other_data(tmp_path, monkeypatch, seed=3)
-    copy_warehouse_state(first_version, settings)
-    generate_snapshot(settings.generated_dir, seed=3, scale=float(SCALE))
-    before = PublishedState.of(settings)
-
-    process, lines = start_run()
+def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str]) -> None:
+    """SIGKILL the run and its dbt child (as a supervisor would) `point.delay` seconds after the
+    `point.occurrence`-th start of the phase's step."""
     deadline = time.monotonic() + 600
-    while not KILL_POINTS[kill_point](lines, settings):
-        assert process.poll() is None, f"the run ended before the kill point:\n{''.join(lines[-20:])}"
+    while sum(point.step_prefix in line and "STEP_START" in line for line in list(lines)) < point.occurrence:
+        assert process.poll() is None, f"the run ended before {point.describe()}:\n{''.join(lines[-20:])}"
         assert time.monotonic() < deadline
-        time.sleep(0.001)
-    os.killpg(process.pid, signal.SIGKILL)  # the run and its dbt child, as a supervisor would
+        time.sleep(0.002)
+    time.sleep(point.delay)
+    assert process.poll() is None, f"the run ended before {point.describe()}"
+    os.killpg(process.pid, signal.SIGKILL)
     process.wait()
 
-    assert PublishedState.of(settings) == before, "the published file changed"
-    assert_published_opens_complete(settings)
-    if kill_point == "during-publish":
-        assert list(settings.versions_dir.glob(".v*.duckdb.tmp")), "killed mid-publish, leaving its temporary file"
-        assert read_state(settings.work_dir).audited, "the audited build stays publishable"
-    else:
-        assert not read_state(settings.work_dir).audited, "the half-written working database is not publishable"
+
+def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean_up(
+    first_version, tmp_path, monkeypatch
+):
+    """Ten runs, each killed at a seeded point of ingest, dbt or publish (tests/fault_points.py),
+    each starting on what the previous kill left. After every kill the published warehouse opens
+    complete and is the last good version (the one before, or the one the killed run had already
+    swapped in); the run after the last kill publishes."""
+    datasets = (3, 6)  # alternate the generated data, so every run has changes to write
+    settings = use_other_data(tmp_path, monkeypatch, seed=datasets[0])
+    copy_warehouse_state(first_version, settings)
+    for seed in datasets:
+        generate_snapshot(tmp_path / f"generated-{seed}", seed=seed, scale=float(SCALE))
+    last_good = PublishedState.of(settings)
+    target = PublishTarget.from_settings(settings)
+
+    for index, point in enumerate(kill_points()):
+        settings = use_other_data(tmp_path, monkeypatch, seed=datasets[index % 2])
+        process, lines = start_run()
+        kill_at(point, process, lines)
+
+        assert_published_opens_complete(settings)
+        now = PublishedState.of(settings)
+        if now != last_good:  # killed after its swap: its version is complete and the newest
+            assert now.version_id > last_good.version_id, f"{point.describe()}: the published version went back"
+            assert history(target)[-1]["version_id"] == now.version_id
+            last_good = now
+        if list(settings.versions_dir.glob(".v*.duckdb.tmp")):
+            assert read_state(settings.work_dir).audited, f"{point.describe()}: killed mid-publish, the audited build stays publishable"
 
     recovery = run_warehouse(settings)
 
     assert recovery.success, "the next run needs no manual clean-up"
-    assert published_version_id(settings) > before.version_id
+    assert published_version_id(settings) > last_good.version_id
     assert_published_opens_complete(settings)
     assert not list(settings.versions_dir.glob(".*.tmp"))
+
+
+def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(first_version, tmp_path, monkeypatch):
+    """A full disk, simulated without root: the run's process may not write any file past the
+    working database's current size (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with
+    EFBIG, as on a full disk). The run must grow the working database, so it fails; the published
+    warehouse is untouched, and the next run, with space again, publishes."""
+    settings = use_other_data(tmp_path, monkeypatch, seed=3)
+    copy_warehouse_state(first_version, settings)
+    generate_snapshot(settings.generated_dir, seed=3, scale=float(SCALE))
+    before = PublishedState.of(settings)
+    limit = settings.working_duckdb_path.stat().st_size
+
+    def disk_full_past_the_working_database() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+    run = subprocess.run(
+        [sys.executable, "-m", "orchestration.cli", "materialize"], cwd=PROJECT_ROOT, env=dict(os.environ),
+        capture_output=True, text=True, timeout=1200, preexec_fn=disk_full_past_the_working_database,
+    )
+
+    output = run.stdout + run.stderr
+    assert run.returncode != 0, output[-3000:]
+    assert "File too large" in output, output[-3000:]
+    assert PublishedState.of(settings) == before, "the published file changed"
+    assert_published_opens_complete(settings)
+
+    recovery = run_warehouse(settings)
+
+    assert recovery.success, "with space again, the next run needs no clean-up"
+    assert published_version_id(settings) > before.version_id
+    assert_published_opens_complete(settings)
 
 
 # ------------------------------------------------------------------------------------------
