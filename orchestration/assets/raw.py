@@ -177,6 +177,7 @@ def _quarantine_check_result(quarantine: QuarantinedRows, check_name: str) -> dg
         severity=dg.AssetCheckSeverity.ERROR,
         description=quarantine.summary,
         metadata={
+            "file": quarantine.source_file,
             "quarantined_rows": quarantine.rows,
             "rows_read": quarantine.rows_read,
             "share": dg.MetadataValue.float(round(quarantine.share, 6)),

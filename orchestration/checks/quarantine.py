@@ -48,6 +48,8 @@ QUARANTINE_COLUMNS = {
 @dataclass(frozen=True)
 class QuarantinedRows:
     source: str
+    source_file: str
+    """The file whose rows were audited (its path, or the URL it came from)."""
     rows: int
     """Distinct file rows of `source` held in quarantine after this audit."""
     rows_read: int
@@ -67,7 +69,7 @@ class QuarantinedRows:
     def summary(self) -> str:
         verdict = "within" if self.within_threshold else "above"
         return (
-            f"{self.rows:,} of {self.rows_read:,} rows of {self.source} quarantined ({self.share:.2%}), "
+            f"{self.rows:,} of {self.rows_read:,} rows of {self.source_file} quarantined ({self.share:.2%}), "
             f"{verdict} WAREHOUSE_MAX_QUARANTINE_SHARE={self.max_share:.2%}"
         )
 
@@ -121,14 +123,17 @@ def quarantine_failures(
     moved = sorted({row for rule in rules for row in rule.unexpected_rows})
     if moved:
         conn.execute(f"delete from {table} where list_contains($rows, _source_row)", {"rows": moved})
-    (kept,) = conn.execute(f"select count(*) from {table}").fetchone()
+    (kept, kept_file) = conn.execute(f"select count(*), min(_source_file) from {table}").fetchone()
     (held,) = conn.execute(
         f"select count(distinct source_row) from {QUARANTINE_TABLE} where source = ?", [source]
     ).fetchone()
     by_reason = dict(conn.execute(
         f"select reason, count(*) from {QUARANTINE_TABLE} where source = ? group by all order by all", [source]
     ).fetchall())
-    return QuarantinedRows(source, held, kept + held, max_share, by_reason)
+    (quarantined_file,) = conn.execute(
+        f"select min(source_file) from {QUARANTINE_TABLE} where source = ?", [source]
+    ).fetchone()
+    return QuarantinedRows(source, kept_file or quarantined_file or source, held, kept + held, max_share, by_reason)
 
 
 def quarantine_listing(conn: duckdb.DuckDBPyConnection, *, limit: int = 1000) -> list[dict[str, object]]:
