@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import duckdb
 
 from orchestration.checks.gx_suite import FailedExpectation, SuiteOutcome
+from orchestration.sources.snapshot import _quote_identifier
 
 QUARANTINE_FAMILIES = frozenset({"score_range", "known_type", "plausible_date"})
 QUARANTINE_SCHEMA = "audit"
@@ -83,10 +84,6 @@ def ensure_quarantine_table(conn: duckdb.DuckDBPyConnection) -> None:
     columns = ", ".join(f"{name} {kind}" for name, kind in QUARANTINE_COLUMNS.items())
     conn.execute(f"create schema if not exists {QUARANTINE_SCHEMA}")
     conn.execute(f"create table if not exists {QUARANTINE_TABLE} ({columns})")
-
-
-def _quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def quarantine_failures(

@@ -60,28 +60,26 @@ def raw_check_spec(name: str) -> dg.AssetCheckSpec:
         if suite != suite_name
     ]
     layouts = f" Other layouts have their own suite: {'; '.join(others)}." if others else ""
+    return _blocking_raw_check(
+        name, "expectations",
+        f"Blocking GX suite {suite_name} (expectations/{suite_name}.json), run on the loaded "
+        f"rows before they replace raw.{name}. {suite_description}{layouts}".strip(),
+    )
+
+
+def _blocking_raw_check(name: str, check: str, description: str) -> dg.AssetCheckSpec:
     return dg.AssetCheckSpec(
-        name=f"{name}_expectations",
-        asset=dg.AssetKey(["raw", name]),
-        blocking=True,
-        description=(
-            f"Blocking GX suite {suite_name} (expectations/{suite_name}.json), run on the loaded "
-            f"rows before they replace raw.{name}. {suite_description}{layouts}"
-        ).strip(),
+        name=f"{name}_{check}", asset=dg.AssetKey(["raw", name]), blocking=True, description=description
     )
 
 
 def raw_quarantine_check_spec(name: str) -> dg.AssetCheckSpec:
     """The blocking `<name>_quarantine_share` check of asset raw/<name>."""
-    return dg.AssetCheckSpec(
-        name=f"{name}_quarantine_share",
-        asset=dg.AssetKey(["raw", name]),
-        blocking=True,
-        description=(
-            f"Rows of the {name} file that break a row-level rule ({', '.join(sorted(QUARANTINE_FAMILIES))}) "
-            "are moved to audit.quarantine with the reason; this check fails when their share of the file "
-            "passes WAREHOUSE_MAX_QUARANTINE_SHARE (orchestration/checks/quarantine.py)."
-        ),
+    return _blocking_raw_check(
+        name, "quarantine_share",
+        f"Rows of the {name} file that break a row-level rule ({', '.join(sorted(QUARANTINE_FAMILIES))}) "
+        "are moved to audit.quarantine with the reason; this check fails when their share of the file "
+        "passes WAREHOUSE_MAX_QUARANTINE_SHARE (orchestration/checks/quarantine.py).",
     )
 
 
