@@ -362,6 +362,8 @@ CASES: tuple[Case, ...] = (
          set_cell("author", 2, HOSTILE)),
     Case("hostile-license", "leaderboard", "quotes, a semicolon and SQL keywords in row 4's license",
          Outcome(ACCEPTED), "", set_cell("Hub License", 4, HOSTILE), kept={"hub_license": HOSTILE}),
+    Case("hostile-header", "repo_details", "an extra column named `x\"; drop table raw.leaderboard; --`",
+         Outcome(ACCEPTED), "extra_x___drop_table_raw_leaderboard", add_column('x"; drop table raw.leaderboard; --', "1")),
     Case("unicode-name", "repo_details", "accents, CJK and an emoji in row 3's author",
          Outcome(CHECK_FAILED, "repo_details_expectations/id", row=3, column="author"), "malformed author names",
          set_cell("author", 3, UNICODE)),
