@@ -79,14 +79,17 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     """Run one job in this process, recorded in DAGSTER_HOME (the UI shows it), and summarise."""
     import dagster as dg
 
+    from orchestration.dead_runs import process_tags, release_dead_runs
     from orchestration.definitions import build_definitions
 
     settings.export()
     prepare_dagster_home(settings)
     defs = build_definitions(settings)
     with dg.DagsterInstance.get() as instance:
+        for run_id in release_dead_runs(instance):
+            print(f"run {run_id} was killed: marked failed and its writer slot freed")
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, raise_on_error=False, tags=tags, run_config=run_config
+            instance=instance, raise_on_error=False, tags={**(tags or {}), **process_tags()}, run_config=run_config
         )
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
     # A warning check (a week without a snapshot) is reported, and does not fail the command.

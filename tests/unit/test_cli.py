@@ -51,3 +51,45 @@ def test_the_ui_binds_the_loopback_unless_configured():
 def test_ui_settings_are_validated(name, value):
     with pytest.raises(SettingsError, match=name):
         load_settings({name: value})
+
+
+def test_a_killed_runs_writer_slot_is_freed_by_the_next_run(tmp_path: Path):
+    """A run whose process is gone (SIGKILL) stays STARTED and holds the one-writer slot; the next
+    CLI run marks it failed and frees the slot. A run whose CLI process lives, and a run launched
+    from the UI (no process tag), are left alone."""
+    import subprocess
+    import sys
+
+    from dagster._core.storage.dagster_run import DagsterRun
+
+    from orchestration.dead_runs import HOST_TAG, PROCESS_TAG, process_tags, release_dead_runs
+    from orchestration.settings import DUCKDB_WRITER_POOL
+
+    settings = load_settings({"DAGSTER_HOME": str(tmp_path / "home")})
+    prepare_dagster_home(settings)
+    gone = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    dead_pid = gone.stdout.strip()
+    with dg.DagsterInstance.from_config(str(tmp_path / "home")) as instance:
+        alive = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)", "orchestration.cli"])
+        runs = {
+            "dead": {PROCESS_TAG: dead_pid, HOST_TAG: process_tags()[HOST_TAG]},
+            "alive": {PROCESS_TAG: str(alive.pid), HOST_TAG: process_tags()[HOST_TAG]},
+            "from-the-ui": {},
+        }
+        for name, tags in runs.items():
+            instance.add_run(DagsterRun(job_name="build_warehouse", run_id=f"{name}-run",
+                                        status=dg.DagsterRunStatus.STARTED, tags=tags))
+        storage = instance.event_log_storage
+        assert storage.initialize_concurrency_limit_to_default(DUCKDB_WRITER_POOL)  # as a run's first step does
+        assert storage.claim_concurrency_slot(DUCKDB_WRITER_POOL, "dead-run", "raw__leaderboard").is_claimed
+        assert not storage.claim_concurrency_slot(DUCKDB_WRITER_POOL, "next-run", "raw__leaderboard").is_claimed
+
+        try:
+            released = release_dead_runs(instance)
+        finally:
+            alive.kill()
+
+        assert released == ["dead-run"]
+        assert instance.get_run_by_id("dead-run").status == dg.DagsterRunStatus.FAILURE
+        assert {instance.get_run_by_id(f"{n}-run").status for n in ("alive", "from-the-ui")} == {dg.DagsterRunStatus.STARTED}
+        assert storage.claim_concurrency_slot(DUCKDB_WRITER_POOL, "next-run", "raw__leaderboard").is_claimed
