@@ -57,7 +57,7 @@ def kill_points(seed: int = FAULT_SEED, count: int = KILL_POINT_COUNT) -> list[K
 
 KILL_OUTCOME = (
     "published warehouse opens and equals the last good version; the next run starts on what was "
-    "left (no clean-up) and the run after the last kill publishes"
+    "left, frees the killed run's writer slot (no clean-up), and the run after the last kill publishes"
 )
 
 FAULT_ROWS: list[tuple[str, str, str]] = [
