@@ -233,3 +233,38 @@ def test_report_asset_depends_on_the_published_warehouse_and_every_figure(settin
     definitions = build_definitions(settings_factory())
     assert REPORT_KEY in definitions.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys
     assert REPORT_KEY not in definitions.resolve_job_def("leaderboard_v2_weekly").asset_layer.selected_asset_keys
+
+
+def test_quarantined_rows_are_listed_escaped_and_an_empty_quarantine_says_so(tmp_path):
+    """audit.quarantine, published with the marts, is listed on the page; its values come from
+    the raw files, so they are escaped (a value can never become markup)."""
+    from orchestration.checks.quarantine import QUARANTINE_TABLE, ensure_quarantine_table
+
+    hostile = "<script>alert('x')</script>"
+    working = tmp_path / "clean"
+    clean = published_warehouse(working)
+    with clean.connect_published() as conn:
+        assert data_source(conn).quarantine == []
+
+    dirty_dir = tmp_path / "dirty"
+    dirty_dir.mkdir()
+    warehouse = published_warehouse(dirty_dir)
+    with duckdb.connect(str(dirty_dir / "work" / "working.duckdb")) as conn:
+        ensure_quarantine_table(conn)
+        conn.execute(
+            f"insert into {QUARANTINE_TABLE} values ('leaderboard', '/data/leaderboard.csv', 7, 'arc', ?, "
+            "'values outside 0–100 (score_range)', 'score_range', 'expect_column_values_to_be_between(arc)', 'r', now())",
+            [hostile],
+        )
+    publish(warehouse.publish_target(), dirty_dir / "work" / "working.duckdb",
+            PublicationInfo("run", "run", "generated", str(dirty_dir / "generated"), gating_checks=GATING_CHECKS))
+    result = materialize_report(dirty_dir, warehouse, figures_dir_with_every_figure(dirty_dir))
+
+    assert result.success
+    page = (dirty_dir / "report" / "findings.html").read_text(encoding="utf-8")
+    assert "Quarantined rows" in page and "values outside 0–100 (score_range)" in page
+    assert hostile not in page and "&lt;script&gt;" in page
+    assert ">leaderboard.csv<" in page and ">7<" in page
+    clean_result = materialize_report(working, clean, figures_dir_with_every_figure(working))
+    assert clean_result.success
+    assert "No row was quarantined" in (working / "report" / "findings.html").read_text(encoding="utf-8")
