@@ -28,14 +28,20 @@ def load(conn, path: Path, *, run_id: str, max_share: float = 0.01):
     return load_snapshot_file(conn, LEADERBOARD, path, audit=gate), gate
 
 
+@pytest.fixture
+def bad(good_leaderboard, tmp_path) -> Path:
+    """The good file with one HellaSwag score of 101 (row 4)."""
+    path = tmp_path / "leaderboard.csv"
+    shutil.copy(good_leaderboard, path)
+    set_cell("HellaSwag", 4, "101")(path, LEADERBOARD.delimiter)
+    return path
+
+
 def quarantine(conn) -> list[tuple]:
     return conn.execute(f"select source_row, column_name, value, run_id from {QUARANTINE_TABLE} order by all").fetchall()
 
 
-def test_the_same_file_again_keeps_its_quarantine_and_a_fixed_file_clears_it(good_leaderboard, tmp_path):
-    bad = tmp_path / "leaderboard.csv"
-    shutil.copy(good_leaderboard, bad)
-    set_cell("HellaSwag", 4, "101")(bad, LEADERBOARD.delimiter)
+def test_the_same_file_again_keeps_its_quarantine_and_a_fixed_file_clears_it(good_leaderboard, bad, tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
         first, _ = load(conn, bad, run_id="run-1")
         assert first.accepted and quarantine(conn) == [(4, "hellaswag", "101", "run-1")]
@@ -48,10 +54,7 @@ def test_the_same_file_again_keeps_its_quarantine_and_a_fixed_file_clears_it(goo
         assert conn.execute("select count(*) from raw.leaderboard where _source_row = 4").fetchone()[0] == 1
 
 
-def test_past_the_threshold_the_whole_file_is_rejected_and_nothing_is_quarantined(good_leaderboard, tmp_path):
-    bad = tmp_path / "leaderboard.csv"
-    shutil.copy(good_leaderboard, bad)
-    set_cell("HellaSwag", 4, "101")(bad, LEADERBOARD.delimiter)
+def test_past_the_threshold_the_whole_file_is_rejected_and_nothing_is_quarantined(good_leaderboard, bad, tmp_path):
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:
         good, _ = load(conn, good_leaderboard, run_id="good")
         rejected, gate = load(conn, bad, run_id="strict", max_share=0.0)
