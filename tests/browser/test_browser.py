@@ -41,7 +41,7 @@ from tests.browser.chromium import (
     chromium,
     console_errors,
     docs_screenshot,
-    forget_logs,
+    leave_page,
     requested_urls,
 )
 from tests.conftest import make_settings
@@ -237,7 +237,7 @@ def findings_html(settings: Settings) -> Path:
 
 def test_report_page_shows_every_figure_with_no_console_error_and_no_request(findings_html, driver):
     driver.set_window_size(1280, 1000)
-    forget_logs(driver)
+    leave_page(driver)
     driver.get(findings_html.as_uri())
     # Under load Chromium may report the document complete before it has decoded every image.
     WebDriverWait(driver, 60).until(
@@ -292,7 +292,7 @@ def test_figure_pages_filter_by_legend_and_brush_offline(findings_html, settings
     for mart, module in CHART_MODULES.items():
         page = settings.figures_dir / f"{mart}.html"
         interactivity = chart_interactivity(module)
-        forget_logs(driver)
+        leave_page(driver)
         driver.get(page.as_uri())
         WebDriverWait(driver, 30).until(lambda d: d.execute_script("return !!window.vegaView"), message=mart)
         drawn = mark_items(driver)
