@@ -126,8 +126,18 @@ def dagster_ui(settings: Settings, tmp_path_factory) -> Iterator[str]:
         stop_process_group(process)
 
 
+@pytest.fixture
+def ui_driver() -> Iterator[WebDriver]:
+    """A browser for the Dagster UI alone, closed with its test: the UI's workers and polls
+    (blob: URLs, aborted requests) can outlive a navigation away, and must not reach the logs
+    of the report and figure pages."""
+    with chromium() as browser:
+        yield browser
+
+
 @pytest.fixture(scope="module")
 def driver() -> Iterator[WebDriver]:
+    """One browser, started fresh, for the report and figure pages."""
     with chromium() as browser:
         yield browser
 
@@ -192,7 +202,8 @@ def failed_checks(settings: Settings, run_id: str) -> list[str]:
     return [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
 
 
-def test_dagster_ui_shows_assets_and_checks_and_materialises_the_generated_default(dagster_ui, settings, driver):
+def test_dagster_ui_shows_assets_and_checks_and_materialises_the_generated_default(dagster_ui, settings, ui_driver):
+    driver = ui_driver
     driver.set_window_size(1600, 1000)
     # The asset graph, its source and published assets open.
     driver.get(asset_graph_url(dagster_ui))
