@@ -128,17 +128,12 @@ PARTITION_RANGE_START = "dagster/asset_partition_range_start"
 PARTITION_RANGE_END = "dagster/asset_partition_range_end"
 
 
-class NothingToBackfill(ValueError):
-    """No week to backfill by default: the landing directory has no file of a completed week
-    (e.g. the only v2 pull is of the current week, loaded once the week ends)."""
-
-
 def backfill_weeks(
     landing_dir: Path, first: str | None, last: str | None, complete_weeks: Sequence[str]
 ) -> tuple[str, str]:
     """The partition range of `make backfill FROM= TO=`: validated weeks; by default, every week
     from the first to the last with a snapshot file in the landing directory."""
-    from orchestration.partitions import PartitionKeyError, week_key
+    from orchestration.partitions import NothingToBackfill, PartitionKeyError, week_key
     from orchestration.sources.leaderboard_v2 import FILE_PREFIX, snapshot_date_of, sunday_week_start
 
     first = week_key(first, name="FROM") if first else None
@@ -169,7 +164,7 @@ def backfill(
 ) -> int:
     """The weekly job over a range of weeks as one run, through write-audit-publish. With
     `if_any` (`make run`), no completed week to load is a note, not an error."""
-    from orchestration.partitions import WEEKLY_PARTITIONS, PartitionKeyError
+    from orchestration.partitions import WEEKLY_PARTITIONS, NothingToBackfill, PartitionKeyError
     from orchestration.resources import build_resources
 
     weekly_source = build_resources(settings)["weekly_source"]

@@ -17,6 +17,11 @@ class PartitionKeyError(ValueError):
     """A week given by a user (make backfill FROM/TO) that is not a weekly partition key."""
 
 
+class NothingToBackfill(PartitionKeyError):
+    """No week to backfill by default: the landing directory has no file of a completed week
+    (e.g. the only v2 pull is of the current week, loaded once the week ends)."""
+
+
 def week_key(value: str, *, name: str = "week") -> str:
     """A valid partition key: an ISO date that is a Sunday on or after FIRST_WEEK."""
     try:

@@ -74,6 +74,13 @@ def forget_logs(driver: WebDriver) -> None:
     driver.get_log("performance")
 
 
+def leave_page(driver: WebDriver) -> None:
+    """Unload the page before (the Dagster UI's polls, aborted as it unloads, log requests and
+    errors of their own), then forget the logs: what is read next is the next page's alone."""
+    driver.get("about:blank")
+    forget_logs(driver)
+
+
 def console_errors(driver: WebDriver) -> list[dict]:
     """Console messages of level SEVERE (errors) since the last read."""
     return [entry for entry in driver.get_log("browser") if entry["level"] == "SEVERE"]

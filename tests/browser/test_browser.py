@@ -41,7 +41,7 @@ from tests.browser.chromium import (
     chromium,
     console_errors,
     docs_screenshot,
-    forget_logs,
+    leave_page,
     requested_urls,
 )
 from tests.conftest import make_settings
@@ -126,8 +126,18 @@ def dagster_ui(settings: Settings, tmp_path_factory) -> Iterator[str]:
         stop_process_group(process)
 
 
+@pytest.fixture
+def ui_driver() -> Iterator[WebDriver]:
+    """A browser for the Dagster UI alone, closed with its test: the UI's workers and polls
+    (blob: URLs, aborted requests) can outlive a navigation away, and must not reach the logs
+    of the report and figure pages."""
+    with chromium() as browser:
+        yield browser
+
+
 @pytest.fixture(scope="module")
 def driver() -> Iterator[WebDriver]:
+    """One browser, started fresh, for the report and figure pages."""
     with chromium() as browser:
         yield browser
 
@@ -192,7 +202,8 @@ def failed_checks(settings: Settings, run_id: str) -> list[str]:
     return [f"{e.asset_key.to_user_string()}:{e.check_name}" for e in evaluations if not e.passed]
 
 
-def test_dagster_ui_shows_assets_and_checks_and_materialises_the_generated_default(dagster_ui, settings, driver):
+def test_dagster_ui_shows_assets_and_checks_and_materialises_the_generated_default(dagster_ui, settings, ui_driver):
+    driver = ui_driver
     driver.set_window_size(1600, 1000)
     # The asset graph, its source and published assets open.
     driver.get(asset_graph_url(dagster_ui))
@@ -237,7 +248,7 @@ def findings_html(settings: Settings) -> Path:
 
 def test_report_page_shows_every_figure_with_no_console_error_and_no_request(findings_html, driver):
     driver.set_window_size(1280, 1000)
-    forget_logs(driver)
+    leave_page(driver)
     driver.get(findings_html.as_uri())
     # Under load Chromium may report the document complete before it has decoded every image.
     WebDriverWait(driver, 60).until(
@@ -292,7 +303,7 @@ def test_figure_pages_filter_by_legend_and_brush_offline(findings_html, settings
     for mart, module in CHART_MODULES.items():
         page = settings.figures_dir / f"{mart}.html"
         interactivity = chart_interactivity(module)
-        forget_logs(driver)
+        leave_page(driver)
         driver.get(page.as_uri())
         WebDriverWait(driver, 30).until(lambda d: d.execute_script("return !!window.vegaView"), message=mart)
         drawn = mark_items(driver)

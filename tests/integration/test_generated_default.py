@@ -131,6 +131,11 @@ DBT_UNIT_TESTS = {
     "test_benchmark_improvement_heatmap_top_bases",  # ten most fine-tuned bases
     "test_size_efficiency_frontier_running_best_per_class",  # zero-filled months, frontier
     "test_base_family_agreement_counts_each_way",  # name vs lineage agreement
+    "test_stg_hfc_repository_parses_card_base_models",  # HFCommunity's card_data dict repr
+    "test_int_hfc_commit_authors_keeps_human_model_work",  # Hub-wide: model repos, no bots
+    "test_int_hfc_model_families_follows_lineage",  # Hub-wide families by declared lineage
+    "test_hub_authors_over_time_fills_months",  # zero-filled months
+    "test_discussion_activity_per_family_counts_threads",  # discussions vs pull requests
 }
 
 
