@@ -40,6 +40,8 @@ import pandas as pd
 
 GENERATOR_VERSION = "2"  # 2: also writes leaderboard_v1_final.csv
 MARKER_NAME = "_generator.json"
+# Mart values counted from the generated rows (Snapshot.truth), for the benchmarks to verify.
+TRUTH_NAME = "_truth.json"
 FILE_NAMES = {
     "leaderboard": "leaderboard.csv",
     "leaderboard_v1_final": "leaderboard_v1_final.csv",
@@ -315,9 +317,12 @@ def generate_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> d
     # The files are about to change: a marker from an earlier run would no longer vouch for them.
     (out_dir / MARKER_NAME).unlink(missing_ok=True)
     paths = {key: out_dir / name for key, name in FILE_NAMES.items()}
-    for key, frame in _Snapshot(seed=seed, scale=scale).frames():
+    snapshot = _Snapshot(seed=seed, scale=scale)
+    for key, frame in snapshot.frames():
         _write_atomic(paths[key], lambda handle: _write_csv(frame, handle, **_CSV_DIALECT[key]))
         del frame
+    truth = (json.dumps(snapshot.truth(), indent=2, sort_keys=True) + "\n").encode()
+    _write_atomic(out_dir / TRUTH_NAME, lambda handle: handle.write(truth))
     return paths
 
 
@@ -327,8 +332,8 @@ def ensure_generated_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1
     return ensure_generated(
         Path(out_dir), MARKER_NAME,
         {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)},
-        FILE_NAMES.values(),
-        lambda: list(generate_snapshot(out_dir, seed=seed, scale=scale).values()),
+        [*FILE_NAMES.values(), TRUTH_NAME],
+        lambda: [*generate_snapshot(out_dir, seed=seed, scale=scale).values(), Path(out_dir) / TRUTH_NAME],
     )
 
 
@@ -601,6 +606,15 @@ class _Snapshot:
         del board
         yield "repo_details", self._repo_details()
         yield "commit_data", self._commit_data()
+
+    def truth(self) -> dict[str, int]:
+        """Mart values as the generator made them (after `frames()` ran): dim_models has one row
+        per non-flagged model (ids compared lower-cased), repos_per_author one per human author."""
+        return {
+            "leaderboard_models": int(self.n_models),
+            "dim_models_rows": len(np.unique(_lower(self.model_ids[~self.flagged]))),
+            "human_commit_authors": int(self.human_commit_authors),
+        }
 
     # -- names ----------------------------------------------------------------------------------
 
@@ -1515,6 +1529,8 @@ class _Snapshot:
         # Bots come after the people; a few repos were only ever touched by a bot.
         bot_only = rng.random(k) < 0.003
         present = [mask & ~bot_only for mask in present]
+        # Known truth for the benchmarks: the distinct human commit authors (bots come next).
+        self.human_commit_authors = len(np.unique(np.concatenate([p[m] for p, m in zip(people, present)]).astype(str)))
         bot_rates = [rate for _, rate in _BOTS] + [0.0015, 0.0015]
         for i, (name, rate) in enumerate(zip(self.bot_names, bot_rates)):
             people.append(np.full(k, name, dtype=object))

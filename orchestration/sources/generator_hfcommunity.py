@@ -23,7 +23,15 @@ discussions and pull requests, plus bots; a few dataset repos whose commits are 
 Scale 1 (2,000 model repos) takes well under a second. Repo-level attributes are numbers kept
 in memory (a few bytes per repo); rows are generated and written per chunk of `CHUNK_REPOS`
 repos, each from its own random stream, so 2M models / 20M commits stream out in bounded
-memory. Same seed and scale give byte-identical files.
+memory. Same seed and scale give byte-identical files. The CSV export is written by DuckDB's
+CSV writer (the same quoting as R's, measured 6x faster than joining Python strings); `forms`
+picks the forms to write, and the SQL dump (gzip level 6) is most of the time at Hub size.
+
+`HUB_SIZED` is the whole Hub's shape (2M models, 1M authors, 20M commits) for the benchmarks
+(benchmarks/inputs.py): with a `shape`, the counts come from it instead of from `scale`.
+Every generation also writes `_truth.json`: mart values counted from the generated rows
+themselves (distinct human commit authors of model repos, their (repo, author) pairs, the
+repos with one), which the benchmarks compare with the published marts.
 """
 
 from __future__ import annotations
@@ -33,9 +41,11 @@ import gzip
 import json
 import shutil
 from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import BinaryIO
 
+import duckdb
 import numpy as np
 import pandas as pd
 
@@ -47,7 +57,6 @@ from orchestration.sources.generator import (
     _hex,
     _pareto_weights,
     _write_atomic,
-    _write_csv_quoting_empty,
     ensure_generated,
     join_fields,
 )
@@ -56,6 +65,8 @@ GENERATOR_VERSION = "1"
 MARKER_NAME = "_generator_hfcommunity.json"
 SQL_DUMP_NAME = HFCOMMUNITY_GENERATED_DUMP
 CSV_DIR_NAME = "csv"
+TRUTH_NAME = "_truth.json"
+FORMS = ("sql", "csv")
 MODELS_AT_SCALE_1 = 2_000
 CHUNK_REPOS = 50_000
 TUPLES_PER_INSERT = 500
@@ -110,6 +121,32 @@ PRIMARY_KEYS = {
 CSV_TABLES = ("author", "repository", "model", "commits", "discussion", "tags_in_repo", "repo_file")
 
 _BOT_NAMES = ("SFconvertbot", "librarian-bot", "system")
+
+
+@dataclass(frozen=True)
+class HubShape:
+    """A dump's size given as counts rather than a scale: model repos, rows of `author` and
+    commits (approximately: commit counts per repo are drawn)."""
+
+    models: int
+    authors: int
+    commits: int
+
+
+# The whole Hub as the benchmarks take it (issue 7): 2M models, 1M authors, 20M commits.
+HUB_SIZED = HubShape(models=2_000_000, authors=1_000_000, commits=20_000_000)
+
+
+def hub_shape(fraction: float) -> HubShape:
+    """A fraction of the whole Hub (HUB_SIZED); 0.01 is a hundredth, for development."""
+    if not fraction > 0:
+        raise ValueError(f"the fraction of the Hub must be positive, got {fraction!r}")
+    return HubShape(*(max(1, round(count * fraction)) for count in (HUB_SIZED.models, HUB_SIZED.authors, HUB_SIZED.commits)))
+
+
+# log-mean of the commits per repo beyond the first (lognormal, sigma 0.9): ~6.5 per repo.
+_COMMIT_LOG_MEAN = 1.2
+_COMMIT_LOG_SIGMA = 0.9
 _TIMEZONES = (("+00:00", 0), ("+02:00", 7200), ("+01:00", 3600), ("-07:00", -25200), ("+08:00", 28800),
               ("+05:30", 19800), ("-04:00", -14400), ("+09:00", 32400))  # fmt: skip
 _COMMIT_MESSAGES = np.array(
@@ -150,32 +187,40 @@ _LICENSES = np.array(["apache-2.0", "mit", "llama2", "llama3", "cc-by-nc-4.0", "
 _LIBRARY_TAGS = np.array(["transformers", "peft", "gguf", "mlx"], dtype=object)
 
 
-def generate_hfcommunity(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> list[Path]:
-    """Write hfcommunity.sql.gz and csv/<table>.csv into out_dir; return their paths."""
+def generate_hfcommunity(
+    out_dir: Path, *, seed: int = 42, scale: float = 1.0, forms: Sequence[str] = FORMS, shape: HubShape | None = None
+) -> list[Path]:
+    """Write hfcommunity.sql.gz and/or csv/<table>.csv (`forms`), and _truth.json, into out_dir;
+    return their paths."""
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale!r}")
+    unknown = sorted(set(forms) - set(FORMS))
+    if unknown or not forms:
+        raise ValueError(f"forms must be some of {FORMS}, got {tuple(forms)!r}")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MARKER_NAME).unlink(missing_ok=True)
     work = out_dir / ".parts"
     shutil.rmtree(work, ignore_errors=True)
     (work / CSV_DIR_NAME).mkdir(parents=True)
-    hub = _Hub(seed=seed, scale=scale)
-    sql_parts = {table: gzip.GzipFile(work / f"{table}.sql.gz", "wb", 6, mtime=0) for table in DUMP_SCHEMA}
-    csv_files = {table: open(work / CSV_DIR_NAME / f"{table}.csv", "wb") for table in CSV_TABLES}
+    hub = _Hub(seed=seed, scale=scale, shape=shape)
+    sql_parts = {table: gzip.GzipFile(work / f"{table}.sql.gz", "wb", 6, mtime=0) for table in DUMP_SCHEMA} if "sql" in forms else {}
+    csv_writer = _CsvExport(work / CSV_DIR_NAME) if "csv" in forms else None
     try:
         for table, handle in sql_parts.items():
             handle.write(_table_preamble(table).encode())
         for table, frame in hub.tables():
-            sql_parts[table].write(_insert_statements(table, frame).encode("utf-8"))
-            if table in csv_files:
-                first = csv_files[table].tell() == 0
-                _write_csv_quoting_empty(frame, csv_files[table], sep=",", eol="\n", header=first)
+            if sql_parts:
+                sql_parts[table].write(_insert_statements(table, frame).encode("utf-8"))
+            if csv_writer is not None and table in CSV_TABLES:
+                csv_writer.append(table, frame)
         for table, handle in sql_parts.items():
             handle.write(f"/*!40000 ALTER TABLE `{table}` ENABLE KEYS */;\nUNLOCK TABLES;\n\n".encode())
     finally:
-        for handle in [*sql_parts.values(), *csv_files.values()]:
+        for handle in sql_parts.values():
             handle.close()
+        if csv_writer is not None:
+            csv_writer.close()
 
     def concatenate(target: BinaryIO) -> None:
         # Gzip members concatenated are one gzip stream: the dump is its tables in order.
@@ -185,22 +230,73 @@ def generate_hfcommunity(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -
                 shutil.copyfileobj(part, target)
         target.write(gzip.compress(_DUMP_FOOTER.encode(), mtime=0))
 
-    sql_path = out_dir / SQL_DUMP_NAME
-    _write_atomic(sql_path, concatenate)
+    paths = []
+    if sql_parts:
+        _write_atomic(out_dir / SQL_DUMP_NAME, concatenate)
+        paths.append(out_dir / SQL_DUMP_NAME)
     csv_dir = out_dir / CSV_DIR_NAME
     shutil.rmtree(csv_dir, ignore_errors=True)
-    (work / CSV_DIR_NAME).rename(csv_dir)
+    if csv_writer is not None:
+        (work / CSV_DIR_NAME).rename(csv_dir)
+        paths += [csv_dir / f"{table}.csv" for table in CSV_TABLES]
     shutil.rmtree(work)
-    return [sql_path, *(csv_dir / f"{table}.csv" for table in CSV_TABLES)]
+    truth = (json.dumps(hub.truth(), indent=2, sort_keys=True) + "\n").encode()
+    _write_atomic(out_dir / TRUTH_NAME, lambda handle: handle.write(truth))
+    return [*paths, out_dir / TRUTH_NAME]
 
 
-def ensure_generated_hfcommunity(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> Path:
+def form_files(forms: Sequence[str]) -> list[str]:
+    """The files (relative to the output directory) that generating `forms` writes."""
+    files = [SQL_DUMP_NAME] if "sql" in forms else []
+    files += [f"{CSV_DIR_NAME}/{table}.csv" for table in CSV_TABLES] if "csv" in forms else []
+    return [*files, TRUTH_NAME]
+
+
+class _CsvExport:
+    """The per-table CSV export, appended chunk by chunk through DuckDB's CSV writer: a field is
+    quoted when it holds a comma, a quote or a newline, or is an empty string; NULL is an empty
+    unquoted field (HFCommunity's export, as R writes it)."""
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self.conn = duckdb.connect()
+        self.chunk = directory / ".chunk.csv"
+        self.files: dict[str, BinaryIO] = {}
+
+    def append(self, table: str, frame: pd.DataFrame) -> None:
+        first = table not in self.files
+        if first:
+            self.files[table] = open(self.directory / f"{table}.csv", "wb")
+        if frame.empty and not first:
+            return
+        self.conn.register("chunk_frame", frame)
+        try:
+            self.conn.execute(
+                f"copy (select * from chunk_frame) to '{self.chunk}' (format csv, header {str(first).lower()}, "
+                "delimiter ',', quote '\"', escape '\"', new_line '\\n')"
+            )
+        finally:
+            self.conn.unregister("chunk_frame")
+        with open(self.chunk, "rb") as part:
+            shutil.copyfileobj(part, self.files[table])
+
+    def close(self) -> None:
+        for handle in self.files.values():
+            handle.close()
+        self.chunk.unlink(missing_ok=True)
+        self.conn.close()
+
+
+def ensure_generated_hfcommunity(
+    out_dir: Path, *, seed: int = 42, scale: float = 1.0, forms: Sequence[str] = FORMS, shape: HubShape | None = None
+) -> Path:
     """Generate into out_dir unless its marker says these exact files are there; return out_dir."""
+    wanted = {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale), "forms": sorted(forms)}
+    if shape is not None:
+        wanted["shape"] = [shape.models, shape.authors, shape.commits]
     return ensure_generated(
-        Path(out_dir), MARKER_NAME,
-        {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)},
-        [SQL_DUMP_NAME, *(f"{CSV_DIR_NAME}/{table}.csv" for table in CSV_TABLES)],
-        lambda: generate_hfcommunity(out_dir, seed=seed, scale=scale),
+        Path(out_dir), MARKER_NAME, wanted, form_files(forms),
+        lambda: generate_hfcommunity(out_dir, seed=seed, scale=scale, forms=forms, shape=shape),
     )  # fmt: skip
 
 
@@ -295,16 +391,27 @@ def _datetimes(seconds: np.ndarray) -> np.ndarray:
 class _Hub:
     """Repo-level attributes of every repo (numbers), and the dump's rows chunk by chunk."""
 
-    def __init__(self, *, seed: int, scale: float) -> None:
+    def __init__(self, *, seed: int, scale: float, shape: HubShape | None = None) -> None:
         self.seed = seed
         rng = np.random.default_rng([seed, 0])
         roots = [r for r in _CATALOG]
         n_roots = len(roots)
-        self.n_models = max(n_roots + 20, round(MODELS_AT_SCALE_1 * scale))
-        self.n_datasets = max(5, round(self.n_models * 0.04))
-        self.n_users = max(60, round(self.n_models * 0.55))
-        self.n_orgs = max(12, round(self.n_models * 0.04))
         n_labs = max(r.lab for r in roots) + 1
+        self.n_models = max(n_roots + 20, shape.models if shape else round(MODELS_AT_SCALE_1 * scale))
+        self.n_datasets = max(5, round(self.n_models * 0.04))
+        self.n_orgs = max(12, round(self.n_models * 0.04))
+        self.commit_log_mean = _COMMIT_LOG_MEAN
+        if shape is None:
+            self.n_users = max(60, round(self.n_models * 0.55))
+        else:
+            # Every author row is a user, an organisation, a lab or a bot.
+            self.n_users = max(60, shape.authors - self.n_orgs - n_labs - len(_BOT_NAMES))
+            # A repo has 1 + floor(lognormal(mu, sigma)) commits: mean ≈ exp(mu + sigma²/2) + 0.5.
+            per_repo = shape.commits / (self.n_models + self.n_datasets)
+            self.commit_log_mean = float(np.log(max(per_repo - 0.5, 0.5)) - _COMMIT_LOG_SIGMA**2 / 2)
+        self._human_authors: set[str] = set()
+        self._author_repo_pairs = 0
+        self._repos_with_authors = 0
         modulus = len(_SYLLABLES) ** 4
         # People: users (Pareto-active), organisations, labs of the foundation models, bots.
         self.users = _words(_scatter(np.arange(self.n_users), modulus, 11), 4)
@@ -401,7 +508,9 @@ class _Hub:
             files = self._files(rng, repo_ids, next_file_id)
             next_file_id += len(files)
             yield "repo_file", files
-            yield "commits", self._commits(rng, self.created[repos], self.owner_user[repos], repo_ids)
+            commits = self._commits(rng, self.created[repos], self.owner_user[repos], repo_ids)
+            self._count_commit_authors(commits)
+            yield "commits", commits
             discussions = self._discussions(rng, repos, repo_ids)
             yield "discussion", discussions
             yield "discussion_event", self._events(discussions)
@@ -410,6 +519,24 @@ class _Hub:
         yield "repository", self._dataset_repositories(rng, dataset_ids)
         yield "commits", self._commits(rng, self.dataset_created, np.full(self.n_datasets, -1), dataset_ids)
         yield "tag", pd.DataFrame({"name": sorted(tag_names)}, dtype=object)
+
+    def _count_commit_authors(self, commits: pd.DataFrame) -> None:
+        """Count this chunk of model repos' human commit authors (bots are `_BOT_NAMES`); chunks
+        hold disjoint repos, so pairs and repos add up."""
+        human = commits.loc[~commits["author"].isin(_BOT_NAMES), ["repo_id", "author"]].drop_duplicates()
+        self._author_repo_pairs += len(human)
+        self._repos_with_authors += human["repo_id"].nunique()
+        self._human_authors.update(human["author"].unique())
+
+    def truth(self) -> dict[str, int]:
+        """Mart values as the generator made them (after `tables()` ran): what hub_repos_per_author,
+        hub_authors_per_repo and hub_authors_over_time must show."""
+        return {
+            "hub_model_repos": int(self.n_models),
+            "hub_human_commit_authors": len(self._human_authors),
+            "hub_author_repo_pairs": int(self._author_repo_pairs),
+            "hub_repos_with_human_authors": int(self._repos_with_authors),
+        }
 
     def _authors(self) -> pd.DataFrame:
         rng = np.random.default_rng([self.seed, 3])
@@ -530,7 +657,7 @@ class _Hub:
         """Each repo's history: a team (the owner, if a person, or a lead) and helpers, commits at
         growing gaps from the repo's creation, a bot now and then; times in the author's zone."""
         n = len(repo_ids)
-        n_commits = 1 + np.floor(rng.lognormal(1.2, 0.9, n)).astype(np.int64)
+        n_commits = 1 + np.floor(rng.lognormal(self.commit_log_mean, _COMMIT_LOG_SIGMA, n)).astype(np.int64)
         team = np.stack(
             [np.where(owner_user >= 0, owner_user, rng.choice(self.n_users, size=n, p=self.user_weight))]
             + [rng.choice(self.n_users, size=n, p=self.user_weight) for _ in range(3)],
@@ -643,12 +770,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", type=float, default=1.0, help=f"1.0 = {MODELS_AT_SCALE_1:,} model repos")
+    parser.add_argument("--forms", default=",".join(FORMS), help="sql, csv or both (comma-separated)")
+    parser.add_argument(
+        "--hub-sized", action="store_true",
+        help=f"the whole Hub's counts ({HUB_SIZED.models:,} models, {HUB_SIZED.authors:,} authors, "
+        f"~{HUB_SIZED.commits:,} commits) times --scale, instead of {MODELS_AT_SCALE_1:,} models times --scale",
+    )  # fmt: skip
     parser.add_argument("--force", action="store_true", help="regenerate even if the marker matches")
     args = parser.parse_args(argv)
     if args.force:
         (args.out / MARKER_NAME).unlink(missing_ok=True)
-    out = ensure_generated_hfcommunity(args.out, seed=args.seed, scale=args.scale)
-    print(json.dumps({"sql": str(out / SQL_DUMP_NAME), "csv": str(out / CSV_DIR_NAME)}, indent=2))
+    forms = tuple(form.strip() for form in args.forms.split(",") if form.strip())
+    shape = hub_shape(args.scale) if args.hub_sized else None
+    out = ensure_generated_hfcommunity(args.out, seed=args.seed, scale=1.0 if shape else args.scale, forms=forms, shape=shape)
+    print(json.dumps({form: str(out / (SQL_DUMP_NAME if form == "sql" else CSV_DIR_NAME)) for form in forms}, indent=2))
     return 0
 
 

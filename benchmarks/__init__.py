@@ -1,0 +1,1 @@
+"""Benchmarks of the warehouse (`make bench`); never part of `make test`'s measurements."""

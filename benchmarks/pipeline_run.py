@@ -1,0 +1,188 @@
+"""One measured pipeline run, in its own process: `python -m benchmarks.pipeline_run TASK.json`.
+
+The task names a job (`build_warehouse`, or `leaderboard_v2_weekly` over a range of weeks) and
+the environment (the warehouse's settings) to run it with. The run goes through the product's
+own CLI path (`orchestration.cli.run_job`: DAGSTER_HOME on disk, the job executed in process),
+then its timings are read back from the instance's event log and dbt's run_results.json and
+written as JSON to the task's `result` path. The parent measures wall time and peak RSS.
+
+How a run's time is split (`split_timings`, unit-tested):
+  * each step's duration is STEP_START → STEP_SUCCESS/STEP_FAILURE in the event log;
+  * ingest   = the raw and HFCommunity steps, minus the GX validations they ran;
+  * checks   = GX validations (the `validation_seconds` of every check evaluation, which covers
+               reading the rows and running the suite) + every dbt test node (run_results.json);
+  * dbt      = the dbt steps minus their test nodes (model and seed nodes, and dbt's own
+               start-up: parsing, connecting; reported apart as `dbt_startup`);
+  * publish  = the `published/warehouse` step; figures = the figure steps and the report;
+  * orchestration overhead = the process's wall time minus every step: interpreter start-up,
+    imports, Dagster definitions, the run's own bookkeeping (event log writes, run storage).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import sys
+import time
+from collections.abc import Iterable, Mapping
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+PROCESS_STARTED = time.time()
+
+CATEGORIES = ("ingest", "dbt", "checks", "figures", "publish", "orchestration")
+
+
+@dataclass(frozen=True)
+class StepTiming:
+    step_key: str
+    seconds: float
+
+
+@dataclass(frozen=True)
+class DbtNodeTiming:
+    unique_id: str
+    resource_type: str
+    seconds: float
+
+
+@dataclass
+class RunTimings:
+    """A run's time by category (seconds), with what it was derived from."""
+
+    wall_seconds: float
+    categories: dict[str, float]
+    dbt_startup_seconds: float
+    steps: dict[str, float] = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def step_category(step_key: str) -> str:
+    """The category of a Dagster step of this project's jobs, by its op name."""
+    if step_key.startswith(("raw", "hub_")):
+        return "ingest"
+    if "dbt" in step_key:
+        return "dbt"
+    if step_key.startswith("published"):
+        return "publish"
+    if step_key.startswith(("figures", "report")):
+        return "figures"
+    raise ValueError(f"step {step_key!r} belongs to no benchmark category")
+
+
+def split_timings(
+    wall_seconds: float,
+    steps: Iterable[StepTiming],
+    gx_seconds: float,
+    dbt_nodes: Iterable[DbtNodeTiming],
+) -> RunTimings:
+    """Split a run's wall time into CATEGORIES (see the module docstring)."""
+    steps = list(steps)
+    totals = dict.fromkeys(CATEGORIES, 0.0)
+    for step in steps:
+        totals[step_category(step.step_key)] += step.seconds
+    nodes = list(dbt_nodes)
+    tests = sum(n.seconds for n in nodes if n.resource_type in ("test", "unit_test"))
+    built = sum(n.seconds for n in nodes if n.resource_type not in ("test", "unit_test"))
+    if gx_seconds > totals["ingest"] + 1e-6 or tests + built > totals["dbt"] + 1e-6:
+        raise ValueError(
+            f"inner timings exceed their steps: GX {gx_seconds:.3f}s in {totals['ingest']:.3f}s of ingest, "
+            f"dbt nodes {tests + built:.3f}s in {totals['dbt']:.3f}s of dbt steps"
+        )
+    dbt_step_seconds = totals["dbt"]
+    totals["ingest"] -= gx_seconds
+    totals["dbt"] -= tests
+    totals["checks"] = gx_seconds + tests
+    stepped = sum(step.seconds for step in steps)
+    if stepped > wall_seconds + 1e-6:
+        raise ValueError(f"steps took {stepped:.3f}s, more than the run's wall time {wall_seconds:.3f}s")
+    totals["orchestration"] = wall_seconds - stepped
+    return RunTimings(
+        wall_seconds=wall_seconds,
+        categories=totals,
+        dbt_startup_seconds=dbt_step_seconds - tests - built,
+        steps={step.step_key: step.seconds for step in steps},
+    )
+
+
+def step_timings(instance, run_id: str) -> list[StepTiming]:
+    """Each step's duration from the run's event log (start to success or failure)."""
+    from dagster import DagsterEventType
+
+    started: dict[str, float] = {}
+    timings = []
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None or event.step_key is None:
+            continue
+        if event.event_type == DagsterEventType.STEP_START:
+            started[event.step_key] = record.timestamp
+        elif event.event_type in (DagsterEventType.STEP_SUCCESS, DagsterEventType.STEP_FAILURE):
+            timings.append(StepTiming(event.step_key, record.timestamp - started[event.step_key]))
+    return timings
+
+
+def gx_validation_seconds(instance, run_id: str) -> float:
+    """The GX validations of a run: `validation_seconds` of every check evaluation carrying it."""
+    from dagster import DagsterEventType
+
+    total = 0.0
+    for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
+        metadata = record.dagster_event.event_specific_data.metadata or {}
+        if "validation_seconds" in metadata:
+            total += float(metadata["validation_seconds"].value)
+    return total
+
+
+def dbt_node_timings(target_dir: Path, run_id: str) -> list[DbtNodeTiming]:
+    """The nodes of every dbt invocation of the run (dagster-dbt writes each invocation's
+    artifacts to target/<op>-<run id prefix>-<uuid>/)."""
+    nodes = []
+    for run_results in sorted(target_dir.glob(f"*-{run_id[:7]}-*/run_results.json")):
+        for result in json.loads(run_results.read_text())["results"]:
+            unique_id = result["unique_id"]
+            nodes.append(DbtNodeTiming(unique_id, unique_id.split(".", 1)[0], float(result["execution_time"])))
+    return nodes
+
+
+def main(task_path: str) -> int:
+    task = json.loads(Path(task_path).read_text())
+    os.environ.update(task["env"])
+    # What the run prints (the CLI's summary, dbt's log lines) is not the benchmark's output.
+    log = io.StringIO()
+    with contextlib.redirect_stdout(log):
+        import dagster as dg
+
+        from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START, run_job
+        from orchestration.settings import DBT_PROJECT_DIR, load_settings
+
+        settings = load_settings()
+        imported = time.time()
+        tags = {PARTITION_RANGE_START: task["weeks"][0], PARTITION_RANGE_END: task["weeks"][1]} if task.get("weeks") else None
+        exit_code = run_job(settings, task["job"], tags=tags)
+        with dg.DagsterInstance.get() as instance:
+            run = instance.get_runs(limit=1)[0]
+            steps = step_timings(instance, run.run_id)
+            gx_seconds = gx_validation_seconds(instance, run.run_id)
+    nodes = dbt_node_timings(DBT_PROJECT_DIR / "target", run.run_id)
+    finished = time.time()
+    # From the parent's launch when it says (interpreter start-up included), else this module's import.
+    launched = task.get("launched_at", PROCESS_STARTED)
+    timings = split_timings(finished - launched, steps, gx_seconds, nodes)
+    result = {
+        "exit_code": exit_code,
+        "run_id": run.run_id,
+        "imports_seconds": imported - launched,
+        "timings": timings.to_dict(),
+        "log_tail": log.getvalue()[-4000:],
+    }
+    Path(task["result"]).write_text(json.dumps(result, indent=2))
+    return exit_code
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1]))
