@@ -21,12 +21,13 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest browser run backfill test ui sql versions rollback check clean
+.PHONY: help venv manifest browser run backfill test bench ui sql versions rollback check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
 	@echo "make test   run the whole test suite (installs headless Chromium first: make browser)"
 	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
+	@echo "make bench [SCALES=1,10,100] [HUB=1] [REPEAT=3] [BENCH_DIR=...]   benchmarks -> docs/benchmarks.md (not in make test)"
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make sql    the DuckDB shell on the published warehouse, read-only"
 	@echo "make versions / make rollback [TO=vNNNNN]   published versions; go back to one"
@@ -70,6 +71,15 @@ browser:
 
 test: manifest browser
 	$(BIN)/python -m pytest
+
+# Benchmarks (not part of `make test`): the paper snapshot at SCALES, the Hub-sized set times HUB
+# (0 leaves it out), REPEAT repeats; inputs and runs under BENCH_DIR (default WAREHOUSE_BENCH_DIR,
+# data/bench: ~10 GB at Hub size). Writes docs/benchmarks.md and docs/images/benchmark_scaling.png.
+SCALES ?= 1,10,100
+HUB    ?= 1
+REPEAT ?= 3
+bench: manifest
+	$(BIN)/python -m benchmarks.hub_scale --scales $(SCALES) --hub $(HUB) --repeat $(REPEAT) $(if $(BENCH_DIR),--data-dir $(BENCH_DIR))
 
 ui: manifest
 	$(BIN)/python -m orchestration.cli ui

@@ -39,6 +39,7 @@ from orchestration.sources.generator_weekly import ensure_generated_weekly
 LEADERBOARD_ROWS_AT_SCALE_1 = 6_661
 HUB_LEADERBOARD_ROWS = 100_000
 WEEKLY_DIR_NAME = "leaderboard_v2"
+SEED = 42
 
 
 @dataclass(frozen=True)
@@ -49,10 +50,6 @@ class InputSet:
     paper_scale: float
     hfc_models: int
     hfc_shape: HubShape | None = None
-
-    @property
-    def label(self) -> str:
-        return self.name
 
 
 def scale_set(scale: float) -> InputSet:
@@ -108,9 +105,6 @@ class PreparedInputs:
             "WAREHOUSE_REPORT_DIR": str(run_dir / "report"),
             "DAGSTER_HOME": str(run_dir / "dagster_home"),
         }
-
-
-SEED = 42
 
 
 def prepare(input_set: InputSet, data_dir: Path) -> PreparedInputs:

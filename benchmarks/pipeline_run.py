@@ -24,6 +24,7 @@ import contextlib
 import io
 import json
 import os
+import shutil
 import sys
 import time
 from collections.abc import Iterable, Mapping
@@ -126,6 +127,24 @@ def step_timings(instance, run_id: str) -> list[StepTiming]:
     return timings
 
 
+def run_bounds(instance, run_id: str) -> tuple[float, float]:
+    """(RUN_START, RUN_SUCCESS or RUN_FAILURE) timestamps of a run."""
+    from dagster import DagsterEventType
+
+    start = end = None
+    for record in instance.all_logs(run_id):
+        event = record.dagster_event
+        if event is None:
+            continue
+        if event.event_type == DagsterEventType.RUN_START:
+            start = record.timestamp
+        elif event.event_type in (DagsterEventType.RUN_SUCCESS, DagsterEventType.RUN_FAILURE):
+            end = record.timestamp
+    if start is None or end is None:
+        raise ValueError(f"run {run_id} has no start or end event")
+    return start, end
+
+
 def gx_validation_seconds(instance, run_id: str) -> float:
     """The GX validations of a run: `validation_seconds` of every check evaluation carrying it."""
     from dagster import DagsterEventType
@@ -168,7 +187,11 @@ def main(task_path: str) -> int:
             run = instance.get_runs(limit=1)[0]
             steps = step_timings(instance, run.run_id)
             gx_seconds = gx_validation_seconds(instance, run.run_id)
+            run_start, run_end = run_bounds(instance, run.run_id)
     nodes = dbt_node_timings(DBT_PROJECT_DIR / "target", run.run_id)
+    # dagster-dbt's per-invocation artifacts (a manifest copy each): read, and not worth keeping.
+    for invocation_dir in (DBT_PROJECT_DIR / "target").glob(f"*-{run.run_id[:7]}-*"):
+        shutil.rmtree(invocation_dir, ignore_errors=True)
     finished = time.time()
     # From the parent's launch when it says (interpreter start-up included), else this module's import.
     launched = task.get("launched_at", PROCESS_STARTED)
@@ -177,6 +200,10 @@ def main(task_path: str) -> int:
         "exit_code": exit_code,
         "run_id": run.run_id,
         "imports_seconds": imported - launched,
+        # The orchestration overhead's parts: before the run starts (interpreter, imports, Dagster
+        # definitions, instance), inside it between steps, after it ends (summary, exit).
+        "before_run_seconds": run_start - launched,
+        "after_run_seconds": finished - run_end,
         "timings": timings.to_dict(),
         "log_tail": log.getvalue()[-4000:],
     }

@@ -89,6 +89,10 @@ class Settings:
     """WAREHOUSE_HFCOMMUNITY_DUMP: an HFCommunity dump, a MariaDB `.sql`/`.sql.gz` file or a
     directory of per-table CSV files; None = the generated dump under WAREHOUSE_GENERATED_DIR."""
 
+    bench_dir: Path = PROJECT_ROOT / "data" / "bench"
+    """WAREHOUSE_BENCH_DIR: where `make bench` writes its generated inputs (up to ~10 GB at Hub
+    size) and the warehouses it builds."""
+
     @property
     def hfcommunity_generated_dir(self) -> Path:
         """Where the generator writes the offline HFCommunity dump (both forms)."""
@@ -323,6 +327,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_quarantine_share=_float(env, "WAREHOUSE_MAX_QUARANTINE_SHARE", 0.01, low=0.0, high=1.0),
         ui_host=_ui_host(env),
         ui_port=int(_float(env, "WAREHOUSE_UI_PORT", 3000, low=1, high=65535)),
+        bench_dir=_path(env, "WAREHOUSE_BENCH_DIR", data_dir / "bench"),
         hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)
         if env.get("WAREHOUSE_HFCOMMUNITY_DUMP", "").strip()
         else None,

@@ -1,0 +1,286 @@
+"""The benchmark harness's pieces (benchmarks/): the time split, the stats, the report, the truth
+verification, the pandas peer against the DuckDB marts, and the Hub-sized generator, all at
+tiny sizes (the benchmark itself is `make bench`, never part of `make test`)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import duckdb
+import pandas as pd
+import pytest
+
+from benchmarks.floor_duckdb import build_order, compile_models, run_floor
+from benchmarks.inputs import hub_set, prepare, scale_set
+from benchmarks.peer_pandas import PEER_MARTS, peer_marts
+from benchmarks.pipeline_run import CATEGORIES, DbtNodeTiming, StepTiming, dbt_node_timings, split_timings, step_category
+from benchmarks.report import evaluate_targets, render_report, truth_failures
+from benchmarks.stats import summarize
+from benchmarks.truth import TRUTH_CHECKS, TruthMismatch, require_truth, verify_truth
+from orchestration.sources.generator_hfcommunity import (
+    CSV_DIR_NAME,
+    SQL_DUMP_NAME,
+    TRUTH_NAME,
+    HubShape,
+    generate_hfcommunity,
+    hub_shape,
+)
+
+# ---------------------------------------------------------------------------------------------
+# The time split
+
+
+def steps(**seconds: float) -> list[StepTiming]:
+    return [StepTiming(key, value) for key, value in seconds.items()]
+
+
+def test_split_attributes_every_second_of_the_run_once():
+    timings = split_timings(
+        100.0,
+        steps(raw__leaderboard=4.0, raw_hfcommunity=16.0, warehouse_dbt_models=40.0, published__warehouse=5.0,
+              figures__repos_per_author=3.0, report__findings=2.0),
+        gx_seconds=6.0,
+        dbt_nodes=[DbtNodeTiming("model.p.a", "model", 20.0), DbtNodeTiming("test.p.t", "test", 8.0),
+                   DbtNodeTiming("unit_test.p.u", "unit_test", 1.0), DbtNodeTiming("seed.p.s", "seed", 1.0)],
+    )  # fmt: skip
+    assert timings.categories == pytest.approx(
+        {"ingest": 14.0, "dbt": 31.0, "checks": 15.0, "figures": 5.0, "publish": 5.0, "orchestration": 30.0}
+    )
+    assert sum(timings.categories.values()) == pytest.approx(100.0)
+    assert timings.dbt_startup_seconds == pytest.approx(10.0)
+    assert set(timings.categories) == set(CATEGORIES)
+
+
+def test_split_refuses_inner_timings_longer_than_their_steps():
+    with pytest.raises(ValueError, match="exceed"):
+        split_timings(10.0, steps(raw__leaderboard=1.0), gx_seconds=2.0, dbt_nodes=[])
+    with pytest.raises(ValueError, match="exceed"):
+        split_timings(10.0, steps(weekly_v2_dbt_models=1.0), gx_seconds=0.0,
+                      dbt_nodes=[DbtNodeTiming("model.p.a", "model", 2.0)])  # fmt: skip
+    with pytest.raises(ValueError, match="wall time"):
+        split_timings(1.0, steps(raw__leaderboard=2.0), gx_seconds=0.0, dbt_nodes=[])
+
+
+@pytest.mark.parametrize(
+    ("step_key", "expected"),
+    [("raw__commit_data", "ingest"), ("raw_hfcommunity", "ingest"), ("raw__leaderboard_v2", "ingest"),
+     ("hub_models", "ingest"), ("warehouse_dbt_models", "dbt"), ("weekly_v2_dbt_models", "dbt"),
+     ("published__warehouse", "publish"), ("figures__authors_over_time", "figures"), ("report__findings", "figures")],
+)  # fmt: skip
+def test_every_step_of_the_jobs_has_a_category(step_key, expected):
+    assert step_category(step_key) == expected
+
+
+def test_the_job_steps_are_all_categorised(tmp_path, monkeypatch):
+    """Every op of both jobs (as Dagster names their steps) falls in a category."""
+    from orchestration.definitions import build_definitions
+    from tests.conftest import make_settings
+
+    defs = build_definitions(make_settings(tmp_path, monkeypatch))
+    for job_name in ("build_warehouse", "leaderboard_v2_weekly"):
+        for node in defs.resolve_job_def(job_name).graph.node_dict:
+            step_category(node)
+
+
+def test_an_unknown_step_is_an_error():
+    with pytest.raises(ValueError, match="no benchmark category"):
+        step_category("mystery_op")
+
+
+def test_dbt_node_timings_read_the_runs_invocations_only(tmp_path):
+    for name, results in (
+        ("warehouse_dbt_models-abcdef1-1234567", [("model.p.a", 1.5), ("test.p.t", 0.5)]),
+        ("warehouse_dbt_models-zzzzzzz-7654321", [("model.p.other_run", 9.0)]),
+    ):
+        (tmp_path / name).mkdir()
+        payload = {"results": [{"unique_id": uid, "execution_time": t} for uid, t in results]}
+        (tmp_path / name / "run_results.json").write_text(json.dumps(payload))
+    nodes = dbt_node_timings(tmp_path, "abcdef1-9999-run")
+    assert nodes == [DbtNodeTiming("model.p.a", "model", 1.5), DbtNodeTiming("test.p.t", "test", 0.5)]
+
+
+# ---------------------------------------------------------------------------------------------
+# Stats and the report
+
+
+def test_summary_is_the_median_and_the_range():
+    summary = summarize([3.0, 1.0, 2.0, 10.0])
+    assert (summary.median, summary.low, summary.high, summary.n) == (2.5, 1.0, 10.0, 4)
+    assert summary.spread == pytest.approx(3.6)
+    assert summary.seconds() == "2.50 s (1.00–10.0, n=4)"
+    assert summarize([7.0]).seconds() == "7.00 s"
+    with pytest.raises(ValueError):
+        summarize([])
+
+
+def fake_run(wall: float, *, truth_passed: bool = True, **extra) -> dict:
+    categories = {name: wall / len(CATEGORIES) for name in CATEGORIES}
+    categories["checks"] += wall / 10
+    categories["ingest"] -= wall / 10
+    return {"wall_seconds": wall, "peak_rss_bytes": 1 << 30, "categories": categories, "dbt_startup_seconds": 1.0,
+            "ingest_seconds": wall / 2, "models_seconds": wall / 2,
+            "truth": {"passed": truth_passed, "summary": "dim_models: dim_models_rows expected 5, found 4" if not truth_passed
+                      else "8 values equal the generators' truth", "checked": 8, "skipped": []}, **extra}  # fmt: skip
+
+
+def fake_results(*, pipeline: float, floor: float, peer: float, weekly: float, truth_passed: bool = True) -> dict:
+    def runs(scale: float) -> dict:
+        return {
+            "pipeline": [fake_run(pipeline * scale, truth_passed=truth_passed), fake_run(pipeline * scale * 1.1)],
+            "weekly_backfill": [fake_run(pipeline * scale), fake_run(pipeline * scale)],
+            "weekly_partition": [fake_run(weekly * scale), fake_run(weekly * scale)],
+            "floor": [fake_run(floor * scale), fake_run(floor * scale)],
+            "peer": [fake_run(peer * scale), fake_run(peer * scale)],
+        }
+
+    sets = [
+        {"name": name, "paper_scale": scale, "leaderboard_rows": int(6661 * scale), "leaderboard_models": 6281,
+         "hfc_models": int(2000 * scale), "hfc_authors": 1196, "hfc_commits": 12986, "input_bytes": int(5e6 * scale),
+         "generation_seconds": 1.0, "truth": {}, "runs": runs(scale)}
+        for name, scale in (("1x", 1.0), ("hub", 100.0))
+    ]  # fmt: skip
+    machine = {"cpu": "Test CPU", "cores": "2", "memory": "23.47 GiB", "os": "Linux", "python": "3.11", "versions": "duckdb 1"}
+    return {"machine": machine, "repeat": 2, "data_dir": "/tmp/x", "sets": sets}
+
+
+def test_targets_are_judged_on_the_hub_set():
+    rows = evaluate_targets(fake_results(pipeline=2.0, floor=1.5, peer=20.0, weekly=0.1))
+    verdicts = {row.target.split(" at ")[0]: row for row in rows}
+    assert verdicts["full build"].met  # 200 s at the hub set (the median of 200 and 220 s: 210 s)
+    assert verdicts["full build"].measured == "210 s"
+    assert verdicts["pipeline ≤ 1.5× the DuckDB floor"].met  # 210 / 150
+    assert verdicts["pipeline ≥ 5× faster than the pandas peer"].met  # 2000 / 210 = 9.5×
+    assert rows[-1].met is None and "Dagster" in rows[-1].measured
+
+
+def test_a_missed_target_names_the_measured_reason():
+    rows = evaluate_targets(fake_results(pipeline=4.0, floor=1.0, peer=4.0, weekly=2.0))
+    missed = [row for row in rows if row.met is False]
+    assert {row.target.split(" at ")[0] for row in missed} == {
+        "full build", "pipeline ≤ 1.5× the DuckDB floor", "pipeline ≥ 5× faster than the pandas peer",
+        "one weekly partition ≤ 10% of a full rebuild",
+    }  # fmt: skip
+    assert all(row.verdict.startswith("missed: ") for row in missed)
+    assert "largest part: checks" in missed[0].verdict
+
+
+def test_report_has_the_machine_every_table_and_the_plot(tmp_path):
+    results = fake_results(pipeline=2.0, floor=1.0, peer=10.0, weekly=0.1)
+    text = render_report(results, plot_path=tmp_path / "images" / "plot.png", report_path=tmp_path / "benchmarks.md")
+    for heading in ("## Machine", "## Inputs", "## Targets", "## Full pipeline", "## Side by side", "## One weekly partition",
+                    "## Marts against the generators' known truth"):  # fmt: skip
+        assert heading in text
+    assert "| CPU | Test CPU |" in text
+    assert "![Time against input size](images/plot.png)" in text
+    assert "| hub | 210 s (200–220, n=2) |" in text
+    assert "8 values equal, 2 repeat(s)" in text
+
+
+def test_a_truth_failure_is_reported_and_listed():
+    results = fake_results(pipeline=2.0, floor=1.0, peer=10.0, weekly=0.1, truth_passed=False)
+    assert truth_failures(results) == [
+        "1x pipeline repeat 1: dim_models: dim_models_rows expected 5, found 4",
+        "hub pipeline repeat 1: dim_models: dim_models_rows expected 5, found 4",
+    ]
+    assert "FAILED: dim_models: dim_models_rows expected 5" in render_report(results, plot_path=Path("/p.png"), report_path=Path("/r.md"))
+
+
+# ---------------------------------------------------------------------------------------------
+# Tiny generated inputs: the floor (dbt's compiled SQL in DuckDB), the peer and the truth
+
+
+@pytest.fixture(scope="module")
+def tiny(tmp_path_factory):
+    """A tiny input set (the paper snapshot at 0.05, the Hub at 1/4000), the floor built on it."""
+    data_dir = tmp_path_factory.mktemp("bench")
+    prepared = prepare(scale_set(0.05), data_dir)
+    manifest = compile_models(data_dir / "compile-scratch")
+    run_floor(manifest, data_dir / "floor", prepared.generated_dir, prepared.hfcommunity_csv)
+    return prepared, data_dir / "floor" / "working.duckdb", manifest
+
+
+def test_the_floor_builds_every_mart_of_the_full_build_from_compiled_sql(tiny):
+    prepared, floor_db, manifest = tiny
+    order = [node["name"] for node in build_order(json.loads(manifest.read_text()))]
+    assert "leaderboard_v2_history" not in order  # the weekly job's models
+    assert order.index("stg_hfc_commits") < order.index("int_hfc_commit_authors") < order.index("hub_repos_per_author")
+    with duckdb.connect(str(floor_db), read_only=True) as conn:
+        marts = {n for (n,) in conn.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        assert {"dim_models", "hub_authors_per_repo", "discussion_activity_per_family"} <= marts
+        assert conn.execute("select count(*) from marts.dim_models").fetchone()[0] > 0
+
+
+def test_the_floor_passes_the_truth_and_a_wrong_truth_fails(tiny):
+    prepared, floor_db, _ = tiny
+    truth = prepared.truth()
+    with duckdb.connect(str(floor_db), read_only=True) as conn:
+        report = require_truth(conn, truth, what="floor")
+        assert len(report.checks) == len(TRUTH_CHECKS) and not report.skipped
+        wrong = {**truth, "hub_author_repo_pairs": truth["hub_author_repo_pairs"] + 1}
+        with pytest.raises(TruthMismatch, match=r"floor: hub_repos_per_author: hub_author_repo_pairs expected"):
+            require_truth(conn, wrong, what="floor")
+        assert not verify_truth(conn, {**truth, "dim_models_rows": 0}).passed
+
+
+def test_the_pandas_peer_equals_the_duckdb_marts(tiny):
+    prepared, floor_db, _ = tiny
+    marts = peer_marts(prepared.generated_dir, prepared.hfcommunity_csv)
+    assert set(marts) == set(PEER_MARTS)
+    with duckdb.connect(str(floor_db), read_only=True) as conn:
+        for name, frame in marts.items():
+            expected = conn.execute(f"select * from marts.{name}").df()
+            columns = list(expected.columns)
+            assert len(expected) > 0, name
+            pd.testing.assert_frame_equal(
+                frame[columns].sort_values(columns).reset_index(drop=True),
+                expected.sort_values(columns).reset_index(drop=True),
+                check_dtype=False,
+                obj=name,
+            )
+        # The peer's marts, loaded beside each other, pass the truth for the marts it computes.
+        conn.execute("attach ':memory:' as peer")
+        conn.execute("create schema peer.marts")
+        for name, frame in marts.items():
+            conn.register("frame", frame)
+            conn.execute(f"create table peer.marts.{name} as select * from frame")
+            conn.unregister("frame")
+        conn.execute("use peer")
+        report = verify_truth(conn, prepared.truth())
+        assert report.passed and report.skipped == ("dim_models",)
+
+
+# ---------------------------------------------------------------------------------------------
+# The Hub-sized generator, at a tiny fraction
+
+
+def test_hub_shape_is_a_fraction_of_the_whole_hub():
+    assert hub_shape(1.0) == HubShape(2_000_000, 1_000_000, 20_000_000)
+    assert hub_shape(0.001) == HubShape(2_000, 1_000, 20_000)
+    with pytest.raises(ValueError):
+        hub_shape(0)
+    assert hub_set(0.01).name == "hub-0.01" and hub_set(0.01).hfc_models == 20_000
+    assert round(hub_set(1).paper_scale * 6661) == 100_000
+
+
+def test_the_hub_sized_generator_writes_the_shapes_row_counts(tmp_path):
+    shape = HubShape(models=1_500, authors=900, commits=15_000)
+    paths = generate_hfcommunity(tmp_path, seed=3, forms=("csv",), shape=shape)
+    assert not (tmp_path / SQL_DUMP_NAME).exists() and (tmp_path / TRUTH_NAME) in paths
+    csv_dir = tmp_path / CSV_DIR_NAME
+
+    def rows(table: str) -> int:
+        return duckdb.sql(f"select count(*) from read_csv('{csv_dir / table}.csv', header=true, all_varchar=true)").fetchone()[0]
+
+    assert rows("model") == shape.models
+    assert rows("author") == shape.authors
+    assert abs(rows("commits") - shape.commits) / shape.commits < 0.1
+    truth = json.loads((tmp_path / TRUTH_NAME).read_text())
+    assert truth["hub_model_repos"] == shape.models
+    assert 0 < truth["hub_human_commit_authors"] <= shape.authors
+    assert truth["hub_repos_with_human_authors"] <= truth["hub_author_repo_pairs"] < rows("commits")
+
+
+def test_the_generator_refuses_an_unknown_form(tmp_path):
+    with pytest.raises(ValueError, match="forms"):
+        generate_hfcommunity(tmp_path, forms=("parquet",))
