@@ -31,7 +31,7 @@ import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -117,6 +117,8 @@ class SuiteOutcome:
     rows_checked: int
     failed_expectations: tuple[FailedExpectation, ...]
     elapsed_seconds: float
+    suite_part: str | None = None
+    """None: the whole suite; `rows` or `table`: one part of it (a table validated in chunks)."""
 
     @property
     def summary(self) -> str:
@@ -253,7 +255,7 @@ def _build_suite(spec: Mapping[str, Any]):
     from great_expectations.core import ExpectationSuite
 
     expectations = [
-        {**exp, "meta": {**exp.get("meta", {}), "position": i}} for i, exp in enumerate(spec["expectations"])
+        {**exp, "meta": {"position": i, **exp.get("meta", {})}} for i, exp in enumerate(spec["expectations"])
     ]
     suite = ExpectationSuite(name=spec["name"], expectations=expectations, meta=dict(spec.get("meta", {})))
     if len(suite.expectations) != len(expectations):  # GX logs and drops invalid configurations
@@ -264,9 +266,88 @@ def _build_suite(spec: Mapping[str, Any]):
     return suite
 
 
-def validate_frame(df: pd.DataFrame, suite_name: str, *, now: datetime | None = None) -> SuiteOutcome:
-    """Validate a raw table (as a DataFrame, lineage columns included) against a suite."""
+# Expectations over more than one row at a time: a table validated in chunks runs them once, on
+# the whole table (projected onto the columns they read), and every other expectation per chunk.
+TABLE_EXPECTATIONS = frozenset({
+    "expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique", "expect_table_row_count_to_be_between",
+})  # fmt: skip
+SUITE_PARTS = ("rows", "table")
+
+
+def suite_part(spec: Mapping[str, Any], part: str) -> dict[str, Any]:
+    """The suite's expectations of one part, `table` (TABLE_EXPECTATIONS) or `rows` (the others,
+    each true of a table when true of each of its chunks), each keeping its position."""
+    if part not in SUITE_PARTS:
+        raise ValueError(f"unknown suite part {part!r}; expected one of {SUITE_PARTS}")
+    expectations = [
+        {**exp, "meta": {**exp.get("meta", {}), "position": i}}
+        for i, exp in enumerate(spec["expectations"])
+        if (exp["type"] in TABLE_EXPECTATIONS) == (part == "table")
+    ]
+    return {**spec, "expectations": expectations}
+
+
+def table_part_columns(spec: Mapping[str, Any]) -> list[str]:
+    """The columns the table part of a suite reads."""
+    columns: list[str] = []
+    for exp in suite_part(spec, "table")["expectations"]:
+        kwargs = exp.get("kwargs", {})
+        columns += [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list", []))
+    return list(dict.fromkeys(columns))
+
+
+def merge_outcomes(outcomes: Sequence[SuiteOutcome], rows_checked: int) -> SuiteOutcome:
+    """One outcome from the outcomes of a table's parts (its table part and its chunks): a
+    failure met in several chunks is one failure, with its counts added, its samples the first
+    SAMPLE_SIZE and every offending row; an expectation evaluated on every chunk counts once."""
+    if not outcomes:
+        raise ValueError("no outcome to merge")
+    merged: dict[str, FailedExpectation] = {}
+    for outcome in outcomes:
+        for failed in outcome.failed_expectations:
+            earlier = merged.get(failed.label)
+            if earlier is None:
+                merged[failed.label] = failed
+                continue
+            count = (earlier.unexpected_count or 0) + (failed.unexpected_count or 0)
+            merged[failed.label] = replace(
+                earlier,
+                unexpected_count=count if earlier.unexpected_count is not None or failed.unexpected_count is not None else None,
+                sample_rows=(earlier.sample_rows + failed.sample_rows)[:SAMPLE_SIZE],
+                unexpected_rows=earlier.unexpected_rows + failed.unexpected_rows,
+            )
+    failures = tuple(
+        replace(f, unexpected_percent=round(100.0 * f.unexpected_count / rows_checked, 4) if rows_checked else None)
+        if f.unexpected_count is not None else f
+        for f in merged.values()
+    )  # fmt: skip
+    # Each part's expectations once: the table part and the first chunk (chunks share theirs).
+    by_suite_part: dict[bool, SuiteOutcome] = {}
+    for outcome in outcomes:
+        by_suite_part.setdefault(outcome.suite_part == "table", outcome)
+    evaluated = sum(o.evaluated_expectations for o in by_suite_part.values())
+    files = [o.source_file for o in outcomes if o.suite_part != "table"] or [outcomes[0].source_file]
+    return SuiteOutcome(
+        suite_name=outcomes[0].suite_name,
+        table=outcomes[0].table,
+        source_file=files[0],
+        success=all(o.success for o in outcomes),
+        evaluated_expectations=evaluated,
+        successful_expectations=evaluated - len(failures),
+        rows_checked=rows_checked,
+        failed_expectations=failures,
+        elapsed_seconds=sum(o.elapsed_seconds for o in outcomes),
+    )
+
+
+def validate_frame(
+    df: pd.DataFrame, suite_name: str, *, now: datetime | None = None, part: str | None = None
+) -> SuiteOutcome:
+    """Validate a raw table (as a DataFrame, lineage columns included) against a suite, or
+    against one part of it (`suite_part`)."""
     spec = load_suite_spec(suite_name)
+    if part is not None:
+        spec = suite_part(spec, part)
     frame = _with_casts(df, spec)
     row_column = ROW_COLUMN if ROW_COLUMN in frame.columns else _FALLBACK_ROW_COLUMN
     latest = (now or datetime.now(UTC)) + timedelta(days=1)
@@ -303,6 +384,7 @@ def validate_frame(df: pd.DataFrame, suite_name: str, *, now: datetime | None = 
         rows_checked=len(frame),
         failed_expectations=tuple(failed),
         elapsed_seconds=elapsed,
+        suite_part=part,
     )
 
 

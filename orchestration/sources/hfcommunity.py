@@ -50,6 +50,7 @@ from orchestration.sources.snapshot import (
     duckdb_csv_error,
     file_checksum,
     read_csv_header,
+    swap_in_loaded_table,
 )
 
 # The tables the warehouse loads, with the columns raw.hfc_<table> keeps (in this order). A
@@ -470,8 +471,7 @@ def load_hfcommunity_dump(
         if before_swap is not None:
             before_swap()
         for table in HFC_TABLES:
-            conn.execute(f"create or replace table raw.{raw_table_name(table)} as select * from {_loading(table)}")
-            conn.execute(f"drop table {_loading(table)}")
+            swap_in_loaded_table(conn, _loading(table), f"raw.{raw_table_name(table)}")
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")

@@ -465,3 +465,43 @@ def test_the_leaderboard_layouts_have_their_suites(final_frame: pd.DataFrame) ->
         conn.register("incoming", final_frame.head(50))
         assert validate_raw_table(conn, "leaderboard", "incoming", layout="final_table").success
         assert not validate_raw_table(conn, "leaderboard", "incoming").success
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables validated in chunks (Hub size)
+
+
+def _outcome_facts(outcome):
+    failures = sorted(
+        (f.label, f.unexpected_count, round(f.unexpected_percent or 0, 6), tuple(sorted(f.unexpected_rows)),
+         tuple(sorted(s.source_row for s in f.sample_rows)))
+        for f in outcome.failed_expectations
+    )  # fmt: skip
+    return (outcome.success, outcome.evaluated_expectations, outcome.successful_expectations, outcome.rows_checked,
+            outcome.source_file, failures)  # fmt: skip
+
+
+@pytest.mark.parametrize(("table", "key"), [("hfc_commits", ("sha",)), ("hfc_tags_in_repo", ("tag_name", "repo_id"))])
+def test_a_table_validated_in_chunks_gives_the_outcome_of_one_validation(tmp_path, table, key):
+    """Row-level failures in several chunks, a duplicate whose two rows are in different chunks,
+    and a clean table: chunked and whole validations agree on every count, row and sample."""
+    from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, generate_hfcommunity
+    from orchestration.sources.hfcommunity import load_hfcommunity_dump
+
+    generate_hfcommunity(tmp_path, seed=5, scale=0.5, forms=("csv",))
+    conn = duckdb.connect()
+    load_hfcommunity_dump(conn, tmp_path / CSV_DIR_NAME)
+    raw = f"raw.{table}"
+    clean = {chunk: _outcome_facts(validate_raw_table(conn, table, raw, chunk_rows=chunk)) for chunk in (10**9, 2048)}
+    assert clean[10**9] == clean[2048] and clean[2048][0] is True
+    (rows,) = conn.execute(f"select count(*) from {raw}").fetchone()
+    assert rows > 2 * 2048  # at least three chunks
+    conn.execute(f"update {raw} set {key[0]} = 'bad id' where _source_row in (3, {rows - 1})")
+    first = conn.execute(f"select {', '.join(key)} from {raw} where _source_row = 1").fetchone()
+    assignments = ", ".join(f"{column} = ?" for column in key)
+    conn.execute(f"update {raw} set {assignments} where _source_row = {rows}", list(first))
+    whole = validate_raw_table(conn, table, raw, chunk_rows=10**9)
+    chunked = validate_raw_table(conn, table, raw, chunk_rows=2048)
+    assert not whole.success and _outcome_facts(chunked) == _outcome_facts(whole)
+    duplicates = next(f for f in chunked.failed_expectations if f.expectation_type.endswith("_to_be_unique"))
+    assert {1, rows} <= set(duplicates.unexpected_rows)
