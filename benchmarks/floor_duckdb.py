@@ -22,7 +22,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, WORKING_DATABASE_NAME
+from orchestration.settings import DBT_PROJECT_DIR, WORKING_DATABASE_NAME, load_settings
 from orchestration.sources.hfcommunity import load_hfcommunity_dump
 from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, load_snapshot_file
 
@@ -41,7 +41,7 @@ def compile_models(scratch_dir: Path) -> Path:
     dbt = dbt_cli_resource()
     command = [dbt.dbt_executable, "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(COMPILED_TARGET)]  # fmt: skip
-    env = {**os.environ, "WAREHOUSE_WORKING_DUCKDB_PATH": str(env_path)}
+    env = {**os.environ, **load_settings().dbt_env(), "WAREHOUSE_WORKING_DUCKDB_PATH": str(env_path)}
     subprocess.run(command, check=True, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL)
     return COMPILED_TARGET / "manifest.json"
 

@@ -47,6 +47,12 @@ class ChildFailed(RuntimeError):
     pass
 
 
+# A measured process tree holding more than this is killed (benchmarks/measured_child.py): the
+# machine's other work is safe from the OOM killer, and the report says why the run failed.
+DEFAULT_MAX_RSS_GIB = 16.0
+MAX_RSS_BYTES = int(DEFAULT_MAX_RSS_GIB * (1 << 30))
+
+
 def run_child(module: str, task: dict, work_dir: Path, name: str) -> tuple[dict, float, int]:
     """Run `python -m module TASK.json` in its own process; return (its result JSON, wall
     seconds, peak RSS in bytes)."""
@@ -58,14 +64,18 @@ def run_child(module: str, task: dict, work_dir: Path, name: str) -> tuple[dict,
     rusage_path.unlink(missing_ok=True)
     # Through a small launcher: a child's peak RSS would otherwise start at this process's size
     # (benchmarks/measured_child.py says why).
-    command = [sys.executable, "-m", "benchmarks.measured_child", str(rusage_path), sys.executable, "-m", module, str(task_path)]
+    command = [sys.executable, "-m", "benchmarks.measured_child", str(rusage_path), str(MAX_RSS_BYTES),
+               sys.executable, "-m", module, str(task_path)]  # fmt: skip
     with log_path.open("w") as log:
         subprocess.run(command, cwd=PROJECT_ROOT, stdout=log, stderr=log, check=False)
     wall = time.time() - launched
     measured = json.loads(rusage_path.read_text()) if rusage_path.exists() else {"exit_code": None}
+    if "killed_at_rss_bytes" in measured:
+        raise ChildFailed(f"{name}: killed after {wall:.0f} s holding {measured['killed_at_rss_bytes'] / (1 << 30):.1f} GiB "
+                          f"(more than the guard's {MAX_RSS_BYTES / (1 << 30):.0f} GiB); log {log_path}")  # fmt: skip
     if measured["exit_code"] != 0 or not result_path.exists():
         tail = log_path.read_text(errors="replace")[-3000:]
-        raise ChildFailed(f"{module} ({name}) exited with {measured['exit_code']}; log {log_path}:\n{tail}")
+        raise ChildFailed(f"{name}: exited with {measured['exit_code']} after {wall:.0f} s; log {log_path}:\n{tail}")
     return json.loads(result_path.read_text()), wall, int(measured["peak_rss_bytes"])
 
 
@@ -182,15 +192,21 @@ def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_di
         backfill_weeks, last_week = weekly_ranges(prepared)
         runs: dict[str, list[dict]] = {"pipeline": [], "weekly_backfill": [], "weekly_partition": [], "floor": [], "peer": []}
         run_dir = data_dir / "runs" / input_set.name
-        for index in range(repeat):
-            runs["pipeline"].append(measure_pipeline(prepared, run_dir, truth))
-            runs["weekly_backfill"].append(measure_weekly(prepared, run_dir, backfill_weeks, "weekly_backfill"))
-            runs["weekly_partition"].append(measure_weekly(prepared, run_dir, last_week, "weekly_partition"))
-            runs["floor"].append(measure_floor(prepared, manifest, run_dir, truth))
-            runs["peer"].append(measure_peer(prepared, run_dir, truth))
-            log(f"[bench] {input_set.name} repeat {index + 1}/{repeat}: "
-                + ", ".join(f"{kind} {measures[-1]['wall_seconds']:.1f} s" for kind, measures in runs.items()))  # fmt: skip
-        results["sets"].append({**described, "truth": truth, "runs": runs})
+        failed = None
+        try:
+            for index in range(repeat):
+                runs["pipeline"].append(measure_pipeline(prepared, run_dir, truth))
+                runs["weekly_backfill"].append(measure_weekly(prepared, run_dir, backfill_weeks, "weekly_backfill"))
+                runs["weekly_partition"].append(measure_weekly(prepared, run_dir, last_week, "weekly_partition"))
+                runs["floor"].append(measure_floor(prepared, manifest, run_dir, truth))
+                runs["peer"].append(measure_peer(prepared, run_dir, truth))
+                log(f"[bench] {input_set.name} repeat {index + 1}/{repeat}: "
+                    + ", ".join(f"{kind} {measures[-1]['wall_seconds']:.1f} s" for kind, measures in runs.items()))  # fmt: skip
+        except ChildFailed as exc:
+            # Recorded and reported; the other sets are still measured.
+            failed = str(exc).splitlines()[0]
+            log(f"[bench] {input_set.name} FAILED: {exc}")
+        results["sets"].append({**described, "truth": truth, "runs": runs, **({"failed": failed} if failed else {})})
     return results
 
 
@@ -204,6 +220,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--data-dir", type=Path, default=settings.bench_dir,
                         help=f"where inputs and runs are written (WAREHOUSE_BENCH_DIR, default {settings.bench_dir})")
+    parser.add_argument("--max-rss-gib", type=float, default=DEFAULT_MAX_RSS_GIB,
+                        help="kill a measured process tree holding more than this (protects the machine)")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT)
     args = parser.parse_args(argv)
@@ -211,14 +229,16 @@ def main(argv: list[str] | None = None) -> int:
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
     args.data_dir.mkdir(parents=True, exist_ok=True)
+    global MAX_RSS_BYTES
+    MAX_RSS_BYTES = int(args.max_rss_gib * (1 << 30))
     results = run_benchmark(scales, args.hub, args.repeat, args.data_dir.resolve())
     (args.data_dir / "results.json").write_text(json.dumps(results, indent=2, default=asdict))
     write_plot(results, args.plot)
     args.report.write_text(render_report(results, plot_path=args.plot, report_path=args.report))
     print(f"[bench] results: {args.data_dir / 'results.json'}; report: {args.report}; plot: {args.plot}")
-    failures = truth_failures(results)
+    failures = truth_failures(results) + [f"{s['name']}: {s['failed']}" for s in results["sets"] if "failed" in s]
     for failure in failures:
-        print(f"[bench] TRUTH MISMATCH {failure}", file=sys.stderr)
+        print(f"[bench] FAILED {failure}", file=sys.stderr)
     return 1 if failures else 0
 
 

@@ -40,6 +40,7 @@ LEADERBOARD_ROWS_AT_SCALE_1 = 6_661
 HUB_LEADERBOARD_ROWS = 100_000
 WEEKLY_DIR_NAME = "leaderboard_v2"
 SEED = 42
+BENCH_DUCKDB_MEMORY_LIMIT = "4GiB"
 
 
 @dataclass(frozen=True)
@@ -104,6 +105,8 @@ class PreparedInputs:
             "WAREHOUSE_FIGURES_DIR": str(run_dir / "figures"),
             "WAREHOUSE_REPORT_DIR": str(run_dir / "report"),
             "DAGSTER_HOME": str(run_dir / "dagster_home"),
+            # DuckDB's buffer pool within the 6 GiB target (DuckDB spills past it).
+            "WAREHOUSE_DUCKDB_MEMORY_LIMIT": BENCH_DUCKDB_MEMORY_LIMIT,
         }
 
 

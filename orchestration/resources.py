@@ -217,7 +217,9 @@ def build_resources(settings: Settings) -> dict[str, object]:
     settings.work_dir.mkdir(parents=True, exist_ok=True)
     return {
         # Writers open the working database only, with short connections (retried on a lock).
-        "duckdb": DuckDBResource(database=str(settings.working_duckdb_path)),
+        "duckdb": DuckDBResource(
+            database=str(settings.working_duckdb_path), connection_config={"memory_limit": settings.duckdb_memory_limit}
+        ),
         "warehouse": WarehouseResource(
             working_duckdb_path=str(settings.working_duckdb_path),
             published_duckdb_path=str(settings.duckdb_path),

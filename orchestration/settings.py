@@ -89,6 +89,10 @@ class Settings:
     """WAREHOUSE_HFCOMMUNITY_DUMP: an HFCommunity dump, a MariaDB `.sql`/`.sql.gz` file or a
     directory of per-table CSV files; None = the generated dump under WAREHOUSE_GENERATED_DIR."""
 
+    duckdb_memory_limit: str = "80%"
+    """WAREHOUSE_DUCKDB_MEMORY_LIMIT: the most memory DuckDB may use in a run's connections and in
+    dbt (DuckDB's `memory_limit`, as a size: `4GB`, `512MiB`; a share of RAM like `80%`, DuckDB's
+    own default, is resolved here to MiB); past it DuckDB spills to disk."""
     bench_dir: Path = PROJECT_ROOT / "data" / "bench"
     """WAREHOUSE_BENCH_DIR: where `make bench` writes its generated inputs (up to ~10 GB at Hub
     size) and the warehouses it builds."""
@@ -156,6 +160,7 @@ class Settings:
         the working database, never the published one."""
         return {
             "WAREHOUSE_WORKING_DUCKDB_PATH": str(self.working_duckdb_path),
+            "WAREHOUSE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DO_NOT_TRACK": "1",
         }
@@ -229,6 +234,21 @@ def _huggingface_settings(env: Mapping[str, str], data_dir: Path) -> HuggingFace
         backoff_seconds=_float(env, "WAREHOUSE_HF_BACKOFF_SECONDS", 1.0, low=0.0),
         max_failure_share=_float(env, "WAREHOUSE_HF_MAX_FAILURE_SHARE", 0.05, low=0.0, high=1.0),
     )
+
+
+def _memory_limit(env: Mapping[str, str]) -> str:
+    raw = env.get("WAREHOUSE_DUCKDB_MEMORY_LIMIT", "").strip() or "80%"
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(%|[KMGT]i?B)", raw, flags=re.IGNORECASE):
+        raise SettingsError(
+            f"WAREHOUSE_DUCKDB_MEMORY_LIMIT={raw!r}: expected a size like 4GB or 512MiB, or a share of RAM like 80%"
+        )
+    if raw.endswith("%"):  # DuckDB takes sizes only: the share of this machine's RAM, in MiB
+        share = float(raw[:-1]) / 100
+        if not 0 < share <= 1:
+            raise SettingsError(f"WAREHOUSE_DUCKDB_MEMORY_LIMIT={raw!r}: a share of RAM must be above 0% and at most 100%")
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        return f"{max(1, int(physical * share / (1 << 20)))}MiB"
+    return raw.replace(" ", "")
 
 
 def _ui_host(env: Mapping[str, str]) -> str:
@@ -328,6 +348,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ui_host=_ui_host(env),
         ui_port=int(_float(env, "WAREHOUSE_UI_PORT", 3000, low=1, high=65535)),
         bench_dir=_path(env, "WAREHOUSE_BENCH_DIR", data_dir / "bench"),
+        duckdb_memory_limit=_memory_limit(env),
         hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)
         if env.get("WAREHOUSE_HFCOMMUNITY_DUMP", "").strip()
         else None,

@@ -238,15 +238,14 @@ def test_the_pandas_peer_equals_the_duckdb_marts(tiny):
                 check_dtype=False,
                 obj=name,
             )
-        # The peer's marts, loaded beside each other, pass the truth for the marts it computes.
-        conn.execute("attach ':memory:' as peer")
-        conn.execute("create schema peer.marts")
+    # The peer's marts, loaded into a database of their own, pass the truth for the marts it computes.
+    with duckdb.connect() as peer:
+        peer.execute("create schema marts")
         for name, frame in marts.items():
-            conn.register("frame", frame)
-            conn.execute(f"create table peer.marts.{name} as select * from frame")
-            conn.unregister("frame")
-        conn.execute("use peer")
-        report = verify_truth(conn, prepared.truth())
+            peer.register("frame", frame)
+            peer.execute(f"create table marts.{name} as select * from frame")
+            peer.unregister("frame")
+        report = verify_truth(peer, prepared.truth())
         assert report.passed and report.skipped == ("dim_models",)
 
 
@@ -284,3 +283,30 @@ def test_the_hub_sized_generator_writes_the_shapes_row_counts(tmp_path):
 def test_the_generator_refuses_an_unknown_form(tmp_path):
     with pytest.raises(ValueError, match="forms"):
         generate_hfcommunity(tmp_path, forms=("parquet",))
+
+
+def test_a_failed_set_is_reported_with_its_reason_and_misses_the_hub_targets(tmp_path):
+    results = fake_results(pipeline=2.0, floor=1.0, peer=10.0, weekly=0.1)
+    hub = results["sets"][1]
+    hub["failed"] = "pipeline: killed after 400 s holding 17.0 GiB (more than the guard's 16 GiB)"
+    hub["runs"] = {kind: [] for kind in hub["runs"]}
+    rows = evaluate_targets(results)
+    assert [row.met for row in rows[:5]] == [False] * 5
+    assert all("the run failed: pipeline: killed after 400 s" in row.verdict for row in rows[:5])
+    text = render_report(results, plot_path=tmp_path / "p.png", report_path=tmp_path / "r.md")
+    assert "## Runs that failed" in text and "| hub | pipeline: killed after 400 s" in text
+    assert "| hub | 100 |" in text  # still among the inputs
+
+
+def test_the_launcher_reports_the_peak_rss_of_its_command_and_kills_a_runaway(tmp_path):
+    import subprocess
+    import sys
+
+    grow = [sys.executable, "-c", "import time; b = bytearray(300 << 20); b[::4096] = b'x' * len(b[::4096]); time.sleep(2)"]
+    out = tmp_path / "rusage.json"
+    subprocess.run([sys.executable, "-m", "benchmarks.measured_child", str(out), "0", *grow], check=True)
+    measured = json.loads(out.read_text())
+    assert measured["exit_code"] == 0 and 300 << 20 < measured["peak_rss_bytes"] < 600 << 20
+    code = subprocess.run([sys.executable, "-m", "benchmarks.measured_child", str(out), str(100 << 20), *grow]).returncode
+    measured = json.loads(out.read_text())
+    assert code == 1 and measured["killed_at_rss_bytes"] > 100 << 20 and measured["exit_code"] != 0

@@ -115,3 +115,22 @@ def test_the_huggingface_source_reads_what_its_connector_lands(tmp_path: Path):
 def test_the_huggingface_source_refuses_the_papers_scrape():
     with pytest.raises(SettingsError, match="WAREHOUSE_SOURCE=huggingface"):
         load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_V1_SOURCE": "paper_scrape"})
+
+
+def test_duckdb_memory_limit_is_a_size_duckdb_takes():
+    import os
+
+    assert load_settings({"WAREHOUSE_DUCKDB_MEMORY_LIMIT": "4GiB"}).duckdb_memory_limit == "4GiB"
+    assert load_settings({"WAREHOUSE_DUCKDB_MEMORY_LIMIT": "512 MB"}).duckdb_memory_limit == "512MB"
+    physical_mib = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE") // (1 << 20)
+    default = load_settings({}).duckdb_memory_limit
+    assert default.endswith("MiB") and abs(int(default[:-3]) - 0.8 * physical_mib) <= 1
+    assert load_settings({}).dbt_env()["WAREHOUSE_DUCKDB_MEMORY_LIMIT"] == default
+    for bad in ("lots", "4 parsecs", "0%", "150%"):
+        with pytest.raises(SettingsError, match="WAREHOUSE_DUCKDB_MEMORY_LIMIT"):
+            load_settings({"WAREHOUSE_DUCKDB_MEMORY_LIMIT": bad})
+
+
+def test_bench_dir_defaults_under_the_data_directory(tmp_path: Path):
+    assert load_settings({}).bench_dir == PROJECT_ROOT / "data" / "bench"
+    assert load_settings({"WAREHOUSE_BENCH_DIR": str(tmp_path)}).bench_dir == tmp_path
