@@ -222,20 +222,26 @@ def main(argv: list[str] | None = None) -> int:
                         help=f"where inputs and runs are written (WAREHOUSE_BENCH_DIR, default {settings.bench_dir})")
     parser.add_argument("--max-rss-gib", type=float, default=DEFAULT_MAX_RSS_GIB,
                         help="kill a measured process tree holding more than this (protects the machine)")
+    parser.add_argument("--from-results", type=Path, default=None,
+                        help="measure nothing: render the report and plot from an earlier results.json")
     parser.add_argument("--report", type=Path, default=DEFAULT_REPORT)
     parser.add_argument("--plot", type=Path, default=DEFAULT_PLOT)
     args = parser.parse_args(argv)
     scales = [float(value) for value in args.scales.split(",") if value.strip()]
     if args.repeat < 1:
         parser.error("--repeat must be at least 1")
-    args.data_dir.mkdir(parents=True, exist_ok=True)
-    global MAX_RSS_BYTES
-    MAX_RSS_BYTES = int(args.max_rss_gib * (1 << 30))
-    results = run_benchmark(scales, args.hub, args.repeat, args.data_dir.resolve())
-    (args.data_dir / "results.json").write_text(json.dumps(results, indent=2, default=asdict))
+    if args.from_results is not None:
+        results = json.loads(args.from_results.read_text())
+    else:
+        args.data_dir.mkdir(parents=True, exist_ok=True)
+        global MAX_RSS_BYTES
+        MAX_RSS_BYTES = int(args.max_rss_gib * (1 << 30))
+        results = run_benchmark(scales, args.hub, args.repeat, args.data_dir.resolve())
+        results["command"] = f"make bench SCALES={args.scales} HUB={args.hub:g} REPEAT={args.repeat}"
+        (args.data_dir / "results.json").write_text(json.dumps(results, indent=2, default=asdict))
     write_plot(results, args.plot)
     args.report.write_text(render_report(results, plot_path=args.plot, report_path=args.report))
-    print(f"[bench] results: {args.data_dir / 'results.json'}; report: {args.report}; plot: {args.plot}")
+    print(f"[bench] report: {args.report}; plot: {args.plot}")
     failures = truth_failures(results) + [f"{s['name']}: {s['failed']}" for s in results["sets"] if "failed" in s]
     for failure in failures:
         print(f"[bench] FAILED {failure}", file=sys.stderr)

@@ -107,6 +107,8 @@ class PreparedInputs:
             "DAGSTER_HOME": str(run_dir / "dagster_home"),
             # DuckDB's buffer pool within the 6 GiB target (DuckDB spills past it).
             "WAREHOUSE_DUCKDB_MEMORY_LIMIT": BENCH_DUCKDB_MEMORY_LIMIT,
+            # Each run publishes a full copy of the working database: at Hub size, keep the fewest.
+            "WAREHOUSE_KEEP_VERSIONS": "2",
         }
 
 
