@@ -19,6 +19,7 @@ from orchestration.sources.generator import (
     FILE_NAMES,
     GENERATOR_VERSION,
     MARKER_NAME,
+    TRUTH_NAME,
     ensure_generated_snapshot,
     generate_snapshot,
 )
@@ -451,7 +452,7 @@ def test_ensure_reuses_matching_files_and_regenerates_otherwise(tmp_path):
     ensure_generated_snapshot(out, seed=5, scale=0.05)
     assert json.loads((out / MARKER_NAME).read_text())["seed"] == 5
     assert leaderboard.read_bytes() != original
-    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER_NAME, *FILE_NAMES.values()])
+    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER_NAME, TRUTH_NAME, *FILE_NAMES.values()])
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_temp_file(tmp_path, monkeypatch):
