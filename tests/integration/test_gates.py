@@ -179,7 +179,7 @@ def test_bad_weekly_file_is_stopped_at_its_gate(case: Case, published_week, tmp_
     assert not {f"marts/{mart}" for mart in WEEKLY_MARTS} & materialized_keys(result)
     assert PublishedState.of(settings) == published_before, "the published warehouse changed"
     assert published_weekly_marts(settings) == history_before
-    assert warehouse_tables(settings) == tables_before, "rejected rows reached the working database"
+    assert changed_tables(tables_before, warehouse_tables(settings)) == [], "rejected rows reached the working database"
 
 
 def test_a_quarantined_row_is_published_aside_and_reported(published, tmp_path, monkeypatch):
