@@ -177,11 +177,36 @@ def short_connection(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnec
             conn.close()
 
 
+class WarehouseDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource without two costs it pays before every dbt invocation, which this
+    project never uses (measured in docs/benchmarks.md: 8-14 s per dbt step on 2 loaded cores):
+
+    * `dbt --version` in a subprocess, to learn the dbt version: the dbt run is the dbt-core
+      installed beside this interpreter, whose version the package metadata gives;
+    * an in-process dbt adapter (profile, macros, a DuckDB handle), used only to fetch column
+      metadata and row counts after a run (`fetch_column_metadata`/`fetch_row_counts`), which the
+      assets do not ask for: they only `stream()` dbt's events.
+
+    Both are private methods of dagster-dbt (pinned); tests/unit/test_dbt_args.py fails if they
+    are renamed, so these overrides cannot silently stop applying."""
+
+    @property
+    def _cli_version(self):
+        from importlib.metadata import version as package_version
+
+        from packaging import version
+
+        return version.parse(package_version("dbt-core"))
+
+    def _initialize_dbt_core_adapter(self, args):
+        return None
+
+
 def dbt_cli_resource() -> DbtCliResource:
     """dbt from this interpreter's environment, so a bare `.venv/bin/python` finds it too."""
     beside_python = Path(sys.executable).with_name("dbt")
     executable = str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
-    return DbtCliResource(
+    return WarehouseDbtCliResource(
         project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable
     )
 

@@ -38,3 +38,29 @@ def test_rejects_unknown_commands_and_misplaced_full_refresh():
 def test_dbt_vars_are_validated_before_dbt_starts(vars_, message):
     with pytest.raises(ValueError, match=message):
         build_dbt_args("build", vars=vars_)
+
+
+def test_the_dbt_resource_skips_the_version_subprocess_and_the_unused_adapter(monkeypatch):
+    """WarehouseDbtCliResource overrides two private methods of dagster-dbt's resource: they
+    must still exist there (else the override would silently stop applying), and ours must not
+    run `dbt --version` or build an adapter."""
+    import subprocess
+    from importlib.metadata import version
+
+    import dagster_dbt.core.resource as dagster_dbt_resource
+    from dagster_dbt import DbtCliResource
+
+    from orchestration.resources import WarehouseDbtCliResource, dbt_cli_resource
+
+    assert isinstance(DbtCliResource.__dict__["_cli_version"], dagster_dbt_resource.cached_property)
+    assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
+
+    def no_subprocess(*args, **kwargs):
+        raise AssertionError(f"dbt run as a subprocess: {args}")
+
+    monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
+    monkeypatch.setattr(subprocess, "check_output", no_subprocess)
+    resource = dbt_cli_resource()
+    assert isinstance(resource, WarehouseDbtCliResource)
+    assert str(resource._cli_version) == version("dbt-core")
+    assert resource._initialize_dbt_core_adapter(["build"]) is None
