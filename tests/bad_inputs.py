@@ -7,10 +7,13 @@ Where each case runs:
 - every case, at the level that decides it (tests/unit/test_bad_input_corpus.py): the real
   loader and Great Expectations suite on a real DuckDB file that already holds good data, or the
   Hugging Face connector against the fake Hub;
-- the cases marked `through_build`, through a real `build_warehouse` run on a published
-  warehouse (tests/integration/test_gates.py): the failed check named, nothing downstream run,
-  the published warehouse byte for byte unchanged (or, for a quarantine, published without the
-  quarantined row, which is in `audit.quarantine`).
+- every blocked case of a file source, and the quarantine cases marked `quarantine_through_build`, also
+  through a real job on a published warehouse (tests/integration/test_gates.py: `build_warehouse`
+  for the paper snapshot and the HFCommunity dump, `leaderboard_v2_weekly` for a weekly file):
+  the failed check or load named, nothing downstream run, the published warehouse byte for byte
+  unchanged (or, for a quarantine, published without the quarantined row, which is in
+  `audit.quarantine`). The Hub connector's blocking share runs through the `huggingface` source
+  in tests/integration/test_huggingface_source.py.
 
 Outcomes (the policy of each case is documented in docs/reliability.md):
 - `load error`: the file cannot be read as the layout it must have; the raw asset fails with
@@ -29,7 +32,7 @@ import gzip
 import io
 import os
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 LOAD_ERROR = "load error"
@@ -97,9 +100,34 @@ class Case:
     """HFCommunity: `hfcommunity.sql.gz` or `csv/<table>.csv` (the form loaded follows it)."""
     hub_fault: Callable[[object, list[str]], None] | None = None
     """Hub cases: (fake hub, the leaderboard's model ids) → the faults the Hub answers with."""
-    through_build: bool = False
+    quarantine_through_build: bool = False
+    """A quarantine case also run through a real build (blocked file cases always are)."""
     kept: dict[str, str] = field(default_factory=dict)
     """Accepted cases: column → value a row must hold in the raw table, byte for byte."""
+
+    @property
+    def through_build(self) -> bool:
+        """Run through a real job as well (tests/integration/test_gates.py)."""
+        blocked = self.expected.kind in (LOAD_ERROR, CHECK_FAILED)
+        return self.quarantine_through_build or (blocked and self.source != "hub")
+
+    def outcome_for(self, good_file: Path) -> Outcome:
+        """The expected outcome, LAST_ROW resolved to the last data row of the good file the case
+        mutates."""
+        if self.expected.row != LAST_ROW:
+            return self.expected
+        from tests.hub_server import read_csv
+
+        return replace(self.expected, row=len(read_csv(good_file)))
+
+    @property
+    def job(self) -> str:
+        """The real job the case is also run through, for docs/reliability.md ('' = none)."""
+        if self.source == "hub" and self.expected.kind == CHECK_FAILED:
+            return "build_warehouse (huggingface source)"  # tests/integration/test_huggingface_source.py
+        if not self.through_build:
+            return ""
+        return "leaderboard_v2_weekly" if self.source == "leaderboard_v2" else "build_warehouse"
 
     @property
     def policy(self) -> str:
@@ -304,14 +332,14 @@ CASES: tuple[Case, ...] = (
     # The paper snapshot's three files.
     Case("empty-file", "leaderboard", "a 0-byte file", Outcome(LOAD_ERROR, row=0), "is empty: no header row", empty_file),
     Case("header-only", "commit_data", "the header and no row", Outcome(CHECK_FAILED, "commit_data_expectations/non_empty_table"),
-         "expect_table_row_count_to_be_between", header_only, through_build=True),
+         "expect_table_row_count_to_be_between", header_only),
     Case("truncated-last-line", "repo_details", "the last line cut after 3 fields, no final newline",
          Outcome(LOAD_ERROR, row=LAST_ROW, column="created_at"), "Expected Number of Columns: 11 Found: 3",
          truncate_last_line(3)),
     Case("wrong-delimiter", "leaderboard", "`,` instead of `;`", Outcome(LOAD_ERROR, row=0, column="Type"),
          "missing column(s)", other_delimiter(",")),
     Case("missing-column", "repo_details", "the `tags` column dropped", Outcome(LOAD_ERROR, row=0, column="tags"),
-         "missing column(s) 'tags'", drop_column("tags"), through_build=True),
+         "missing column(s) 'tags'", drop_column("tags")),
     Case("renamed-column", "commit_data", "`authors` renamed `author_list`", Outcome(LOAD_ERROR, row=0, column="authors"),
          "missing column(s) 'authors'", rename_column("authors", "author_list")),
     Case("extra-column", "repo_details", "an extra column `likes` (not loaded; named in the asset's `extra_columns`)",
@@ -323,7 +351,7 @@ CASES: tuple[Case, ...] = (
          "Maximum line size", huge_field("tags", 3)),
     Case("score-out-of-range", "leaderboard", "ARC 150.2 in row 7",
          Outcome(QUARANTINED, "score_range", row=7, column="arc"), "values outside 0–100",
-         set_cell("ARC", 7, "150.2"), through_build=True),
+         set_cell("ARC", 7, "150.2"), quarantine_through_build=True),
     Case("negative-score", "leaderboard", "MMLU -3.5 in row 8", Outcome(QUARANTINED, "score_range", row=8, column="mmlu"),
          "values outside 0–100", set_cell("MMLU", 8, "-3.5")),
     Case("nan-score", "leaderboard", "Average `NaN` in row 5",
@@ -334,21 +362,21 @@ CASES: tuple[Case, ...] = (
          "not a number", set_cell("GSM8K", 6, "n/a")),
     Case("quarantine-share-exceeded", "leaderboard", "every ARC score 150 (a rescaled column, not a bad row)",
          Outcome(CHECK_FAILED, "leaderboard_quarantine_share"), "above WAREHOUSE_MAX_QUARANTINE_SHARE",
-         set_column("ARC", "150"), through_build=True),
+         set_column("ARC", "150")),
     Case("duplicate-id-conflicting", "repo_details", "row 2's model again, with another created_at and downloads",
          Outcome(ACCEPTED), "", duplicate_row(2, created_at="2023-01-02 03:04:05+00:00", downloads="1"),
          kept={"created_at": "2023-01-02 03:04:05+00:00"}),
     Case("null-id", "leaderboard", "an empty model id in row 9",
          Outcome(CHECK_FAILED, "leaderboard_expectations/id", row=9, column="model_name_for_query"),
-         "model_name_for_query", set_cell("model_name_for_query", 9, ""), through_build=True),
+         "model_name_for_query", set_cell("model_name_for_query", 9, "")),
     Case("malformed-id", "commit_data", "`not a model id!` as row 4's name",
          Outcome(CHECK_FAILED, "commit_data_expectations/id", row=4, column="name"),
-         "not a model id!", set_cell("name", 4, "not a model id!"), through_build=True),
+         "not a model id!", set_cell("name", 4, "not a model id!")),
     Case("case-only-duplicate", "leaderboard", "row 3's id is row 2's in upper case",
          Outcome(ACCEPTED), "", case_variant_of_row("model_name_for_query", 3, 2)),
     Case("malformed-list-literal", "commit_data", "`['alice', 'bob'` (unclosed) as row 2's authors",
          Outcome(CHECK_FAILED, "commit_data_expectations/list_literal", row=2, column="authors"),
-         "['alice', 'bob'", set_cell("authors", 2, "['alice', 'bob'"), through_build=True),
+         "['alice', 'bob'", set_cell("authors", 2, "['alice', 'bob'")),
     Case("future-date", "repo_details", "created_at 2099-01-01 in row 6",
          Outcome(QUARANTINED, "plausible_date", row=6, column="created_at"), "dates before 2015-01-01 or in the future",
          set_cell("created_at", 6, "2099-01-01 00:00:00+00:00")),
@@ -388,7 +416,7 @@ CASES: tuple[Case, ...] = (
          Outcome(LOAD_ERROR, row=2, column="hub_license"), "not utf-8", latin1_byte_in("hub_license", 2)),
     # The HFCommunity dump (MariaDB SQL dump, or its per-table CSV export).
     Case("hfc-corrupt-gzip", "hfcommunity", "hfcommunity.sql.gz is not gzip", Outcome(LOAD_ERROR),
-         "cannot be read", corrupt_gzip, target=HFC_SQL, through_build=True),
+         "cannot be read", corrupt_gzip, target=HFC_SQL),
     Case("hfc-truncated-dump", "hfcommunity", "the .sql.gz cut in half (an interrupted download)", Outcome(LOAD_ERROR),
          "cannot be read past this line", truncated_gzip, target=HFC_SQL),
     Case("hfc-csv-missing-column", "hfcommunity", "model.csv without `library_name`",
@@ -416,10 +444,11 @@ def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
         "Generated from `tests/bad_inputs.py` and `tests/fault_points.py` by",
         "`tests/unit/test_bad_input_corpus.py` (`UPDATE_RELIABILITY_DOC=1` rewrites it; the test fails",
         "while it is out of date). Every row is asserted by a test: the loader-level outcome for every",
-        "case (tests/unit/test_bad_input_corpus.py); the cases marked *build* also through a real",
-        "`build_warehouse` run (tests/integration/test_gates.py): the check named, nothing downstream",
-        "run, the published warehouse byte for byte unchanged, or for a quarantine, published without",
-        "the row, which is listed in `audit.quarantine`.",
+        "case (tests/unit/test_bad_input_corpus.py); every blocked case of a file, and the quarantine",
+        "case marked, also through the real job named in the last column (tests/integration/test_gates.py;",
+        "the Hub's share in tests/integration/test_huggingface_source.py): the check or load named,",
+        "nothing downstream run, the published warehouse byte for byte unchanged, or for a quarantine,",
+        "published without the row, which is listed in `audit.quarantine`.",
         "",
         "Policy: a file whose shape is wrong (unreadable, wrong columns, bad bytes, a malformed id",
         "or list, text in a number) is **blocked** whole: nothing of it is loaded, the previous raw",
@@ -434,14 +463,14 @@ def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
         "",
         "## Bad input",
         "",
-        "| # | case | source | what is wrong | policy | outcome | error names | build |",
+        "| # | case | source | what is wrong | policy | outcome | error names | also through the job |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for number, case in enumerate(CASES, start=1):
         message = f"`{case.message}`" if case.message else ""
         lines.append(
             f"| {number} | {case.name} | {SOURCE_LABELS[case.source]} | {_cell(case.wrong)} | {case.policy} "
-            f"| {_cell(case.expected.describe())} | {_cell(message)} | {'yes' if case.through_build else ''} |"
+            f"| {_cell(case.expected.describe())} | {_cell(message)} | {case.job} |"
         )
     lines += [
         "",

@@ -1,5 +1,7 @@
-"""Gates through the real `build_warehouse` job: the cases of the bad-input corpus
-(tests/bad_inputs.py) marked `through_build`, one build each on a copy of a published warehouse.
+"""Gates through the real jobs: every blocked file case of the bad-input corpus
+(tests/bad_inputs.py), and the quarantine case marked, one run each on a copy of a published
+warehouse (`build_warehouse` for the paper snapshot and the HFCommunity dump,
+`leaderboard_v2_weekly` for a weekly file).
 A blocked input fails its check (or its load), nothing downstream runs, the working database
 keeps its previous raw rows, and the published warehouse stays byte for byte what it was (same
 checksum, same version id). A quarantined row is published aside, in `audit.quarantine`, and
@@ -16,6 +18,7 @@ from orchestration.definitions import build_definitions
 from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.snapshot import SNAPSHOT_FILES
 from orchestration.wap.state import read_state
+from orchestration.sources.generator_weekly import generate_weekly_v2
 from tests.bad_inputs import (
     CASES,
     CASES_BY_NAME,
@@ -25,19 +28,28 @@ from tests.bad_inputs import (
     SNAPSHOT_SCALE,
     SNAPSHOT_SEED,
     SNAPSHOT_SOURCES,
+    V2_FILE,
+    V2_WEEK,
+    WEEKLY_SCALE,
     Case,
 )
 from tests.conftest import make_settings
 from tests.integration.harness import (
+    WEEKLY_MARTS,
     PublishedState,
+    changed_tables,
     check_evaluations,
     copy_warehouse_state,
     materialized_keys,
+    published_weekly_marts,
     run_warehouse,
+    run_weekly,
     warehouse_tables,
 )
 
 BLOCKED = [c for c in CASES if c.through_build and c.expected.kind != QUARANTINED]
+BLOCKED_BUILD = [c for c in BLOCKED if c.source != "leaderboard_v2"]
+BLOCKED_WEEKLY = [c for c in BLOCKED if c.source == "leaderboard_v2"]
 QUARANTINE_CASE = CASES_BY_NAME["score-out-of-range"]
 
 
@@ -82,8 +94,10 @@ def failing_step(case: Case) -> tuple[str, str | None]:
     return asset, check
 
 
-@pytest.mark.parametrize("case", BLOCKED, ids=[c.name for c in BLOCKED])
+@pytest.mark.parametrize("case", BLOCKED_BUILD, ids=[c.name for c in BLOCKED_BUILD])
 def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monkeypatch):
+    good_dir, _ = published
+    expected = case.outcome_for(good_dir / SNAPSHOT_FILES[case.source].file_name) if case.source in SNAPSHOT_SOURCES else case.expected
     settings, file_name = settings_with_bad_input(case, published, tmp_path, monkeypatch)
     published_before = PublishedState.of(settings)
     tables_before = warehouse_tables(settings)
@@ -95,10 +109,10 @@ def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monke
     message = failure_text(result, asset, check)
     assert file_name.split("/")[-1] in message
     assert case.message in message
-    if case.expected.column:
-        assert case.expected.column in message
-    if case.expected.row:
-        assert f"row {case.expected.row}" in message
+    if expected.column:
+        assert expected.column in message
+    if expected.row:
+        assert f"row {expected.row}" in message
     if check:
         assert not check_evaluations(result)[f"{asset}:{check}"].passed, "the run names the check that stopped it"
     else:
@@ -108,7 +122,64 @@ def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monke
     downstream = {key for key in materialized_keys(result) if not key.startswith("raw/")}
     assert downstream == set(), f"assets downstream of a failed gate ran: {sorted(downstream)}"
     assert PublishedState.of(settings) == published_before, "the published warehouse changed"
-    assert warehouse_tables(settings) == tables_before, "rejected rows reached the working database"
+    assert changed_tables(tables_before, warehouse_tables(settings)) == [], "rejected rows reached the working database"
+
+
+@pytest.fixture(scope="module")
+def published_week(published, tmp_path_factory):
+    """The published warehouse above with one week of the weekly v2 leaderboard published too,
+    from a good generated file in its own landing directory."""
+    _, good_settings = published
+    tmp_path = tmp_path_factory.mktemp("good_week")
+    generated = tmp_path / "generated_weekly"
+    generate_weekly_v2(generated, seed=SNAPSHOT_SEED, scale=WEEKLY_SCALE)
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    shutil.copy(generated / V2_FILE, landing / V2_FILE)
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_settings.snapshot_dir),
+                                 WAREHOUSE_LANDING_DIR=str(landing))
+        copy_warehouse_state(good_settings, settings)
+        with dg.DagsterInstance.ephemeral() as instance:
+            assert run_weekly(settings, instance, V2_WEEK).success
+    assert all(published_weekly_marts(settings).values()), "the good week is published"
+    return landing, settings
+
+
+@pytest.mark.parametrize("case", BLOCKED_WEEKLY, ids=[c.name for c in BLOCKED_WEEKLY])
+def test_bad_weekly_file_is_stopped_at_its_gate(case: Case, published_week, tmp_path, monkeypatch):
+    """The week's file replaced by a bad one (a broken re-download), the week run again."""
+    good_landing, good_settings = published_week
+    landing = tmp_path / "landing"
+    shutil.copytree(good_landing, landing)
+    expected = case.outcome_for(landing / V2_FILE)
+    case.mutate(landing / V2_FILE, ",")
+    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_settings.snapshot_dir),
+                             WAREHOUSE_LANDING_DIR=str(landing))
+    copy_warehouse_state(good_settings, settings)
+    published_before = PublishedState.of(settings)
+    history_before = published_weekly_marts(settings)
+    tables_before = warehouse_tables(settings)
+
+    with dg.DagsterInstance.ephemeral() as instance:
+        result = run_weekly(settings, instance, V2_WEEK)
+
+    assert not result.success
+    asset, check = "raw/leaderboard_v2", expected.check
+    message = failure_text(result, asset, check)
+    assert V2_FILE in message and case.message in message
+    if expected.column:
+        assert expected.column in message
+    if expected.row:
+        assert f"row {expected.row}" in message
+    if check:
+        assert not check_evaluations(result)[f"{asset}:{check}"].passed, "the run names the check that stopped it"
+    downstream = materialized_keys(result) - {asset}
+    assert downstream == set(), f"assets downstream of a failed gate ran: {sorted(downstream)}"
+    assert not {f"marts/{mart}" for mart in WEEKLY_MARTS} & materialized_keys(result)
+    assert PublishedState.of(settings) == published_before, "the published warehouse changed"
+    assert published_weekly_marts(settings) == history_before
+    assert changed_tables(tables_before, warehouse_tables(settings)) == [], "rejected rows reached the working database"
 
 
 def test_a_quarantined_row_is_published_aside_and_reported(published, tmp_path, monkeypatch):

@@ -9,6 +9,7 @@ from tests.conftest import make_settings
 from tests.integration.harness import (
     FIGURE_MARTS,
     MARTS,
+    changed_tables,
     check_evaluations,
     materialized_keys,
     run_warehouse,
@@ -96,7 +97,7 @@ def test_materialising_twice_gives_identical_tables(two_builds):
     assert second.success and second_weekly.success
     assert "marts.leaderboard_v2_history" in tables_after_first
     assert len(tables_after_first) >= 3 + 3 + 4 + 2 * len(MARTS)
-    assert tables_after_second == tables_after_first
+    assert changed_tables(tables_after_first, tables_after_second) == []
 
 
 def test_every_run_publishes_a_version_of_the_same_marts(two_builds):
