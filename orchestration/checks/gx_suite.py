@@ -92,6 +92,8 @@ class FailedExpectation:
     unexpected_rows: tuple[int, ...] = ()
     """Every offending `_source_row` (not only the samples): what a quarantine rule moves aside.
     Left out of `to_dict`, so check metadata stays small however many rows fail."""
+    position: int = 0
+    """The expectation's place in its suite: failures are reported in suite order."""
 
     @property
     def label(self) -> str:
@@ -101,7 +103,7 @@ class FailedExpectation:
         data = asdict(self)
         data["sample_rows"] = [asdict(s) for s in self.sample_rows]
         data["kwargs"] = dict(self.kwargs)
-        del data["unexpected_rows"]
+        del data["unexpected_rows"], data["position"]
         return data
 
 
@@ -271,18 +273,26 @@ def _build_suite(spec: Mapping[str, Any]):
 TABLE_EXPECTATIONS = frozenset({
     "expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique", "expect_table_row_count_to_be_between",
 })  # fmt: skip
-SUITE_PARTS = ("rows", "table")
+ROW_COUNT_EXPECTATIONS = frozenset({"expect_table_row_count_to_be_between"})
+# part → whether an expectation type belongs to it. `rows` and `table` split a suite for a table
+# validated in chunks; `rows`, `unique` and `row_count` for a screened one (checks/screen.py).
+SUITE_PARTS = {
+    "rows": lambda kind: kind not in TABLE_EXPECTATIONS,
+    "table": lambda kind: kind in TABLE_EXPECTATIONS,
+    "unique": lambda kind: kind in TABLE_EXPECTATIONS - ROW_COUNT_EXPECTATIONS,
+    "row_count": lambda kind: kind in ROW_COUNT_EXPECTATIONS,
+}
 
 
 def suite_part(spec: Mapping[str, Any], part: str) -> dict[str, Any]:
-    """The suite's expectations of one part, `table` (TABLE_EXPECTATIONS) or `rows` (the others,
-    each true of a table when true of each of its chunks), each keeping its position."""
+    """The suite's expectations of one part (SUITE_PARTS): `rows` holds those true of a table
+    when true of each of its rows, the others read several rows at once. Each keeps its position."""
     if part not in SUITE_PARTS:
-        raise ValueError(f"unknown suite part {part!r}; expected one of {SUITE_PARTS}")
+        raise ValueError(f"unknown suite part {part!r}; expected one of {tuple(SUITE_PARTS)}")
     expectations = [
         {**exp, "meta": {**exp.get("meta", {}), "position": i}}
         for i, exp in enumerate(spec["expectations"])
-        if (exp["type"] in TABLE_EXPECTATIONS) == (part == "table")
+        if SUITE_PARTS[part](exp["type"])
     ]
     return {**spec, "expectations": expectations}
 
@@ -319,14 +329,14 @@ def merge_outcomes(outcomes: Sequence[SuiteOutcome], rows_checked: int) -> Suite
     failures = tuple(
         replace(f, unexpected_percent=round(100.0 * f.unexpected_count / rows_checked, 4) if rows_checked else None)
         if f.unexpected_count is not None else f
-        for f in merged.values()
+        for f in sorted(merged.values(), key=lambda f: f.position)
     )  # fmt: skip
-    # Each part's expectations once: the table part and the first chunk (chunks share theirs).
-    by_suite_part: dict[bool, SuiteOutcome] = {}
+    # Each part's expectations once (the chunks of the `rows` part share theirs).
+    by_suite_part: dict[str | None, SuiteOutcome] = {}
     for outcome in outcomes:
-        by_suite_part.setdefault(outcome.suite_part == "table", outcome)
+        by_suite_part.setdefault(outcome.suite_part, outcome)
     evaluated = sum(o.evaluated_expectations for o in by_suite_part.values())
-    files = [o.source_file for o in outcomes if o.suite_part != "table"] or [outcomes[0].source_file]
+    files = [o.source_file for o in outcomes if o.suite_part == "rows"] or [outcomes[0].source_file]
     return SuiteOutcome(
         suite_name=outcomes[0].suite_name,
         table=outcomes[0].table,
@@ -450,6 +460,7 @@ def _failed_expectation(result, frame: pd.DataFrame, derived, row_column: str) -
         observed_value=_jsonable(details.get("observed_value")),
         exception=exception,
         unexpected_rows=unexpected_rows,
+        position=int(config.meta.get("position", 0)),
     )
 
 

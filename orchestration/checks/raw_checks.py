@@ -15,15 +15,20 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 
 from orchestration.checks.gx_suite import (
+    FILE_COLUMN,
     ROW_COLUMN,
     SuiteOutcome,
     load_suite_spec,
     merge_outcomes,
+    suite_part,
     table_part_columns,
     validate_frame,
 )
@@ -33,6 +38,7 @@ from orchestration.checks.quarantine import (
     quarantine_failures,
     quarantine_rules,
 )
+from orchestration.checks.screen import SCREEN_ABOVE_ROWS, build_screen, described_columns
 from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
 
 RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
@@ -149,30 +155,77 @@ _DUCKDB_VECTOR_ROWS = 2048
 
 def validate_raw_table(
     conn: duckdb.DuckDBPyConnection, name: str, table: str, *, layout: str | None = None,
-    chunk_rows: int = GX_CHUNK_ROWS,
+    chunk_rows: int = GX_CHUNK_ROWS, screen_above_rows: int | None = SCREEN_ABOVE_ROWS,
 ) -> SuiteOutcome:
     """Validate `table` (the loading table or raw.<name>) with the suite of source `name` (of
     the file's layout, where the source has several).
 
-    A table of more than `chunk_rows` rows is validated in chunks, so memory stays bounded at
-    Hub size: the expectations over several rows (uniqueness, row count) once on the whole table
-    projected onto the columns they read, every other one chunk by chunk; the outcomes are
-    merged into the one a single validation would give (gx_suite.merge_outcomes). The time
-    reported covers reading the rows too."""
+    A table of more than `screen_above_rows` rows is screened (checks/screen.py): DuckDB finds
+    every row an expectation could fail on and GX judges only those, with the same outcome as a
+    whole validation. A table that cannot be screened (an expectation the screen does not know,
+    a column missing) and has more than `chunk_rows` rows is validated in chunks, so memory
+    stays bounded: the expectations over several rows (uniqueness, row count) once on the whole
+    table projected onto the columns they read, every other one chunk by chunk. Either way the
+    outcomes are merged into the one a single validation would give (gx_suite.merge_outcomes).
+    The time reported covers reading the rows too."""
     started = time.perf_counter()
     suite = raw_suite_name(name, layout)
+    now = datetime.now(UTC)
     (rows,) = conn.execute(f"select count(*) from {table}").fetchone()
+    if screen_above_rows is not None and rows > screen_above_rows:
+        screened = _validate_screened(conn, suite, table, rows, now=now, chunk_rows=chunk_rows)
+        if screened is not None:
+            return replace(screened, elapsed_seconds=time.perf_counter() - started)
     if rows <= chunk_rows:
-        outcome = validate_frame(conn.execute(f"select * from {table}").df(), suite)
+        outcome = validate_frame(conn.execute(f"select * from {table}").df(), suite, now=now)
         return replace(outcome, elapsed_seconds=time.perf_counter() - started)
     present = {column[0] for column in conn.execute(f"select * from {table} limit 0").description}
     columns = [c for c in (*table_part_columns(load_suite_spec(suite)), ROW_COLUMN) if c in present]
     projection = ", ".join(f'"{c}"' for c in columns) or "1 as _no_column"
-    outcomes = [validate_frame(conn.execute(f"select {projection} from {table}").df(), suite, part="table")]
-    cursor = conn.execute(f"select * from {table}")
+    outcomes = [validate_frame(conn.execute(f"select {projection} from {table}").df(), suite, part="table", now=now)]
+    outcomes += _validate_query(conn, f"select * from {table}", [], suite, "rows", now=now, chunk_rows=chunk_rows)
+    return replace(merge_outcomes(outcomes, rows), elapsed_seconds=time.perf_counter() - started)
+
+
+def _validate_screened(
+    conn: duckdb.DuckDBPyConnection, suite: str, table: str, rows: int, *, now: datetime, chunk_rows: int
+) -> SuiteOutcome | None:
+    """GX on what the screen flags: the flagged rows, the duplicated rows, and a frame of
+    `rows` rows for the row count; None when the suite cannot be screened on this table."""
+    spec = load_suite_spec(suite)
+    screen = build_screen(spec, described_columns(conn.execute(f"describe select * from {table}").fetchall()), now)
+    if screen is None:
+        return None
+    flagged_query, flagged_params = screen.flagged_rows_query(table)
+    outcomes = _validate_query(conn, flagged_query, flagged_params, suite, "rows", now=now, chunk_rows=chunk_rows)
+    duplicated = screen.duplicated_rows_query(table)
+    if duplicated is not None:
+        outcomes += _validate_query(conn, *duplicated, suite, "unique", now=now, chunk_rows=None)
+    if suite_part(spec, "row_count")["expectations"]:
+        outcomes.append(validate_frame(pd.DataFrame(index=pd.RangeIndex(rows)), suite, part="row_count", now=now))
+    merged = merge_outcomes(outcomes, rows)
+    # The file the table was loaded from, even when no row was flagged (an empty frame names none).
+    first_file = conn.execute(f"select {FILE_COLUMN} from {table} limit 1").fetchone()
+    if first_file is not None and first_file[0] is not None:
+        merged = replace(merged, source_file=Path(str(first_file[0])).name)
+    return merged
+
+
+def _validate_query(
+    conn: duckdb.DuckDBPyConnection, query: str, params: list, suite: str, part: str, *,
+    now: datetime, chunk_rows: int | None,
+) -> list[SuiteOutcome]:
+    """GX on a query's rows, `chunk_rows` at a time (None: all at once); at least one outcome,
+    so an empty result still evaluates the part's expectations (on no rows)."""
+    cursor = conn.execute(query, params)
+    if chunk_rows is None:
+        return [validate_frame(cursor.df(), suite, part=part, now=now)]
+    outcomes = []
     while True:
         chunk = cursor.fetch_df_chunk(max(1, chunk_rows // _DUCKDB_VECTOR_ROWS))
+        if chunk.empty and outcomes:
+            break
+        outcomes.append(validate_frame(chunk, suite, part=part, now=now))
         if chunk.empty:
             break
-        outcomes.append(validate_frame(chunk, suite, part="rows"))
-    return replace(merge_outcomes(outcomes, rows), elapsed_seconds=time.perf_counter() - started)
+    return outcomes

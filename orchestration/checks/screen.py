@@ -1,0 +1,232 @@
+"""DuckDB screens a large raw table; Great Expectations judges the rows the screen flags.
+
+At Hub size, handing GX (on pandas) every row of a raw table costs ~10 µs a row and ~1.4 KB of
+memory a row: 514 s for the Hub's HFCommunity tables, more than the whole build's budget
+(docs/benchmarks.md). Almost every row passes. So for a table of more than SCREEN_ABOVE_ROWS rows
+each expectation of the suite is compiled to a DuckDB predicate that is true of **every row the
+expectation could fail on** (a superset: never a miss, sometimes a row GX then passes), and GX
+validates, with the same suite, only:
+
+- `rows`: the rows that any row-level predicate flags (usually none);
+- `unique`: every row of a value (or column tuple) that occurs more than once;
+- `row_count`: a frame with the table's number of rows and no columns.
+
+Each expectation is decided by GX on a frame holding every row it could fail on, so the merged
+outcome (gx_suite.merge_outcomes) is the one a validation of the whole table gives: the same
+counts, rows and samples (tests/unit/test_gx_screen.py checks this on the bad-input corpus).
+
+The superset holds by construction:
+- regular expressions: DuckDB's RE2 and Python's `re` agree on printable ASCII text for the
+  syntax the suites use; every value holding any other character is flagged for GX to judge;
+- numbers: DuckDB's `try_cast(… as double)` parses what pandas' `to_numeric` does, to the same
+  double; a value DuckDB cannot parse is flagged;
+- timestamps: the allowed range is narrowed by a day at each end (time zones), and a value
+  DuckDB cannot parse is flagged.
+An expectation or kwarg not listed here makes the suite unscreenable: the caller then validates
+the whole table with GX (in chunks), as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from orchestration.checks.gx_suite import CAST_SUFFIXES, LATEST_PLAUSIBLE_PARAMETER
+
+SCREEN_ABOVE_ROWS = 100_000
+"""Tables with more rows than this are screened; smaller ones go to GX whole (it is fast there)."""
+
+# Printable ASCII: where RE2 and Python's `re` agree on \d, \w, \s, \S and `$`.
+OUTSIDE_PRINTABLE_ASCII = "[^ -~]"
+TIMESTAMP_MARGIN = timedelta(days=1)
+# strftime formats the screen knows → a regular expression every value Python's strptime takes
+# in canonical form matches, each field within its range (the calendar is left to DuckDB's
+# try_strptime; a year 0000, which DuckDB reads and Python refuses, is flagged apart). A value
+# outside the canonical form (one-digit fields, extra spaces) is flagged for GX to judge.
+STRICT_STRFTIME = {
+    "%Y-%m-%d %H:%M:%S%z": (
+        r"^\d{4}-(?:0[1-9]|1[0-2])-(?:0[1-9]|[12]\d|3[01]) (?:[01]\d|2[0-3]):[0-5]\d:[0-5]\d"
+        r"[+-](?:[01]\d|2[0-3])[0-5]\d$"
+    ),
+}
+UNIQUE_EXPECTATIONS = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
+ROW_COUNT_EXPECTATIONS = frozenset({"expect_table_row_count_to_be_between"})
+_NUMERIC_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
+_EXPECTATION_KWARGS: dict[str, frozenset[str]] = {
+    "expect_column_to_exist": frozenset({"column"}),
+    "expect_column_values_to_not_be_null": frozenset({"column"}),
+    "expect_column_values_to_be_null": frozenset({"column"}),
+    "expect_column_values_to_be_in_set": frozenset({"column", "value_set"}),
+    "expect_column_values_to_match_regex": frozenset({"column", "regex"}),
+    "expect_column_values_to_be_between": frozenset({"column", "min_value", "max_value", "strict_min", "strict_max"}),
+    "expect_column_values_to_match_strftime_format": frozenset({"column", "strftime_format"}),
+    "expect_column_values_to_be_unique": frozenset({"column"}),
+    "expect_compound_columns_to_be_unique": frozenset({"column_list"}),
+    "expect_table_row_count_to_be_between": frozenset({"min_value", "max_value"}),
+}
+
+
+def quote_identifier(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+@dataclass(frozen=True)
+class Predicate:
+    sql: str
+    params: tuple[Any, ...] = ()
+
+
+@dataclass(frozen=True)
+class Screen:
+    """The SQL that finds what GX must see, for one suite on one table's columns."""
+
+    rows: Predicate
+    """True of every row a row-level expectation could fail on."""
+    unique_keys: tuple[tuple[str, ...], ...]
+    """The column sets of the suite's uniqueness expectations."""
+
+    def flagged_rows_query(self, table: str) -> tuple[str, list[Any]]:
+        return f"select * from {table} where {self.rows.sql}", list(self.rows.params)
+
+    def duplicated_rows_query(self, table: str) -> tuple[str, list[Any]] | None:
+        """Every row whose value (or column tuple) of a uniqueness expectation occurs twice or
+        more; GX ignores nulls in a single column, and a tuple's nulls compare equal."""
+        if not self.unique_keys:
+            return None
+        conditions = []
+        for index, key in enumerate(self.unique_keys):
+            columns = ", ".join(quote_identifier(c) for c in key)
+            repeated = f"(select {columns} from {table} group by all having count(*) > 1)"
+            if len(key) == 1:
+                conditions.append(f"{columns} in {repeated}")
+            else:
+                match = " and ".join(f"t.{quote_identifier(c)} is not distinct from d{index}.{quote_identifier(c)}" for c in key)
+                conditions.append(f"exists (select 1 from {repeated} d{index} where {match})")
+        return f"select * from {table} t where {' or '.join(conditions)}", []
+
+
+def build_screen(spec: Mapping[str, Any], column_types: Mapping[str, str], now: datetime) -> Screen | None:
+    """The screen of a suite on a table with these columns (name → DuckDB type), or None when
+    some expectation cannot be screened exactly (unknown type or kwarg, a column missing: GX
+    must then see the whole table to report it)."""
+    derived = {
+        f"{column}{CAST_SUFFIXES[kind]}": (column, kind)
+        for kind, columns in spec.get("meta", {}).get("casts", {}).items() for column in columns
+    }  # fmt: skip
+    predicates: list[Predicate] = []
+    unique_keys: list[tuple[str, ...]] = []
+    for expectation in spec["expectations"]:
+        kind, kwargs = expectation["type"], expectation.get("kwargs", {})
+        if kind not in _EXPECTATION_KWARGS or set(kwargs) - _EXPECTATION_KWARGS[kind]:
+            return None
+        columns = [kwargs["column"]] if "column" in kwargs else list(kwargs.get("column_list", []))
+        sources = [derived.get(c, (c, None))[0] for c in columns]
+        if any(source not in column_types for source in sources):
+            return None
+        if kind in ROW_COUNT_EXPECTATIONS or kind == "expect_column_to_exist":
+            continue
+        if kind in UNIQUE_EXPECTATIONS:
+            unique_keys.append(tuple(columns))
+            continue
+        predicate = _row_predicate(kind, kwargs, derived, column_types, now)
+        if predicate is None:
+            return None
+        predicates.append(predicate)
+    rows = Predicate(
+        " or ".join(f"({p.sql})" for p in predicates) or "false",
+        tuple(param for p in predicates for param in p.params),
+    )
+    return Screen(rows, tuple(unique_keys))
+
+
+def _row_predicate(
+    kind: str, kwargs: Mapping[str, Any], derived: Mapping[str, tuple[str, str]],
+    column_types: Mapping[str, str], now: datetime,
+) -> Predicate | None:
+    column = kwargs["column"]
+    if column in derived:
+        source, cast = derived[column]
+        if kind != "expect_column_values_to_be_between" or not _is_text(column_types[source]):
+            return None
+        return _between_cast(quote_identifier(source), cast, kwargs, now)
+    q, column_type = quote_identifier(column), column_types[column]
+    if kind == "expect_column_values_to_not_be_null":
+        return Predicate(f"{q} is null or isnan({q})" if column_type.startswith(_NUMERIC_TYPES) else f"{q} is null")
+    if kind == "expect_column_values_to_be_null":
+        return Predicate(f"{q} is not null")
+    if not _is_text(column_type):
+        return None  # the suites compare raw text; another type would compare differently
+    if kind == "expect_column_values_to_be_in_set":
+        values = list(kwargs["value_set"])
+        if not values or not all(isinstance(v, str) for v in values):
+            return None
+        return Predicate(f"{q} is not null and {q} not in ({', '.join('?' * len(values))})", tuple(values))
+    if kind == "expect_column_values_to_match_regex":
+        return Predicate(
+            f"{q} is not null and (not regexp_matches({q}, ?) or regexp_matches({q}, ?))",
+            (kwargs["regex"], OUTSIDE_PRINTABLE_ASCII),
+        )
+    if kind == "expect_column_values_to_match_strftime_format":
+        strftime_format = kwargs["strftime_format"]
+        if strftime_format not in STRICT_STRFTIME:
+            return None
+        return Predicate(
+            f"{q} is not null and (not regexp_matches({q}, ?) or try_strptime({q}, ?) is null"
+            f" or starts_with({q}, '0000'))",
+            (STRICT_STRFTIME[strftime_format], strftime_format),
+        )
+    return None  # a range on a raw text column: GX compares strings; not screened
+
+
+def _between_cast(q: str, cast: str, kwargs: Mapping[str, Any], now: datetime) -> Predicate | None:
+    low, high = kwargs.get("min_value"), kwargs.get("max_value")
+    if cast == "number":
+        if not all(v is None or isinstance(v, (int, float)) and not isinstance(v, bool) for v in (low, high)):
+            return None
+        value = f"try_cast({q} as double)"
+        outside, params = [], []
+        if low is not None:
+            outside.append(f"{value} {'<=' if kwargs.get('strict_min') else '<'} ?")
+            params.append(float(low))
+        if high is not None:
+            outside.append(f"{value} {'>=' if kwargs.get('strict_max') else '>'} ?")
+            params.append(float(high))
+        # NaN sorts above every number in DuckDB, so a NaN is flagged by any upper bound.
+        return Predicate(f"{q} is not null and ({value} is null or {' or '.join(outside) or 'false'})", tuple(params))
+    value = f"try_cast({q} as timestamptz)"
+    outside, params = [], []
+    for bound, operator, shift in ((low, "<", TIMESTAMP_MARGIN), (high, ">", -TIMESTAMP_MARGIN)):
+        if bound is None:
+            continue
+        moment = _timestamp_bound(bound, now)
+        if moment is None:
+            return None
+        # Narrowed by the margin and made inclusive: a superset whatever the zone or strictness.
+        outside.append(f"{value} {operator}= ?")
+        params.append(moment + shift)
+    return Predicate(f"{q} is not null and ({value} is null or {' or '.join(outside) or 'false'})", tuple(params))
+
+
+def _timestamp_bound(bound: Any, now: datetime) -> datetime | None:
+    if isinstance(bound, Mapping):
+        if bound.get("$PARAMETER") != LATEST_PLAUSIBLE_PARAMETER:
+            return None
+        return now + timedelta(days=1)
+    if not isinstance(bound, str):
+        return None
+    try:
+        moment = datetime.fromisoformat(bound)
+    except ValueError:
+        return None
+    return moment if moment.tzinfo else None
+
+
+def _is_text(column_type: str) -> bool:
+    return column_type.upper() in {"VARCHAR", "TEXT", "STRING"}
+
+
+def described_columns(rows: Sequence[tuple]) -> dict[str, str]:
+    """column name → type, from DuckDB's `describe` rows."""
+    return {row[0]: str(row[1]) for row in rows}
