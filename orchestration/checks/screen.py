@@ -92,19 +92,16 @@ class Screen:
 
     def duplicated_rows_query(self, table: str) -> tuple[str, list[Any]] | None:
         """Every row whose value (or column tuple) of a uniqueness expectation occurs twice or
-        more; GX ignores nulls in a single column, and a tuple's nulls compare equal."""
+        more. A tuple is compared by its hash (NULLs hash alike, as pandas' `duplicated` treats
+        them alike): a collision only adds a row whose tuple is unique, which GX passes."""
         if not self.unique_keys:
             return None
         conditions = []
-        for index, key in enumerate(self.unique_keys):
+        for key in self.unique_keys:
             columns = ", ".join(quote_identifier(c) for c in key)
-            repeated = f"(select {columns} from {table} group by all having count(*) > 1)"
-            if len(key) == 1:
-                conditions.append(f"{columns} in {repeated}")
-            else:
-                match = " and ".join(f"t.{quote_identifier(c)} is not distinct from d{index}.{quote_identifier(c)}" for c in key)
-                conditions.append(f"exists (select 1 from {repeated} d{index} where {match})")
-        return f"select * from {table} t where {' or '.join(conditions)}", []
+            value = columns if len(key) == 1 else f"hash({columns})"
+            conditions.append(f"{value} in (select {value} from {table} group by all having count(*) > 1)")
+        return f"select * from {table} where {' or '.join(conditions)}", []
 
 
 def build_screen(spec: Mapping[str, Any], column_types: Mapping[str, str], now: datetime) -> Screen | None:
