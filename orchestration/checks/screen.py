@@ -34,6 +34,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from orchestration.checks.gx_suite import CAST_SUFFIXES, LATEST_PLAUSIBLE_PARAMETER
+from orchestration.sources.snapshot import _quote_identifier as quote_identifier
 
 SCREEN_ABOVE_ROWS = 100_000
 """Tables with more rows than this are screened; smaller ones go to GX whole (it is fast there)."""
@@ -66,10 +67,6 @@ _EXPECTATION_KWARGS: dict[str, frozenset[str]] = {
     "expect_compound_columns_to_be_unique": frozenset({"column_list"}),
     "expect_table_row_count_to_be_between": frozenset({"min_value", "max_value"}),
 }
-
-
-def quote_identifier(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 @dataclass(frozen=True)
