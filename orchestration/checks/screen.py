@@ -33,7 +33,12 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from orchestration.checks.gx_suite import CAST_SUFFIXES, LATEST_PLAUSIBLE_PARAMETER
+from orchestration.checks.gx_suite import (
+    CAST_SUFFIXES,
+    LATEST_PLAUSIBLE_PARAMETER,
+    ROW_COUNT_EXPECTATIONS,
+    TABLE_EXPECTATIONS,
+)
 from orchestration.sources.snapshot import _quote_identifier as quote_identifier
 
 SCREEN_ABOVE_ROWS = 100_000
@@ -52,8 +57,7 @@ STRICT_STRFTIME = {
         r"[+-](?:[01]\d|2[0-3])[0-5]\d$"
     ),
 }
-UNIQUE_EXPECTATIONS = frozenset({"expect_column_values_to_be_unique", "expect_compound_columns_to_be_unique"})
-ROW_COUNT_EXPECTATIONS = frozenset({"expect_table_row_count_to_be_between"})
+UNIQUE_EXPECTATIONS = TABLE_EXPECTATIONS - ROW_COUNT_EXPECTATIONS
 _NUMERIC_TYPES = ("DOUBLE", "FLOAT", "REAL", "DECIMAL")
 _EXPECTATION_KWARGS: dict[str, frozenset[str]] = {
     "expect_column_to_exist": frozenset({"column"}),
