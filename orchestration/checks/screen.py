@@ -35,6 +35,8 @@ from typing import Any
 
 from orchestration.checks.gx_suite import (
     CAST_SUFFIXES,
+    FILE_COLUMN,
+    ROW_COLUMN,
     LATEST_PLAUSIBLE_PARAMETER,
     ROW_COUNT_EXPECTATIONS,
     TABLE_EXPECTATIONS,
@@ -102,7 +104,11 @@ class Screen:
             columns = ", ".join(quote_identifier(c) for c in key)
             value = columns if len(key) == 1 else f"hash({columns})"
             conditions.append(f"{value} in (select {value} from {table} group by all having count(*) > 1)")
-        return f"select * from {table} where {' or '.join(conditions)}", []
+        # Only the columns GX reads for uniqueness and for naming rows: a file whose ids are
+        # all the same must not bring every column of every row into memory.
+        read = dict.fromkeys([*(c for key in self.unique_keys for c in key), ROW_COLUMN, FILE_COLUMN])
+        projection = ", ".join(quote_identifier(c) for c in read)
+        return f"select {projection} from {table} where {' or '.join(conditions)}", []
 
 
 def build_screen(spec: Mapping[str, Any], column_types: Mapping[str, str], now: datetime) -> Screen | None:
@@ -113,6 +119,8 @@ def build_screen(spec: Mapping[str, Any], column_types: Mapping[str, str], now: 
         f"{column}{CAST_SUFFIXES[kind]}": (column, kind)
         for kind, columns in spec.get("meta", {}).get("casts", {}).items() for column in columns
     }  # fmt: skip
+    if ROW_COLUMN not in column_types or FILE_COLUMN not in column_types:
+        return None  # the screen's queries name rows by their lineage columns
     predicates: list[Predicate] = []
     unique_keys: list[tuple[str, ...]] = []
     for expectation in spec["expectations"]:

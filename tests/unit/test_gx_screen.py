@@ -123,4 +123,8 @@ def test_an_expectation_the_screen_does_not_know_makes_the_suite_unscreenable():
     spec = {"expectations": [{"type": "expect_column_values_to_be_increasing", "kwargs": {"column": "a"}}]}
     assert build_screen(spec, {"a": "VARCHAR"}, datetime.now(UTC)) is None
     mostly = {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a", "mostly": 0.9}}]}
-    assert build_screen(mostly, {"a": "VARCHAR"}, datetime.now(UTC)) is None
+    lineage = {"_source_row": "BIGINT", "_source_file": "VARCHAR"}
+    assert build_screen(mostly, {"a": "VARCHAR", **lineage}, datetime.now(UTC)) is None
+    plain = {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}]}
+    assert build_screen(plain, {"a": "VARCHAR", **lineage}, datetime.now(UTC)) is not None
+    assert build_screen(plain, {"a": "VARCHAR"}, datetime.now(UTC)) is None, "rows are named by the lineage columns"
