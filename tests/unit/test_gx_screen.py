@@ -120,11 +120,15 @@ def test_a_missing_column_falls_back_to_the_whole_validation(loaded):
 
 
 def test_an_expectation_the_screen_does_not_know_makes_the_suite_unscreenable():
-    spec = {"expectations": [{"type": "expect_column_values_to_be_increasing", "kwargs": {"column": "a"}}]}
-    assert build_screen(spec, {"a": "VARCHAR"}, datetime.now(UTC)) is None
-    mostly = {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a", "mostly": 0.9}}]}
-    lineage = {"_source_row": "BIGINT", "_source_file": "VARCHAR"}
-    assert build_screen(mostly, {"a": "VARCHAR", **lineage}, datetime.now(UTC)) is None
+    columns = {"a": "VARCHAR", "_source_row": "BIGINT", "_source_file": "VARCHAR"}
     plain = {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a"}}]}
-    assert build_screen(plain, {"a": "VARCHAR", **lineage}, datetime.now(UTC)) is not None
-    assert build_screen(plain, {"a": "VARCHAR"}, datetime.now(UTC)) is None, "rows are named by the lineage columns"
+    assert build_screen(plain, columns, datetime.now(UTC)) is not None
+    unknown = {"expectations": [{"type": "expect_column_values_to_be_increasing", "kwargs": {"column": "a"}}]}
+    assert build_screen(unknown, columns, datetime.now(UTC)) is None
+    mostly = {"expectations": [{"type": "expect_column_values_to_not_be_null", "kwargs": {"column": "a", "mostly": 0.9}}]}
+    assert build_screen(mostly, columns, datetime.now(UTC)) is None
+    other_format = {"expectations": [{"type": "expect_column_values_to_match_strftime_format",
+                                      "kwargs": {"column": "a", "strftime_format": "%d/%m/%Y"}}]}  # fmt: skip
+    assert build_screen(other_format, columns, datetime.now(UTC)) is None
+    without_lineage = {"a": "VARCHAR"}
+    assert build_screen(plain, without_lineage, datetime.now(UTC)) is None, "rows are named by the lineage columns"
