@@ -94,6 +94,20 @@ def failing_step(case: Case) -> tuple[str, str | None]:
     return asset, check
 
 
+def assert_run_names_its_gate(result, asset, check, file_name: str, case: Case, expected) -> None:
+    """The failed run's message names the file, the case's reason, and the column and row where
+    known; a failed check is reported as such."""
+    message = failure_text(result, asset, check)
+    assert file_name in message
+    assert case.message in message
+    if expected.column:
+        assert expected.column in message
+    if expected.row:
+        assert f"row {expected.row}" in message
+    if check:
+        assert not check_evaluations(result)[f"{asset}:{check}"].passed, "the run names the check that stopped it"
+
+
 @pytest.mark.parametrize("case", BLOCKED_BUILD, ids=[c.name for c in BLOCKED_BUILD])
 def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monkeypatch):
     good_dir, _ = published
@@ -106,16 +120,8 @@ def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monke
 
     assert not result.success
     asset, check = failing_step(case)
-    message = failure_text(result, asset, check)
-    assert file_name.split("/")[-1] in message
-    assert case.message in message
-    if expected.column:
-        assert expected.column in message
-    if expected.row:
-        assert f"row {expected.row}" in message
-    if check:
-        assert not check_evaluations(result)[f"{asset}:{check}"].passed, "the run names the check that stopped it"
-    else:
+    assert_run_names_its_gate(result, asset, check, file_name.split("/")[-1], case, expected)
+    if not check:
         evaluated = {name for name in check_evaluations(result) if asset and name.startswith(f"{asset}:")}
         assert evaluated == set(), "an unreadable file never reaches its checks"
 
@@ -166,14 +172,7 @@ def test_bad_weekly_file_is_stopped_at_its_gate(case: Case, published_week, tmp_
 
     assert not result.success
     asset, check = "raw/leaderboard_v2", expected.check
-    message = failure_text(result, asset, check)
-    assert V2_FILE in message and case.message in message
-    if expected.column:
-        assert expected.column in message
-    if expected.row:
-        assert f"row {expected.row}" in message
-    if check:
-        assert not check_evaluations(result)[f"{asset}:{check}"].passed, "the run names the check that stopped it"
+    assert_run_names_its_gate(result, asset, check, V2_FILE, case, expected)
     downstream = materialized_keys(result) - {asset}
     assert downstream == set(), f"assets downstream of a failed gate ran: {sorted(downstream)}"
     assert not {f"marts/{mart}" for mart in WEEKLY_MARTS} & materialized_keys(result)
