@@ -13,6 +13,11 @@ include .env
 export $(shell sed -n 's/^\([A-Z_][A-Z0-9_]*\)=.*/\1/p' .env)
 endif
 
+# `make run ENGINE=spark` = WAREHOUSE_ENGINE=spark (orchestration/settings.py).
+ifdef ENGINE
+export WAREHOUSE_ENGINE := $(ENGINE)
+endif
+
 # The venv's tools (dbt, dagster, duckdb) first on PATH, for Dagster's own dbt calls too.
 export PATH := $(abspath $(BIN)):$(PATH)
 
@@ -25,6 +30,7 @@ export GX_ANALYTICS_ENABLED := False
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
+	@echo "make run ENGINE=spark   the same on Spark (local[*]; Java 17): raw Parquet, dbt's spark target"
 	@echo "make test   run the whole test suite (installs headless Chromium first: make browser)"
 	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
 	@echo "make bench [SCALES=1,10,100] [HUB=1] [REPEAT=3] [BENCH_DIR=...]   benchmarks -> docs/benchmarks.md (not in make test)"
@@ -48,6 +54,7 @@ manifest: venv
 	$(BIN)/python -m orchestration.cli prepare
 
 # The paper's warehouse, then every week of the weekly v2 leaderboard (one backfill run).
+# ENGINE=spark builds it on Spark (WAREHOUSE_ENGINE; needs Java 17): `make run ENGINE=spark`.
 run: manifest
 	$(BIN)/python -m orchestration.cli materialize
 	$(BIN)/python -m orchestration.cli backfill --if-any

@@ -163,6 +163,38 @@ class WarehouseResource(dg.ConfigurableResource):
         return connect_read_only(version.path if version else Path(self.published_duckdb_path))
 
 
+class EngineResource(dg.ConfigurableResource):
+    """WAREHOUSE_ENGINE: where dbt builds (`duckdb`, the working database; or `spark`), and on
+    Spark where raw tables land and how they are read back (orchestration/engines/spark.py)."""
+
+    engine: str = "duckdb"
+    spark_dir: str = ""
+    spark_master: str = "local[*]"
+    spark_gx_max_rows: int = 1_000_000
+
+    @property
+    def is_spark(self) -> bool:
+        return self.engine == "spark"
+
+    def land(self, conn: duckdb.DuckDBPyConnection, names, suites: dict[str, str] | None = None):
+        """Land raw.<name> of each name as Parquet (read back and validated by Spark): the
+        landings, none swapped in unless every one was accepted."""
+        from orchestration.engines.spark import land_raw_tables
+
+        return land_raw_tables(conn, names, spark_dir=Path(self.spark_dir), master=self.spark_master,
+                               suites=suites, max_rows=self.spark_gx_max_rows)
+
+    def landed_raw_tables(self) -> list[str]:
+        from orchestration.engines.spark import landed_raw_tables
+
+        return landed_raw_tables(Path(self.spark_dir))
+
+    def copy_models_to_working(self, conn: duckdb.DuckDBPyConnection, models) -> dict[str, int]:
+        from orchestration.engines.spark import copy_models_to_working
+
+        return copy_models_to_working(conn, models, spark_dir=Path(self.spark_dir))
+
+
 @contextmanager
 def short_connection(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnection]:
     """A writer's connection to the working database, closed however the block ends.
@@ -249,6 +281,10 @@ def build_resources(settings: Settings) -> dict[str, object]:
             generator_scale=settings.generator_scale,
         ),
         "dbt": dbt_cli_resource(),
+        "engine": EngineResource(
+            engine=settings.engine, spark_dir=str(settings.spark_dir), spark_master=settings.spark_master,
+            spark_gx_max_rows=settings.spark_gx_max_rows,
+        ),
         # A plain value, not a ConfigurableResource: Dagster shows a resource's config in the
         # UI, and this one holds HF_TOKEN (its repr hides it).
         "huggingface": settings.huggingface,

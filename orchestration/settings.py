@@ -93,6 +93,21 @@ class Settings:
     """WAREHOUSE_DUCKDB_MEMORY_LIMIT: the most memory DuckDB may use in a run's connections and in
     dbt (DuckDB's `memory_limit`, as a size: `4GB`, `512MiB`; a share of RAM like `80%`, DuckDB's
     own default, is resolved here to MiB); past it DuckDB spills to disk."""
+    engine: str = "duckdb"
+    """WAREHOUSE_ENGINE: where dbt builds the warehouse: `duckdb` (the working DuckDB file) or
+    `spark` (raw tables land as Parquet under WAREHOUSE_SPARK_DIR and dbt runs its `spark` target;
+    needs `pip install .[spark]` and Java 17). Either way the audited marts are published to
+    WAREHOUSE_DUCKDB_PATH for SQL users and figures."""
+    spark_dir: Path = PROJECT_ROOT / "data" / "spark"
+    """WAREHOUSE_SPARK_DIR: the Spark warehouse location: `raw/` (the landed Parquet raw tables),
+    `tables/` (spark.sql.warehouse.dir: the tables dbt builds) and `metastore/` (the local
+    catalog). On a cluster, a path every executor reads (HDFS, S3, a shared mount)."""
+    spark_master: str = "local[*]"
+    """WAREHOUSE_SPARK_MASTER: the Spark master of the `spark` target's session (local[*] = every
+    core of this machine)."""
+    spark_gx_max_rows: int = 1_000_000
+    """WAREHOUSE_SPARK_GX_MAX_ROWS: the most rows of a landed Parquet table the GX suites read
+    through Spark; a longer table is validated on a seeded sample of this many rows."""
     bench_dir: Path = PROJECT_ROOT / "data" / "bench"
     """WAREHOUSE_BENCH_DIR: where `make bench` writes its generated inputs (up to ~10 GB at Hub
     size) and the warehouses it builds."""
@@ -161,6 +176,9 @@ class Settings:
         return {
             "WAREHOUSE_WORKING_DUCKDB_PATH": str(self.working_duckdb_path),
             "WAREHOUSE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
+            "WAREHOUSE_ENGINE": self.engine,
+            "WAREHOUSE_SPARK_DIR": str(self.spark_dir),
+            "WAREHOUSE_SPARK_MASTER": self.spark_master,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DO_NOT_TRACK": "1",
         }
@@ -268,6 +286,24 @@ def _source(env: Mapping[str, str]) -> str:
     return source
 
 
+# WAREHOUSE_ENGINE: where dbt builds (the dbt target of the same name).
+ENGINES = ("duckdb", "spark")
+
+
+def _engine(env: Mapping[str, str]) -> str:
+    engine = env.get("WAREHOUSE_ENGINE", "").strip().lower() or ENGINES[0]
+    if engine not in ENGINES:
+        raise SettingsError(f"WAREHOUSE_ENGINE={engine!r}: expected one of {', '.join(ENGINES)}")
+    return engine
+
+
+def _spark_master(env: Mapping[str, str]) -> str:
+    master = env.get("WAREHOUSE_SPARK_MASTER", "").strip() or "local[*]"
+    if not re.fullmatch(r"local(\[(\*|\d+)\])?|(spark|yarn|k8s)(://[A-Za-z0-9.:\-/\[\]]+)?", master):
+        raise SettingsError(f"WAREHOUSE_SPARK_MASTER={master!r}: expected local[*], local[N], spark://host:port, yarn or k8s://…")
+    return master
+
+
 # WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
 # (orchestration/sources/snapshot.py, LEADERBOARD_LAYOUTS), and the final table's default name.
 V1_SOURCES = ("paper_scrape", "final_table")
@@ -348,6 +384,10 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ui_host=_ui_host(env),
         ui_port=int(_float(env, "WAREHOUSE_UI_PORT", 3000, low=1, high=65535)),
         bench_dir=_path(env, "WAREHOUSE_BENCH_DIR", data_dir / "bench"),
+        engine=_engine(env),
+        spark_dir=_path(env, "WAREHOUSE_SPARK_DIR", data_dir / "spark"),
+        spark_master=_spark_master(env),
+        spark_gx_max_rows=int(_float(env, "WAREHOUSE_SPARK_GX_MAX_ROWS", 1_000_000, low=1)),
         duckdb_memory_limit=_memory_limit(env),
         hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)
         if env.get("WAREHOUSE_HFCOMMUNITY_DUMP", "").strip()

@@ -41,6 +41,11 @@ SETTING_NAMES = (
     "WAREHOUSE_UI_PORT",
     "WAREHOUSE_BENCH_DIR",
     "WAREHOUSE_DUCKDB_MEMORY_LIMIT",
+    "WAREHOUSE_ENGINE",
+    "WAREHOUSE_SPARK_DIR",
+    "WAREHOUSE_SPARK_MASTER",
+    "WAREHOUSE_SPARK_GX_MAX_ROWS",
+    "WAREHOUSE_SPARK_RAW_TABLES",
 )
 
 
@@ -70,6 +75,7 @@ def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: 
         "WAREHOUSE_FIGURES_DIR": str(tmp_path / "figures"),
         "WAREHOUSE_REPORT_DIR": str(tmp_path / "report"),
         "DAGSTER_HOME": str(tmp_path / "dagster_home"),
+        "WAREHOUSE_SPARK_DIR": str(tmp_path / "spark"),
         **overrides,
     }
     for name, value in values.items():

@@ -18,12 +18,8 @@ monthly as (
 ),
 
 months as (
-    select cast(generate_series as date) as month_start
-    from generate_series(
-        (select cast(min(month_start) as timestamp) from monthly),
-        (select cast(max(month_start) as timestamp) from monthly),
-        interval 1 month
-    )
+    select {{ date_series('min(month_start)', 'max(month_start)', 'interval 1 month') }} as month_start
+    from monthly
 )
 
 select

@@ -37,7 +37,7 @@
     {%- set window_start = window_var('window_start') -%}
     {%- if not execute or not is_incremental() or window_start is none -%}{{ return(none) }}{%- endif -%}
     {%- set query -%}
-        select cast(max(snapshot_date) as varchar) from {{ ref('int_leaderboard_v2_observations') }}
+        select cast(max(snapshot_date) as string) from {{ ref('int_leaderboard_v2_observations') }}
         where snapshot_date < cast('{{ window_start }}' as date)
     {%- endset -%}
     {{ return(run_query(query).columns[0].values()[0]) }}

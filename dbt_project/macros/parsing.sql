@@ -9,7 +9,7 @@
 {%- endmacro %}
 
 {% macro to_timestamp_utc(expr) -%}
-    try_cast({{ null_if_blank(expr) }} as timestamptz)
+    try_cast({{ null_if_blank(expr) }} as {{ type_timestamp_tz() }})
 {%- endmacro %}
 
 {#- The v1 scrapes invert Flagged, Merged and MoE: the raw value `False` means the model IS
@@ -27,27 +27,21 @@
 {#- A Python-style list literal (`['a', "b's"]`), a plain id, `unknown`, `[]` or empty →
     a list of trimmed strings, without empty and `unknown` items. -#}
 {% macro parse_list_literal(expr) -%}
-    list_filter(
+    {%- set items -%}
         case
-            when {{ expr }} is null then []::varchar[]
+            when {{ expr }} is null then {{ empty_list() }}
             when trim({{ expr }}) like '[%'
-                then list_transform(
-                    regexp_extract_all(trim({{ expr }}), '''[^'']*''|"[^"]*"'),
-                    x -> trim(x[2:-2])
-                )
-            else [trim({{ expr }})]
-        end,
-        x -> x <> '' and lower(x) not in ('unknown', 'none')
-    )
+                then {{ list_transform(regexp_extract_all_matches('trim(' ~ expr ~ ')', "'[^']*'|\"[^\"]*\""), 'x', 'trim(substr(x, 2, length(x) - 2))') }}
+            else {{ list_of('trim(' ~ expr ~ ')') }}
+        end
+    {%- endset %}
+    {{ list_filter(items, 'x', "x <> '' and lower(x) not in ('unknown', 'none')") }}
 {%- endmacro %}
 
 {#- `base_model:<id>` tags, and newer `base_model:<relation>:<id>` tags (finetune, adapter,
     merge, quantized): the id is what follows the last colon. -#}
 {% macro base_models_from_tags(tags_list) -%}
-    list_transform(
-        list_filter({{ tags_list }}, t -> starts_with(lower(t), 'base_model:')),
-        t -> regexp_extract(t, '([^:]+)$', 1)
-    )
+    {{ list_transform(list_filter(tags_list, 't', starts_with('lower(t)', "'base_model:'")), 't', "regexp_extract(t, '([^:]+)$', 1)") }}
 {%- endmacro %}
 
 {#- Model ids are case-insensitive: every join uses the lower-cased id. -#}
@@ -63,12 +57,12 @@
 {#- An HFCommunity repo id (`models/<owner>/<name>`) as the warehouse's model key: the type
     prefix removed, lower-cased. Only meaningful for model repos. -#}
 {% macro hfc_model_key(repo_id) -%}
-    {{ model_key("regexp_replace(" ~ repo_id ~ ", '^models/', '')") }}
+    {{ model_key(regexp_replace_all(repo_id, '^models/', '')) }}
 {%- endmacro %}
 
 {#- The base models a card_data value declares: HFCommunity stores str() of the card's metadata,
     a Python dict repr, where `'base_model'` is a quoted id or a list of them. -#}
 {% macro card_base_models(card_data) -%}
-    {%- set value = "regexp_extract(" ~ card_data ~ ", '''base_model'':\\s*(''[^'']*''|\\[[^\\]]*\\])', 1)" -%}
-    {{ parse_list_literal("case when starts_with(" ~ value ~ ", '[') then " ~ value ~ " else '[' || " ~ value ~ " || ']' end") }}
+    {%- set value = "regexp_extract(" ~ card_data ~ ", " ~ text_literal("'base_model':\\s*('[^']*'|\\[[^\\]]*\\])") ~ ", 1)" -%}
+    {{ parse_list_literal("case when " ~ value ~ " like '[%' then " ~ value ~ " else '[' || " ~ value ~ " || ']' end") }}
 {%- endmacro %}

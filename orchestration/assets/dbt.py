@@ -12,6 +12,7 @@ partitioned like `raw/leaderboard_v2`; a partition window reaches dbt as the var
 
 
 import json
+import os
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
@@ -22,9 +23,12 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtC
 from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.partitions import WEEKLY_PARTITIONS
-from orchestration.resources import WarehouseResource
+from dagster_duckdb import DuckDBResource
+
+from orchestration.resources import EngineResource, WarehouseResource, short_connection
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
 from orchestration.wap.state import AUDITED, CORE, WEEKLY
+from orchestration.wap.versions import PUBLISHED_SCHEMAS
 
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 # Under `dagster dev` / `dg` the manifest is (re)built on load, and dbt's profiles.yml reads its
@@ -102,16 +106,32 @@ dbt_translator = WarehouseDbtTranslator(settings=DagsterDbtTranslatorSettings(en
 WEEKLY_SELECTOR = "tag:weekly_v2"
 
 
+def published_models(asset_keys) -> list[tuple[str, str]]:
+    """The (schema, name) of the dbt models among `asset_keys` that publishing copies."""
+    return sorted(tuple(key.path) for key in asset_keys if len(key.path) == 2 and key.path[0] in PUBLISHED_SCHEMAS)
+
+
 def build_and_audit(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str], *, area: str
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str], *,
+    area: str, engine: EngineResource, duckdb: DuckDBResource,
 ):
-    """`dbt build` one area of the working database, then mark it audited (wap/state.py)."""
+    """`dbt build` one area of the working database, then mark it audited (wap/state.py).
+
+    On Spark, dbt builds and tests on Spark (its `spark` target), then the marts it built are
+    copied from their Parquet files into the working database, which publishing reads."""
     previous = warehouse.audit_state().area(area)
     step = f"dbt build ({area})"
     # From here until every model is built and tested, this area of the working database is a
     # mix that no check has passed as a whole: it may not be published.
     warehouse.mark_building(context.run_id, step=step, area=area)
+    if engine.is_spark:
+        # The raw tables dbt's spark target registers (macros/engine/raw_tables.sql).
+        os.environ["WAREHOUSE_SPARK_RAW_TABLES"] = ",".join(engine.landed_raw_tables())
     yield from dbt.cli(args, context=context).stream()
+    if engine.is_spark:
+        with short_connection(duckdb) as conn:
+            copied = engine.copy_models_to_working(conn, published_models(context.selected_asset_keys))
+        context.log.info(f"copied {len(copied)} marts built on Spark into the working database ({sum(copied.values())} rows)")
     # Reached only if dbt exited 0: every selected model built and every test passed.
     whole_area = set(context.selected_asset_keys) == set(context.assets_def.keys)
     if whole_area or (previous is not None and previous.status == AUDITED):
@@ -131,8 +151,11 @@ def build_and_audit(
     exclude=WEEKLY_SELECTOR,
     pool=DUCKDB_WRITER_POOL,
 )
-def warehouse_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource):
-    yield from build_and_audit(context, dbt, warehouse, build_dbt_args("build"), area=CORE)
+def warehouse_dbt_models(
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, engine: EngineResource,
+    duckdb: DuckDBResource,
+):
+    yield from build_and_audit(context, dbt, warehouse, build_dbt_args("build"), area=CORE, engine=engine, duckdb=duckdb)
 
 
 class WeeklyDbtConfig(dg.Config):
@@ -158,7 +181,8 @@ def partition_window_vars(start: date, end: date) -> dict[str, str]:
     pool=DUCKDB_WRITER_POOL,
 )
 def weekly_v2_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: WeeklyDbtConfig
+    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: WeeklyDbtConfig,
+    engine: EngineResource, duckdb: DuckDBResource,
 ):
     # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
     raise_if_upstream_failed(context, RAW_V2_BLOCKING_CHECK_KEYS, what="The weekly v2 dbt models were")
@@ -167,4 +191,4 @@ def weekly_v2_dbt_models(
     context.log.info(f"weeks {dbt_vars['window_start']} .. {dbt_vars['window_end']} (exclusive)"
                      + (", full refresh" if config.full_refresh else ""))
     args = build_dbt_args("build", vars=dbt_vars, full_refresh=config.full_refresh)
-    yield from build_and_audit(context, dbt, warehouse, args, area=WEEKLY)
+    yield from build_and_audit(context, dbt, warehouse, args, area=WEEKLY, engine=engine, duckdb=duckdb)

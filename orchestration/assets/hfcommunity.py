@@ -11,7 +11,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
 from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
-from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
+from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.sources.hfcommunity import HFC_TABLES, DumpError, load_hfcommunity_dump, raw_table_name
 from orchestration.sources.snapshot import SourceFileError
@@ -44,6 +44,7 @@ def raw_hfcommunity(
     duckdb: DuckDBResource,
     source_files: SourceFilesResource,
     warehouse: WarehouseResource,
+    engine: EngineResource,
 ):
     path = source_files.hfcommunity_dump_path()
     outcomes: dict[str, SuiteOutcome] = {}
@@ -82,6 +83,26 @@ def raw_hfcommunity(
             ),
             metadata={"file": str(path), "failed_tables": failed},
         )
+    landed = {}
+    if engine.is_spark:
+        # The gates again, on what Spark reads from the landed Parquet (engines/spark.py).
+        names = {raw_table_name(table): table for table in HFC_KEYS}
+        with short_connection(duckdb) as conn:
+            landings = engine.land(conn, list(names), {name: outcomes[table].suite_name for name, table in names.items()})
+        for landing in landings:
+            results[names[landing.name]] = to_check_result(landing.outcome, asset_key=HFC_KEYS[names[landing.name]])
+            landed[names[landing.name]] = landing.metadata()
+        rejected = [landing for landing in landings if not landing.accepted]
+        if rejected:
+            yield from results.values()
+            raise dg.Failure(
+                description=(
+                    f"{', '.join(str(l.path) for l in rejected)} (the raw.hfc_* tables as Parquet) failed their "
+                    f"blocking checks read through Spark: {'; '.join(l.outcome.summary for l in rejected)}. Every "
+                    "Parquet table keeps its previous files; nothing downstream runs."
+                ),
+                metadata={"file": str(path), "failed_tables": [l.name for l in rejected], "engine": "spark"},
+            )
     if not loaded.reloaded:
         context.log.info(f"raw.hfc_* already hold {path}: unchanged")
     for table, key in HFC_KEYS.items():
@@ -93,6 +114,7 @@ def raw_hfcommunity(
                 "dump_form": loaded.form,
                 "checksum_sha256": loaded.checksums[table],
                 "reloaded": loaded.reloaded,
+                **landed.get(table, {}),
             },
             check_results=[results[table]],
         )

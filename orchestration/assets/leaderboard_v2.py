@@ -14,7 +14,7 @@ runs as one run (single-run backfill policy). Gates:
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.resources import WarehouseResource, WeeklySourceResource, short_connection
+from orchestration.resources import EngineResource, WarehouseResource, WeeklySourceResource, short_connection
 from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.sources.leaderboard_v2 import (
@@ -52,6 +52,7 @@ def raw_leaderboard_v2(
     duckdb: DuckDBResource,
     weekly_source: WeeklySourceResource,
     warehouse: WarehouseResource,
+    engine: EngineResource,
 ):
     window = context.partition_time_window
     weeks = weeks_in(window.start.date(), window.end.date())
@@ -81,8 +82,15 @@ def raw_leaderboard_v2(
     except SourceFileError as exc:
         raise dg.Failure(description=str(exc), metadata={"file": str(exc.path), "row": str(exc.row),
                                                          "column": str(exc.column)}) from exc
+    landed = {}
+    if engine.is_spark and loaded:
+        # Every week loaded so far, as one Parquet table (the history reads them all).
+        with short_connection(duckdb) as conn:
+            (landing,) = engine.land(conn, ["leaderboard_v2"])
+        landed = landing.metadata()
     yield dg.MaterializeResult(
         metadata={
+            **landed,
             "weeks": len(weeks),
             "weeks_loaded": dg.MetadataValue.json(loaded),
             "missing_snapshots": dg.MetadataValue.json(missing),

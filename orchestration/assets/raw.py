@@ -18,7 +18,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.checks.gx_suite import to_check_result
 from orchestration.checks.quarantine import QuarantinedRows
 from orchestration.checks.raw_checks import RawGate, raw_check_spec, raw_quarantine_check_spec
-from orchestration.resources import SourceFilesResource, WarehouseResource, short_connection
+from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
 from orchestration.sources.hfcommunity_paper import LANDERS as DUMP_LANDERS
 from orchestration.sources.huggingface import V1_DATASET, download_dataset, land_v1_leaderboard
@@ -104,6 +104,7 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
         source_files: SourceFilesResource,
         warehouse: WarehouseResource,
         huggingface: dg.ResourceParam[HuggingFaceSettings],
+        engine: EngineResource,
     ):
         layout, path = source_files.locate(spec.name)
         if from_hub and spec.name == "leaderboard":
@@ -150,6 +151,24 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
                 metadata={"file": str(path), "check": failed.check_name,
                           "summary": str(failed.description)},
             )
+        landed = {}
+        if engine.is_spark:
+            # The gate again, on what Spark reads from the landed Parquet (engines/spark.py).
+            with short_connection(duckdb) as conn:
+                (landing,) = engine.land(conn, [spec.name], {spec.name: audit.last.outcome.suite_name})
+            check_result = to_check_result(landing.outcome, asset_key=context.asset_key, check_name=check_spec.name)
+            if not landing.accepted:
+                yield check_result
+                yield quarantine_result
+                raise dg.Failure(
+                    description=(
+                        f"{landing.path} (raw.{spec.name} as Parquet) failed the blocking check "
+                        f"{check_spec.name} read through Spark: {check_result.description}. The Parquet "
+                        "table keeps its previous files; nothing downstream runs."
+                    ),
+                    metadata={"file": str(path), "check": check_spec.name, "engine": "spark"},
+                )
+            landed = landing.metadata()
         if not loaded.reloaded:
             context.log.info(f"{spec.table} already holds {path} (sha256 {loaded.checksum[:12]}…): unchanged")
         yield dg.MaterializeResult(
@@ -163,6 +182,7 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
                 "quarantined_rows": audit.last.quarantine.rows,
                 "quarantined_by_reason": dg.MetadataValue.json(audit.last.quarantine.by_reason),
                 **(_layout_metadata(layout, audit.last.outcome.suite_name) if layout.layout else {}),
+                **landed,
             },
             check_results=[check_result, quarantine_result],
         )

@@ -153,7 +153,7 @@ def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str]) -> No
 def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean_up(
     first_version, tmp_path, monkeypatch
 ):
-    """Ten runs, each killed at a seeded point of ingest, dbt or publish (tests/fault_points.py),
+    """Six runs, each killed at a seeded point of ingest, dbt or publish (tests/fault_points.py),
     each starting on what the previous kill left. After every kill the published warehouse opens
     complete and is the last good version (the one before, or the one the killed run had already
     swapped in); the run after the last kill publishes."""

@@ -4,13 +4,13 @@ with repos as (
     select
         model_id,
         min(first_commit) as first_commit,
-        list_distinct(flatten(list(commit_authors))) as commit_authors
+        flatten({{ list_agg('commit_authors') }}) as commit_authors
     from {{ ref('stg_commit_data') }}
     group by model_id
 ),
 
 authors as (
-    select model_id, first_commit, trim(unnest(commit_authors)) as author
+    select model_id, first_commit, {{ unnest_list(list_transform('commit_authors', 'a', 'trim(a)')) }} as author
     from repos
 )
 

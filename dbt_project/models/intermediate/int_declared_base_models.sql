@@ -2,17 +2,17 @@
 -- `base_model:<id>` / `base_model:<relation>:<id>` tags, lower-cased, without unknown/empty
 -- and without the model itself. One row per (model, base).
 with declared as (
-    select model_id, {{ model_key('unnest(card_base_models)') }} as base_model_id, 'card' as declared_via
+    select model_id, {{ unnest_list(list_transform('card_base_models', 'b', model_key('b'))) }} as base_model_id, 'card' as declared_via
     from {{ ref('int_repo_details') }}
     union all
-    select model_id, {{ model_key('unnest(' ~ base_models_from_tags('tags') ~ ')') }}, 'tag'
+    select model_id, {{ unnest_list(list_transform(base_models_from_tags('tags'), 'b', model_key('b'))) }}, 'tag'
     from {{ ref('int_repo_details') }}
 )
 
 select
     model_id,
     base_model_id,
-    list_sort(list_distinct(list(declared_via))) as declared_via
+    {{ list_distinct_sorted(list_agg('declared_via')) }} as declared_via
 from declared
 where base_model_id <> ''
   and base_model_id not in ('unknown', 'none')

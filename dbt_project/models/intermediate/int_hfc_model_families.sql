@@ -9,16 +9,16 @@ with repos as (
 ),
 
 tag_bases as (
-    select repos.model_id, {{ base_models_from_tags('list(tags.tag)') }} as bases
+    select repos.model_id, {{ base_models_from_tags(list_agg('tags.tag')) }} as bases
     from {{ ref('stg_hfc_tags_in_repo') }} as tags
     join repos on repos.repo_id = tags.repo_id
     group by repos.model_id
 ),
 
 declared_any as (
-    select model_id, unnest(card_base_models) as base from repos
+    select model_id, {{ unnest_list('card_base_models') }} as base from repos
     union all
-    select model_id, unnest(bases) as base from tag_bases
+    select model_id, {{ unnest_list('bases') }} as base from tag_bases
 ),
 
 declared as (
@@ -51,8 +51,8 @@ root_families as (
     join families
         on contains({{ normalised_model_name('roots.root_id') }}, families.pattern)
         and (families.params_b_rounded is null
-             or regexp_matches(families.pattern, '[0-9]b$')
-             or contains({{ normalised_model_name('roots.root_id') }}, cast(families.params_b_rounded as varchar) || 'b'))
+             or {{ regexp_contains('families.pattern', '[0-9]b$') }}
+             or contains({{ normalised_model_name('roots.root_id') }}, cast(families.params_b_rounded as string) || 'b'))
     qualify row_number() over (partition by roots.model_id order by families.priority, roots.root_id) = 1
 )
 

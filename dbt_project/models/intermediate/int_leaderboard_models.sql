@@ -13,7 +13,7 @@ with ranked as (
 )
 
 select
-    * exclude (evaluation_rank, is_flagged, any_evaluation_flagged),
+    {{ star_except(['evaluation_rank', 'is_flagged', 'any_evaluation_flagged']) }},
     any_evaluation_flagged as is_flagged
 from ranked
 where evaluation_rank = 1

@@ -23,17 +23,18 @@ direct_merges as (
     select base_model_id from declared where {{ has_merge_name('base_model_id') }}
 ),
 
+ancestry as (
+    {{ lineage_ancestry('declared') }}
+),
+
 removed as (
-    -- The closure over declared bases, recursive on the set of ids (UNION, not UNION ALL), so
-    -- a cycle of declared bases ends. Nested, so the model's own WITH stays non-recursive.
-    with recursive closure(model_id) as (
-        select model_id from direct_merges
-        union
-        select declared.model_id
-        from declared
-        join closure on closure.model_id = declared.base_model_id
-    )
-    select model_id from closure
+    -- The closure over declared bases: every model with a removed merge among its ancestors
+    -- (lineage_ancestry walks the declared bases and ends cycles).
+    select model_id from direct_merges
+    union
+    select ancestry.model_id
+    from ancestry
+    join direct_merges on direct_merges.model_id = ancestry.ancestor_id
 )
 
 select

@@ -57,7 +57,7 @@ lineage_families as (
 ),
 
 lineage as (
-    select model_id, list(root_id order by root_id) as lineage_roots
+    select model_id, {{ list_agg('root_id', sorted=true) }} as lineage_roots
     from roots
     group by model_id
 )
@@ -68,7 +68,7 @@ select
     {{ params_bin('models.params_b') }} as params_bin,
     name_families.family as name_family,
     lineage_families.family as lineage_family,
-    coalesce(lineage.lineage_roots, []::varchar[]) as lineage_roots,
+    coalesce(lineage.lineage_roots, {{ empty_list() }}) as lineage_roots,
     models.model_id in (select model_id from declared) as declares_base,
     models.model_id in (select model_id from {{ ref('int_merge_models') }}) as is_merge
 from models

@@ -8,12 +8,8 @@ with models as (
 ),
 
 weeks as (
-    select cast(generate_series as date) as week_start
-    from generate_series(
-        (select cast(min(week_start) as timestamp) from models),
-        (select cast(max(week_start) as timestamp) from models),
-        interval 7 day
-    )
+    select {{ date_series('min(week_start)', 'max(week_start)', 'interval 7 day') }} as week_start
+    from models
 ),
 
 groups as (

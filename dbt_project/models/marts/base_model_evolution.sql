@@ -47,7 +47,7 @@ select
     ordered.model_id,
     ordered.model_type,
     ordered.created_at,
-    date_diff('second', ordered.released_at, ordered.created_at) / 86400.0 as days_since_release,
+    {{ seconds_between('ordered.released_at', 'ordered.created_at') }} / cast(86400 as double) as days_since_release,
     ordered.average,
     ordered.average - ordered.first_average as improvement_over_first,
     ordered.released_at,

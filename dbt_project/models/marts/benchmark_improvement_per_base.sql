@@ -4,9 +4,9 @@ select
     base_model_id,
     benchmark,
     count(*) as n_models,
-    cast(avg(cast(improvement as decimal(9, 2))) as double) as mean_improvement,
-    cast(median(cast(improvement as decimal(9, 2))) as double) as median_improvement,
+    {{ exact_mean('improvement', scale=2) }} as mean_improvement,
+    median(cast(cast(improvement as decimal(9, 2)) as double)) as median_improvement,
     max(improvement) as max_improvement,
-    avg(case when improvement > 0 then 1.0 else 0.0 end) as share_improved
+    avg(case when improvement > 0 then 1 else 0 end) as share_improved
 from {{ ref('model_improvements') }}
 group by base_model_id, benchmark

@@ -1,7 +1,7 @@
 -- Fig 12. Mean improvement of the Average over the declared base model, per fine-tuning dataset
 -- (repo card `datasets`) and model type, for datasets with at least 4 models of each type.
 with model_datasets as (
-    select distinct model_id, lower(trim(unnest(datasets))) as dataset
+    select distinct model_id, {{ unnest_list(list_transform('datasets', 'd', 'lower(trim(d))')) }} as dataset
     from {{ ref('dim_models') }}
 ),
 
@@ -16,9 +16,9 @@ per_type as (
         model_datasets.dataset,
         improvements.model_type,
         count(*) as n_models,
-        cast(avg(cast(improvements.improvement as decimal(9, 2))) as double) as mean_improvement,
-        cast(median(cast(improvements.improvement as decimal(9, 2))) as double) as median_improvement,
-        avg(case when improvements.improvement > 0 then 1.0 else 0.0 end) as share_improved
+        {{ exact_mean('improvements.improvement', scale=2) }} as mean_improvement,
+        median(cast(cast(improvements.improvement as decimal(9, 2)) as double)) as median_improvement,
+        avg(case when improvements.improvement > 0 then 1 else 0 end) as share_improved
     from improvements
     join model_datasets on model_datasets.model_id = improvements.model_id
     where model_datasets.dataset <> ''

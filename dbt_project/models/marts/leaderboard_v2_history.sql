@@ -1,12 +1,15 @@
 {{
     config(
-        materialized='incremental',
+        materialized=('table' if target.type == 'spark' else 'incremental'),
         incremental_strategy='delete+insert',
         unique_key='evaluation_id',
         on_schema_change='fail',
         pre_hook="{{ delete_v2_history_gone_from_window() }}",
     )
 }}
+{#- On Spark the history is rebuilt whole from every loaded week (a `table`): delete+insert needs
+    a table format with row-level deletes (Delta, Iceberg), which these Parquet tables are not.
+    The result is the same; the incremental build only saves time. -#}
 {#- Versions of each evaluation's values over the weekly snapshots (type-2 history). An
     incremental build starts at the anchor, the last snapshot before the partition window
     (macros/leaderboard_v2.sql), and rewrites every evaluation seen since (delete+insert keyed
@@ -19,8 +22,8 @@ with observations as (
         *,
         -- What opens a new version: a score (at the two decimals every layout shows) or the
         -- like count. Later layouts print more decimals; that is not a restatement.
-        md5(concat_ws('|'{% for column in scores %}, coalesce(cast(round({{ column }}, 2) as varchar), '∅'){% endfor %})) as scores_hash,
-        coalesce(cast(hub_likes as varchar), '∅') as likes_value
+        md5(concat_ws('|'{% for column in scores %}, coalesce(cast({{ round_double(column, 2) }} as string), '∅'){% endfor %})) as scores_hash,
+        coalesce(cast(hub_likes as string), '∅') as likes_value
     from {{ ref('int_leaderboard_v2_observations') }}
     {%- if anchor is not none %}
     where snapshot_date >= cast('{{ anchor }}' as date)
@@ -129,7 +132,7 @@ closed as (
 )
 
 select
-    md5(evaluation_id || '|' || cast(valid_from as varchar)) as version_id,
+    md5(evaluation_id || '|' || cast(valid_from as string)) as version_id,
     evaluation_id,
     model_id,
     model_name,

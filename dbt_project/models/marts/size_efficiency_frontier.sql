@@ -31,16 +31,15 @@ month_best as (
 
 months as (
     -- Every month from the class's first model to the last month of any class.
-    select classes.size_class, classes.class_order, cast(generate_series as date) as month_start
+    select
+        classes.size_class,
+        classes.class_order,
+        {{ date_series('classes.first_month', 'last_month.month_start', 'interval 1 month') }} as month_start
     from (
         select size_class, min(class_order) as class_order, min(month_start) as first_month
         from models group by size_class
     ) as classes
-    cross join lateral generate_series(
-        cast(classes.first_month as timestamp),
-        (select cast(max(month_start) as timestamp) from models),
-        interval 1 month
-    )
+    cross join (select max(month_start) as month_start from models) as last_month
 ),
 
 filled as (
@@ -77,7 +76,7 @@ select
     best_average as best_average_in_month,
     best_model_id as best_model_in_month,
     greatest(best_average, previous_frontier) as frontier_average,
-    last_value(record_model_id ignore nulls) over (
+    {{ last_value_ignore_nulls('record_model_id') }} over (
         partition by size_class order by month_start
         rows between unbounded preceding and current row
     ) as frontier_model_id,

@@ -21,7 +21,7 @@ select
     models.model_type,
     models.average,
     count(*) over (partition by top_authors.author) as author_models,
-    cast(avg(cast(models.average as decimal(18, 6))) over (partition by top_authors.author) as double)
+    {{ exact_mean('models.average', over='partition by top_authors.author') }}
         as author_mean_average
 from top_authors
 join {{ ref('int_commit_authors') }} as commits on commits.author = top_authors.author

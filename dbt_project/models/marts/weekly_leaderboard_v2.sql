@@ -6,11 +6,8 @@ with observations as (
 ),
 
 weeks as (
-    select cast(week_start as date) as week_start
-    from (
-        select unnest(generate_series(min(snapshot_week), max(snapshot_week), interval 7 day)) as week_start
-        from observations
-    )
+    select {{ date_series('min(snapshot_week)', 'max(snapshot_week)', 'interval 7 day') }} as week_start
+    from observations
 ),
 
 snapshots_per_week as (
