@@ -57,12 +57,12 @@ class Build:
         }
 
 
-def build(tmp_path: Path, engine: str, real_weekly_dir: Path) -> Build:
+def build(tmp_path: Path, engine: str, landing_dir: Path) -> Build:
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = make_settings(
             tmp_path, monkeypatch, WAREHOUSE_ENGINE=engine,
             WAREHOUSE_SNAPSHOT_DIR=str(real_data_dir() / "paper-snapshot-2024-05"),
-            WAREHOUSE_LANDING_DIR=str(landing_dir_with(tmp_path, real_weekly_dir, *WEEK_FILES)),
+            WAREHOUSE_LANDING_DIR=str(landing_dir),
         )
         with dg.DagsterInstance.ephemeral() as instance:
             core = run_warehouse(settings, instance=instance)
@@ -71,13 +71,19 @@ def build(tmp_path: Path, engine: str, real_weekly_dir: Path) -> Build:
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory, real_weekly_dir) -> Build:
-    return build(tmp_path_factory.mktemp("duckdb"), "duckdb", real_weekly_dir)
+def landing_dir(tmp_path_factory, real_weekly_dir) -> Path:
+    """One landing directory for both builds: the file paths are lineage in the marts."""
+    return landing_dir_with(tmp_path_factory.mktemp("weeks"), real_weekly_dir, *WEEK_FILES)
 
 
 @pytest.fixture(scope="module")
-def spark_build(tmp_path_factory, real_weekly_dir) -> Build:
-    return build(tmp_path_factory.mktemp("spark"), "spark", real_weekly_dir)
+def duckdb_build(tmp_path_factory, landing_dir) -> Build:
+    return build(tmp_path_factory.mktemp("duckdb"), "duckdb", landing_dir)
+
+
+@pytest.fixture(scope="module")
+def spark_build(tmp_path_factory, landing_dir) -> Build:
+    return build(tmp_path_factory.mktemp("spark"), "spark", landing_dir)
 
 
 def published_marts(settings: Settings) -> list[str]:

@@ -58,6 +58,9 @@ def test_published_versions_sit_beside_the_published_file(tmp_path: Path):
         ({"WAREHOUSE_KEEP_VERSIONS": "1"}, "at least 2"),
         ({"WAREHOUSE_KEEP_VERSIONS": "all"}, "WAREHOUSE_KEEP_VERSIONS"),
         ({"WAREHOUSE_DUCKDB_PATH": "/tmp/w/working.duckdb", "WAREHOUSE_WORK_DIR": "/tmp/w"}, "must differ"),
+        ({"WAREHOUSE_ENGINE": "snowflake"}, "WAREHOUSE_ENGINE='snowflake': expected one of duckdb, spark"),
+        ({"WAREHOUSE_SPARK_MASTER": "local[*]; rm -rf /"}, "WAREHOUSE_SPARK_MASTER"),
+        ({"WAREHOUSE_SPARK_GX_MAX_ROWS": "0"}, "WAREHOUSE_SPARK_GX_MAX_ROWS"),
     ],
 )
 def test_bad_settings_are_named(environ, message):
@@ -134,3 +137,19 @@ def test_duckdb_memory_limit_is_a_size_duckdb_takes():
 def test_bench_dir_defaults_under_the_data_directory(tmp_path: Path):
     assert load_settings({}).bench_dir == PROJECT_ROOT / "data" / "bench"
     assert load_settings({"WAREHOUSE_BENCH_DIR": str(tmp_path)}).bench_dir == tmp_path
+
+
+# -- WAREHOUSE_ENGINE and the Spark settings ----------------------------------------------------
+
+
+def test_the_engine_defaults_to_duckdb_and_spark_reaches_dbt(tmp_path: Path):
+    assert load_settings({}).engine == "duckdb"
+    settings = load_settings({"WAREHOUSE_ENGINE": "Spark", "WAREHOUSE_SPARK_DIR": str(tmp_path / "lake"),
+                              "WAREHOUSE_SPARK_MASTER": "spark://head:7077"})
+    assert (settings.engine, settings.spark_dir, settings.spark_master) == ("spark", tmp_path / "lake", "spark://head:7077")
+    assert settings.spark_gx_max_rows == 1_000_000
+    # profiles.yml picks its target and the Spark session's paths from these.
+    env = settings.dbt_env()
+    assert (env["WAREHOUSE_ENGINE"], env["WAREHOUSE_SPARK_DIR"], env["WAREHOUSE_SPARK_MASTER"]) == (
+        "spark", str(tmp_path / "lake"), "spark://head:7077")
+    assert load_settings({}).spark_dir == PROJECT_ROOT / "data" / "spark"
