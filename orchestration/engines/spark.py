@@ -124,23 +124,28 @@ def land_raw_tables(
     """Land raw.<name> of the working database for each name: all of them are written and read
     back before any is swapped in, and none is if one fails its suite on what Spark read."""
     suites = suites or {}
-    staged: list[tuple[Landing, Path]] = []
+    staging_dirs: list[Path] = []  # removed at the end, whatever happens (a swapped-in one is gone)
     try:
+        landings = []
         for name in names:
             staging = spark_dir / RAW_DIR / _LANDING_DIR / f"{name}-{uuid.uuid4().hex}"
             staging.mkdir(parents=True)
-            staged.append((None, staging))  # type: ignore[arg-type] - removed on failure below
+            staging_dirs.append(staging)
             conn.execute(
-                f"copy (select * from raw.{_identifier(name)}) to '{staging / 'part-0.parquet'}' (format parquet)"
+                f"copy (select * from raw.{_identifier(name)}) to {_text(staging / 'part-0.parquet')} (format parquet)"
             )
-            landing = _read_back(name, staging, master=master, suite=suites.get(name), max_rows=max_rows)
-            staged[-1] = (landing, staging)
-        if all(landing.accepted for landing, _ in staged):
-            return [_swap_in(landing, staging, spark_dir) for landing, staging in staged]
-        return [landing for landing, _ in staged]
+            landings.append(_read_back(name, staging, master=master, suite=suites.get(name), max_rows=max_rows))
+        if all(landing.accepted for landing in landings):
+            return [_swap_in(landing, spark_dir) for landing in landings]
+        return landings
     finally:
-        for _, staging in staged:
+        for staging in staging_dirs:
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def _text(value: object) -> str:
+    """A DuckDB string literal (paths come from settings and may hold quotes)."""
+    return "'" + str(value).replace("'", "''") + "'"
 
 
 def _identifier(name: str) -> str:
@@ -185,10 +190,11 @@ def _to_pandas(frame) -> pd.DataFrame:
     return df
 
 
-def _swap_in(landing: Landing, staging: Path, spark_dir: Path) -> Landing:
-    """Replace raw/<name> by the staging directory: two renames on one filesystem. A crash
-    between them leaves no raw/<name>, which the next landing recreates."""
+def _swap_in(landing: Landing, spark_dir: Path) -> Landing:
+    """Replace raw/<name> by the landing's staging directory: two renames on one filesystem. A
+    crash between them leaves no raw/<name>, which the next landing recreates."""
     final = raw_table_dir(spark_dir, landing.name)
+    staging = landing.path
     retired = staging.with_name(f"{staging.name}-retired")
     if final.exists():
         final.rename(retired)
@@ -214,7 +220,7 @@ def copy_models_to_working(
             if not files:
                 raise SparkEngineError(f"{schema}.{name}: no Parquet files in {directory} (was it built on Spark?)")
             conn.execute(f"create schema if not exists {_identifier(schema)}")
-            listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
+            listed = ", ".join(_text(f) for f in files)
             conn.execute(
                 f"create or replace table {_identifier(schema)}.{_identifier(name)} as select * from read_parquet([{listed}])"
             )
