@@ -19,12 +19,11 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.partitions import WEEKLY_PARTITIONS
-from dagster_duckdb import DuckDBResource
-
 from orchestration.resources import EngineResource, WarehouseResource, short_connection
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
 from orchestration.wap.state import AUDITED, CORE, WEEKLY
