@@ -107,3 +107,17 @@ def test_only_published_schemas_are_copied_back():
     keys = [dg.AssetKey(["marts", "dim_models"]), dg.AssetKey(["staging", "stg_leaderboard"]),
             dg.AssetKey(["intermediate", "int_model_families"]), dg.AssetKey(["marts", "authors_over_time"])]
     assert published_models(keys) == [("marts", "authors_over_time"), ("marts", "dim_models")]
+
+
+def test_gx_imports_in_a_process_whose_main_has_no_file():
+    """A Dagster run launched from the UI runs in such a process. GX imports pyspark's Spark
+    Connect module whenever pyspark is installed, and pyspark exits that process (status 0)
+    unless the Spark Connect dependencies are installed too (the `spark` extra's [connect])."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", "import orchestration.checks.gx_suite, great_expectations; print('imported')"],
+        capture_output=True, text=True, timeout=300,
+    )
+    assert done.returncode == 0 and done.stdout.strip().endswith("imported"), done.stderr[-2000:]
