@@ -3,11 +3,13 @@ figures and report directories, dbt."""
 
 from __future__ import annotations
 
+import os
 import shutil
-from collections.abc import Iterator
-from contextlib import contextmanager
 import sys
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from pathlib import Path
+from typing import ClassVar
 
 import dagster as dg
 import duckdb
@@ -210,17 +212,26 @@ def short_connection(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnec
 
 
 class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource without two costs it pays before every dbt invocation, which this
-    project never uses (measured in docs/benchmarks.md: 8-14 s per dbt step on 2 loaded cores):
+    """dagster-dbt's resource with the working database's own dbt target directory, and without
+    two costs it pays before every dbt invocation that this project never uses.
 
-    * `dbt --version` in a subprocess, to learn the dbt version: the dbt run is the dbt-core
-      installed beside this interpreter, whose version the package metadata gives;
-    * an in-process dbt adapter (profile, macros, a DuckDB handle), used only to fetch column
+    * Every invocation writes its artifacts under `target_dir` (beside the working database),
+      starting from the partial parse of the last invocation there: dbt's partial parse holds the
+      profile, so it is reused only by invocations on the same working database (the project's
+      `target/` is shared by every warehouse and test). The newest KEEP_INVOCATIONS are kept.
+    * No `dbt --version` in a subprocess to learn the dbt version: the dbt run is the dbt-core
+      installed beside this interpreter, whose version the package metadata gives.
+    * No in-process dbt adapter (profile, macros, a DuckDB handle), used only to fetch column
       metadata and row counts after a run (`fetch_column_metadata`/`fetch_row_counts`), which the
       assets do not ask for: they only `stream()` dbt's events.
 
-    Both are private methods of dagster-dbt (pinned); tests/unit/test_dbt_args.py fails if they
-    are renamed, so these overrides cannot silently stop applying."""
+    These are private methods of dagster-dbt (pinned); tests/unit/test_dbt_args.py fails if they
+    are renamed, so the overrides cannot silently stop applying."""
+
+    target_dir: str | None = None
+    """Where invocations write (None: dagster-dbt's default, the project's `target/`)."""
+
+    KEEP_INVOCATIONS: ClassVar[int] = 5
 
     @property
     def _cli_version(self):
@@ -233,13 +244,52 @@ class WarehouseDbtCliResource(DbtCliResource):
     def _initialize_dbt_core_adapter(self, args):
         return None
 
+    def _get_unique_target_path(self, *, context) -> Path:
+        path = super()._get_unique_target_path(context=context)
+        if self.target_dir is None:
+            return path
+        base = Path(self.target_dir)
+        earlier = sorted((p for p in base.glob("*/partial_parse.msgpack")), key=lambda p: p.stat().st_mtime)
+        path = base / path.name
+        path.mkdir(parents=True, exist_ok=True)
+        if earlier:
+            # dagster-dbt copies the project's partial parse only where none is present yet.
+            shutil.copyfile(earlier[-1], path / "partial_parse.msgpack")
+        invocations = sorted((p for p in base.iterdir() if p.is_dir() and p != path), key=lambda p: p.stat().st_mtime)
+        for old in invocations[: max(0, len(invocations) - self.KEEP_INVOCATIONS + 1)]:
+            shutil.rmtree(old, ignore_errors=True)
+        return path
 
-def dbt_cli_resource() -> DbtCliResource:
-    """dbt from this interpreter's environment, so a bare `.venv/bin/python` finds it too."""
+    def cli_with_env(self, args: list[str], env: Mapping[str, str], **kwargs):
+        """`cli(args)` with `env` added to dbt's environment only (the process's stays as it was):
+        dagster-dbt copies os.environ into dbt's and starts dbt before `cli` returns."""
+        with scoped_environ(env):
+            return self.cli(args, **kwargs)
+
+
+@contextmanager
+def scoped_environ(env: Mapping[str, str]) -> Iterator[None]:
+    """os.environ with `env` set inside the block, as it was after it."""
+    saved = {name: os.environ.get(name) for name in env}
+    os.environ.update(env)
+    try:
+        yield
+    finally:
+        for name, value in saved.items():
+            if value is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = value
+
+
+def dbt_cli_resource(target_dir: Path | None = None) -> WarehouseDbtCliResource:
+    """dbt from this interpreter's environment, so a bare `.venv/bin/python` finds it too;
+    invocations write under `target_dir` (a working database's own) when given."""
     beside_python = Path(sys.executable).with_name("dbt")
     executable = str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
     return WarehouseDbtCliResource(
-        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable,
+        target_dir=str(target_dir) if target_dir else None,
     )
 
 
@@ -280,7 +330,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
             generator_seed=settings.generator_seed,
             generator_scale=settings.generator_scale,
         ),
-        "dbt": dbt_cli_resource(),
+        "dbt": dbt_cli_resource(settings.dbt_target_dir),
         "engine": EngineResource(
             engine=settings.engine, spark_dir=str(settings.spark_dir), spark_master=settings.spark_master,
             spark_gx_max_rows=settings.spark_gx_max_rows,

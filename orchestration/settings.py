@@ -141,6 +141,11 @@ class Settings:
         return self.work_dir / WORKING_DATABASE_NAME
 
     @property
+    def dbt_target_dir(self) -> Path:
+        """dbt's artifacts and partial parse for runs on this working database."""
+        return self.work_dir / "dbt"
+
+    @property
     def versions_dir(self) -> Path:
         """Published versions live beside the published file (same filesystem: the swap is a
         hard link and a rename)."""

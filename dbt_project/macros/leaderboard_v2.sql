@@ -17,11 +17,13 @@
     case upper(trim({{ expr }})) when 'TRUE' then true when 'FALSE' then false end
 {%- endmacro %}
 
-{#- A partition window bound passed by Dagster as a dbt var (`window_start`, `window_end`):
-    an ISO date, or none when the run covers every week. Anything else stops the build, so a
-    malformed var can never reach SQL. -#}
+{#- A partition window bound (`window_start`, `window_end`): an ISO date, or none when the run
+    covers every week. Dagster passes it as the environment variable WAREHOUSE_WINDOW_START /
+    WAREHOUSE_WINDOW_END (a change of --vars would make dbt re-parse the whole project); by hand,
+    `--vars` works too and wins. Anything else stops the build, so a malformed value can never
+    reach SQL. -#}
 {% macro window_var(name) -%}
-    {%- set value = var(name, none) -%}
+    {%- set value = var(name, env_var('WAREHOUSE_' ~ name | upper, '')) -%}
     {%- if value is none or value == '' -%}{{ return(none) }}{%- endif -%}
     {%- if not modules.re.match('^[0-9]{4}-[0-9]{2}-[0-9]{2}$', value | string) -%}
         {{ exceptions.raise_compiler_error("dbt var " ~ name ~ " must be an ISO date (YYYY-MM-DD), got " ~ (value | string)) }}

@@ -6,25 +6,25 @@ publish asset included: users never see a model that failed a test. A complete, 
 build marks its area of the working database audited (orchestration/wap/state.py).
 
 Two dbt asset definitions: the paper's warehouse, and the weekly v2 models (tag `weekly_v2`),
-partitioned like `raw/leaderboard_v2`; a partition window reaches dbt as the vars
-`window_start`/`window_end`, and a backfill of any range is one run (one dbt invocation).
+partitioned like `raw/leaderboard_v2`; a partition window reaches dbt as `window_start` /
+`window_end` (environment variables, WINDOW_ENV, so dbt's partial parse survives a new window),
+and a backfill of any range is one run (one dbt invocation).
 """
 
 
 import json
-import os
 from collections.abc import Mapping, Sequence
 from datetime import date
 from typing import Any
 
 import dagster as dg
-from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtCliResource, DbtProject, dbt_assets
+from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.partitions import WEEKLY_PARTITIONS
-from orchestration.resources import EngineResource, WarehouseResource, short_connection
+from orchestration.resources import EngineResource, WarehouseDbtCliResource, WarehouseResource, short_connection
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
 from orchestration.wap.state import AUDITED, CORE, WEEKLY
 from orchestration.wap.versions import PUBLISHED_SCHEMAS
@@ -39,6 +39,10 @@ dbt_project.prepare_if_dev()
 # The dbt vars the models read (macro window_var, which checks them again in Jinja): each an
 # ISO date. Anything else is refused before dbt starts, so no other value reaches SQL.
 DBT_VARS = ("window_start", "window_end")
+# A partition window reaches dbt through the environment, not `--vars`: dbt re-parses the whole
+# project whenever its command-line vars change, but only the files that read an environment
+# variable when that variable changes (dbt's partial parsing). Names: WAREHOUSE_<VAR>.
+WINDOW_ENV = {name: f"WAREHOUSE_{name.upper()}" for name in DBT_VARS}
 
 
 def validate_dbt_vars(vars: Mapping[str, Any]) -> dict[str, str]:
@@ -72,6 +76,10 @@ def build_dbt_args(
     if command not in {"build", "run", "test", "seed", "parse"}:
         raise ValueError(f"unsupported dbt command {command!r}")
     args = [command]
+    if command == "build":
+        # dbt unit tests check the SQL, not the data: `make test` runs them
+        # (tests/integration/test_generated_default.py), a run only builds and tests the data.
+        args += ["--exclude-resource-type", "unit_test"]
     if select:
         args += ["--select", " ".join(select)]
     if exclude:
@@ -111,8 +119,8 @@ def published_models(asset_keys) -> list[tuple[str, str]]:
 
 
 def build_and_audit(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, args: list[str], *,
-    area: str, engine: EngineResource, duckdb: DuckDBResource,
+    context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: WarehouseResource, args: list[str], *,
+    area: str, engine: EngineResource, duckdb: DuckDBResource, env: Mapping[str, str] | None = None,
 ):
     """`dbt build` one area of the working database, then mark it audited (wap/state.py).
 
@@ -123,10 +131,11 @@ def build_and_audit(
     # From here until every model is built and tested, this area of the working database is a
     # mix that no check has passed as a whole: it may not be published.
     warehouse.mark_building(context.run_id, step=step, area=area)
+    env = dict(env or {})
     if engine.is_spark:
         # The raw tables dbt's spark target registers (macros/engine/raw_tables.sql).
-        os.environ["WAREHOUSE_SPARK_RAW_TABLES"] = ",".join(engine.landed_raw_tables())
-    yield from dbt.cli(args, context=context).stream()
+        env["WAREHOUSE_SPARK_RAW_TABLES"] = ",".join(engine.landed_raw_tables())
+    yield from dbt.cli_with_env(args, env, context=context).stream()
     if engine.is_spark:
         with short_connection(duckdb) as conn:
             copied = engine.copy_models_to_working(conn, published_models(context.selected_asset_keys))
@@ -151,7 +160,7 @@ def build_and_audit(
     pool=DUCKDB_WRITER_POOL,
 )
 def warehouse_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, engine: EngineResource,
+    context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: WarehouseResource, engine: EngineResource,
     duckdb: DuckDBResource,
 ):
     yield from build_and_audit(context, dbt, warehouse, build_dbt_args("build"), area=CORE, engine=engine, duckdb=duckdb)
@@ -169,6 +178,12 @@ def partition_window_vars(start: date, end: date) -> dict[str, str]:
     return {"window_start": start.isoformat(), "window_end": end.isoformat()}
 
 
+def dbt_window_env(vars: Mapping[str, Any]) -> dict[str, str]:
+    """The environment that carries dbt vars to the models (macro window_var), validated as
+    `--vars` would be: the weekly window without invalidating dbt's partial parse."""
+    return {WINDOW_ENV[name]: value for name, value in validate_dbt_vars(vars).items()}
+
+
 @dbt_assets(
     manifest=dbt_project.manifest_path,
     project=dbt_project,
@@ -180,7 +195,7 @@ def partition_window_vars(start: date, end: date) -> dict[str, str]:
     pool=DUCKDB_WRITER_POOL,
 )
 def weekly_v2_dbt_models(
-    context: dg.AssetExecutionContext, dbt: DbtCliResource, warehouse: WarehouseResource, config: WeeklyDbtConfig,
+    context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: WarehouseResource, config: WeeklyDbtConfig,
     engine: EngineResource, duckdb: DuckDBResource,
 ):
     # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
@@ -189,5 +204,6 @@ def weekly_v2_dbt_models(
     dbt_vars = partition_window_vars(window.start.date(), window.end.date())
     context.log.info(f"weeks {dbt_vars['window_start']} .. {dbt_vars['window_end']} (exclusive)"
                      + (", full refresh" if config.full_refresh else ""))
-    args = build_dbt_args("build", vars=dbt_vars, full_refresh=config.full_refresh)
-    yield from build_and_audit(context, dbt, warehouse, args, area=WEEKLY, engine=engine, duckdb=duckdb)
+    args = build_dbt_args("build", full_refresh=config.full_refresh)
+    yield from build_and_audit(context, dbt, warehouse, args, area=WEEKLY, engine=engine, duckdb=duckdb,
+                               env=dbt_window_env(dbt_vars))

@@ -3,11 +3,12 @@ from datetime import date
 
 import pytest
 
-from orchestration.assets.dbt import build_dbt_args
+from orchestration.assets.dbt import build_dbt_args, dbt_window_env
 
 
-def test_default_is_a_plain_build():
-    assert build_dbt_args() == ["build"]
+def test_a_build_leaves_dbt_unit_tests_to_make_test():
+    assert build_dbt_args() == ["build", "--exclude-resource-type", "unit_test"]
+    assert build_dbt_args("test", select=["test_type:unit"]) == ["test", "--select", "test_type:unit"]
 
 
 def test_selection_vars_and_full_refresh():
@@ -15,9 +16,10 @@ def test_selection_vars_and_full_refresh():
         "build", select=["tag:weekly", "marts"], exclude=["dim_models"], vars={"window_start": "2024-07-07", "window_end": date(2024, 7, 21)},
         full_refresh=True
     )
-    assert args[:5] == ["build", "--select", "tag:weekly marts", "--exclude", "dim_models"]
-    assert args[5] == "--vars"
-    assert json.loads(args[6]) == {"window_start": "2024-07-07", "window_end": "2024-07-21"}
+    assert args[:7] == ["build", "--exclude-resource-type", "unit_test", "--select", "tag:weekly marts",
+                        "--exclude", "dim_models"]
+    assert args[7] == "--vars"
+    assert json.loads(args[8]) == {"window_start": "2024-07-07", "window_end": "2024-07-21"}
     assert args[-1] == "--full-refresh"
 
 
@@ -38,6 +40,46 @@ def test_rejects_unknown_commands_and_misplaced_full_refresh():
 def test_dbt_vars_are_validated_before_dbt_starts(vars_, message):
     with pytest.raises(ValueError, match=message):
         build_dbt_args("build", vars=vars_)
+    with pytest.raises(ValueError, match=message):
+        dbt_window_env(vars_)
+
+
+def test_the_window_reaches_dbt_through_the_environment():
+    """Not `--vars`: a change of vars makes dbt re-parse the whole project (macro window_var)."""
+    assert dbt_window_env({"window_start": date(2024, 7, 7), "window_end": "2024-07-14"}) == {
+        "WAREHOUSE_WINDOW_START": "2024-07-07", "WAREHOUSE_WINDOW_END": "2024-07-14",
+    }
+
+
+def test_invocations_write_beside_the_working_database_from_the_last_partial_parse(tmp_path, monkeypatch):
+    """Each dbt invocation gets its own directory under the working database's target directory,
+    holding a copy of the newest partial parse there (dbt's partial parse is valid only for the
+    profile, i.e. the working database, it was made with); only the newest few are kept."""
+    import os
+    import time
+
+    from orchestration.resources import WarehouseDbtCliResource, dbt_cli_resource, scoped_environ
+
+    resource = dbt_cli_resource(tmp_path / "dbt")
+    first = resource._get_unique_target_path(context=None)
+    assert first.parent == tmp_path / "dbt" and not (first / "partial_parse.msgpack").exists()
+    (first / "partial_parse.msgpack").write_bytes(b"first")
+    time.sleep(0.01)
+    second = resource._get_unique_target_path(context=None)
+    assert (second / "partial_parse.msgpack").read_bytes() == b"first"
+    (second / "partial_parse.msgpack").write_bytes(b"second")
+    for _ in range(WarehouseDbtCliResource.KEEP_INVOCATIONS + 2):
+        time.sleep(0.01)
+        latest = resource._get_unique_target_path(context=None)
+    assert (latest / "partial_parse.msgpack").read_bytes() == b"second"
+    assert len(list((tmp_path / "dbt").iterdir())) == WarehouseDbtCliResource.KEEP_INVOCATIONS
+    assert not first.exists()
+
+    monkeypatch.setenv("WAREHOUSE_WINDOW_END", "before")
+    monkeypatch.delenv("WAREHOUSE_WINDOW_START", raising=False)
+    with scoped_environ({"WAREHOUSE_WINDOW_START": "2024-07-07", "WAREHOUSE_WINDOW_END": "2024-07-14"}):
+        assert os.environ["WAREHOUSE_WINDOW_START"] == "2024-07-07"
+    assert "WAREHOUSE_WINDOW_START" not in os.environ and os.environ["WAREHOUSE_WINDOW_END"] == "before"
 
 
 def test_the_dbt_resource_skips_the_version_subprocess_and_the_unused_adapter(monkeypatch):
@@ -54,6 +96,7 @@ def test_the_dbt_resource_skips_the_version_subprocess_and_the_unused_adapter(mo
 
     assert isinstance(DbtCliResource.__dict__["_cli_version"], dagster_dbt_resource.cached_property)
     assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
+    assert callable(DbtCliResource.__dict__["_get_unique_target_path"])
 
     def no_subprocess(*args, **kwargs):
         raise AssertionError(f"dbt run as a subprocess: {args}")

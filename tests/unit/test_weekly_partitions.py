@@ -6,7 +6,7 @@ from datetime import date
 
 import pytest
 
-from orchestration.assets.dbt import build_dbt_args, partition_window_vars
+from orchestration.assets.dbt import build_dbt_args, dbt_window_env, partition_window_vars
 from orchestration.automation import landed_files, new_file_requests
 from orchestration.cli import backfill_weeks
 from orchestration.partitions import WEEKLY_PARTITIONS, PartitionKeyError, week_key
@@ -71,11 +71,13 @@ def test_sensor_bookkeeping_new_changed_waiting_and_skipped(tmp_path):
     ]
 
 
-def test_partition_window_becomes_dbt_vars():
+def test_partition_window_becomes_dbt_vars_in_the_environment():
     dbt_vars = partition_window_vars(date(2024, 7, 7), date(2024, 7, 21))
     assert dbt_vars == {"window_start": "2024-07-07", "window_end": "2024-07-21"}
+    assert dbt_window_env(dbt_vars) == {"WAREHOUSE_WINDOW_START": "2024-07-07", "WAREHOUSE_WINDOW_END": "2024-07-21"}
     assert build_dbt_args("build", vars=dbt_vars, full_refresh=True) == [
-        "build", "--vars", '{"window_end": "2024-07-21", "window_start": "2024-07-07"}', "--full-refresh"
+        "build", "--exclude-resource-type", "unit_test",
+        "--vars", '{"window_end": "2024-07-21", "window_start": "2024-07-07"}', "--full-refresh"
     ]
     with pytest.raises(ValueError, match="empty partition window"):
         partition_window_vars(date(2024, 7, 7), date(2024, 7, 7))
