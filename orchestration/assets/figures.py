@@ -6,16 +6,28 @@ module there adds its figure asset here. A chart module may list further marts i
 published version and passed to `build_chart` as keyword arguments named after the mart.
 The HTML is interactive as the module's `INTERACTIVITY` declares (orchestration/charts/render.py),
 and every figure is also in the findings report.
+
+A figure is drawn again only when what it shows may have changed: `<mart>.figure.json` beside
+its files records the fingerprint it was drawn from (each mart's rows and content hash, and the
+charts package's code); a run whose published marts and code give the same fingerprint keeps
+the files (metadata `rendered`: false) instead of spending a second or two per figure.
 """
 
+import functools
+import hashlib
+import json
+import os
+from pathlib import Path
 from types import ModuleType
 
 import dagster as dg
+import duckdb
 
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
 from orchestration.charts import CHART_MODULES
-from orchestration.charts.render import Interactivity, preview_markdown, render_chart
+from orchestration.charts.render import Interactivity, output_paths, preview_markdown, render_chart
 from orchestration.resources import FiguresResource, WarehouseResource
+from orchestration.wap.versions import table_fingerprint
 
 FIGURE_KINDS = {"altair", "png", "svg", "html"}
 
@@ -39,14 +51,22 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
         description=chart_module.TITLE,
     )
     def figure(warehouse: WarehouseResource, figures: FiguresResource) -> dg.MaterializeResult:
+        out_dir = figures.path()
         with warehouse.connect_published() as conn:
             (version_id,) = conn.execute("select version_id from meta.publication").fetchone()
-            mart_df = conn.execute(f"select * from marts.{mart}").df()
-            context = {name: conn.execute(f"select * from marts.{name}").df() for name in context_marts}
-        chart = chart_module.build_chart(mart_df, **context)
-        paths = render_chart(
-            chart, figures.path(), mart, chart_interactivity(chart_module), title=chart_module.TITLE
-        )
+            fingerprint = figure_fingerprint(conn, (mart, *context_marts))
+            drawn = previous_drawing(out_dir, mart, fingerprint)
+            if drawn is None:
+                mart_df = conn.execute(f"select * from marts.{mart}").df()
+                context = {name: conn.execute(f"select * from marts.{name}").df() for name in context_marts}
+        rendered = drawn is None
+        if rendered:
+            sidecar_path(out_dir, mart).unlink(missing_ok=True)  # no stale record vouches for half-written files
+            chart = chart_module.build_chart(mart_df, **context)
+            render_chart(chart, out_dir, mart, chart_interactivity(chart_module), title=chart_module.TITLE)
+            drawn = {"fingerprint": fingerprint, "drawn_from_version_id": version_id, "mart_rows": len(mart_df)}
+            write_sidecar(out_dir, mart, drawn)
+        paths = output_paths(out_dir, mart)
         return dg.MaterializeResult(
             metadata={
                 "preview": dg.MetadataValue.md(
@@ -55,13 +75,58 @@ def build_figure_asset(chart_module: ModuleType) -> dg.AssetsDefinition:
                 "png": dg.MetadataValue.path(paths["png"]),
                 "svg": dg.MetadataValue.path(paths["svg"]),
                 "html": dg.MetadataValue.path(paths["html"]),
-                "mart_rows": dg.MetadataValue.int(len(mart_df)),
-                "dagster/row_count": dg.MetadataValue.int(len(mart_df)),
+                "mart_rows": dg.MetadataValue.int(drawn["mart_rows"]),
+                "dagster/row_count": dg.MetadataValue.int(drawn["mart_rows"]),
                 "published_version_id": version_id,
+                "rendered": rendered,
+                "drawn_from_version_id": drawn["drawn_from_version_id"],
+                "fingerprint": fingerprint,
             }
         )
 
     return figure
+
+
+def sidecar_path(out_dir: Path, mart: str) -> Path:
+    return out_dir / f"{mart}.figure.json"
+
+
+@functools.cache
+def charts_code_hash() -> str:
+    """The charts package's code (every chart module, the shared helpers, the renderer)."""
+    package = Path(CHART_MODULES[next(iter(CHART_MODULES))].__file__).parent
+    digest = hashlib.sha256()
+    for path in sorted(package.glob("*.py")):
+        digest.update(path.name.encode() + b"\0" + path.read_bytes())
+    return digest.hexdigest()
+
+
+def figure_fingerprint(conn: duckdb.DuckDBPyConnection, marts: tuple[str, ...]) -> str:
+    """What a figure shows: its marts' rows and content hashes, and the code that draws them."""
+    tables = {name: table_fingerprint(conn, f"marts.{name}") for name in marts}
+    payload = json.dumps({"marts": tables, "code": charts_code_hash()}, sort_keys=True)
+    return hashlib.sha256(payload.encode()).hexdigest()
+
+
+def previous_drawing(out_dir: Path, mart: str, fingerprint: str) -> dict | None:
+    """The record of the figure already on disk if it was drawn from this fingerprint and all
+    its files are there; None when it must be drawn."""
+    try:
+        record = json.loads(sidecar_path(out_dir, mart).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    if not isinstance(record, dict) or record.get("fingerprint") != fingerprint:
+        return None
+    if not all(path.is_file() for path in output_paths(out_dir, mart).values()):
+        return None
+    return record
+
+
+def write_sidecar(out_dir: Path, mart: str, record: dict) -> None:
+    path = sidecar_path(out_dir, mart)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    tmp.write_text(json.dumps(record, sort_keys=True), encoding="utf-8")
+    os.replace(tmp, path)
 
 
 def chart_interactivity(chart_module: ModuleType) -> Interactivity:

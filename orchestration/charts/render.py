@@ -70,18 +70,15 @@ def render_chart(
     the page's title. Returns the paths by kind: "png", "svg", "html" and "preview_png".
     """
     out_dir.mkdir(parents=True, exist_ok=True)
-    paths = {
-        "png": out_dir / f"{name}.png",
-        "svg": out_dir / f"{name}.svg",
-        "html": out_dir / f"{name}.html",
-        "preview_png": out_dir / f"{name}.preview.png",
-    }
+    paths = output_paths(out_dir, name)
     # The marts are aggregates; lift Altair's 5000-row guard for this call only (not globally).
     with alt.data_transformers.disable_max_rows():
-        paths["png"].write_bytes(chart_png(chart, PNG_SCALE))
-        paths["preview_png"].write_bytes(chart_png(chart, PREVIEW_SCALE))
-        chart.save(paths["svg"], format="svg")
-        spec = chart.to_dict()
+        spec = chart.to_dict()  # validated once; every format below is drawn from it
+    # Compiled to Vega once for the three static images (what `chart.save` does per format).
+    vega = vl_convert.vegalite_to_vega(spec, vl_version=vl_version())
+    paths["png"].write_bytes(recompressed_png(vl_convert.vega_to_png(vega, scale=PNG_SCALE)))
+    paths["preview_png"].write_bytes(recompressed_png(vl_convert.vega_to_png(vega, scale=PREVIEW_SCALE)))
+    paths["svg"].write_text(vl_convert.vega_to_svg(vega), encoding="utf-8")
     interactivity = interactivity or Interactivity()
     page = html_page(
         interactive_spec(spec, interactivity), title=title or name, hint=interaction_hint(interactivity),
@@ -91,14 +88,35 @@ def render_chart(
     return paths
 
 
+OUTPUT_SUFFIXES = {"png": ".png", "svg": ".svg", "html": ".html", "preview_png": ".preview.png"}
+
+
+def output_paths(out_dir: Path, name: str) -> dict[str, Path]:
+    """The files render_chart writes for `name`, by kind."""
+    return {kind: out_dir / f"{name}{suffix}" for kind, suffix in OUTPUT_SUFFIXES.items()}
+
+
+@functools.cache
+def vl_version() -> str:
+    """Altair's Vega-Lite version, as vl-convert names it (`v6_4`)."""
+    from altair.vegalite import SCHEMA_VERSION
+
+    return "_".join(SCHEMA_VERSION.split(".")[:2])
+
+
 def chart_png(chart: alt.TopLevelMixin, scale: float) -> bytes:
     buffer = io.BytesIO()
     chart.save(buffer, format="png", scale_factor=scale)
     return recompressed_png(buffer.getvalue())
 
 
+# zlib level 6: the twenty figures' PNGs are 10% larger than at level 9 (3.3 against 3.0 MB)
+# and take a quarter of the time (0.8 against 3.3 s), still ~3.6x smaller than vl-convert's.
+PNG_DEFLATE_LEVEL = 6
+
+
 def recompressed_png(png: bytes) -> bytes:
-    """The same image with its pixel data deflated at level 9 (vl-convert's PNGs are ~5x larger).
+    """The same image with its pixel data deflated again (vl-convert's PNGs are ~4x larger).
 
     The scanlines (and their filters) are kept as they are; only the zlib stream changes.
     """
@@ -118,7 +136,7 @@ def recompressed_png(png: bytes) -> bytes:
             pixel_data += body
         else:
             chunks.append((kind, body))
-    deflated = zlib.compress(zlib.decompress(pixel_data), level=9)
+    deflated = zlib.compress(zlib.decompress(pixel_data), level=PNG_DEFLATE_LEVEL)
     return PNG_SIGNATURE + b"".join(
         png_chunk(kind, deflated if kind == b"IDAT" else body) for kind, body in chunks
     )
@@ -346,9 +364,7 @@ def interaction_hint(interactivity: Interactivity) -> str:
 @functools.cache
 def vega_javascript() -> str:
     """Vega, Vega-Lite (Altair's version) and vega-embed in one script, from vl-convert."""
-    from altair.vegalite import SCHEMA_VERSION
-
-    return vl_convert.javascript_bundle(vl_version="_".join(SCHEMA_VERSION.split(".")[:2]))
+    return vl_convert.javascript_bundle(vl_version=vl_version())
 
 
 def script_json(value: Any) -> str:

@@ -360,12 +360,18 @@ def _insert(conn: duckdb.DuckDBPyConnection, table: str, rows: list[tuple]) -> N
         conn.executemany(f"insert into {table} values ({placeholders})", rows)
 
 
+def table_fingerprint(conn: duckdb.DuckDBPyConnection, relation: str) -> tuple[int, int]:
+    """The rows of `relation` (a quoted, qualified name) and an order-independent hash of its
+    content: the sum of every row's hash, so a duplicated row changes it (a XOR would cancel)."""
+    rows, content = conn.execute(f"select count(*), coalesce(sum(hash(t)::hugeint), 0) from {relation} as t").fetchone()
+    return int(rows), int(content)
+
+
 def _audit_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> TableAudit:
     """Rows and an order-independent content hash, in the working database and in the copy."""
     qualified = f"{_quote(schema)}.{_quote(name)}"
-    query = "select count(*), bit_xor(hash(t)) from {} as t"
-    working_rows, working_hash = conn.execute(query.format(f"working.{qualified}")).fetchone()
-    published_rows, published_hash = conn.execute(query.format(qualified)).fetchone()
+    working_rows, working_hash = table_fingerprint(conn, f"working.{qualified}")
+    published_rows, published_hash = table_fingerprint(conn, qualified)
     return TableAudit(f"{schema}.{name}", working_rows, published_rows, working_hash, published_hash)
 
 

@@ -759,21 +759,17 @@ def test_figure_assets_one_per_chart_module():
         assert {"warehouse", "figures"} <= asset.required_resource_keys
 
 
-def test_materialize_figure_asset_from_a_published_mart(tmp_path):
-    """The figure reads the published version (read-only), never the working database."""
-    working = tmp_path / "work" / "working.duckdb"
-    working.parent.mkdir()
+def publish_weekly_models_by_type(tmp_path: Path, rows: str, working: Path | None = None):
+    """Publish a working database holding only marts.weekly_models_by_type with `rows` (SQL values)."""
+    working = working or tmp_path / "work" / "working.duckdb"
+    working.parent.mkdir(exist_ok=True)
     with duckdb.connect(str(working)) as conn:
-        conn.execute("create schema marts")
+        conn.execute("create schema if not exists marts")
         conn.execute(
-            """
-            create table marts.weekly_models_by_type as
+            f"""
+            create or replace table marts.weekly_models_by_type as
             select week_start::date as week_start, model_type, new_models, share_of_week
-            from (values
-                ('2024-01-07', 'fine_tuned', 3, 0.75),
-                ('2024-01-07', 'chat', 1, 0.25),
-                ('2024-01-14', 'merge', 2, 1.0)
-            ) as t(week_start, model_type, new_models, share_of_week)
+            from (values {rows}) as t(week_start, model_type, new_models, share_of_week)
             """
         )
     warehouse = WarehouseResource(
@@ -782,25 +778,81 @@ def test_materialize_figure_asset_from_a_published_mart(tmp_path):
         versions_dir=str(tmp_path / "warehouse.versions"),
     )
     version, _ = publish(warehouse.publish_target(), working, PublicationInfo("run", "run", "generated", "/data"))
-    # Once published, the working database may change (or vanish) without touching the figure.
-    working.unlink()
-    asset = next(a for a in figure_assets if a.key.path[-1] == "weekly_models_by_type")
-    figures_dir = tmp_path / "figs"
+    return warehouse, version
 
+
+WEEKLY_ROWS = "('2024-01-07', 'fine_tuned', 3, 0.75), ('2024-01-07', 'chat', 1, 0.25), ('2024-01-14', 'merge', 2, 1.0)"
+
+
+def materialize_figure(warehouse: WarehouseResource, figures_dir: Path) -> dict:
+    asset = next(a for a in figure_assets if a.key.path[-1] == "weekly_models_by_type")
     result = dg.materialize(
         [asset],
         resources={"warehouse": warehouse, "figures": FiguresResource(figures_dir=str(figures_dir))},
     )
-
     assert result.success
     (materialization,) = result.asset_materializations_for_node(asset.op.name)
-    metadata = materialization.metadata
+    return materialization.metadata
+
+
+def test_materialize_figure_asset_from_a_published_mart(tmp_path):
+    """The figure reads the published version (read-only), never the working database."""
+    warehouse, version = publish_weekly_models_by_type(tmp_path, WEEKLY_ROWS)
+    # Once published, the working database may change (or vanish) without touching the figure.
+    Path(warehouse.working_duckdb_path).unlink()
+    figures_dir = tmp_path / "figs"
+
+    metadata = materialize_figure(warehouse, figures_dir)
+
     assert metadata["mart_rows"].value == 3
     assert metadata["dagster/row_count"].value == 3
     assert metadata["published_version_id"].value == version.version_id
+    assert metadata["rendered"].value is True
     assert "data:image/png;base64," in metadata["preview"].value
     for kind in ("png", "svg", "html"):
         path = Path(metadata[kind].value)
         assert path == figures_dir / f"weekly_models_by_type.{kind}"
         assert path.stat().st_size > 0
+
+
+def test_a_figure_is_drawn_again_only_when_its_mart_changed(tmp_path):
+    """The same mart content in a new version (rows in another order) keeps the files; a changed
+    row, or a file gone, draws the figure again."""
+    figures_dir = tmp_path / "figs"
+    warehouse, first = publish_weekly_models_by_type(tmp_path, WEEKLY_ROWS)
+    drawn = materialize_figure(warehouse, figures_dir)
+    png = figures_dir / "weekly_models_by_type.png"
+    drawn_at = png.stat().st_mtime_ns
+
+    reordered = "('2024-01-14', 'merge', 2, 1.0), ('2024-01-07', 'chat', 1, 0.25), ('2024-01-07', 'fine_tuned', 3, 0.75)"
+    _, second = publish_weekly_models_by_type(tmp_path, reordered)
+    kept = materialize_figure(warehouse, figures_dir)
+    assert second.version_id != first.version_id
+    assert kept["rendered"].value is False and png.stat().st_mtime_ns == drawn_at
+    assert kept["published_version_id"].value == second.version_id
+    assert kept["drawn_from_version_id"].value == first.version_id
+    assert kept["fingerprint"].value == drawn["fingerprint"].value and kept["mart_rows"].value == 3
+
+    _, third = publish_weekly_models_by_type(tmp_path, WEEKLY_ROWS.replace("'merge', 2", "'merge', 5"))
+    changed = materialize_figure(warehouse, figures_dir)
+    assert changed["rendered"].value is True and changed["drawn_from_version_id"].value == third.version_id
+    assert changed["fingerprint"].value != drawn["fingerprint"].value
+
+    (figures_dir / "weekly_models_by_type.svg").unlink()
+    assert materialize_figure(warehouse, figures_dir)["rendered"].value is True, "a missing file is drawn again"
+
+
+def test_the_fingerprint_follows_content_not_row_order():
+    from orchestration.assets.figures import figure_fingerprint
+
+    with duckdb.connect() as conn:
+        conn.execute("create schema marts")
+        conn.execute("create table marts.m as select * from (values (1, 'a'), (2, 'b'), (2, 'b')) t(x, y)")
+        base = figure_fingerprint(conn, ("m",))
+        conn.execute("create or replace table marts.m as select * from (values (2, 'b'), (1, 'a'), (2, 'b')) t(x, y)")
+        assert figure_fingerprint(conn, ("m",)) == base, "row order is not content"
+        conn.execute("create or replace table marts.m as select * from (values (1, 'a'), (2, 'b')) t(x, y)")
+        assert figure_fingerprint(conn, ("m",)) != base, "a duplicated row is content"
+        conn.execute("create or replace table marts.m as select * from (values (1, 'a'), (2, 'b'), (2, 'c')) t(x, y)")
+        assert figure_fingerprint(conn, ("m",)) != base
 
