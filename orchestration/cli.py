@@ -2,7 +2,9 @@
 
 prepare      copy dagster.yaml into DAGSTER_HOME and build the dbt manifest (`dbt parse`)
 materialize  run the `build_warehouse` job (every asset and check) on the configured source,
-             recorded in DAGSTER_HOME so the Dagster UI shows the run
+             recorded in DAGSTER_HOME so the Dagster UI shows the run; --select takes a Dagster
+             asset selection (e.g. 'not group:figures and not group:report') to run part of it
+run          what `make run` does, in one process: materialize, then backfill --if-any
 backfill     the weekly v2 job over a range of weeks (--from/--to, default every week with a
              file in the landing directory) as one run, through write-audit-publish
 ui           `dagster dev` on 127.0.0.1 with the same settings
@@ -74,22 +76,46 @@ def prepare_manifest(settings: Settings, *, force: bool = False) -> None:
         manifest.touch()
 
 
+def selected_keys(defs, job_name: str, select: str | None):
+    """The job's assets that a Dagster asset selection string picks (None: the whole job)."""
+    import dagster as dg
+
+    if not select:
+        return None
+    job = defs.resolve_job_def(job_name)
+    try:
+        chosen = dg.AssetSelection.from_string(select).resolve(defs.resolve_asset_graph())
+    except Exception as exc:  # noqa: BLE001 - Dagster's parser raises several kinds
+        raise ValueError(f"--select {select!r}: not a Dagster asset selection ({exc})") from None
+    keys = [key for key in job.asset_layer.selected_asset_keys if key in chosen]
+    if not keys:
+        raise ValueError(f"--select {select!r} selects no asset of the {job_name} job")
+    return keys
+
+
 def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = None,
-            run_config: dict | None = None) -> int:
-    """Run one job in this process, recorded in DAGSTER_HOME (the UI shows it), and summarise."""
+            run_config: dict | None = None, select: str | None = None) -> int:
+    """Run one job (or the part of it `select` picks) in this process, recorded in DAGSTER_HOME
+    (the UI shows it), and summarise."""
     import dagster as dg
 
     from orchestration.dead_runs import process_tags, release_dead_runs
     from orchestration.definitions import build_definitions
 
     settings.export()
-    prepare_dagster_home(settings)
     defs = build_definitions(settings)
+    try:
+        asset_selection = selected_keys(defs, job_name, select)
+    except ValueError as exc:
+        print(f"{job_name}: {exc}", file=sys.stderr)
+        return 2
+    prepare_dagster_home(settings)
     with dg.DagsterInstance.get() as instance:
         for run_id in release_dead_runs(instance):
             print(f"run {run_id} was killed: marked failed and its writer slot freed")
         result = defs.resolve_job_def(job_name).execute_in_process(
-            instance=instance, raise_on_error=False, tags={**(tags or {}), **process_tags()}, run_config=run_config
+            instance=instance, raise_on_error=False, tags={**(tags or {}), **process_tags()}, run_config=run_config,
+            asset_selection=asset_selection,
         )
     failed_checks = [e for e in result.get_asset_check_evaluations() if not e.passed]
     # A warning check (a week without a snapshot) is reported, and does not fail the command.
@@ -102,7 +128,7 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
         print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]} ({settings.weekly_source_dir})")
     if settings.v1_source == "final_table":
         print(f"  v1 source     final_table ({settings.v1_final_table_path})")
-    print(f"  assets        {len(materialized)} materialised")
+    print(f"  assets        {len(materialized)} materialised" + (f" (--select {select})" if select else ""))
     print(f"  checks        {len(errors)} failed, {len(failed_checks) - len(errors)} warnings")
     for evaluation in failed_checks:
         print(f"    - {evaluation.asset_key.to_user_string()}: {evaluation.check_name} "
@@ -119,8 +145,8 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     return 0 if succeeded else 1
 
 
-def materialize(settings: Settings) -> int:
-    return run_job(settings, "build_warehouse")
+def materialize(settings: Settings, select: str | None = None) -> int:
+    return run_job(settings, "build_warehouse", select=select)
 
 
 # The tags of a single-run backfill: what the UI's "Launch backfill" puts on its one run.
@@ -183,6 +209,13 @@ def backfill(
     return run_job(settings, "leaderboard_v2_weekly", tags=tags, run_config=run_config)
 
 
+def run_everything(settings: Settings, select: str | None = None) -> int:
+    """`make run`: the paper's warehouse, then every completed week of the weekly v2 leaderboard
+    (one backfill run), in one process (one interpreter start and one Dagster import, not two)."""
+    code = materialize(settings, select)
+    return code if code else backfill(settings, None, None, if_any=True)
+
+
 def sql_shell_command(settings: Settings, extra_args: list[str] = ()) -> list[str]:
     """The DuckDB shell (PyPI's duckdb-cli, pinned to the Python duckdb's release), read-only on
     the published warehouse: a user's session never locks out a run, or the other readers."""
@@ -226,21 +259,29 @@ def ui_command(settings: Settings) -> list[str]:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
-    parser.add_argument("command", choices=["prepare", "materialize", "backfill", "ui", "sql", "versions", "rollback"])
+    parser.add_argument("command", choices=["prepare", "run", "materialize", "backfill", "ui", "sql", "versions", "rollback"])
     parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
     parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
     parser.add_argument("--full-refresh", action="store_true", help="backfill: rebuild the history from every loaded week")
     parser.add_argument(
         "--if-any", action="store_true", help="backfill: exit 0 when no completed week has a file yet (make run)"
     )
+    parser.add_argument(
+        "--select", default=None,
+        help="materialize, run: only these assets of build_warehouse, as a Dagster asset selection (e.g. 'not group:figures and not group:report')",
+    )
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "sql":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
+    if args.select and args.command not in ("materialize", "run"):
+        parser.error("--select applies to materialize and run only")
     settings = load_settings()
     if args.command == "versions":
         return print_versions(settings)
     if args.command == "rollback":
         return roll_back(settings, args.to)
+    if args.command == "run":
+        return run_everything(settings, args.select)
     if args.command == "backfill":
         return backfill(settings, args.first, args.to, full_refresh=args.full_refresh, if_any=args.if_any)
     if args.command == "sql":
@@ -257,7 +298,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.export()
         command = ui_command(settings)
         os.execv(command[0], command)
-    return materialize(settings)
+    return materialize(settings, args.select)
 
 
 if __name__ == "__main__":

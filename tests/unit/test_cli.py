@@ -93,3 +93,33 @@ def test_a_killed_runs_writer_slot_is_freed_by_the_next_run(tmp_path: Path):
         assert instance.get_run_by_id("dead-run").status == dg.DagsterRunStatus.FAILURE
         assert {instance.get_run_by_id(f"{n}-run").status for n in ("alive", "from-the-ui")} == {dg.DagsterRunStatus.STARTED}
         assert storage.claim_concurrency_slot(DUCKDB_WRITER_POOL, "next-run", "raw__leaderboard").is_claimed
+
+
+WITHOUT_FIGURES = "not group:figures and not group:report"
+
+
+def test_select_picks_part_of_a_job_by_dagster_asset_selection(settings_factory):
+    from orchestration.cli import selected_keys
+    from orchestration.definitions import build_definitions
+
+    defs = build_definitions(settings_factory())
+    job_keys = set(defs.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys)
+    assert selected_keys(defs, "build_warehouse", None) is None, "no selection: the whole job"
+    chosen = {key.to_user_string() for key in selected_keys(defs, "build_warehouse", WITHOUT_FIGURES)}
+    assert chosen == {key.to_user_string() for key in job_keys
+                      if key.path[0] not in ("figures", "report")}
+    assert {"raw/leaderboard", "marts/dim_models", "published/warehouse"} <= chosen
+    # Only the job's own assets: the weekly assets belong to the other job.
+    assert not any(key.startswith("raw/leaderboard_v2") for key in chosen)
+    with pytest.raises(ValueError, match="not a Dagster asset selection"):
+        selected_keys(defs, "build_warehouse", "group:(")
+    with pytest.raises(ValueError, match="selects no asset of the build_warehouse job"):
+        selected_keys(defs, "build_warehouse", 'key:"raw/leaderboard_v2"')
+
+
+def test_select_is_refused_where_it_does_not_apply(capsys):
+    from orchestration.cli import main
+
+    with pytest.raises(SystemExit) as exit_:
+        main(["backfill", "--select", "group:raw"])
+    assert exit_.value.code == 2 and "--select applies to materialize and run only" in capsys.readouterr().err
