@@ -7,13 +7,16 @@ Where each case runs:
 - every case, at the level that decides it (tests/unit/test_bad_input_corpus.py): the real
   loader and Great Expectations suite on a real DuckDB file that already holds good data, or the
   Hugging Face connector against the fake Hub;
-- every blocked case of a file source, and the quarantine cases marked `quarantine_through_build`, also
-  through a real job on a published warehouse (tests/integration/test_gates.py: `build_warehouse`
-  for the paper snapshot and the HFCommunity dump, `leaderboard_v2_weekly` for a weekly file):
-  the failed check or load named, nothing downstream run, the published warehouse byte for byte
-  unchanged (or, for a quarantine, published without the quarantined row, which is in
-  `audit.quarantine`). The Hub connector's blocking share runs through the `huggingface` source
-  in tests/integration/test_huggingface_source.py.
+- one case per file source and outcome (blocked by a load error, blocked by a check,
+  quarantined), marked `through_job`, also through a real job on a copy of a published
+  warehouse (tests/integration/test_gates.py: `build_warehouse` for the paper snapshot and the
+  HFCommunity dump, `leaderboard_v2_weekly` for a weekly file): the failed check or load named,
+  nothing downstream run, the published warehouse byte for byte unchanged (or, for a
+  quarantine, published without the quarantined row, which is in `audit.quarantine`). The other
+  cases of an outcome take the same path through the job as the marked one; what differs
+  between them is the loader's and the suite's verdict, which the unit level asserts exactly.
+  The Hub connector's blocking share runs through the `huggingface` source in
+  tests/integration/test_huggingface_source.py.
 
 Outcomes (the policy of each case is documented in docs/reliability.md):
 - `load error`: the file cannot be read as the layout it must have; the raw asset fails with
@@ -71,6 +74,8 @@ class Outcome:
     row: int | None = None
     """The 1-based data row named (0: the header; LAST_ROW: the last data row; None: not a row)."""
     column: str | None = None
+    value: str | None = None
+    """Quarantined: the offending value, as the file holds it (and audit.quarantine keeps it)."""
 
     def describe(self) -> str:
         parts = [self.kind]
@@ -100,16 +105,11 @@ class Case:
     """HFCommunity: `hfcommunity.sql.gz` or `csv/<table>.csv` (the form loaded follows it)."""
     hub_fault: Callable[[object, list[str]], None] | None = None
     """Hub cases: (fake hub, the leaderboard's model ids) → the faults the Hub answers with."""
-    quarantine_through_build: bool = False
-    """A quarantine case also run through a real build (blocked file cases always are)."""
+    through_job: bool = False
+    """Also run through the real job (tests/integration/test_gates.py): one case per file
+    source and outcome (test_the_job_level_cases_cover_each_source_and_outcome_once)."""
     kept: dict[str, str] = field(default_factory=dict)
     """Accepted cases: column → value a row must hold in the raw table, byte for byte."""
-
-    @property
-    def through_build(self) -> bool:
-        """Run through a real job as well (tests/integration/test_gates.py)."""
-        blocked = self.expected.kind in (LOAD_ERROR, CHECK_FAILED)
-        return self.quarantine_through_build or (blocked and self.source != "hub")
 
     def outcome_for(self, good_file: Path) -> Outcome:
         """The expected outcome, LAST_ROW resolved to the last data row of the good file the case
@@ -125,7 +125,7 @@ class Case:
         """The real job the case is also run through, for docs/reliability.md ('' = none)."""
         if self.source == "hub" and self.expected.kind == CHECK_FAILED:
             return "build_warehouse (huggingface source)"  # tests/integration/test_huggingface_source.py
-        if not self.through_build:
+        if not self.through_job:
             return ""
         return "leaderboard_v2_weekly" if self.source == "leaderboard_v2" else "build_warehouse"
 
@@ -330,18 +330,18 @@ def hub_fail_all(hub, models: list[str]) -> None:
 
 CASES: tuple[Case, ...] = (
     # The paper snapshot's three files.
-    Case("empty-file", "leaderboard", "a 0-byte file", Outcome(LOAD_ERROR, row=0), "is empty: no header row", empty_file),
+    Case("empty-file", "leaderboard", "a 0-byte file", Outcome(LOAD_ERROR, row=0), "is empty: no header row", empty_file, through_job=True),
     Case("header-only", "commit_data", "the header and no row", Outcome(CHECK_FAILED, "commit_data_expectations/non_empty_table"),
-         "expect_table_row_count_to_be_between", header_only),
+         "expect_table_row_count_to_be_between", header_only, through_job=True),
     Case("truncated-last-line", "repo_details", "the last line cut after 3 fields, no final newline",
          Outcome(LOAD_ERROR, row=LAST_ROW, column="created_at"), "Expected Number of Columns: 11 Found: 3",
          truncate_last_line(3)),
     Case("wrong-delimiter", "leaderboard", "`,` instead of `;`", Outcome(LOAD_ERROR, row=0, column="Type"),
          "missing column(s)", other_delimiter(",")),
     Case("missing-column", "repo_details", "the `tags` column dropped", Outcome(LOAD_ERROR, row=0, column="tags"),
-         "missing column(s) 'tags'", drop_column("tags")),
+         "missing column(s) 'tags'", drop_column("tags"), through_job=True),
     Case("renamed-column", "commit_data", "`authors` renamed `author_list`", Outcome(LOAD_ERROR, row=0, column="authors"),
-         "missing column(s) 'authors'", rename_column("authors", "author_list")),
+         "missing column(s) 'authors'", rename_column("authors", "author_list"), through_job=True),
     Case("extra-column", "repo_details", "an extra column `likes` (not loaded; named in the asset's `extra_columns`)",
          Outcome(ACCEPTED), "extra_likes", add_column("likes", "7")),
     Case("bom", "leaderboard", "a UTF-8 byte-order mark before the header", Outcome(ACCEPTED), "", with_bom),
@@ -350,13 +350,13 @@ CASES: tuple[Case, ...] = (
     Case("10mb-field", "repo_details", "a 10 MB `tags` value in row 3", Outcome(LOAD_ERROR, row=3, column="tags"),
          "Maximum line size", huge_field("tags", 3)),
     Case("score-out-of-range", "leaderboard", "ARC 150.2 in row 7",
-         Outcome(QUARANTINED, "score_range", row=7, column="arc"), "values outside 0–100",
-         set_cell("ARC", 7, "150.2"), quarantine_through_build=True),
-    Case("negative-score", "leaderboard", "MMLU -3.5 in row 8", Outcome(QUARANTINED, "score_range", row=8, column="mmlu"),
+         Outcome(QUARANTINED, "score_range", row=7, column="arc", value="150.2"), "values outside 0–100",
+         set_cell("ARC", 7, "150.2"), through_job=True),
+    Case("negative-score", "leaderboard", "MMLU -3.5 in row 8", Outcome(QUARANTINED, "score_range", row=8, column="mmlu", value="-3.5"),
          "values outside 0–100", set_cell("MMLU", 8, "-3.5")),
     Case("nan-score", "leaderboard", "Average `NaN` in row 5",
          Outcome(CHECK_FAILED, "leaderboard_expectations/parseable_number", row=5, column="average"),
-         "not a number", set_cell("Average ⬆️", 5, "NaN")),
+         "not a number", set_cell("Average ⬆️", 5, "NaN"), through_job=True),
     Case("text-score", "leaderboard", "GSM8K `n/a` in row 6",
          Outcome(CHECK_FAILED, "leaderboard_expectations/parseable_number", row=6, column="gsm8k"),
          "not a number", set_cell("GSM8K", 6, "n/a")),
@@ -378,16 +378,16 @@ CASES: tuple[Case, ...] = (
          Outcome(CHECK_FAILED, "commit_data_expectations/list_literal", row=2, column="authors"),
          "['alice', 'bob'", set_cell("authors", 2, "['alice', 'bob'")),
     Case("future-date", "repo_details", "created_at 2099-01-01 in row 6",
-         Outcome(QUARANTINED, "plausible_date", row=6, column="created_at"), "dates before 2015-01-01 or in the future",
-         set_cell("created_at", 6, "2099-01-01 00:00:00+00:00")),
+         Outcome(QUARANTINED, "plausible_date", row=6, column="created_at", value="2099-01-01 00:00:00+00:00"), "dates before 2015-01-01 or in the future",
+         set_cell("created_at", 6, "2099-01-01 00:00:00+00:00"), through_job=True),
     Case("date-before-2015", "repo_details", "created_at 1999-01-01 in row 6",
-         Outcome(QUARANTINED, "plausible_date", row=6, column="created_at"), "dates before 2015-01-01 or in the future",
+         Outcome(QUARANTINED, "plausible_date", row=6, column="created_at", value="1999-01-01 00:00:00+00:00"), "dates before 2015-01-01 or in the future",
          set_cell("created_at", 6, "1999-01-01 00:00:00+00:00")),
-    Case("unknown-model-type", "leaderboard", "type `🦄` in row 3", Outcome(QUARANTINED, "known_type", row=3, column="type"),
+    Case("unknown-model-type", "leaderboard", "type `🦄` in row 3", Outcome(QUARANTINED, "known_type", row=3, column="type", value="🦄"),
          "", set_cell("Type", 3, "🦄")),
     Case("hostile-name", "repo_details", "quotes, a semicolon and SQL keywords in row 2's author (Hub names are `[A-Za-z0-9._-]`)",
          Outcome(CHECK_FAILED, "repo_details_expectations/id", row=2, column="author"), "malformed author names",
-         set_cell("author", 2, HOSTILE)),
+         set_cell("author", 2, HOSTILE), through_job=True),
     Case("hostile-license", "leaderboard", "quotes, a semicolon and SQL keywords in row 4's license",
          Outcome(ACCEPTED), "", set_cell("Hub License", 4, HOSTILE), kept={"hub_license": HOSTILE}),
     Case("hostile-header", "repo_details", "an extra column named `x\"; drop table raw.leaderboard; --`",
@@ -406,11 +406,11 @@ CASES: tuple[Case, ...] = (
     Case("v2-corrupt-gzip", "leaderboard_v2", "a .csv.gz that is not gzip", Outcome(LOAD_ERROR, row=0),
          "cannot be read", corrupt_gzip),
     Case("v2-renamed-column", "leaderboard_v2", "`average` renamed `avg`", Outcome(CHECK_FAILED, "leaderboard_v2_header_known"),
-         "avg", rename_column("average", "avg")),
+         "avg", rename_column("average", "avg"), through_job=True),
     Case("v2-missing-column", "leaderboard_v2", "the `bbh` column dropped", Outcome(CHECK_FAILED, "leaderboard_v2_header_known"),
          "bbh", drop_column("bbh")),
     Case("v2-truncated-last-line", "leaderboard_v2", "the last line cut after 5 fields",
-         Outcome(LOAD_ERROR, row=LAST_ROW, column="bbh"), "Found: 5", truncate_last_line(5)),
+         Outcome(LOAD_ERROR, row=LAST_ROW, column="bbh"), "Found: 5", truncate_last_line(5), through_job=True),
     Case("v2-empty-file", "leaderboard_v2", "an empty gzip stream", Outcome(LOAD_ERROR, row=0), "is empty", empty_file),
     Case("v2-non-utf8-bytes", "leaderboard_v2", "a Latin-1 byte in row 2's license",
          Outcome(LOAD_ERROR, row=2, column="hub_license"), "not utf-8", latin1_byte_in("hub_license", 2)),
@@ -421,7 +421,7 @@ CASES: tuple[Case, ...] = (
          "cannot be read past this line", truncated_gzip, target=HFC_SQL),
     Case("hfc-csv-missing-column", "hfcommunity", "model.csv without `library_name`",
          Outcome(LOAD_ERROR, row=0, column="library_name"), "missing column(s) 'library_name'",
-         drop_column("library_name"), target="csv/model.csv"),
+         drop_column("library_name"), target="csv/model.csv", through_job=True),
     Case("hfc-csv-non-utf8-bytes", "hfcommunity", "a Latin-1 byte in author.csv row 2",
          Outcome(LOAD_ERROR, row=2, column="name"), "not utf-8", latin1_byte_in("name", 2), target="csv/author.csv"),
     # The Hub connector's responses.
@@ -443,12 +443,14 @@ def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
         "",
         "Generated from `tests/bad_inputs.py` and `tests/fault_points.py` by",
         "`tests/unit/test_bad_input_corpus.py` (`UPDATE_RELIABILITY_DOC=1` rewrites it; the test fails",
-        "while it is out of date). Every row is asserted by a test: the loader-level outcome for every",
-        "case (tests/unit/test_bad_input_corpus.py); every blocked case of a file, and the quarantine",
-        "case marked, also through the real job named in the last column (tests/integration/test_gates.py;",
-        "the Hub's share in tests/integration/test_huggingface_source.py): the check or load named,",
+        "while it is out of date). Every row is asserted by a test: every case by the real loader and",
+        "the real Great Expectations suite (tests/unit/test_bad_input_corpus.py: the exact outcome, the",
+        "error naming file, row and column, nothing already loaded disturbed); one case per source and",
+        "outcome also through the real job named in the last column (tests/integration/test_gates.py;",
+        "the Hub's share in tests/integration/test_huggingface_source.py): the load or check named,",
         "nothing downstream run, the published warehouse byte for byte unchanged, or for a quarantine,",
-        "published without the row, which is listed in `audit.quarantine`.",
+        "published without the row, which is listed in `audit.quarantine`. The kill points are drawn",
+        "from a seed, one per stage, each found by what the run does (tests/integration/test_publish.py).",
         "",
         "Policy: a file whose shape is wrong (unreadable, wrong columns, bad bytes, a malformed id",
         "or list, text in a number) is **blocked** whole: nothing of it is loaded, the previous raw",

@@ -1,4 +1,5 @@
-"""Shared fixtures: the dbt manifest once per session, a temporary warehouse per test."""
+"""Shared fixtures: the dbt manifest once per session, settings for a temporary warehouse per
+test, the real data, and the warehouses built once per session."""
 
 from __future__ import annotations
 
@@ -56,14 +57,6 @@ def pytest_configure(config: pytest.Config) -> None:
     prepare_manifest(load_settings())
 
 
-@pytest.fixture
-def real_snapshot_dir() -> Path:
-    path = real_data_dir() / "paper-snapshot-2024-05"
-    if not (path / "leaderboard.csv").exists():
-        pytest.fail(f"the real paper snapshot is missing at {path} (set WAREHOUSE_REAL_DATA_DIR)")
-    return path
-
-
 def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> Settings:
     """Settings for one test: every path under tmp_path, exported to the environment dbt reads."""
     for name in SETTING_NAMES:
@@ -97,3 +90,69 @@ def real_weekly_dir() -> Path:
     if not any(path.glob("huggingface_v2_*.csv.gz")):
         pytest.fail(f"the real weekly v2 snapshots are missing at {path} (set WAREHOUSE_REAL_DATA_DIR)")
     return path
+
+
+# ------------------------------------------------------------------------------------------
+# Warehouses built once per session (tests/integration/builds.py; docs/testing.md): a test
+# that changes one takes `<build>.copy(tmp_path, monkeypatch)`.
+# ------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def generated_build(tmp_path_factory):
+    """`make run` on the offline default: the paper's warehouse with its figures and report,
+    then every generated week in one backfill run."""
+    from tests.integration.builds import EVERY_WEEK, build
+
+    return build(tmp_path_factory.mktemp("generated_build"), figures=True, weeks=EVERY_WEEK)
+
+
+@pytest.fixture(scope="session")
+def real_snapshot_dir() -> Path:
+    path = real_data_dir() / "paper-snapshot-2024-05"
+    if not (path / "leaderboard.csv").exists():
+        pytest.fail(f"the real paper snapshot is missing at {path} (set WAREHOUSE_REAL_DATA_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_snapshot_build(tmp_path_factory, real_snapshot_dir):
+    """The paper's warehouse from the real paper snapshot, with its figures and report."""
+    from tests.integration.builds import build
+
+    return build(tmp_path_factory.mktemp("real_snapshot_build"), figures=True,
+                 WAREHOUSE_SNAPSHOT_DIR=str(real_snapshot_dir))
+
+
+REAL_FIRST_WEEK, REAL_LAST_WEEK = "2024-07-07", "2025-02-02"
+
+
+@pytest.fixture(scope="session")
+def real_weekly_build(tmp_path_factory, real_weekly_dir):
+    """Every real weekly v2 file loaded, audited and published by one backfill run (no paper build)."""
+    from tests.integration.builds import build
+
+    return build(tmp_path_factory.mktemp("real_weekly_build"), figures=False, core=False,
+                 weeks=(REAL_FIRST_WEEK, REAL_LAST_WEEK), WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
+
+
+@pytest.fixture(scope="session")
+def hub_snapshot(tmp_path_factory) -> Path:
+    """A small generated snapshot made consistent with what the Hub serves (tests/hub_server.py):
+    the data behind the fake Hub and the HFCommunity dump written from it."""
+    from orchestration.sources.generator import generate_snapshot
+    from tests.hub_server import hub_consistent_snapshot
+
+    root = tmp_path_factory.mktemp("hub_snapshot")
+    generate_snapshot(root / "generated", seed=7, scale=0.05)
+    return hub_consistent_snapshot(root / "generated", root / "snapshot")
+
+
+@pytest.fixture(scope="session")
+def hub_snapshot_build(tmp_path_factory, hub_snapshot):
+    """`hub_snapshot` read as a snapshot (final v1 table layout): what the huggingface and the
+    hfcommunity sources of the same data must equal, mart for mart."""
+    from tests.integration.builds import build
+
+    return build(tmp_path_factory.mktemp("hub_snapshot_build"), figures=False, WAREHOUSE_SOURCE="snapshot",
+                 WAREHOUSE_SNAPSHOT_DIR=str(hub_snapshot), WAREHOUSE_V1_SOURCE="final_table")

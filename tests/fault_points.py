@@ -3,9 +3,11 @@ tests/integration/test_publish.py, and the rows of docs/reliability.md (rendered
 tests/bad_inputs.py). Kept apart from the integration tests so the document renders without
 importing Dagster.
 
-A kill point is a phase of `cli materialize` (a step that starts, found in the run's output)
-plus a delay after it, both drawn from a seeded generator: FAULT_SEED gives the same points on
-every run, so a failure can be replayed; every phase gets two points.
+A kill point is one moment inside a stage of `cli materialize` — ingest, dbt, publish, one point
+each — found by what the run does rather than by the clock (the n-th raw load starting, the n-th
+model dbt materialises, the new version's temporary file appearing), plus a short delay. The n
+and the delay are drawn from a seeded generator: FAULT_SEED gives the same points on every
+run, so a failure can be replayed, and a faster or slower machine kills at the same step.
 """
 
 from __future__ import annotations
@@ -14,46 +16,50 @@ import random
 from dataclasses import dataclass
 
 FAULT_SEED = 20261127
-# Two per phase: the CI budget (90 min) also holds the Spark suite.
-KILL_POINT_COUNT = 6
 
-# phase → (the step whose start opens it, in `cli materialize`'s output; the longest delay
-# drawn after that start, in seconds; the occurrences of that start to choose from).
-PHASES: dict[str, tuple[str, float, int]] = {
-    "ingest": ("raw__", 1.5, 3),  # the three raw loads, each a step
-    "dbt": ("warehouse_dbt_models", 25.0, 1),
-    "publish": ("published__warehouse", 1.0, 1),
+
+@dataclass(frozen=True)
+class Stage:
+    trigger: str
+    """What the test waits for, in words (docs/reliability.md)."""
+    output_markers: tuple[str, ...]
+    """A line of the run's output holding all of these is one occurrence of the trigger; no
+    markers: the trigger is the new version's temporary file appearing."""
+    occurrences: int
+    """The n-th occurrence is drawn from 1..occurrences."""
+    longest_delay: float
+    """Seconds after the occurrence, drawn from 0..longest_delay: short enough that the stage
+    is still running (a raw load, one dbt model, a version copy each take longer)."""
+
+
+STAGES: dict[str, Stage] = {
+    "ingest": Stage("`raw__` load {n} of 3 starts", ("raw__", "STEP_START"), 3, 0.5),
+    "dbt": Stage("dbt materialises its model number {n}", ("warehouse_dbt_models", "ASSET_MATERIALIZATION"), 30, 0.2),
+    "publish": Stage("the new version's temporary file appears", (), 1, 0.05),
 }
 
 
 @dataclass(frozen=True)
 class KillPoint:
-    phase: str
+    stage: str
     occurrence: int
-    """Kill after the n-th start (1-based) of the phase's step."""
+    """Kill after the n-th occurrence (1-based) of the stage's trigger."""
     delay: float
-    """Seconds after that start."""
+    """Seconds after it."""
 
     @property
-    def step_prefix(self) -> str:
-        return PHASES[self.phase][0]
+    def markers(self) -> tuple[str, ...]:
+        return STAGES[self.stage].output_markers
 
     def describe(self) -> str:
-        ordinal = f"step {self.occurrence} of 3, " if PHASES[self.phase][2] > 1 else ""
-        return f"{self.phase} ({ordinal}{self.delay:.2f} s after `{self.step_prefix}` starts)"
+        return f"{self.stage}: {self.delay:.3f} s after {STAGES[self.stage].trigger.format(n=self.occurrence)}"
 
 
-def kill_points(seed: int = FAULT_SEED, count: int = KILL_POINT_COUNT) -> list[KillPoint]:
-    """`count` points, phases in turn (ingest, dbt, publish, ingest, …), each delay and step
-    occurrence drawn from `seed`."""
+def kill_points(seed: int = FAULT_SEED) -> list[KillPoint]:
+    """One point per stage (ingest, dbt, publish), the occurrence and the delay drawn from `seed`."""
     rng = random.Random(seed)
-    points = []
-    phases = list(PHASES)
-    for index in range(count):
-        phase = phases[index % len(phases)]
-        _, longest, occurrences = PHASES[phase]
-        points.append(KillPoint(phase, rng.randint(1, occurrences), round(rng.uniform(0.0, longest), 3)))
-    return points
+    return [KillPoint(name, rng.randint(1, stage.occurrences), round(rng.uniform(0.0, stage.longest_delay), 3))
+            for name, stage in STAGES.items()]
 
 
 KILL_OUTCOME = (

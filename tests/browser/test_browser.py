@@ -1,8 +1,9 @@
 """In headless Chromium: the Dagster UI (graph, checks, a run launched from it), the findings
 report and the interactive figures, all from one real materialisation of the generated default.
 
-`dagster dev` runs in its own process group on a free port, with a temporary DAGSTER_HOME and
-temporary warehouse settings; the group is killed when the module ends, whatever happened.
+`dagster dev` runs in its own process group on a free port, on a copy of the session's generated
+build (its working database, versions and DAGSTER_HOME; not its figures and report, which the
+UI's run draws again); the group is killed when the module ends, whatever happened.
 Screenshots go to WAREHOUSE_TEST_ARTIFACTS_DIR (default test-artifacts/browser); with
 UPDATE_DOCS_SCREENSHOTS=1 the README's screenshots in docs/images are refreshed too.
 """
@@ -44,7 +45,6 @@ from tests.browser.chromium import (
     leave_page,
     requested_urls,
 )
-from tests.conftest import make_settings
 
 SERVER_START_TIMEOUT = 300
 RUN_TIMEOUT = 20 * 60
@@ -56,10 +56,10 @@ OPEN_GROUPS = ("raw", "published", "report")
 
 
 @pytest.fixture(scope="module")
-def settings(tmp_path_factory) -> Iterator[Settings]:
+def settings(generated_build, tmp_path_factory) -> Iterator[Settings]:
     tmp_path = tmp_path_factory.mktemp("browser")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(tmp_path, monkeypatch)
+        settings = generated_build.copy(tmp_path, monkeypatch, dagster_home=True)
         prepare_dagster_home(settings)
         yield settings
 
@@ -242,7 +242,7 @@ def findings_html(settings: Settings) -> Path:
     if not path.exists():
         from tests.integration.harness import run_warehouse
 
-        assert run_warehouse(settings).success
+        assert run_warehouse(settings, figures=True).success
     return path
 
 

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import hashlib
-import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -13,7 +14,7 @@ import duckdb
 
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
-from orchestration.wap.versions import PublishTarget, current_version, list_versions
+from orchestration.wap.versions import PublishTarget, list_versions
 
 MARTS = (
     "dim_models",
@@ -64,35 +65,48 @@ FIGURE_MARTS = (
 )
 
 
+# What runs in tests leave out unless figures, the report or the UI are what the test is about.
+WITHOUT_FIGURES = "not group:figures and not group:report"
+
+
 def run_warehouse(
-    settings: Settings, *, skip_groups: set[str] = frozenset(), only: set[str] | None = None,
-    instance: dg.DagsterInstance | None = None,
+    settings: Settings, *, figures: bool = False, report: bool | None = None, only: set[str] | None = None,
+    skip_groups: set[str] = frozenset(), instance: dg.DagsterInstance | None = None,
 ) -> dg.ExecuteInProcessResult:
-    """Run the `build_warehouse` job in a fresh ephemeral instance, or the one given (optionally
-    without some groups, or only some assets by key, e.g. {"published/warehouse"})."""
+    """Run the `build_warehouse` job: without the figures and the report unless `figures` (the
+    report alone with `report`, drawn from the figures already on disk), or only some assets by
+    key (e.g. {"published/warehouse"}), or without some groups. On the instance given, else on
+    the one in the settings' DAGSTER_HOME when it has been prepared (a copied build), else on
+    an ephemeral one (instance_for)."""
+    from orchestration.cli import selected_keys
+
     defs = build_definitions(settings)
     job = defs.resolve_job_def("build_warehouse")
-    graph = defs.resolve_asset_graph()
-    selection = [key for key in job.asset_layer.selected_asset_keys
-                 if graph.get(key).is_materializable and graph.get(key).group_name not in skip_groups
-                 and (only is None or key.to_user_string() in only)]
-    subset = bool(skip_groups) or only is not None
+    skipped = set(skip_groups) | ({"figures"} if not figures else set()) | (
+        {"report"} if not (figures if report is None else report) else set())
+    selection = None
+    if skipped or only is not None:
+        graph = defs.resolve_asset_graph()
+        chosen = (selected_keys(defs, "build_warehouse", " and ".join(f"not group:{g}" for g in sorted(skipped)))
+                  if skipped else job.asset_layer.selected_asset_keys)
+        selection = [key for key in chosen
+                     if graph.get(key).is_materializable and (only is None or key.to_user_string() in only)]
+    with instance_for(settings, instance) as chosen_instance:
+        return job.execute_in_process(instance=chosen_instance, raise_on_error=False, asset_selection=selection)
+
+
+@contextmanager
+def instance_for(settings: Settings, instance: dg.DagsterInstance | None = None) -> Iterator[dg.DagsterInstance]:
+    """`instance` if given; else the one in the settings' DAGSTER_HOME when it has been prepared
+    (a copied build, as `make run` leaves it), else an ephemeral one."""
     if instance is not None:
-        return job.execute_in_process(instance=instance, raise_on_error=False,
-                                      asset_selection=selection if subset else None)
-    with dg.DagsterInstance.ephemeral() as ephemeral:
-        return job.execute_in_process(
-            instance=ephemeral, raise_on_error=False, asset_selection=selection if subset else None
-        )
-
-
-def copy_warehouse_state(source: Settings, target: Settings) -> None:
-    """Give `target` a copy of `source`'s working database and published versions, with the
-    published file a hard link to the same current version (as publishing leaves it)."""
-    shutil.copytree(source.work_dir, target.work_dir, dirs_exist_ok=True)
-    shutil.copytree(source.versions_dir, target.versions_dir, dirs_exist_ok=True)
-    current = current_version(PublishTarget.from_settings(source))
-    os.link(target.versions_dir / current.path.name, target.duckdb_path)
+        yield instance
+    elif (settings.dagster_home / "dagster.yaml").exists():
+        with dg.DagsterInstance.from_config(str(settings.dagster_home)) as persistent:
+            yield persistent
+    else:
+        with dg.DagsterInstance.ephemeral() as ephemeral:
+            yield ephemeral
 
 
 def materialized_keys(result: dg.ExecuteInProcessResult) -> set[str]:
@@ -108,27 +122,28 @@ def table_rows(database: Path, table: str) -> list[tuple]:
         return conn.execute(f"select * from {table} order by all").fetchall()
 
 
-def warehouse_tables(settings: Settings) -> dict[str, list[tuple]]:
-    """Every table and view the pipeline writes, with all its rows (sorted): the working
+def warehouse_tables(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Every table and view the pipeline writes, as (rows, content hash): the working
     database's layers, and the published marts (prefixed `published.`)."""
-    tables = _tables(settings.working_duckdb_path, ("raw", "seeds", "staging", "intermediate", "marts"))
-    published = _tables(settings.duckdb_path, ("marts",)) if settings.duckdb_path.exists() else {}
-    return tables | {f"published.{name}": rows for name, rows in published.items()}
+    tables = _fingerprints(settings.working_duckdb_path, ("raw", "seeds", "staging", "intermediate", "marts", "audit"))
+    published = _fingerprints(settings.duckdb_path, ("marts", "audit")) if settings.duckdb_path.exists() else {}
+    return tables | {f"published.{name}": value for name, value in published.items()}
 
 
-def changed_tables(before: dict[str, list[tuple]], after: dict[str, list[tuple]]) -> list[str]:
-    """The tables added, dropped or with other rows: compare this list, never the dicts, whose
-    pytest diff on a failure takes hours on a warehouse's rows."""
+def changed_tables(before: dict[str, tuple[int, int]], after: dict[str, tuple[int, int]]) -> list[str]:
+    """The tables added, dropped or with other content."""
     return sorted(name for name in before.keys() | after.keys() if before.get(name) != after.get(name))
 
 
-def _tables(database: Path, schemas: tuple[str, ...]) -> dict[str, list[tuple]]:
+def _fingerprints(database: Path, schemas: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    from orchestration.wap.versions import table_fingerprint
+
     with duckdb.connect(str(database), read_only=True) as conn:
         names = conn.execute(
             "select table_schema || '.' || table_name from information_schema.tables "
             "where list_contains(?, table_schema) order by 1", [list(schemas)]
         ).fetchall()
-        return {name: conn.execute(f"select * from {name} order by all").fetchall() for (name,) in names}
+        return {name: table_fingerprint(conn, name) for (name,) in names}
 
 
 def file_sha256(path: Path) -> str:
@@ -160,7 +175,7 @@ WEEKLY_MARTS = ("leaderboard_v2_history", "weekly_leaderboard_v2")
 
 def run_weekly(
     settings: Settings,
-    instance: dg.DagsterInstance,
+    instance: dg.DagsterInstance | None,
     first: str,
     last: str | None = None,
     *,
@@ -168,8 +183,8 @@ def run_weekly(
     assets: set[str] | None = None,
 ) -> dg.ExecuteInProcessResult:
     """The `leaderboard_v2_weekly` job over weeks first..last as one run, with the tags of a
-    single-run backfill (what the UI and `make backfill` launch), on the given instance;
-    optionally only some of its assets (e.g. without `raw/leaderboard_v2`)."""
+    single-run backfill (what the UI and `make backfill` launch), on the given instance (None:
+    instance_for's choice); optionally only some of its assets (e.g. without `raw/leaderboard_v2`)."""
     from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START
 
     job = build_definitions(settings).resolve_job_def("leaderboard_v2_weekly")
@@ -177,13 +192,14 @@ def run_weekly(
     selection = None
     if assets is not None:
         selection = [key for key in job.asset_layer.selected_asset_keys if key.to_user_string() in assets]
-    return job.execute_in_process(
-        instance=instance,
-        raise_on_error=False,
-        run_config=run_config,
-        asset_selection=selection,
-        tags={PARTITION_RANGE_START: first, PARTITION_RANGE_END: last or first},
-    )
+    with instance_for(settings, instance) as chosen_instance:
+        return job.execute_in_process(
+            instance=chosen_instance,
+            raise_on_error=False,
+            run_config=run_config,
+            asset_selection=selection,
+            tags={PARTITION_RANGE_START: first, PARTITION_RANGE_END: last or first},
+        )
 
 
 def published_weekly_marts(settings: Settings) -> dict[str, list[tuple]]:
@@ -198,3 +214,17 @@ def landing_dir_with(tmp_path: Path, real_weekly_dir: Path, *dates: str) -> Path
         name = f"huggingface_v2_{day}.csv.gz"
         shutil.copy(real_weekly_dir / name, landing / name)
     return landing
+
+
+def dbt_reparsed_because(settings: Settings) -> str | None:
+    """Why dbt's newest invocation on this working database parsed the whole project again
+    (dbt's own reason: "profile has changed", "vars changed", …), or None when it parsed
+    partially."""
+    import json
+
+    invocations = sorted(settings.dbt_target_dir.glob("*/dbt.log"), key=lambda p: p.stat().st_mtime)
+    assert invocations, f"no dbt invocation under {settings.dbt_target_dir}"
+    for line in invocations[-1].read_text(encoding="utf-8").splitlines():
+        if "Unable to do partial parsing" in line:
+            return json.loads(line)["data"].get("reason", line)
+    return None

@@ -1,7 +1,8 @@
-"""Gates through the real jobs: every blocked file case of the bad-input corpus
-(tests/bad_inputs.py), and the quarantine case marked, one run each on a copy of a published
-warehouse (`build_warehouse` for the paper snapshot and the HFCommunity dump,
-`leaderboard_v2_weekly` for a weekly file).
+"""Gates through the real jobs: for every file source, one case of each outcome of the bad-input
+corpus (tests/bad_inputs.py, the cases marked `through_job`), each run on a copy of the
+session's published generated warehouse (`build_warehouse` for the paper snapshot and the
+HFCommunity dump, `leaderboard_v2_weekly` for a weekly file). Every case of the corpus is judged
+at the loader and suite level in tests/unit/test_bad_input_corpus.py.
 A blocked input fails its check (or its load), nothing downstream runs, the working database
 keeps its previous raw rows, and the published warehouse stays byte for byte what it was (same
 checksum, same version id). A quarantined row is published aside, in `audit.quarantine`, and
@@ -15,31 +16,23 @@ import duckdb
 import pytest
 
 from orchestration.definitions import build_definitions
-from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.snapshot import SNAPSHOT_FILES
 from orchestration.wap.state import read_state
-from orchestration.sources.generator_weekly import generate_weekly_v2
 from tests.bad_inputs import (
     CASES,
-    CASES_BY_NAME,
     CHECK_FAILED,
     HFC_SQL,
     QUARANTINED,
-    SNAPSHOT_SCALE,
-    SNAPSHOT_SEED,
     SNAPSHOT_SOURCES,
     V2_FILE,
     V2_WEEK,
-    WEEKLY_SCALE,
     Case,
 )
-from tests.conftest import make_settings
 from tests.integration.harness import (
     WEEKLY_MARTS,
     PublishedState,
     changed_tables,
     check_evaluations,
-    copy_warehouse_state,
     materialized_keys,
     published_weekly_marts,
     run_warehouse,
@@ -47,30 +40,18 @@ from tests.integration.harness import (
     warehouse_tables,
 )
 
-BLOCKED = [c for c in CASES if c.through_build and c.expected.kind != QUARANTINED]
-BLOCKED_BUILD = [c for c in BLOCKED if c.source != "leaderboard_v2"]
-BLOCKED_WEEKLY = [c for c in BLOCKED if c.source == "leaderboard_v2"]
-QUARANTINE_CASE = CASES_BY_NAME["score-out-of-range"]
+THROUGH_JOB = [c for c in CASES if c.through_job]
+BLOCKED_BUILD = [c for c in THROUGH_JOB if c.expected.kind != QUARANTINED and c.source != "leaderboard_v2"]
+BLOCKED_WEEKLY = [c for c in THROUGH_JOB if c.expected.kind != QUARANTINED and c.source == "leaderboard_v2"]
+QUARANTINE_CASES = [c for c in THROUGH_JOB if c.expected.kind == QUARANTINED]
 
 
-@pytest.fixture(scope="module")
-def published(tmp_path_factory):
-    """A warehouse built and published from good generated files: what users already query."""
-    tmp_path = tmp_path_factory.mktemp("good")
-    good_dir = tmp_path / "good_snapshot"
-    generate_snapshot(good_dir, seed=SNAPSHOT_SEED, scale=SNAPSHOT_SCALE)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir))
-        result = run_warehouse(settings)
-    assert result.success
-    return good_dir, settings
-
-
-def settings_with_bad_input(case: Case, published, tmp_path, monkeypatch):
-    """A copy of the published warehouse whose next run reads the case's bad input."""
-    good_dir, good_settings = published
+def settings_with_bad_input(case: Case, generated_build, tmp_path, monkeypatch, *, outputs: bool = False):
+    """A copy of the published generated warehouse (with its figures and report when `outputs`)
+    whose next run reads the case's bad input."""
+    good = generated_build.settings
     bad_dir = tmp_path / "bad_snapshot"
-    shutil.copytree(good_dir, bad_dir)
+    shutil.copytree(good.generated_dir, bad_dir, ignore=shutil.ignore_patterns("leaderboard_v2", "hfcommunity"))
     overrides = {"WAREHOUSE_SNAPSHOT_DIR": str(bad_dir)}
     if case.source in SNAPSHOT_SOURCES:
         spec = SNAPSHOT_FILES[case.source]
@@ -78,13 +59,11 @@ def settings_with_bad_input(case: Case, published, tmp_path, monkeypatch):
         file_name = spec.file_name
     else:  # hfcommunity: a bad copy of the dump the good build loaded
         dump_dir = tmp_path / "hfcommunity"
-        shutil.copytree(good_settings.hfcommunity_generated_dir, dump_dir)
+        shutil.copytree(good.hfcommunity_generated_dir, dump_dir)
         case.mutate(dump_dir / case.target, ",")
         overrides["WAREHOUSE_HFCOMMUNITY_DUMP"] = str(dump_dir / HFC_SQL if case.target == HFC_SQL else dump_dir / "csv")
         file_name = case.target
-    settings = make_settings(tmp_path, monkeypatch, **overrides)
-    copy_warehouse_state(good_settings, settings)
-    return settings, file_name
+    return generated_build.copy(tmp_path, monkeypatch, outputs=outputs, **overrides), file_name
 
 
 def failing_step(case: Case) -> tuple[str, str | None]:
@@ -109,14 +88,14 @@ def assert_run_names_its_gate(result, asset, check, file_name: str, case: Case, 
 
 
 @pytest.mark.parametrize("case", BLOCKED_BUILD, ids=[c.name for c in BLOCKED_BUILD])
-def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monkeypatch):
-    good_dir, _ = published
+def test_bad_input_is_stopped_at_its_gate(case: Case, generated_build, tmp_path, monkeypatch):
+    good_dir = generated_build.settings.generated_dir
     expected = case.outcome_for(good_dir / SNAPSHOT_FILES[case.source].file_name) if case.source in SNAPSHOT_SOURCES else case.expected
-    settings, file_name = settings_with_bad_input(case, published, tmp_path, monkeypatch)
+    settings, file_name = settings_with_bad_input(case, generated_build, tmp_path, monkeypatch)
     published_before = PublishedState.of(settings)
     tables_before = warehouse_tables(settings)
 
-    result = run_warehouse(settings)
+    result = run_warehouse(settings, figures=True)  # blocked: the figures must not run either
 
     assert not result.success
     asset, check = failing_step(case)
@@ -131,44 +110,19 @@ def test_bad_input_is_stopped_at_its_gate(case: Case, published, tmp_path, monke
     assert changed_tables(tables_before, warehouse_tables(settings)) == [], "rejected rows reached the working database"
 
 
-@pytest.fixture(scope="module")
-def published_week(published, tmp_path_factory):
-    """The published warehouse above with one week of the weekly v2 leaderboard published too,
-    from a good generated file in its own landing directory."""
-    _, good_settings = published
-    tmp_path = tmp_path_factory.mktemp("good_week")
-    generated = tmp_path / "generated_weekly"
-    generate_weekly_v2(generated, seed=SNAPSHOT_SEED, scale=WEEKLY_SCALE)
-    landing = tmp_path / "landing"
-    landing.mkdir()
-    shutil.copy(generated / V2_FILE, landing / V2_FILE)
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_settings.snapshot_dir),
-                                 WAREHOUSE_LANDING_DIR=str(landing))
-        copy_warehouse_state(good_settings, settings)
-        with dg.DagsterInstance.ephemeral() as instance:
-            assert run_weekly(settings, instance, V2_WEEK).success
-    assert all(published_weekly_marts(settings).values()), "the good week is published"
-    return landing, settings
-
-
 @pytest.mark.parametrize("case", BLOCKED_WEEKLY, ids=[c.name for c in BLOCKED_WEEKLY])
-def test_bad_weekly_file_is_stopped_at_its_gate(case: Case, published_week, tmp_path, monkeypatch):
-    """The week's file replaced by a bad one (a broken re-download), the week run again."""
-    good_landing, good_settings = published_week
+def test_bad_weekly_file_is_stopped_at_its_gate(case: Case, generated_build, tmp_path, monkeypatch):
+    """A published week's file replaced by a bad one (a broken re-download), the week run again."""
     landing = tmp_path / "landing"
-    shutil.copytree(good_landing, landing)
+    shutil.copytree(generated_build.settings.weekly_source_dir, landing)
     expected = case.outcome_for(landing / V2_FILE)
     case.mutate(landing / V2_FILE, ",")
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_settings.snapshot_dir),
-                             WAREHOUSE_LANDING_DIR=str(landing))
-    copy_warehouse_state(good_settings, settings)
+    settings = generated_build.copy(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
     published_before = PublishedState.of(settings)
     history_before = published_weekly_marts(settings)
     tables_before = warehouse_tables(settings)
 
-    with dg.DagsterInstance.ephemeral() as instance:
-        result = run_weekly(settings, instance, V2_WEEK)
+    result = run_weekly(settings, None, V2_WEEK)
 
     assert not result.success
     asset, check = "raw/leaderboard_v2", expected.check
@@ -181,13 +135,14 @@ def test_bad_weekly_file_is_stopped_at_its_gate(case: Case, published_week, tmp_
     assert changed_tables(tables_before, warehouse_tables(settings)) == [], "rejected rows reached the working database"
 
 
-def test_a_quarantined_row_is_published_aside_and_reported(published, tmp_path, monkeypatch):
-    case = QUARANTINE_CASE
-    settings, _ = settings_with_bad_input(case, published, tmp_path, monkeypatch)
+@pytest.mark.parametrize("case", QUARANTINE_CASES, ids=[c.name for c in QUARANTINE_CASES])
+def test_a_quarantined_row_is_published_aside_and_reported(case: Case, generated_build, tmp_path, monkeypatch):
+    """The report is drawn again (it lists the quarantine); the figures are the copy's own."""
+    settings, _ = settings_with_bad_input(case, generated_build, tmp_path, monkeypatch, outputs=True)
     published_before = PublishedState.of(settings)
     opened = record_duckdb_connections(monkeypatch)
 
-    result = run_warehouse(settings)
+    result = run_warehouse(settings, report=True)
 
     assert result.success, "one bad row does not stop the run"
     readers = [(path, read_only) for path, read_only in opened if is_published(settings, path)]
@@ -203,12 +158,12 @@ def test_a_quarantined_row_is_published_aside_and_reported(published, tmp_path, 
         quarantined = conn.execute(
             "select source, source_row, column_name, value, family from audit.quarantine"
         ).fetchall()
-    assert quarantined == [(case.source, case.expected.row, case.expected.column, "150.2", case.expected.check)]
+    assert quarantined == [(case.source, case.expected.row, case.expected.column, case.expected.value, case.expected.check)]
     with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
         rows = {r for (r,) in conn.execute(f"select _source_row from raw.{case.source}").fetchall()}
     assert case.expected.row not in rows and len(rows) > 1000, "only the quarantined row is left out"
     report = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
-    assert "Quarantined rows" in report and "150.2" in report and "values outside 0–100" in report
+    assert "Quarantined rows" in report and case.expected.value in report and case.message in report
 
 
 def record_duckdb_connections(monkeypatch) -> list[tuple[str, bool]]:
@@ -246,18 +201,16 @@ def failure_text(result, asset: str | None, check: str | None) -> str:
                                                    if e.event_specific_data.user_failure_data else []))
 
 
-def test_failing_dbt_test_blocks_everything_downstream(published, tmp_path, monkeypatch):
+def test_failing_dbt_test_blocks_everything_downstream(generated_build, tmp_path, monkeypatch):
     """The dbt-test family: a raw row that slipped past the raw gate (written straight into the
     table) fails an error-severity dbt test; dbt skips every model below it, Dagster skips their
     figures and the publish, and users keep the version they had."""
-    good_dir, good_settings = published
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(good_dir))
-    copy_warehouse_state(good_settings, settings)
+    settings = generated_build.copy(tmp_path, monkeypatch)
     with duckdb.connect(str(settings.working_duckdb_path)) as conn:
         conn.execute("update raw.leaderboard set average = '150.0' where _source_row = 3")
     published_before = PublishedState.of(settings)
 
-    result = run_warehouse(settings, skip_groups={"raw"})
+    result = run_warehouse(settings, figures=True, skip_groups={"raw"})
 
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
     assert "staging/stg_leaderboard:accepted_range_stg_leaderboard_average__100__0" in failed

@@ -1,11 +1,16 @@
-"""Every asset materialised on the offline default (the project's generated data), twice, as
-`make run` does it (the paper's warehouse, then every generated week in one backfill run): the
-second time leaves every table identical."""
+"""Every asset materialised on the offline default (the project's generated data) as `make run`
+does it (the paper's warehouse, then every generated week in one backfill run: the session's
+`generated_build`), then `make run` again on a copy: the second time leaves every table
+identical and draws no figure again."""
 
+from dataclasses import dataclass
+
+import dagster as dg
 import duckdb
 import pytest
 
-from tests.conftest import make_settings
+from orchestration.settings import Settings
+from tests.integration.builds import landed_weeks
 from tests.integration.harness import (
     FIGURE_MARTS,
     MARTS,
@@ -13,41 +18,40 @@ from tests.integration.harness import (
     check_evaluations,
     materialized_keys,
     run_warehouse,
+    run_weekly,
     warehouse_tables,
 )
 
 
-def run_make_run(settings):
-    """`make run`: the build_warehouse job, then the weekly backfill of every generated week."""
-    import dagster as dg
-
-    from orchestration.cli import backfill_weeks
-    from orchestration.partitions import WEEKLY_PARTITIONS
-    from orchestration.resources import build_resources
-    from tests.integration.harness import run_weekly
-
-    build = run_warehouse(settings)
-    generated_weekly = build_resources(settings)["weekly_source"].resolve_dir()
-    first, last = backfill_weeks(generated_weekly, None, None, WEEKLY_PARTITIONS.get_partition_keys())
-    with dg.DagsterInstance.ephemeral() as instance:
-        weekly = run_weekly(settings, instance, first, last)
-    return build, weekly
+@dataclass(frozen=True)
+class TwoBuilds:
+    settings: Settings
+    """The session's `make run` (its first build, what later tests read)."""
+    first: dg.ExecuteInProcessResult
+    first_weekly: dg.ExecuteInProcessResult
+    again: Settings
+    """The copy that `make run` ran on again."""
+    second: dg.ExecuteInProcessResult
+    second_weekly: dg.ExecuteInProcessResult
+    tables_after_first: dict
+    tables_after_second: dict
 
 
 @pytest.fixture(scope="module")
-def two_builds(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("generated")
+def two_builds(generated_build, tmp_path_factory) -> TwoBuilds:
+    """The session's `make run`, and `make run` again on a copy of what it left."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(tmp_path, monkeypatch)
-        first, first_weekly = run_make_run(settings)
-        tables_after_first = warehouse_tables(settings)
-        second, second_weekly = run_make_run(settings)
-        tables_after_second = warehouse_tables(settings)
-    return settings, first, tables_after_first, second, tables_after_second, (first_weekly, second_weekly)
+        again = generated_build.copy(tmp_path_factory.mktemp("generated_again"), monkeypatch, outputs=True)
+        tables_after_first = warehouse_tables(again)
+        second = run_warehouse(again, figures=True)
+        second_weekly = run_weekly(again, None, *landed_weeks(again))
+        tables_after_second = warehouse_tables(again)
+    return TwoBuilds(generated_build.settings, generated_build.results["core"], generated_build.results["weekly"],
+                     again, second, second_weekly, tables_after_first, tables_after_second)
 
 
 def test_generated_default_builds_every_asset_with_every_check_passing(two_builds):
-    settings, first, *_ = two_builds
+    settings, first = two_builds.settings, two_builds.first
     assert settings.snapshot_dir is None
     assert first.success
     assert [name for name, e in check_evaluations(first).items() if not e.passed] == []
@@ -62,7 +66,7 @@ def test_generated_default_builds_every_asset_with_every_check_passing(two_build
 def test_the_run_writes_the_findings_report_with_every_figure(two_builds):
     from orchestration.charts import CHART_MODULES
 
-    settings, first, *_ = two_builds
+    settings, first = two_builds.settings, two_builds.first
     assert "report/findings" in materialized_keys(first)
     page = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
     assert page.count('<img src="data:image/png;base64,') == len(CHART_MODULES)
@@ -71,7 +75,7 @@ def test_the_run_writes_the_findings_report_with_every_figure(two_builds):
 
 
 def test_every_mart_is_filled(two_builds):
-    settings, *_ = two_builds
+    settings = two_builds.settings
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         for mart in MARTS:
             (rows,) = conn.execute(f"select count(*) from marts.{mart}").fetchone()
@@ -83,8 +87,7 @@ def test_every_mart_is_filled(two_builds):
 
 
 def test_figure_assets_carry_a_preview_and_row_counts(two_builds):
-    _, first, *_ = two_builds
-    for event in first.get_asset_materialization_events():
+    for event in two_builds.first.get_asset_materialization_events():
         key = event.asset_key.to_user_string()
         if key.startswith("figures/"):
             metadata = event.materialization.metadata
@@ -93,19 +96,35 @@ def test_figure_assets_carry_a_preview_and_row_counts(two_builds):
 
 
 def test_materialising_twice_gives_identical_tables(two_builds):
-    _, _, tables_after_first, second, tables_after_second, (_, second_weekly) = two_builds
-    assert second.success and second_weekly.success
-    assert "marts.leaderboard_v2_history" in tables_after_first
-    assert len(tables_after_first) >= 3 + 3 + 4 + 2 * len(MARTS)
-    assert changed_tables(tables_after_first, tables_after_second) == []
+    assert two_builds.second.success and two_builds.second_weekly.success
+    assert "marts.leaderboard_v2_history" in two_builds.tables_after_first
+    assert len(two_builds.tables_after_first) >= 3 + 3 + 4 + 2 * len(MARTS)
+    assert changed_tables(two_builds.tables_after_first, two_builds.tables_after_second) == []
+
+
+def test_figures_are_drawn_once_and_kept_while_their_marts_stay_the_same(two_builds):
+    first, second = two_builds.first, two_builds.second
+
+    def figures(result):
+        return {e.asset_key.to_user_string(): e.materialization.metadata
+                for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "figures"}
+
+    drawn, kept = figures(first), figures(second)
+    assert set(drawn) == set(kept) == {f"figures/{mart}" for mart in FIGURE_MARTS}
+    assert all(metadata["rendered"].value for metadata in drawn.values())
+    for key, metadata in kept.items():
+        assert metadata["rendered"].value is False, f"{key} was drawn again from unchanged marts"
+        assert metadata["fingerprint"].value == drawn[key]["fingerprint"].value
+        assert metadata["drawn_from_version_id"].value == drawn[key]["published_version_id"].value
+        assert metadata["published_version_id"].value > drawn[key]["published_version_id"].value
 
 
 def test_every_run_publishes_a_version_of_the_same_marts(two_builds):
-    settings, first, _, second, _, (first_weekly, second_weekly) = two_builds
-    versions = [e.materialization.metadata["version_id"].value for r in (first, first_weekly, second, second_weekly)
+    runs = (two_builds.first, two_builds.first_weekly, two_builds.second, two_builds.second_weekly)
+    versions = [e.materialization.metadata["version_id"].value for r in runs
                 for e in r.get_asset_materialization_events() if e.asset_key.to_user_string() == "published/warehouse"]
     assert len(versions) == 4 and versions == sorted(versions)
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+    with duckdb.connect(str(two_builds.again.duckdb_path), read_only=True) as conn:
         assert conn.execute("select version_id from meta.publication").fetchone() == (versions[-1],)
 
 
@@ -140,11 +159,12 @@ DBT_UNIT_TESTS = {
 }
 
 
-def test_dbt_unit_tests_pass(two_builds, tmp_path, monkeypatch):
+def test_dbt_unit_tests_pass(generated_build, tmp_path, monkeypatch):
+    """Every dbt unit test, run here (a run's `dbt build` leaves them out: they test the SQL),
+    on a copy of the generated warehouse (dbt opens it to write)."""
     from orchestration.resources import dbt_cli_resource
 
-    settings, *_ = two_builds
-    monkeypatch.setenv("WAREHOUSE_WORKING_DUCKDB_PATH", str(settings.working_duckdb_path))
+    generated_build.copy(tmp_path, monkeypatch)  # exports the copy's working database for dbt
     invocation = dbt_cli_resource().cli(
         ["test", "--select", "test_type:unit"], target_path=tmp_path / "target", raise_on_error=False
     )
@@ -162,7 +182,7 @@ def test_readme_queries_run_on_the_published_warehouse(two_builds):
 
     from orchestration.settings import PROJECT_ROOT
 
-    settings, *_ = two_builds
+    settings = two_builds.settings
     readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
     statements = [
         statement.strip()
@@ -178,7 +198,7 @@ def test_readme_queries_run_on_the_published_warehouse(two_builds):
 
 def test_weekly_backfill_on_generated_files_publishes_beside_the_paper_marts(two_builds):
     """The weekly run leaves the paper's tables audited: one published file holds both."""
-    settings, *_, (first_weekly, _) = two_builds
+    settings, first_weekly = two_builds.settings, two_builds.first_weekly
     assert first_weekly.success
     failed = [key for key, e in check_evaluations(first_weekly).items() if not e.passed]
     assert failed == ["raw/leaderboard_v2:leaderboard_v2_snapshot_present"], "only the missing-week warning"

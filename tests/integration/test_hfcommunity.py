@@ -18,16 +18,13 @@ import pytest
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, SQL_DUMP_NAME
 from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
-from tests.conftest import make_settings
 from tests.integration.harness import (
     PublishedState,
     check_evaluations,
-    copy_warehouse_state,
     materialized_keys,
     run_warehouse,
 )
 
-SCALE = "0.3"
 RAW_KEYS = {f"raw/{raw_table_name(table)}" for table in HFC_TABLES}
 HUB_MARTS = ("hub_authors_over_time", "hub_repos_per_author", "hub_authors_per_repo", "discussion_activity_per_family")
 HFC_DBT_KEYS = {
@@ -128,13 +125,9 @@ class HubReference:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory):
-    """One full build on the generated default (the SQL dump)."""
-    tmp_path = tmp_path_factory.mktemp("hfc_build")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SCALE=SCALE)
-        result = run_warehouse(settings)
-    return settings, result
+def built(generated_build):
+    """The session's build of the generated default (its HFCommunity input is the SQL dump)."""
+    return generated_build.settings, generated_build.results["core"]
 
 
 def published_mart(settings, mart: str) -> pd.DataFrame:
@@ -182,13 +175,10 @@ def test_generated_sql_dump_feeds_the_hub_wide_marts_and_figures(built):
     assert source_file == str(settings.hfcommunity_dump_path) and source_file.endswith(SQL_DUMP_NAME)
 
 
-def test_the_csv_export_loads_into_the_same_marts(built, tmp_path, monkeypatch):
-    source, _ = built
-    csv_dir = source.hfcommunity_generated_dir / CSV_DIR_NAME
-    settings = make_settings(
-        tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SCALE=SCALE, WAREHOUSE_HFCOMMUNITY_DUMP=str(csv_dir)
-    )
-    copy_warehouse_state(source, settings)  # the next run, with the export instead of the SQL dump
+def test_the_csv_export_loads_into_the_same_marts(generated_build, tmp_path, monkeypatch):
+    csv_dir = generated_build.settings.hfcommunity_generated_dir / CSV_DIR_NAME
+    # The next run, with the export instead of the SQL dump.
+    settings = generated_build.copy(tmp_path, monkeypatch, WAREHOUSE_HFCOMMUNITY_DUMP=str(csv_dir))
     result = run_warehouse(settings, only=RAW_KEYS | HFC_DBT_KEYS)
     assert result.success
     assert RAW_KEYS | HFC_DBT_KEYS <= materialized_keys(result)
@@ -203,18 +193,15 @@ def test_the_csv_export_loads_into_the_same_marts(built, tmp_path, monkeypatch):
     assert files == {str(csv_dir / "commits.csv")}
 
 
-def test_a_truncated_dump_fails_naming_file_and_line_and_changes_nothing(built, tmp_path, monkeypatch):
-    source, _ = built
+def test_a_truncated_dump_fails_naming_file_and_line_and_changes_nothing(generated_build, tmp_path, monkeypatch):
+    source = generated_build.settings
     truncated = tmp_path / "truncated.sql.gz"
     text = gzip.decompress((source.hfcommunity_generated_dir / SQL_DUMP_NAME).read_bytes()).decode()
     cut = text.index("INSERT INTO `discussion`") + 300  # inside a row of the discussion table
     truncated.write_bytes(gzip.compress(text[:cut].encode()))
     cut_line = text[:cut].count("\n") + 1
 
-    settings = make_settings(
-        tmp_path / "w", monkeypatch, WAREHOUSE_GENERATOR_SCALE=SCALE, WAREHOUSE_HFCOMMUNITY_DUMP=str(truncated)
-    )
-    copy_warehouse_state(source, settings)
+    settings = generated_build.copy(tmp_path / "w", monkeypatch, WAREHOUSE_HFCOMMUNITY_DUMP=str(truncated))
     before = PublishedState.of(settings)
     with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
         raw_before = conn.execute("select count(*), min(_loaded_at) from raw.hfc_discussion").fetchone()

@@ -17,12 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from orchestration.sources.generator import generate_snapshot
 from tests.conftest import make_settings
-from tests.hub_server import hub_consistent_snapshot, read_csv
+from tests.hub_server import read_csv
 from tests.integration.harness import MARTS, check_evaluations, materialized_keys, run_warehouse, table_rows
 
-SKIP = {"figures", "report"}
 HUB_WIDE = {"hub_authors_over_time", "hub_repos_per_author", "hub_authors_per_repo", "discussion_activity_per_family"}
 
 
@@ -92,25 +90,23 @@ def dump_from_snapshot(snapshot: Path, out: Path) -> Path:
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
+def world(tmp_path_factory, hub_snapshot):
     root = tmp_path_factory.mktemp("hfc_source")
-    generate_snapshot(root / "generated", seed=11, scale=0.05)
-    snapshot = hub_consistent_snapshot(root / "generated", root / "snapshot")
-    return root, snapshot, dump_from_snapshot(snapshot, root / "dump")
+    return root, hub_snapshot, dump_from_snapshot(hub_snapshot, root / "dump")
 
 
 @pytest.fixture(scope="module")
-def runs(world):
+def runs(world, hub_snapshot_build):
+    """The session's build of the snapshot, and a build of its own from the dump (its raw
+    tables must be cut from the dump, not found already loaded in a copy)."""
     root, snapshot, dump = world
-    results = {}
-    for source in ("snapshot", "hfcommunity"):
-        with pytest.MonkeyPatch.context() as monkeypatch:
-            settings = make_settings(
-                root / source, monkeypatch, WAREHOUSE_SOURCE=source, WAREHOUSE_SNAPSHOT_DIR=str(snapshot),
-                WAREHOUSE_V1_SOURCE="final_table", WAREHOUSE_HFCOMMUNITY_DUMP=str(dump),
-            )
-            results[source] = settings, run_warehouse(settings, skip_groups=SKIP)
-    return results
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = make_settings(
+            root / "hfcommunity", monkeypatch, WAREHOUSE_SOURCE="hfcommunity", WAREHOUSE_SNAPSHOT_DIR=str(snapshot),
+            WAREHOUSE_V1_SOURCE="final_table", WAREHOUSE_HFCOMMUNITY_DUMP=str(dump),
+        )
+        dumped = settings, run_warehouse(settings)
+    return {"snapshot": (hub_snapshot_build.settings, hub_snapshot_build.results["core"]), "hfcommunity": dumped}
 
 
 def test_the_hfcommunity_source_builds_the_same_marts_as_the_snapshot_of_the_same_data(runs):

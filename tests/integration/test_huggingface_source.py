@@ -11,13 +11,12 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.generator_weekly import generate_weekly_v2
 from orchestration.sources.huggingface import V1_DATASET, leaderboard_models
 from orchestration.sources.leaderboard_v2 import load_column_mapping, identify_header, sunday_week_start, snapshot_date_of
 from orchestration.sources.snapshot import read_csv_header
 from tests.conftest import make_settings
-from tests.hub_server import FakeHub, Fault, hub_consistent_snapshot, read_csv, v1_parquet
+from tests.hub_server import FakeHub, Fault, read_csv, v1_parquet
 from tests.integration.harness import (
     MARTS,
     PublishedState,
@@ -29,7 +28,6 @@ from tests.integration.harness import (
 )
 
 TOKEN = "hf_test_secret_9f2d4c7e1b"
-SKIP = {"figures", "report"}
 
 
 class Captured(logging.Handler):
@@ -42,11 +40,10 @@ class Captured(logging.Handler):
 
 
 @pytest.fixture(scope="module")
-def world(tmp_path_factory):
-    """A generated snapshot made Hub-consistent, a fake Hub serving it and a weekly v2 file."""
+def world(tmp_path_factory, hub_snapshot):
+    """The session's Hub-consistent snapshot, a fake Hub serving it and a weekly v2 file."""
     root = tmp_path_factory.mktemp("hf_source")
-    generate_snapshot(root / "generated", seed=7, scale=0.05)
-    snapshot = hub_consistent_snapshot(root / "generated", root / "snapshot")
+    snapshot = hub_snapshot
     v2_file = sorted(generate_weekly_v2(root / "weekly", seed=7, scale=0.05))[-1]
     hub = FakeHub(snapshot, v2_file=v2_file).start()
     yield root, snapshot, v2_file, hub
@@ -63,13 +60,14 @@ def hf_settings(root: Path, hub: FakeHub, monkeypatch: pytest.MonkeyPatch, **ove
 
 @pytest.fixture(scope="module")
 def hf_run(world):
+    """A build of its own: the connector fetching from the fake Hub is what is tested."""
     root, snapshot, v2_file, hub = world
     captured = Captured()
     logging.getLogger().addHandler(captured)
     try:
         with pytest.MonkeyPatch.context() as monkeypatch, dg.DagsterInstance.ephemeral() as instance:
             settings = hf_settings(root, hub, monkeypatch)
-            result = run_warehouse(settings, skip_groups=SKIP, instance=instance)
+            result = run_warehouse(settings, instance=instance)
             events = [f"{r.user_message} {r.dagster_event!r}" for r in instance.all_logs(result.run_id)]
     finally:
         logging.getLogger().removeHandler(captured)
@@ -77,13 +75,9 @@ def hf_run(world):
 
 
 @pytest.fixture(scope="module")
-def snapshot_run(world, tmp_path_factory):
-    root, snapshot, _, _ = world
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(root / "snap", monkeypatch, WAREHOUSE_SOURCE="snapshot",
-                                 WAREHOUSE_SNAPSHOT_DIR=str(snapshot), WAREHOUSE_V1_SOURCE="final_table")
-        result = run_warehouse(settings, skip_groups=SKIP)
-    return settings, result
+def snapshot_run(hub_snapshot_build):
+    """The session's build of the same snapshot, read as files."""
+    return hub_snapshot_build.settings, hub_snapshot_build.results["core"]
 
 
 def test_the_huggingface_source_builds_the_same_marts_as_the_snapshot_of_the_same_data(hf_run, snapshot_run):
@@ -170,7 +164,7 @@ def test_too_many_failing_models_stop_the_run_at_the_blocking_check(world, hf_ru
         hub.always_fail(f"/api/models/{model}", Fault(503))
     try:
         with pytest.MonkeyPatch.context() as monkeypatch:
-            result = run_warehouse(hf_settings(root, hub, monkeypatch), skip_groups=SKIP)
+            result = run_warehouse(hf_settings(root, hub, monkeypatch))
     finally:
         hub.clear()
     check = check_evaluations(result)["raw/hub_models:hub_fetch_failure_share"]

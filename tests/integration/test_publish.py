@@ -3,6 +3,9 @@ concurrent runs queue, and a rollback restores the previous version.
 
 Runs are real: `python -m orchestration.cli materialize` in its own process (as `make run`),
 or the job in this process; readers are separate processes with read-only DuckDB connections.
+Every test starts on a copy of the session's generated build (the version users hold when the
+next run starts) and runs on other generated data, so the run has changes to write. Runs leave
+out the figures and the report: what is tested here ends at the publish.
 """
 
 from __future__ import annotations
@@ -27,9 +30,10 @@ from orchestration.wap.state import read_state
 from orchestration.wap.versions import PublishTarget, current_version, history, list_versions
 from tests.conftest import make_settings
 from tests.fault_points import KillPoint, kill_points
+from tests.integration.builds import Build, exported_settings
 from tests.integration.harness import (
+    WITHOUT_FIGURES,
     PublishedState,
-    copy_warehouse_state,
     file_sha256,
     published_version_id,
     run_warehouse,
@@ -47,9 +51,10 @@ def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
 
 
 def start_run() -> tuple[subprocess.Popen, list[str]]:
-    """`make run`'s command in its own process group; its output collected line by line."""
+    """`make run`'s command (without figures and report) in its own process group; its output
+    collected line by line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "materialize"],
+        [sys.executable, "-m", "orchestration.cli", "materialize", "--select", WITHOUT_FIGURES],
         cwd=PROJECT_ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )
@@ -66,23 +71,21 @@ def assert_published_opens_complete(settings: Settings) -> None:
             assert conn.execute(f"select count(*) from {table}").fetchone()[0] == rows
 
 
-def use_other_data(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> Settings:
-    """Same warehouse, different generated files: the next run has real changes to write."""
-    return make_settings(
-        tmp_path, monkeypatch,
-        WAREHOUSE_GENERATOR_SEED=str(seed), WAREHOUSE_GENERATOR_SCALE=SCALE,
-        WAREHOUSE_GENERATED_DIR=str(tmp_path / f"generated-{seed}"),
-    )
+def other_data(seed: int, tmp_path: Path) -> dict[str, str]:
+    """Generated files other than the build's: the next run has real changes to write."""
+    return {"WAREHOUSE_GENERATOR_SEED": str(seed), "WAREHOUSE_GENERATOR_SCALE": SCALE,
+            "WAREHOUSE_GENERATED_DIR": str(tmp_path / f"generated-{seed}")}
+
+
+def use_other_data(first_version: Build, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, seed: int) -> Settings:
+    """A copy of the published build, its next run on other generated data."""
+    return first_version.copy(tmp_path, monkeypatch, **other_data(seed, tmp_path))
 
 
 @pytest.fixture(scope="module")
-def first_version(tmp_path_factory):
+def first_version(generated_build) -> Build:
     """One run published: the version users hold when the next run starts."""
-    tmp_path = tmp_path_factory.mktemp("first")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = use_other_data(tmp_path, monkeypatch, seed=1)
-        assert run_warehouse(settings).success
-    return settings
+    return generated_build
 
 
 # ------------------------------------------------------------------------------------------
@@ -91,8 +94,7 @@ def first_version(tmp_path_factory):
 
 
 def test_sql_users_read_complete_versions_during_a_full_materialisation(first_version, tmp_path, monkeypatch):
-    settings = use_other_data(tmp_path, monkeypatch, seed=2)
-    copy_warehouse_state(first_version, settings)
+    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=2)
     before = PublishedState.of(settings)
     stop = tmp_path / "stop"
     readers = []
@@ -136,11 +138,19 @@ def test_sql_users_read_complete_versions_during_a_full_materialisation(first_ve
 # ------------------------------------------------------------------------------------------
 
 
-def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str]) -> None:
+def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str], versions_dir: Path) -> None:
     """SIGKILL the run and its dbt child (as a supervisor would) `point.delay` seconds after the
-    `point.occurrence`-th start of the phase's step."""
+    `point.occurrence`-th occurrence of its stage's trigger: a line of the run's output with the
+    stage's markers, or (publish) a new version's temporary file in `versions_dir`."""
+    before = set(versions_dir.glob(".v*.duckdb.tmp"))
+
+    def occurrences() -> int:
+        if not point.markers:
+            return int(bool(set(versions_dir.glob(".v*.duckdb.tmp")) - before))
+        return sum(all(marker in line for marker in point.markers) for line in list(lines))
+
     deadline = time.monotonic() + 600
-    while sum(point.step_prefix in line and "STEP_START" in line for line in list(lines)) < point.occurrence:
+    while occurrences() < point.occurrence:
         assert process.poll() is None, f"the run ended before {point.describe()}:\n{''.join(lines[-20:])}"
         assert time.monotonic() < deadline
         time.sleep(0.002)
@@ -153,23 +163,22 @@ def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str]) -> No
 def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean_up(
     first_version, tmp_path, monkeypatch
 ):
-    """Six runs, each killed at a seeded point of ingest, dbt or publish (tests/fault_points.py),
-    each starting on what the previous kill left. After every kill the published warehouse opens
+    """Three runs, each killed at a seeded point of its stage (ingest, dbt, publish;
+    tests/fault_points.py), each starting on what the previous kill left. After every kill the published warehouse opens
     complete and is the last good version (the one before, or the one the killed run had already
     swapped in); the run after the last kill publishes."""
     datasets = (3, 6)  # alternate the generated data, so every run has changes to write
-    settings = use_other_data(tmp_path, monkeypatch, seed=datasets[0])
-    copy_warehouse_state(first_version, settings)
+    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=datasets[0])
     for seed in datasets:
         generate_snapshot(tmp_path / f"generated-{seed}", seed=seed, scale=float(SCALE))
     last_good = PublishedState.of(settings)
     target = PublishTarget.from_settings(settings)
 
     for index, point in enumerate(kill_points()):
-        settings = use_other_data(tmp_path, monkeypatch, seed=datasets[index % 2])
+        settings = make_settings(tmp_path, monkeypatch, **{**first_version.inputs, **other_data(datasets[index % 2], tmp_path)})
         leftovers = set(settings.versions_dir.glob(".v*.duckdb.tmp"))  # an earlier kill's, until a publish
         process, lines = start_run()
-        kill_at(point, process, lines)
+        kill_at(point, process, lines, settings.versions_dir)
 
         assert_published_opens_complete(settings)
         now = PublishedState.of(settings)
@@ -180,7 +189,7 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean
         if set(settings.versions_dir.glob(".v*.duckdb.tmp")) - leftovers:
             assert read_state(settings.work_dir).audited, f"{point.describe()}: killed mid-publish, the audited build stays publishable"
 
-    recovery = cli("materialize", timeout=1200)  # `make run`, on the DAGSTER_HOME the killed runs left
+    recovery = cli("materialize", "--select", WITHOUT_FIGURES, timeout=1200)  # on the DAGSTER_HOME the killed runs left
 
     assert recovery.returncode == 0, "the next run needs no manual clean-up:\n" + recovery.stdout[-3000:]
     assert "was killed: marked failed and its writer slot freed" in recovery.stdout
@@ -194,8 +203,7 @@ def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(fir
     working database's current size (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with
     EFBIG, as on a full disk). The run must grow the working database, so it fails; the published
     warehouse is untouched, and the next run, with space again, publishes."""
-    settings = use_other_data(tmp_path, monkeypatch, seed=3)
-    copy_warehouse_state(first_version, settings)
+    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=3)
     generate_snapshot(settings.generated_dir, seed=3, scale=float(SCALE))
     before = PublishedState.of(settings)
     limit = settings.working_duckdb_path.stat().st_size
@@ -205,8 +213,8 @@ def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(fir
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     run = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "materialize"], cwd=PROJECT_ROOT, env=dict(os.environ),
-        capture_output=True, text=True, timeout=1200, preexec_fn=disk_full_past_the_working_database,
+        [sys.executable, "-m", "orchestration.cli", "materialize", "--select", WITHOUT_FIGURES],
+        cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=1200, preexec_fn=disk_full_past_the_working_database,
     )
 
     output = run.stdout + run.stderr
@@ -228,8 +236,7 @@ def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(fir
 
 
 def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_version, tmp_path, monkeypatch):
-    settings = use_other_data(tmp_path, monkeypatch, seed=4)
-    copy_warehouse_state(first_version, settings)
+    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=4)
     before = PublishedState.of(settings)
     assert not settings.dagster_home.exists(), "both runs start on a new DAGSTER_HOME and prepare it at once"
 
@@ -238,8 +245,9 @@ def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_versi
 
     outputs = ["".join(lines) for _, lines in runs]
     assert codes == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
+    published_before = [e for e in history(PublishTarget.from_settings(first_version.settings)) if e["event"] == "publish"]
     published = [e for e in history(PublishTarget.from_settings(settings)) if e["event"] == "publish"]
-    assert len(published) == 2 + 1, "the first version, then one per run"
+    assert len(published) == len(published_before) + 2, "one version per run"
     assert published_version_id(settings) > before.version_id
 
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
@@ -270,18 +278,26 @@ def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_versi
 # ------------------------------------------------------------------------------------------
 
 
+@pytest.fixture(scope="module")
+def two_versions_build(first_version, tmp_path_factory) -> Build:
+    """The build, then one more published run on other data: a version to roll back to."""
+    root = tmp_path_factory.mktemp("two_versions")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = use_other_data(first_version, root, monkeypatch, seed=5)
+        assert run_warehouse(settings).success
+        return Build(root, exported_settings())
+
+
 @pytest.fixture
-def two_versions(first_version, tmp_path, monkeypatch):
-    settings = use_other_data(tmp_path, monkeypatch, seed=5)
-    copy_warehouse_state(first_version, settings)
-    assert run_warehouse(settings).success
-    return settings
+def two_versions(two_versions_build, tmp_path, monkeypatch) -> Settings:
+    """Each test's own copy: a rollback changes what is published."""
+    return two_versions_build.copy(tmp_path, monkeypatch)
 
 
 def test_rollback_restores_the_previous_version(two_versions):
     settings = two_versions
     target = PublishTarget.from_settings(settings)
-    first, second = list_versions(target)
+    *_, first, second = list_versions(target)
     assert current_version(target) == second
 
     rolled = cli("rollback")
@@ -293,6 +309,8 @@ def test_rollback_restores_the_previous_version(two_versions):
     listing = cli("versions").stdout
     assert f" * {first.version_id}" in listing and f"   {second.version_id}" in listing
 
+    oldest = list_versions(target)[0]
+    assert cli("rollback", "--to", oldest.version_id.split("-")[0]).returncode == 0
     again = cli("rollback")
     assert again.returncode == 2 and "no version before" in again.stderr
 
@@ -319,7 +337,7 @@ def test_sql_shell_says_when_nothing_is_published(tmp_path, monkeypatch):
 def test_every_writer_is_in_the_one_writer_pool(first_version):
     from orchestration.definitions import build_definitions
 
-    graph = build_definitions(first_version).resolve_asset_graph()
+    graph = build_definitions(first_version.settings).resolve_asset_graph()
     pools = {key.to_user_string(): graph.get(key).pools for key in graph.get_all_asset_keys()
              if graph.get(key).is_materializable}
     writers = {key for key in pools if key.split("/")[0] in {"raw", "staging", "intermediate", "seeds",

@@ -1,21 +1,12 @@
 """Every asset materialised from the real paper snapshot; marts checked against values computed
 independently from the raw files (tests/integration/paper_reference.py, no project SQL)."""
 
-from pathlib import Path
-
 import duckdb
 import pytest
 
 from orchestration.sources.hfcommunity import HFC_TABLES
 
-from tests.conftest import make_settings
-from tests.integration.harness import (
-    FIGURE_MARTS,
-    MARTS,
-    check_evaluations,
-    materialized_keys,
-    run_warehouse,
-)
+from tests.integration.harness import FIGURE_MARTS, MARTS, check_evaluations, materialized_keys
 from tests.integration.figures_reference import RELEASES, FigureReference, whole_billions
 
 CHOSEN_WEEK = "2024-03-10"
@@ -24,27 +15,15 @@ CHOSEN_BASE = "mistralai/mistral-7b-v0.1"
 
 
 @pytest.fixture(scope="module")
-def real_build(tmp_path_factory, real_snapshot_dir_module):
-    tmp_path = tmp_path_factory.mktemp("real")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(real_snapshot_dir_module))
-        result = run_warehouse(settings)
-    return settings, result
+def real_build(real_snapshot_build):
+    """The session's build of the real snapshot (tests/conftest.py): its settings and its run."""
+    return real_snapshot_build.settings, real_snapshot_build.results["core"]
 
 
 @pytest.fixture(scope="module")
-def real_snapshot_dir_module() -> Path:
-    from orchestration.settings import real_data_dir
-
-    path = real_data_dir() / "paper-snapshot-2024-05"
-    assert (path / "leaderboard.csv").exists(), f"the real snapshot is missing at {path}"
-    return path
-
-
-@pytest.fixture(scope="module")
-def reference(real_snapshot_dir_module) -> FigureReference:
+def reference(real_snapshot_dir) -> FigureReference:
     """PaperReference, extended for the figure marts (tests/integration/figures_reference.py)."""
-    return FigureReference(real_snapshot_dir_module)
+    return FigureReference(real_snapshot_dir)
 
 
 @pytest.fixture(scope="module")
@@ -76,14 +55,14 @@ def test_every_asset_materialises_and_every_check_passes(real_build):
             assert (settings.figures_dir / f"{mart}.{suffix}").stat().st_size > 0
 
 
-def test_raw_tables_hold_every_row_with_lineage(working, warehouse, real_snapshot_dir_module):
+def test_raw_tables_hold_every_row_with_lineage(working, warehouse, real_snapshot_dir):
     rows = dict(working.execute(
         "select 'leaderboard', count(*) from raw.leaderboard union all "
         "select 'repo_details', count(*) from raw.repo_details union all "
         "select 'commit_data', count(*) from raw.commit_data").fetchall())
     assert rows == {"leaderboard": 6611, "repo_details": 5907, "commit_data": 5635}
     (source_file,) = working.execute("select distinct _source_file from raw.leaderboard").fetchone()
-    assert source_file == str(real_snapshot_dir_module / "leaderboard.csv")
+    assert source_file == str(real_snapshot_dir / "leaderboard.csv")
     # The published version names the files it was built from, with their checksums.
     published = dict(warehouse.execute("select table_name, row_count from meta.source_files").fetchall())
     paper = {table: rows for table, rows in published.items() if not table.startswith("raw.hfc_")}

@@ -3,8 +3,10 @@ the same Dagster jobs build the real paper snapshot and a few real weeks of the 
 on Spark and on DuckDB, and every published mart is equal row for row; a gate that fails on
 Spark blocks everything downstream, as on DuckDB.
 
-The module builds once per engine (the Spark build takes a few minutes: a JVM, 45 models and
-about 280 dbt tests on Spark). The last test changes the Spark build, so it runs last."""
+The Spark build is the module's own (Spark is what it tests; it takes a few minutes: a JVM, 45
+models and about 280 dbt tests on Spark); the DuckDB side is a copy of the session's real
+snapshot build with the same weeks loaded. The last test changes the Spark build, so it runs
+last."""
 
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ import duckdb
 import pytest
 
 from orchestration.engines.spark import landed_raw_tables, model_table_dir, raw_table_dir
-from orchestration.settings import Settings, real_data_dir
+from orchestration.settings import Settings
 from tests.conftest import make_settings
 from tests.integration.engine_compare import table_differences
 from tests.integration.harness import (
@@ -57,15 +59,15 @@ class Build:
         }
 
 
-def build(tmp_path: Path, engine: str, landing_dir: Path) -> Build:
+def spark_built(tmp_path: Path, snapshot_dir: Path, landing_dir: Path) -> Build:
+    """`make run` on Spark, figures and report included: the paper snapshot, then the weeks."""
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = make_settings(
-            tmp_path, monkeypatch, WAREHOUSE_ENGINE=engine,
-            WAREHOUSE_SNAPSHOT_DIR=str(real_data_dir() / "paper-snapshot-2024-05"),
-            WAREHOUSE_LANDING_DIR=str(landing_dir),
+            tmp_path, monkeypatch, WAREHOUSE_ENGINE="spark",
+            WAREHOUSE_SNAPSHOT_DIR=str(snapshot_dir), WAREHOUSE_LANDING_DIR=str(landing_dir),
         )
         with dg.DagsterInstance.ephemeral() as instance:
-            core = run_warehouse(settings, instance=instance)
+            core = run_warehouse(settings, figures=True, instance=instance)
             weekly = run_weekly(settings, instance, FIRST_WEEK, LAST_WEEK)
     return Build(tmp_path, settings, core, weekly)
 
@@ -77,13 +79,18 @@ def landing_dir(tmp_path_factory, real_weekly_dir) -> Path:
 
 
 @pytest.fixture(scope="module")
-def duckdb_build(tmp_path_factory, landing_dir) -> Build:
-    return build(tmp_path_factory.mktemp("duckdb"), "duckdb", landing_dir)
+def duckdb_build(real_snapshot_build, tmp_path_factory, landing_dir) -> Build:
+    """The session's build of the real paper snapshot on DuckDB, then the same weeks as Spark's."""
+    tmp_path = tmp_path_factory.mktemp("duckdb")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = real_snapshot_build.copy(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing_dir))
+        weekly = run_weekly(settings, None, FIRST_WEEK, LAST_WEEK)
+    return Build(tmp_path, settings, real_snapshot_build.results["core"], weekly)
 
 
 @pytest.fixture(scope="module")
-def spark_build(tmp_path_factory, landing_dir) -> Build:
-    return build(tmp_path_factory.mktemp("spark"), "spark", landing_dir)
+def spark_build(tmp_path_factory, real_snapshot_dir, landing_dir) -> Build:
+    return spark_built(tmp_path_factory.mktemp("spark"), real_snapshot_dir, landing_dir)
 
 
 def published_marts(settings: Settings) -> list[str]:
@@ -162,7 +169,7 @@ def test_a_failing_raw_gate_on_spark_blocks_downstream_and_keeps_the_landed_parq
     landed_before = {p.name: file_sha256(p) for p in landed.iterdir()}
     published_before = PublishedState.of(settings)
 
-    result = run_warehouse(settings)
+    result = run_warehouse(settings, figures=True)
 
     assert not result.success
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
@@ -190,7 +197,7 @@ def test_a_failing_dbt_test_on_spark_blocks_everything_downstream(spark_build, m
     selection = {"staging/stg_leaderboard", "intermediate/int_leaderboard_models", "marts/dim_models",
                  "marts/weekly_models_by_type", "figures/weekly_models_by_type", "published/warehouse"}
 
-    result = run_warehouse(settings, only=selection)
+    result = run_warehouse(settings, figures=True, only=selection)
 
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
     assert failed == {"staging/stg_leaderboard:accepted_range_stg_leaderboard_average__100__0"}

@@ -14,20 +14,17 @@ import pytest
 
 from orchestration.settings import real_data_dir
 from tests.bad_inputs import rewrite_csv
-from tests.conftest import make_settings
+from tests.integration.builds import Build, exported_settings
 from tests.integration.paper_reference import TYPE_BY_TEXT
 from tests.integration.harness import (
     MARTS,
     PublishedState,
     changed_tables,
     check_evaluations,
-    copy_warehouse_state,
     materialized_keys,
     run_warehouse,
     warehouse_tables,
 )
-
-GENERATED_SCALE = "0.2"
 BENCHMARKS = ["average", "arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k"]
 
 
@@ -94,17 +91,13 @@ def real_final_table() -> Path:
 
 
 @pytest.fixture(scope="module")
-def real_build(tmp_path_factory, real_final_table):
-    snapshot_dir = real_data_dir() / "paper-snapshot-2024-05"
-    assert (snapshot_dir / "repo_details.csv").is_file(), f"the real paper snapshot is missing at {snapshot_dir}"
-    tmp_path = tmp_path_factory.mktemp("final_table")
+def real_build(real_snapshot_build, real_final_table, tmp_path_factory):
+    """The session's real paper snapshot build, run again with the real final table as its v1
+    leaderboard (only raw/leaderboard reloads; every gate, model and test runs)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(
-            tmp_path,
-            monkeypatch,
-            WAREHOUSE_SNAPSHOT_DIR=str(snapshot_dir),
-            WAREHOUSE_V1_SOURCE="final_table",
-            WAREHOUSE_V1_FINAL_TABLE=str(real_final_table),
+        settings = real_snapshot_build.copy(
+            tmp_path_factory.mktemp("final_table"), monkeypatch,
+            WAREHOUSE_V1_SOURCE="final_table", WAREHOUSE_V1_FINAL_TABLE=str(real_final_table),
         )
         result = run_warehouse(settings)
     return settings, result
@@ -173,18 +166,18 @@ def test_each_model_keeps_its_best_evaluation(real_build, reference):
 
 
 @pytest.fixture(scope="module")
-def generated_build(tmp_path_factory):
-    tmp_path = tmp_path_factory.mktemp("generated_final")
+def final_table_build(generated_build, tmp_path_factory):
+    """The session's generated build, run again with the generator's final table as its v1
+    leaderboard: (the build, its settings, the run)."""
     with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(
-            tmp_path, monkeypatch, WAREHOUSE_V1_SOURCE="final_table", WAREHOUSE_GENERATOR_SCALE=GENERATED_SCALE
-        )
+        root = tmp_path_factory.mktemp("generated_final")
+        settings = generated_build.copy(root, monkeypatch, WAREHOUSE_V1_SOURCE="final_table")
         result = run_warehouse(settings)
-    return settings, result
+        return Build(root, exported_settings(), {"core": result}), settings, result
 
 
-def test_the_generated_final_table_builds(generated_build):
-    settings, result = generated_build
+def test_the_generated_final_table_builds(final_table_build):
+    _, settings, result = final_table_build
     assert settings.snapshot_dir is None and settings.v1_final_table is None
     assert result.success
     assert [name for name, e in check_evaluations(result).items() if not e.passed] == []
@@ -205,24 +198,20 @@ def test_the_generated_final_table_builds(generated_build):
             assert conn.execute(f"select count(*) from marts.{mart}").fetchone()[0] > 0, mart
 
 
-def test_a_final_table_with_the_scrapes_spelling_is_stopped_at_its_gate(generated_build, tmp_path, monkeypatch):
+def test_a_final_table_with_the_scrapes_spelling_is_stopped_at_its_gate(final_table_build, tmp_path, monkeypatch):
     """`False` is the scrape's spelling: in a final table it is an error, caught by the final
     table's suite, and nothing downstream runs; the published warehouse stays as it was."""
-    good_settings, _ = generated_build
+    good, good_settings, _ = final_table_build
     bad_dir = tmp_path / "snapshot"
-    shutil.copytree(good_settings.generated_dir, bad_dir, ignore=shutil.ignore_patterns("leaderboard_v2"))
+    shutil.copytree(good_settings.generated_dir, bad_dir, ignore=shutil.ignore_patterns("leaderboard_v2", "hfcommunity"))
 
     def scrape_spelling(rows):
         rows[4][rows[0].index("flagged")] = "False"
         return rows
 
     rewrite_csv(bad_dir / "leaderboard_v1_final.csv", ",", scrape_spelling)
-    # The good build's generator scale: its other inputs (the HFCommunity dump) stay the same.
-    settings = make_settings(
-        tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir), WAREHOUSE_V1_SOURCE="final_table",
-        WAREHOUSE_GENERATOR_SCALE=GENERATED_SCALE,
-    )
-    copy_warehouse_state(good_settings, settings)
+    # The good build's other inputs (the generated HFCommunity dump) stay the same.
+    settings = good.copy(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(bad_dir))
     published_before = PublishedState.of(settings)
     tables_before = warehouse_tables(settings)
 
@@ -238,16 +227,12 @@ def test_a_final_table_with_the_scrapes_spelling_is_stopped_at_its_gate(generate
     assert changed_tables(tables_before, warehouse_tables(settings)) == []
 
 
-def test_a_file_of_the_other_layout_is_named_with_the_setting_to_change(generated_build, tmp_path, monkeypatch):
+def test_a_file_of_the_other_layout_is_named_with_the_setting_to_change(final_table_build, tmp_path, monkeypatch):
     """WAREHOUSE_V1_FINAL_TABLE pointing at a scrape: the load fails naming the file, the
     columns it lacks, and the setting that would read it."""
-    good_settings, _ = generated_build
+    good, good_settings, _ = final_table_build
     scrape = good_settings.generated_dir / "leaderboard.csv"
-    settings = make_settings(
-        tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SCALE=GENERATED_SCALE,
-        WAREHOUSE_GENERATED_DIR=str(good_settings.generated_dir),
-        WAREHOUSE_V1_SOURCE="final_table", WAREHOUSE_V1_FINAL_TABLE=str(scrape),
-    )
+    settings = good.copy(tmp_path, monkeypatch, WAREHOUSE_V1_FINAL_TABLE=str(scrape))
     result = run_warehouse(settings, only={"raw/leaderboard"})
     assert not result.success
     [failure] = [e for e in result.all_events if e.is_step_failure]

@@ -1,5 +1,8 @@
 """The weekly schedule, the landing sensor and `make backfill`: what they request, and that a
-file dropped into the landing directory reaches the published history with no other action."""
+file dropped into the landing directory reaches the published history with no other action.
+
+Each test builds its own small warehouse from two or three real weeks in a landing directory of
+its own: the files arriving there, and the runs they start from nothing, are the subject."""
 
 from __future__ import annotations
 

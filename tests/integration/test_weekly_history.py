@@ -1,7 +1,9 @@
 """The weekly v2 leaderboard end to end on the 31 real snapshots: a one-run backfill, week by
 week runs and a full refresh give one history; a re-run changes nothing; the November 2024
 MATH re-scoring appears as versions, counted independently from the files; an unknown header
-blocks its week and everything downstream, in that run and in later ones."""
+blocks its week and everything downstream, in that run and in later ones.
+
+The one-run backfill is the session's `real_weekly_build`; tests that run again take a copy."""
 
 from __future__ import annotations
 
@@ -13,10 +15,13 @@ import dagster as dg
 import duckdb
 import pytest
 
+from tests.conftest import REAL_FIRST_WEEK as FIRST_WEEK
+from tests.conftest import REAL_LAST_WEEK as LAST_WEEK
 from tests.conftest import make_settings
 from tests.integration.harness import (
     PublishedState,
     check_evaluations,
+    dbt_reparsed_because,
     landing_dir_with,
     materialized_keys,
     published_weekly_marts,
@@ -25,7 +30,6 @@ from tests.integration.harness import (
 )
 from tests.integration.v2_reference import all_evaluation_ids, math_restatements
 
-FIRST_WEEK, LAST_WEEK = "2024-07-07", "2025-02-02"
 WEEKLY_ASSETS = {
     "raw/leaderboard_v2", "staging/stg_leaderboard_v2", "intermediate/int_leaderboard_v2_observations",
     "marts/leaderboard_v2_history", "marts/weekly_leaderboard_v2",
@@ -41,20 +45,15 @@ def all_weeks() -> list[str]:
 
 
 @pytest.fixture(scope="module")
-def backfilled(tmp_path_factory, real_weekly_dir):
-    """Every real week loaded, audited and published by one backfill run."""
-    tmp_path = tmp_path_factory.mktemp("backfilled")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
-        with dg.DagsterInstance.ephemeral() as instance:
-            result = run_weekly(settings, instance, FIRST_WEEK, LAST_WEEK)
-            assert result.success, "the one-run backfill of every week succeeds"
-            yield settings, instance, result
+def backfilled(real_weekly_build):
+    """Every real week loaded, audited and published by one backfill run: (settings, run)."""
+    return real_weekly_build.settings, real_weekly_build.results["weekly"]
 
 
 def test_one_run_backfill_loads_every_file_and_publishes(backfilled, real_weekly_dir):
-    settings, instance, result = backfilled
-    runs = instance.get_run_records()
+    settings, result = backfilled
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        runs = instance.get_run_records()
     assert len(runs) == 1, "a backfill of 31 weeks is one run"
     assert materialized_keys(result) >= WEEKLY_ASSETS | {"published/warehouse"}
     with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
@@ -76,7 +75,7 @@ def test_one_run_backfill_loads_every_file_and_publishes(backfilled, real_weekly
 
 
 def test_history_holds_every_evaluation_seen_in_any_file(backfilled, real_weekly_dir):
-    settings, _, _ = backfilled
+    settings, _ = backfilled
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         in_history = {row[0] for row in conn.execute("select distinct evaluation_id from marts.leaderboard_v2_history").fetchall()}
         current_per_evaluation = conn.execute(
@@ -87,7 +86,7 @@ def test_history_holds_every_evaluation_seen_in_any_file(backfilled, real_weekly
 
 
 def test_math_rescoring_of_november_2024_opens_versions_and_closes_the_old(backfilled, real_weekly_dir):
-    settings, _, _ = backfilled
+    settings, _ = backfilled
     expected = math_restatements(real_weekly_dir, date(2024, 11, 1), date(2024, 11, 9))
     assert len(expected) > 1000, "the bulk re-scoring touched most evaluations"
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
@@ -106,33 +105,35 @@ def test_math_rescoring_of_november_2024_opens_versions_and_closes_the_old(backf
     assert weekly[date(2024, 11, 3)] >= len(expected)
 
 
-def test_rerunning_one_week_changes_nothing(backfilled):
-    settings, instance, _ = backfilled
+def test_rerunning_one_week_changes_nothing(real_weekly_build, tmp_path, monkeypatch):
+    settings = real_weekly_build.copy(tmp_path, monkeypatch)
     before = published_weekly_marts(settings)
     raw_before = table_rows(settings.working_duckdb_path, "(select * exclude (_loaded_at) from raw.leaderboard_v2)")
-    result = run_weekly(settings, instance, "2024-11-03")
+    result = run_weekly(settings, None, "2024-11-03")
     assert result.success
     assert published_weekly_marts(settings) == before
     assert table_rows(settings.working_duckdb_path, "(select * exclude (_loaded_at) from raw.leaderboard_v2)") == raw_before
 
 
-# The weeks run one at a time, after a one-run backfill of the weeks before them: each run
-# extends the history incrementally from its anchor (the whole 31 weeks one by one take ~10 min).
-WEEK_BY_WEEK = 8
+# Weeks run one at a time where the history turns (the MATH re-scoring of November 2024, a week
+# without a file), between one-run backfills of the weeks before and after them: each run
+# extends the history incrementally from its anchor.
+ONE_AT_A_TIME = ("2024-11-03", "2024-11-10", "2024-11-17", "2024-11-24")
 
 
 def test_week_by_week_and_full_refresh_equal_the_one_run_backfill(backfilled, real_weekly_dir, tmp_path, monkeypatch):
     one_run = published_weekly_marts(backfilled[0])
+    # Its own build: the history grown from an empty warehouse, week by week, is the subject.
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
     with dg.DagsterInstance.ephemeral() as instance:
         weeks = all_weeks()
-        earlier, one_by_one = weeks[:-WEEK_BY_WEEK], weeks[-WEEK_BY_WEEK:]
-        assert run_weekly(settings, instance, earlier[0], earlier[-1], assets=WEEKLY_ASSETS).success
-        for week in one_by_one:
-            # Publishing once at the end is enough to compare; every week is loaded and built.
-            last = week == weeks[-1]
-            result = run_weekly(settings, instance, week, assets=None if last else WEEKLY_ASSETS)
-            assert result.success, f"week {week}"
+        before, after = weeks[:weeks.index(ONE_AT_A_TIME[0])], weeks[weeks.index(ONE_AT_A_TIME[-1]) + 1:]
+        # Publishing once at the end is enough to compare; every week is loaded and built.
+        assert run_weekly(settings, instance, before[0], before[-1], assets=WEEKLY_ASSETS).success
+        for week in ONE_AT_A_TIME:
+            assert run_weekly(settings, instance, week, assets=WEEKLY_ASSETS).success, f"week {week}"
+            assert dbt_reparsed_because(settings) is None, "the next week's run reuses dbt's parse"
+        assert run_weekly(settings, instance, after[0], after[-1]).success
         assert published_weekly_marts(settings) == one_run, "week by week == one run"
 
         result = run_weekly(settings, instance, LAST_WEEK, full_refresh=True)
@@ -142,10 +143,12 @@ def test_week_by_week_and_full_refresh_equal_the_one_run_backfill(backfilled, re
 
 def test_weeks_loaded_out_of_order_give_the_same_history(backfilled, real_weekly_dir, tmp_path, monkeypatch):
     one_run = published_weekly_marts(backfilled[0])
+    # Its own build: the history grown from an empty warehouse in another order is the subject.
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
     with dg.DagsterInstance.ephemeral() as instance:
         # The last months first, then the start, then a week in the middle (a late file).
-        for first, last in [("2024-11-03", LAST_WEEK), ("2024-07-07", "2024-08-04"), ("2024-08-18", "2024-10-27"), ("2024-08-11", None)]:
+        for first, last in [("2024-11-03", LAST_WEEK), ("2024-07-07", "2024-08-04"), ("2024-08-18", "2024-10-27"),
+                            ("2024-08-11", None)]:
             assert run_weekly(settings, instance, first, last).success
         assert published_weekly_marts(settings) == one_run
 
@@ -162,6 +165,7 @@ def _unknown_header_copy(source: Path, target: Path) -> None:
 
 
 def test_unknown_header_blocks_its_week_here_and_in_later_runs(real_weekly_dir, tmp_path, monkeypatch):
+    # Its own build: two weeks in a landing directory of its own, where the bad file is dropped.
     landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-10-26", "2024-11-01")
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
     with dg.DagsterInstance.ephemeral() as instance:

@@ -122,11 +122,12 @@ def run_snapshot_case(case: Case, good: GoodInputs, database: Path, tmp_path: Pa
             )
         assert loaded.accepted
         quarantined = conn.execute(
-            f"select family, source_row, column_name, reason from {QUARANTINE_TABLE} where source = ?", [case.source]
+            f"select family, source_row, column_name, value, reason from {QUARANTINE_TABLE} where source = ?",
+            [case.source],
         ).fetchall()
     if quarantined:
-        ((family, row, column, reason),) = quarantined
-        return Observed(Outcome(QUARANTINED, family, row=row, column=column), reason)
+        ((family, row, column, value, reason),) = quarantined
+        return Observed(Outcome(QUARANTINED, family, row=row, column=column, value=value), reason)
     return Observed(Outcome(ACCEPTED), f"extra columns: {', '.join(loaded.extra_columns) or 'none'}")
 
 
@@ -248,6 +249,20 @@ def test_the_corpus_covers_every_source_and_kind():
     assert len({c.name for c in CASES}) == len(CASES)
     for source in SOURCES:
         assert any(c.source == source and c.expected.kind != ACCEPTED for c in CASES), source
+
+
+def test_the_job_level_cases_cover_each_source_and_outcome_once():
+    """tests/integration/test_gates.py runs the cases marked `through_job`: for every file source,
+    exactly one case of each outcome the corpus has for it (blocked by a load error, blocked by a
+    check, quarantined); the Hub's share runs through its source's own test."""
+    outcomes = (LOAD_ERROR, CHECK_FAILED, QUARANTINED)
+    for source in (s for s in SOURCES if s != "hub"):
+        for kind in outcomes:
+            cases = [c.name for c in CASES if c.source == source and c.expected.kind == kind]
+            marked = [c.name for c in CASES if c.source == source and c.expected.kind == kind and c.through_job]
+            assert len(marked) == (1 if cases else 0), f"{source}, {kind}: {marked} of {cases}"
+    assert not [c.name for c in CASES if c.through_job and (c.source == "hub" or c.expected.kind not in outcomes)]
+    assert all(c.expected.value for c in CASES if c.expected.kind == QUARANTINED), "a quarantine names its value"
 
 
 def test_docs_reliability_md_is_generated_from_the_cases_and_faults():

@@ -310,3 +310,30 @@ def test_the_launcher_reports_the_peak_rss_of_its_command_and_kills_a_runaway(tm
     code = subprocess.run([sys.executable, "-m", "benchmarks.measured_child", str(out), str(100 << 20), *grow]).returncode
     measured = json.loads(out.read_text())
     assert code == 1 and measured["killed_at_rss_bytes"] > 100 << 20 and measured["exit_code"] != 0
+
+
+def test_the_run_cost_section_goes_before_the_notes_and_is_replaced_in_place():
+    from benchmarks.run_cost import SECTION_TITLE, splice
+
+    report = "# Benchmarks\n\n## Targets\n\nt\n\n## Notes: reproducing\n\nn\n"
+    first = splice(report, f"{SECTION_TITLE}\n\nold numbers\n")
+    assert first.index(SECTION_TITLE) < first.index("## Notes") and "old numbers" in first
+    second = splice(first, f"{SECTION_TITLE}\n\nnew numbers\n")
+    assert "old numbers" not in second and second.count(SECTION_TITLE) == 1
+    assert second.endswith("## Notes: reproducing\n\nn\n") and "## Targets\n\nt\n" in second
+
+
+def test_the_run_cost_table_has_both_variants_both_runs_and_the_target_verdict():
+    from benchmarks.run_cost import Measurement, Samples, Variant, render
+
+    samples = Samples()
+    for wall, variant in ((90.0, "before"), (50.0, "after"), (110.0, "before"), (52.0, "after")):
+        samples.add(variant, "fresh", Measurement(wall, dbt=15.0, figures=14.0))
+        samples.add(variant, "again", Measurement(wall / 2, dbt=10.0, figures=1.0))
+    variants = [Variant("before", Path("/b"), ()), Variant("after", Path("/a"), ())]
+
+    text = render(samples, variants, "abc1234", repeat=2)
+
+    assert "| before | fresh | 100.0 s (90.0–110.0) | 15.0 s (15.0–15.0) | 14.0 s (14.0–14.0) | 71.0 s (61.0–81.0) |" in text
+    assert "| after | again | 25.5 s (25.0–26.0) |" in text
+    assert "**met** (51.0 s fresh, 1.96× faster than before" in text
