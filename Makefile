@@ -26,7 +26,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest browser run backfill test bench ui sql versions rollback check clean
+.PHONY: help venv manifest browser run backfill test bench bench-run ui sql versions rollback check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
@@ -35,6 +35,7 @@ help:
 	@echo "make test   run the whole test suite (installs headless Chromium first: make browser)"
 	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
 	@echo "make bench [SCALES=1,10,100] [HUB=1] [REPEAT=3] [BENCH_DIR=...]   benchmarks -> docs/benchmarks.md (not in make test)"
+	@echo "make bench-run [BEFORE=rev] [REPEAT=3]   make run's fixed cost, before and after -> docs/benchmarks.md"
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make sql    the DuckDB shell on the published warehouse, read-only"
 	@echo "make versions / make rollback [TO=vNNNNN]   published versions; go back to one"
@@ -88,6 +89,12 @@ HUB    ?= 1
 REPEAT ?= 3
 bench: manifest
 	$(BIN)/python -m benchmarks.hub_scale --scales $(SCALES) --hub $(HUB) --repeat $(REPEAT) $(if $(BENCH_DIR),--data-dir $(BENCH_DIR))
+
+# make run's commands after the install, on the offline default, at BEFORE (a git worktree) and
+# here, side by side (a few minutes per repeat). Writes benchmarks/run_cost.md and its section of
+# docs/benchmarks.md.
+bench-run: manifest
+	$(BIN)/python -m benchmarks.run_cost --repeat $(REPEAT) $(if $(BEFORE),--before $(BEFORE))
 
 ui: manifest
 	$(BIN)/python -m orchestration.cli ui

@@ -17,6 +17,8 @@ from benchmarks.pipeline_run import CATEGORIES
 from benchmarks.stats import Summary, format_bytes, format_seconds, summarize
 
 NOTES = Path(__file__).with_name("notes.md")
+# `make bench-run`'s section (benchmarks/run_cost.py), measured apart: the fixed cost of `make run`.
+RUN_COST = Path(__file__).with_name("run_cost.md")
 PACKAGES = ("duckdb", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "great-expectations", "pandas", "pyarrow", "numpy")
 
 # The targets of issue 7, on a 2-core, 24 GiB machine.
@@ -296,6 +298,8 @@ def render_report(results: Mapping, *, plot_path: Path, report_path: Path) -> st
     if failed:
         out += ["## Runs that failed", "",
                 _table(["set", "what happened"], [[s["name"], s["failed"]] for s in failed]), ""]  # fmt: skip
+    if RUN_COST.exists():
+        out += [RUN_COST.read_text().rstrip(), ""]
     if NOTES.exists():
         out += [NOTES.read_text().rstrip(), ""]
     return "\n".join(out)
