@@ -64,12 +64,16 @@ def hub_commit_authors(csv_dir: Path) -> pd.DataFrame:
         index=repos["id"].str.strip().values,
     )
     model_of = model_of[~model_of.index.duplicated()]
-    commits = pd.read_csv(csv_dir / "commits.csv", usecols=["repo_id", "author", "timestamp"], dtype=str, keep_default_na=False)
-    commits["author"] = commits["author"].str.strip()
+    commits = pd.read_csv(
+        csv_dir / "commits.csv", usecols=["repo_id", "author_name", "author_date", "author_tz"], dtype=str, keep_default_na=False
+    )
+    commits["author"] = commits["author_name"].str.strip()
     commits = commits[(commits["author"] != "") & ~is_bot(commits["author"])]
     commits["model_id"] = commits["repo_id"].str.strip().map(model_of)
     commits = commits.dropna(subset=["model_id"])
-    commits["committed_at"] = utc_timestamps(commits["timestamp"])
+    # author_date is the author's wall clock, author_tz its offset in seconds west of UTC.
+    west = pd.to_timedelta(pd.to_numeric(commits["author_tz"], errors="coerce").fillna(0), unit="s")
+    commits["committed_at"] = utc_timestamps(commits["author_date"]) + west
     authors = commits.groupby(["model_id", "author"], as_index=False)["committed_at"].min()
     return authors.rename(columns={"committed_at": "first_commit"})
 

@@ -28,7 +28,8 @@ class SourceFilesResource(dg.ConfigurableResource):
     With no snapshot directory, the generator writes the offline default into `generated_dir`
     (deterministic by seed and scale, so regenerating never changes the files). The v1
     leaderboard is the paper's scrape in that directory, or (v1_source `final_table`) the final
-    v1 table at `v1_final_table` (by default leaderboard_v1_final.csv in that directory).
+    v1 table at `v1_final_table` (by default leaderboard_v1_final.csv in that directory), or
+    (v1_source `dataset_parquet`) the v1 dataset's parquet, leaderboard_v1.parquet in it.
     """
 
     source: str = "generated"
@@ -54,7 +55,7 @@ class SourceFilesResource(dg.ConfigurableResource):
 
         generated_dir = Path(self.hfcommunity_generated_dir or Path(self.generated_dir) / HFCOMMUNITY_GENERATED_NAME)
         return ensure_generated_hfcommunity(
-            generated_dir, seed=self.generator_seed, scale=self.generator_scale
+            generated_dir, seed=self.generator_seed, scale=self.generator_scale, forms=("zip",)
         ) / SQL_DUMP_NAME
 
     def locate(self, name: str) -> tuple[SnapshotFile, Path]:

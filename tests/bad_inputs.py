@@ -59,7 +59,7 @@ SNAPSHOT_SEED, SNAPSHOT_SCALE = 7, 0.2
 WEEKLY_SCALE, HFC_SCALE = 0.05, 0.05
 V2_FILE = "huggingface_v2_2024-07-13.csv.gz"
 V2_WEEK = "2024-07-07"
-HFC_SQL = "hfcommunity.sql.gz"
+HFC_SQL = "hfcommunity_dump.zip"
 LAST_ROW = -1
 """An expected row meaning "the file's last data row" (its number depends on the generated size)."""
 
@@ -102,7 +102,8 @@ class Case:
     """Edits the good input in place: (path, delimiter) of the source's file (for HFCommunity,
     of `target` inside the dump's directory)."""
     target: str | None = None
-    """HFCommunity: `hfcommunity.sql.gz` or `csv/<table>.csv` (the form loaded follows it)."""
+    """HFCommunity: `hfcommunity_dump.zip` (the published form) or `csv/<table>.csv` (the
+    project's export; the form loaded follows it)."""
     hub_fault: Callable[[object, list[str]], None] | None = None
     """Hub cases: (fake hub, the leaderboard's model ids) → the faults the Hub answers with."""
     through_job: bool = False
@@ -286,6 +287,21 @@ def truncated_gzip(path: Path, delimiter: str) -> None:
     path.write_bytes(data[: len(data) // 2])
 
 
+def rename_zip_members(suffix: str) -> Callable[[Path, str], None]:
+    """A .zip whose members are renamed to end in `suffix` (the dump archived under another name)."""
+
+    def mutate(path: Path, delimiter: str) -> None:
+        import zipfile
+
+        with zipfile.ZipFile(path) as archive:
+            members = {info.filename: archive.read(info) for info in archive.infolist()}
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as archive:
+            for name, data in members.items():
+                archive.writestr(name.rsplit(".", 1)[0] + suffix, data)
+
+    return mutate
+
+
 def directory_instead(path: Path, delimiter: str) -> None:
     path.unlink()
     path.mkdir()
@@ -414,16 +430,16 @@ CASES: tuple[Case, ...] = (
     Case("v2-empty-file", "leaderboard_v2", "an empty gzip stream", Outcome(LOAD_ERROR, row=0), "is empty", empty_file),
     Case("v2-non-utf8-bytes", "leaderboard_v2", "a Latin-1 byte in row 2's license",
          Outcome(LOAD_ERROR, row=2, column="hub_license"), "not utf-8", latin1_byte_in("hub_license", 2)),
-    # The HFCommunity dump (MariaDB SQL dump, or its per-table CSV export).
-    Case("hfc-corrupt-gzip", "hfcommunity", "hfcommunity.sql.gz is not gzip", Outcome(LOAD_ERROR),
-         "cannot be read", corrupt_gzip, target=HFC_SQL),
-    Case("hfc-truncated-dump", "hfcommunity", "the .sql.gz cut in half (an interrupted download)", Outcome(LOAD_ERROR),
-         "cannot be read past this line", truncated_gzip, target=HFC_SQL),
+    # The HFCommunity dump (the published .zip of a MariaDB dump, or the project's CSV export).
+    Case("hfc-truncated-zip", "hfcommunity", "the .zip cut in half (an interrupted download)", Outcome(LOAD_ERROR),
+         "is not a readable zip archive", truncated_gzip, target=HFC_SQL, through_job=True),
+    Case("hfc-zip-without-dump", "hfcommunity", "a .zip holding the dump under another extension", Outcome(LOAD_ERROR),
+         "holds no `.sql` dump", rename_zip_members(".txt"), target=HFC_SQL),
     Case("hfc-csv-missing-column", "hfcommunity", "model.csv without `library_name`",
          Outcome(LOAD_ERROR, row=0, column="library_name"), "missing column(s) 'library_name'",
-         drop_column("library_name"), target="csv/model.csv", through_job=True),
+         drop_column("library_name"), target="csv/model.csv"),
     Case("hfc-csv-non-utf8-bytes", "hfcommunity", "a Latin-1 byte in author.csv row 2",
-         Outcome(LOAD_ERROR, row=2, column="name"), "not utf-8", latin1_byte_in("name", 2), target="csv/author.csv"),
+         Outcome(LOAD_ERROR, row=2, column="username"), "not utf-8", latin1_byte_in("username", 2), target="csv/author.csv"),
     # The Hub connector's responses.
     Case("hub-malformed-json", "hub", "a model's repo details are cut-off JSON", Outcome(RECORDED, "model_info"),
          "malformed response", hub_fault=hub_fail_first("malformed_json")),

@@ -1,6 +1,7 @@
 """Raw assets of the HFCommunity dump (group `hfcommunity`): raw/hfc_<table> for each table the
-warehouse loads, from one pass over the dump (WAREHOUSE_HFCOMMUNITY_DUMP: a MariaDB `.sql`/
-`.sql.gz` dump or a directory of per-table CSV files; by default the generated dump).
+warehouse loads, from one pass over the dump (WAREHOUSE_HFCOMMUNITY_DUMP: the published `.zip`
+of a MariaDB dump, or a bare `.sql`/`.sql.gz`, schema v1.1 or v1.0; by default the generated
+dump; docs/sources.md).
 
 Each table is gated by its blocking GX suite (`expectations/raw_hfc_<table>.json`), run on the
 freshly loaded rows before any of them replaces the previous load: the dump is swapped in whole
@@ -112,6 +113,8 @@ def raw_hfcommunity(
                 "dagster/row_count": loaded.rows[table],
                 "source_file": dg.MetadataValue.path(str(path)),
                 "dump_form": loaded.form,
+                "schema_version": loaded.schema_version or "unknown",
+                **({"card_formats": dg.MetadataValue.json(loaded.card_formats)} if table == "repository" else {}),
                 "checksum_sha256": loaded.checksums[table],
                 "reloaded": loaded.reloaded,
                 **landed.get(table, {}),

@@ -1,31 +1,39 @@
-"""A synthetic HFCommunity dump of the whole Hub, in both of HFCommunity's forms.
+"""A synthetic HFCommunity dump of the whole Hub, in HFCommunity's published format.
 
 `generate_hfcommunity` writes, into one directory:
-  * `hfcommunity.sql.gz`: a MariaDB dump as `mysqldump` writes it (header comments, `SET`s,
+  * `hfcommunity_dump.zip`: a `.zip` holding one MariaDB dump, `hfcommunity_dump.sql`, as
+    HFCommunity publishes them (docs/sources.md): `mysqldump` text (header comments, `SET`s,
     `DROP TABLE`/`CREATE TABLE` with backticks, `LOCK TABLES`, extended `INSERT`s with MySQL
-    string escapes), tables in alphabetical order, plus the `tag` and `discussion_event` tables
-    the warehouse does not load;
-  * `csv/<table>.csv`: the per-table CSV export (header row, `"`-quoted where needed, NULL as an
-    empty unquoted field, an empty string as `""`).
+    string escapes), every table of the extractor's schema in alphabetical order, with the
+    columns and types of its `CREATE TABLE` statements (SOM-Research/HFCommunity,
+    `extractor/databaseImport.py` at 7a71694…539d49b, schema v1.1; `schema_version="v1.0"` writes
+    the 2023 schema of the same content: `commits(sha, timestamp, message, author, source)`
+    without a repo, `file` + `files_in_commit` instead of `repo_file`);
+  * `csv/<table>.csv` (form `csv`): the project's own per-table export of the loaded tables
+    (the dump's columns, a header row; NULL an empty unquoted field, an empty string `""`), read
+    by the Hub-sized benchmarks. HFCommunity publishes no CSV.
 
-The tables and columns are the reconstruction of HFCommunity's schema in docs/hfcommunity.md.
-Repo ids carry HFCommunity's type prefix (`models/<owner>/<name>`, `datasets/...`); card_data is
-the Python repr of the card's metadata (`{'base_model': '…', …}`), as HFCommunity stores it.
+Values are written as the extractor writes them: repo ids with their type prefix
+(`models/<owner>/<name>`); `card_data` is `str(ModelCardData)`, the card's YAML (the literal
+`None` for a repo without a card); commit dates in the author's wall-clock time with `author_tz`
+in seconds west of UTC (GitPython's `author_tz_offset`), git author names in `author_name`;
+`repo_file.id` the sha256 of `<repo id>_<file name>`; `model.downloads` a 30-day count and
+`model.likes` NULL (likes are on `repository`); DATETIMEs in UTC without a zone; no repository
+creation date (the warehouse derives it from the earliest commit).
 
 The generative story: the foundation models of the snapshot generator's catalog (Llama, Mistral,
 Mixtral, Phi, Gemma, Qwen, … under synthetic lab names) released on their dates; community
 models created 2021–2024 at a growing rate, each fine-tuned from a released foundation model
 (popular ones more often) or from an earlier community model, named after its family's token
-and declaring its base in its card (plain or list) or tags, or not at all; Pareto-distributed
-people who own repos, commit to them (with timezone offsets, as git records them) and open
-discussions and pull requests, plus bots; a few dataset repos whose commits are not models'.
+and declaring its base in its card (plain, list or with its relation) or tags, or not at all;
+Pareto-distributed people who own repos, commit to them (with time zones, as git records them)
+and open discussions and pull requests, plus bots; a few dataset repos whose commits are not
+models'.
 
-Scale 1 (2,000 model repos) takes well under a second. Repo-level attributes are numbers kept
-in memory (a few bytes per repo); rows are generated and written per chunk of `CHUNK_REPOS`
-repos, each from its own random stream, so 2M models / 20M commits stream out in bounded
-memory. Same seed and scale give byte-identical files. The CSV export is written by DuckDB's
-CSV writer (the same quoting as R's, measured 6x faster than joining Python strings); `forms`
-picks the forms to write, and the SQL dump (gzip level 6) is most of the time at Hub size.
+Scale 1 (2,000 model repos) takes about a second. Repo-level attributes are numbers kept in
+memory (a few bytes per repo); rows are generated and written per chunk of `CHUNK_REPOS` repos,
+each from its own random stream, so 2M models / 20M commits stream out in bounded memory. Same
+seed and scale give byte-identical files.
 
 `HUB_SIZED` is the whole Hub's shape (2M models, 1M authors, 20M commits) for the benchmarks
 (benchmarks/inputs.py): with a `shape`, the counts come from it instead of from `scale`.
@@ -38,8 +46,10 @@ from __future__ import annotations
 
 import argparse
 import gzip
+import hashlib
 import json
 import shutil
+import zipfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -48,6 +58,7 @@ from typing import BinaryIO
 import duckdb
 import numpy as np
 import pandas as pd
+import yaml
 
 from orchestration.settings import HFCOMMUNITY_GENERATED_DUMP
 from orchestration.sources.generator import (
@@ -61,12 +72,14 @@ from orchestration.sources.generator import (
     join_fields,
 )
 
-GENERATOR_VERSION = "1"
+GENERATOR_VERSION = "2"
 MARKER_NAME = "_generator_hfcommunity.json"
-SQL_DUMP_NAME = HFCOMMUNITY_GENERATED_DUMP
+SQL_DUMP_NAME = HFCOMMUNITY_GENERATED_DUMP  # the .zip, as published
+SQL_MEMBER_NAME = "hfcommunity_dump.sql"
 CSV_DIR_NAME = "csv"
 TRUTH_NAME = "_truth.json"
-FORMS = ("sql", "csv")
+FORMS = ("zip", "csv")
+SCHEMA_VERSIONS = ("v1.1", "v1.0")
 MODELS_AT_SCALE_1 = 2_000
 CHUNK_REPOS = 50_000
 TUPLES_PER_INSERT = 500
@@ -75,50 +88,117 @@ DAY = 86_400
 HUB_START = _epoch("2021-01-01T00:00:00")
 HUB_END = _epoch("2024-12-31T23:00:00")
 
-# The dump's tables: (column, MariaDB type, numeric) in CREATE TABLE order. The loaded tables
-# (orchestration/sources/hfcommunity.py, HFC_TABLES) come with two the warehouse skips.
+# The dump's tables: (column, MariaDB type, numeric) in CREATE TABLE order, as mysqldump prints
+# the extractor's statements (SOM-Research/HFCommunity, extractor/databaseImport.py at
+# 7a716946279e3706512b04b60671541d461a3adb, unchanged to 539d49b7a3b7bdc7598b088cd83cd3f2dd63a09a;
+# INTEGER → int(11), BIGINT → bigint(20); primary-key columns NOT NULL). Columns a generated row
+# does not set are NULL; tables without rows are declared empty, as in a real dump.
+_V = "varchar(256)"
 DUMP_SCHEMA: dict[str, tuple[tuple[str, str, bool], ...]] = {
     "author": (
-        ("name", "varchar(256) NOT NULL", False), ("avatar_url", "text", False), ("is_pro", "int(11)", True),
-        ("fullname", "text", False), ("type", "varchar(64)", False), ("source", "varchar(256)", False),
+        ("username", f"{_V} NOT NULL", False), ("avatar_url", "text", False), ("is_pro", "int(11)", True),
+        ("fullname", "text", False), ("type", "varchar(64)", False), ("source", _V, False),
     ),
+    "commit_parents": (("commit_sha", f"{_V} NOT NULL", False), ("parent_sha", f"{_V} NOT NULL", False)),
     "commits": (
-        ("sha", "varchar(256) NOT NULL", False), ("repo_id", "varchar(256) NOT NULL", False),
-        ("author", "varchar(256)", False), ("timestamp", "text", False), ("message", "longtext", False),
+        ("sha", f"{_V} NOT NULL", False), ("repo_id", _V, False), ("message", "longtext", False),
+        ("author_date", "datetime", False), ("author_tz", "int(11)", True), ("committer_date", "datetime", False),
+        ("committer_tz", "int(11)", True), ("in_main_branch", "int(11)", True), ("insertions", "int(11)", True),
+        ("deletions", "int(11)", True), ("author_name", _V, False), ("committer_name", _V, False),
+        ("source", "varchar(32)", False),
     ),
+    "conflicting_files_discussion": (
+        ("id", "int(11) NOT NULL AUTO_INCREMENT", True), ("num", "int(11)", True), ("repo_id", _V, False),
+        ("filename", "text", False), ("repo_file_id", "char(64)", False),
+    ),
+    "dataset": (
+        ("dataset_id", f"{_V} NOT NULL", False), ("description", "longtext", False), ("citation", "text", False),
+        ("paperswithcode_id", "text", False), ("downloads", "int(11)", True),
+    ),
+    "datasets_in_space": (("dataset_id", f"{_V} NOT NULL", False), ("space_id", f"{_V} NOT NULL", False)),
     "discussion": (
-        ("num", "int(11) NOT NULL", True), ("repo_id", "varchar(256) NOT NULL", False), ("author", "varchar(256)", False),
-        ("title", "text", False), ("status", "text", False), ("created_at", "text", False),
-        ("is_pull_request", "int(11)", True),
+        ("num", "int(11) NOT NULL", True), ("repo_id", f"{_V} NOT NULL", False), ("author", _V, False),
+        ("title", "text", False), ("status", "text", False), ("created_at", "datetime", False),
+        ("is_pull_request", "int(11)", True), ("target_branch", "varchar(64)", False),
+        ("merge_commit_oid", _V, False), ("diff", "longtext", False), ("git_reference", "text", False),
     ),
     "discussion_event": (
-        ("id", "varchar(256) NOT NULL", False), ("repo_id", "varchar(256)", False),
-        ("discussion_num", "int(11)", True), ("type", "varchar(64)", False), ("content", "text", False),
+        ("id", f"{_V} NOT NULL", False), ("repo_id", _V, False), ("discussion_num", "int(11)", True),
+        ("event_type", "varchar(64)", False), ("created_at", "datetime", False), ("author", _V, False),
+        ("content", "text", False), ("edited", "int(11)", True), ("hidden", "int(11)", True),
+        ("new_status", "text", False), ("summary", "text", False), ("sha", _V, False), ("old_title", "text", False),
+        ("new_title", "text", False), ("full_data", "longtext", False),
     ),
+    "files_in_commit": (("sha", f"{_V} NOT NULL", False), ("modified_file_id", "char(64) NOT NULL", False)),
     "model": (
-        ("model_id", "varchar(256) NOT NULL", False), ("pipeline_tag", "text", False), ("downloads", "int(11)", True),
+        ("model_id", f"{_V} NOT NULL", False), ("pipeline_tag", "text", False), ("downloads", "int(11)", True),
         ("library_name", "text", False), ("likes", "int(11)", True), ("config", "longtext", False),
     ),
+    "models_in_space": (("model_id", f"{_V} NOT NULL", False), ("space_id", f"{_V} NOT NULL", False)),
+    "modified_file": (
+        ("modified_file_id", "char(64) NOT NULL", False), ("repo_file_id", "char(64)", False), ("rfilename", "text", False),
+        ("old_path", _V, False), ("new_path", _V, False), ("change_type", "varchar(32)", False), ("diff", "longtext", False),
+        ("added_lines", "int(11)", True), ("deleted_lines", "int(11)", True), ("nloc", "int(11)", True),
+    ),
     "repo_file": (
-        ("id", "int(11) NOT NULL AUTO_INCREMENT", True), ("filename", "varchar(500)", False),
-        ("repo_id", "varchar(256)", False), ("size", "bigint(20)", True),
+        ("id", "char(64) NOT NULL", False), ("filename", "text", False), ("repo_id", _V, False),
+        ("size", "bigint(20)", True), ("blob_id", _V, False), ("lfs_size", "bigint(20)", True),
+        ("lfs_sha", _V, False), ("lfs_pointer_size", "bigint(20)", True),
     ),
     "repository": (
-        ("id", "varchar(256) NOT NULL", False), ("name", "text", False), ("type", "varchar(7)", False),
-        ("author", "varchar(256)", False), ("sha", "text", False), ("created_at", "datetime", False),
-        ("last_modified", "datetime", False), ("private", "int(11)", True), ("card_data", "longtext", False),
-        ("gated", "int(11)", True), ("likes", "int(11)", True), ("downloads", "int(11)", True),
+        ("id", f"{_V} NOT NULL", False), ("name", "text", False), ("type", "varchar(7)", False),
+        ("author", _V, False), ("sha", "text", False), ("last_modified", "datetime", False),
+        ("private", "int(11)", True), ("card_data", "longtext", False), ("gated", "int(11)", True),
+        ("likes", "int(11)", True), ("disabled", "int(11)", True),
     ),
-    "tag": (("name", "varchar(256) NOT NULL", False),),
-    "tags_in_repo": (("tag_name", "varchar(256) NOT NULL", False), ("repo_id", "varchar(256) NOT NULL", False)),
+    "space": (
+        ("space_id", f"{_V} NOT NULL", False), ("sdk", "varchar(128)", False), ("stage", "varchar(32)", False),
+        ("hardware", "varchar(32)", False), ("requested_hw", "varchar(32)", False), ("sleep_time", "int(11)", True),
+        ("storage", "varchar(32)", False), ("runtime_raw", "text", False),
+    ),
+    "tag": (("name", f"{_V} NOT NULL", False),),
+    "tags_in_repo": (("tag_name", f"{_V} NOT NULL", False), ("repo_id", f"{_V} NOT NULL", False)),
 }  # fmt: skip
 PRIMARY_KEYS = {
-    "author": "`name`", "commits": "`sha`", "discussion": "`num`,`repo_id`", "discussion_event": "`id`",
-    "model": "`model_id`", "repo_file": "`id`", "repository": "`id`", "tag": "`name`",
+    "author": "`username`", "commit_parents": "`commit_sha`,`parent_sha`", "commits": "`sha`",
+    "conflicting_files_discussion": "`id`", "dataset": "`dataset_id`", "datasets_in_space": "`dataset_id`,`space_id`",
+    "discussion": "`num`,`repo_id`", "discussion_event": "`id`", "files_in_commit": "`sha`,`modified_file_id`",
+    "model": "`model_id`", "models_in_space": "`model_id`,`space_id`", "modified_file": "`modified_file_id`",
+    "repo_file": "`id`", "repository": "`id`", "space": "`space_id`", "tag": "`name`",
     "tags_in_repo": "`tag_name`,`repo_id`",
 }  # fmt: skip
+# The v1.0 schema (2022–2023 dumps; extractor/databaseImport.py at
+# 02d20395776ee0fb47345aff0f1ec23c1d410ff5): tables whose columns differ from v1.1, and v1.1's
+# tables it does not have. Its `commits` has no repo: `files_in_commit` links commits to `file`s.
+DUMP_SCHEMA_V10: dict[str, tuple[tuple[str, str, bool], ...]] = {
+    "commits": (
+        ("sha", f"{_V} NOT NULL", False), ("timestamp", "timestamp", False), ("message", "longtext", False),
+        ("author", _V, False), ("source", "varchar(64)", False),
+    ),
+    "discussion": DUMP_SCHEMA["discussion"][:7],
+    "discussion_event": tuple(("type", t, n) if c == "event_type" else (c, t, n) for c, t, n in DUMP_SCHEMA["discussion_event"]),
+    "file": (("id", "int(11) NOT NULL AUTO_INCREMENT", True), ("filename", "varchar(500)", False), ("repo_id", _V, False)),
+    "files_in_commit": (("sha", f"{_V} NOT NULL", False), ("file_id", "int(11) NOT NULL", True)),
+    "repository": DUMP_SCHEMA["repository"][:10],
+}
+_NOT_IN_V10 = ("conflicting_files_discussion", "datasets_in_space", "models_in_space", "modified_file", "repo_file", "space")
 # The per-table CSV export holds the tables the warehouse loads.
 CSV_TABLES = ("author", "repository", "model", "commits", "discussion", "tags_in_repo", "repo_file")
+
+
+def dump_schema(version: str) -> dict[str, tuple[tuple[str, str, bool], ...]]:
+    """The dump's tables of a schema version, in the dump's (alphabetical) order."""
+    if version not in SCHEMA_VERSIONS:
+        raise ValueError(f"schema_version must be one of {SCHEMA_VERSIONS}, got {version!r}")
+    if version == "v1.1":
+        return dict(DUMP_SCHEMA)
+    tables = {name: DUMP_SCHEMA_V10.get(name, columns) for name, columns in DUMP_SCHEMA.items() if name not in _NOT_IN_V10}
+    tables["file"] = DUMP_SCHEMA_V10["file"]
+    tables["files_in_commit"] = DUMP_SCHEMA_V10["files_in_commit"]
+    return dict(sorted(tables.items()))
+
+
+_PRIMARY_KEYS_V10 = {"file": "`id`", "files_in_commit": "`sha`,`file_id`"}
 
 _BOT_NAMES = ("SFconvertbot", "librarian-bot", "system")
 
@@ -147,8 +227,9 @@ def hub_shape(fraction: float) -> HubShape:
 # log-mean of the commits per repo beyond the first (lognormal, sigma 0.9): ~6.5 per repo.
 _COMMIT_LOG_MEAN = 1.2
 _COMMIT_LOG_SIGMA = 0.9
-_TIMEZONES = (("+00:00", 0), ("+02:00", 7200), ("+01:00", 3600), ("-07:00", -25200), ("+08:00", 28800),
-              ("+05:30", 19800), ("-04:00", -14400), ("+09:00", 32400))  # fmt: skip
+# Authors' zones, seconds east of UTC (git's +02:00 is 7200; the dump's author_tz says -7200).
+_TIMEZONES = (0, 7200, 3600, -25200, 28800, 19800, -14400, 32400)
+_RELATIONS = np.array(["finetune", "adapter", "quantized", "merge"], dtype=object)
 _COMMIT_MESSAGES = np.array(
     [
         "Upload folder using huggingface_hub", "Update README.md", "initial commit", "Upload model",
@@ -188,32 +269,45 @@ _LIBRARY_TAGS = np.array(["transformers", "peft", "gguf", "mlx"], dtype=object)
 
 
 def generate_hfcommunity(
-    out_dir: Path, *, seed: int = 42, scale: float = 1.0, forms: Sequence[str] = FORMS, shape: HubShape | None = None
+    out_dir: Path,
+    *,
+    seed: int = 42,
+    scale: float = 1.0,
+    forms: Sequence[str] = FORMS,
+    shape: HubShape | None = None,
+    schema_version: str = "v1.1",
+    time_zones: bool = True,
 ) -> list[Path]:
-    """Write hfcommunity.sql.gz and/or csv/<table>.csv (`forms`), and _truth.json, into out_dir;
-    return their paths."""
+    """Write hfcommunity_dump.zip and/or csv/<table>.csv (`forms`), and _truth.json, into
+    out_dir; return their paths. `schema_version` v1.0 writes the 2023 schema (zip only);
+    `time_zones=False` commits every change at UTC (for comparing with v1.0, which lost zones)."""
     if not scale > 0:
         raise ValueError(f"scale must be positive, got {scale!r}")
     unknown = sorted(set(forms) - set(FORMS))
     if unknown or not forms:
         raise ValueError(f"forms must be some of {FORMS}, got {tuple(forms)!r}")
+    schema = dump_schema(schema_version)
+    if schema_version != "v1.1" and "csv" in forms:
+        raise ValueError("the CSV export has the v1.1 columns only")
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
     (out_dir / MARKER_NAME).unlink(missing_ok=True)
     work = out_dir / ".parts"
     shutil.rmtree(work, ignore_errors=True)
     (work / CSV_DIR_NAME).mkdir(parents=True)
-    hub = _Hub(seed=seed, scale=scale, shape=shape)
-    sql_parts = {table: gzip.GzipFile(work / f"{table}.sql.gz", "wb", 6, mtime=0) for table in DUMP_SCHEMA} if "sql" in forms else {}
+    hub = _Hub(seed=seed, scale=scale, shape=shape, time_zones=time_zones)
+    keys = {**PRIMARY_KEYS, **_PRIMARY_KEYS_V10}
+    sql_parts = {table: gzip.GzipFile(work / f"{table}.sql.gz", "wb", 1, mtime=0) for table in schema} if "zip" in forms else {}
     csv_writer = _CsvExport(work / CSV_DIR_NAME) if "csv" in forms else None
     try:
         for table, handle in sql_parts.items():
-            handle.write(_table_preamble(table).encode())
+            handle.write(_table_preamble(table, schema[table], keys[table]).encode())
         for table, frame in hub.tables():
-            if sql_parts:
-                sql_parts[table].write(_insert_statements(table, frame).encode("utf-8"))
             if csv_writer is not None and table in CSV_TABLES:
-                csv_writer.append(table, frame)
+                csv_writer.append(table, frame.reindex(columns=[c for c, _, _ in DUMP_SCHEMA[table]]))
+            if sql_parts:
+                for dump_table, dump_frame in _as_schema(table, frame, schema_version):
+                    sql_parts[dump_table].write(_insert_statements(dump_table, dump_frame, schema[dump_table]).encode("utf-8"))
         for table, handle in sql_parts.items():
             handle.write(f"/*!40000 ALTER TABLE `{table}` ENABLE KEYS */;\nUNLOCK TABLES;\n\n".encode())
     finally:
@@ -222,17 +316,21 @@ def generate_hfcommunity(
         if csv_writer is not None:
             csv_writer.close()
 
-    def concatenate(target: BinaryIO) -> None:
-        # Gzip members concatenated are one gzip stream: the dump is its tables in order.
-        target.write(gzip.compress(_DUMP_HEADER.encode(), mtime=0))
-        for table in sorted(DUMP_SCHEMA):
-            with open(work / f"{table}.sql.gz", "rb") as part:
-                shutil.copyfileobj(part, target)
-        target.write(gzip.compress(_DUMP_FOOTER.encode(), mtime=0))
+    def archive(target: BinaryIO) -> None:
+        # One .sql member: the dump's header, its tables in order, its footer (as mysqldump writes).
+        with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1) as zip_file:
+            info = zipfile.ZipInfo(SQL_MEMBER_NAME, date_time=(2024, 10, 1, 0, 0, 0))
+            info.compress_type = zipfile.ZIP_DEFLATED
+            with zip_file.open(info, "w", force_zip64=True) as member:
+                member.write(_DUMP_HEADER.encode())
+                for table in schema:
+                    with gzip.open(work / f"{table}.sql.gz", "rb") as part:
+                        shutil.copyfileobj(part, member, 1 << 20)
+                member.write(_DUMP_FOOTER.encode())
 
     paths = []
     if sql_parts:
-        _write_atomic(out_dir / SQL_DUMP_NAME, concatenate)
+        _write_atomic(out_dir / SQL_DUMP_NAME, archive)
         paths.append(out_dir / SQL_DUMP_NAME)
     csv_dir = out_dir / CSV_DIR_NAME
     shutil.rmtree(csv_dir, ignore_errors=True)
@@ -245,9 +343,29 @@ def generate_hfcommunity(
     return [*paths, out_dir / TRUTH_NAME]
 
 
+def _as_schema(table: str, frame: pd.DataFrame, version: str) -> Iterator[tuple[str, pd.DataFrame]]:
+    """A v1.1 table's rows as the dump tables of `version` hold them."""
+    if version == "v1.1" or table not in ("commits", "repo_file", "discussion_event", "repository"):
+        yield table, frame
+        return
+    if table == "repository":  # huggingface_hub 0.12's cardData: the metadata dict, str() as its repr
+        yield table, frame.assign(card_data=[
+            card if card == "None" else repr(yaml.safe_load(card)) for card in frame["card_data"]
+        ])
+    elif table == "discussion_event":
+        yield table, frame.rename(columns={"event_type": "type"})
+    elif table == "repo_file":  # v1.0's `file`: an auto-increment id; the dump's own numbering
+        yield "file", frame.assign(id=frame["v10_file_id"])
+    else:  # v1.0 commits: the author's local time in `timestamp`, the repo only through its files
+        yield "commits", frame.assign(timestamp=frame["author_date"], author=frame["author_name"], source="pydriller")
+        if "v10_file_id" in frame:  # dataset repos have no files here: their commits keep no repo
+            touched = frame.loc[frame["v10_file_id"].notna(), ["sha", "v10_file_id"]]
+            yield "files_in_commit", touched.rename(columns={"v10_file_id": "file_id"})
+
+
 def form_files(forms: Sequence[str]) -> list[str]:
     """The files (relative to the output directory) that generating `forms` writes."""
-    files = [SQL_DUMP_NAME] if "sql" in forms else []
+    files = [SQL_DUMP_NAME] if "zip" in forms else []
     files += [f"{CSV_DIR_NAME}/{table}.csv" for table in CSV_TABLES] if "csv" in forms else []
     return [*files, TRUTH_NAME]
 
@@ -326,14 +444,14 @@ _DUMP_FOOTER = """/*!40103 SET TIME_ZONE=@OLD_TIME_ZONE */;
 """
 
 
-def _table_preamble(table: str) -> str:
-    columns = ",\n".join(f"  `{name}` {sql_type}" for name, sql_type, _ in DUMP_SCHEMA[table])
+def _table_preamble(table: str, columns: Sequence[tuple[str, str, bool]], primary_key: str) -> str:
+    definitions = ",\n".join(f"  `{name}` {sql_type}" for name, sql_type, _ in columns)
     return (
         f"--\n-- Table structure for table `{table}`\n--\n\n"
         f"DROP TABLE IF EXISTS `{table}`;\n"
         "/*!40101 SET @saved_cs_client     = @@character_set_client */;\n"
         "/*!40101 SET character_set_client = utf8 */;\n"
-        f"CREATE TABLE `{table}` (\n{columns},\n  PRIMARY KEY ({PRIMARY_KEYS[table]})\n"
+        f"CREATE TABLE `{table}` (\n{definitions},\n  PRIMARY KEY ({primary_key})\n"
         ") ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_general_ci;\n"
         "/*!40101 SET character_set_client = @saved_cs_client */;\n\n"
         f"--\n-- Dumping data for table `{table}`\n--\n\n"
@@ -352,10 +470,13 @@ def sql_literals(values: pd.Series, *, numeric: bool) -> pd.Series:
     return text.where(~missing, "NULL")
 
 
-def _insert_statements(table: str, frame: pd.DataFrame) -> str:
+def _insert_statements(table: str, frame: pd.DataFrame, columns: Sequence[tuple[str, str, bool]]) -> str:
     if frame.empty:
         return ""
-    fields = [sql_literals(frame[name], numeric=numeric) for name, _, numeric in DUMP_SCHEMA[table]]
+    fields = [
+        sql_literals(frame[name] if name in frame else pd.Series([None] * len(frame), dtype=object, index=frame.index), numeric=numeric)
+        for name, _, numeric in columns
+    ]
     tuples = "(" + join_fields(fields, ",") + ")"
     return "".join(
         f"INSERT INTO `{table}` VALUES " + ",".join(tuples[i : i + TUPLES_PER_INSERT]) + ";\n"
@@ -391,8 +512,9 @@ def _datetimes(seconds: np.ndarray) -> np.ndarray:
 class _Hub:
     """Repo-level attributes of every repo (numbers), and the dump's rows chunk by chunk."""
 
-    def __init__(self, *, seed: int, scale: float, shape: HubShape | None = None) -> None:
+    def __init__(self, *, seed: int, scale: float, shape: HubShape | None = None, time_zones: bool = True) -> None:
         self.seed = seed
+        self.time_zones = time_zones
         rng = np.random.default_rng([seed, 0])
         roots = [r for r in _CATALOG]
         n_roots = len(roots)
@@ -509,6 +631,9 @@ class _Hub:
             next_file_id += len(files)
             yield "repo_file", files
             commits = self._commits(rng, self.created[repos], self.owner_user[repos], repo_ids)
+            # v1.0 links a commit to its repo only through a file it touched: the repo's first.
+            first_file = files.drop_duplicates("repo_id").set_index("repo_id")["v10_file_id"]
+            commits["v10_file_id"] = commits["repo_id"].map(first_file)
             self._count_commit_authors(commits)
             yield "commits", commits
             discussions = self._discussions(rng, repos, repo_ids)
@@ -517,16 +642,17 @@ class _Hub:
         rng = np.random.default_rng([self.seed, 2])
         dataset_ids = "datasets/" + self.datasets
         yield "repository", self._dataset_repositories(rng, dataset_ids)
+        yield "dataset", pd.DataFrame({"dataset_id": dataset_ids, "downloads": rng.integers(0, 5000, self.n_datasets).astype(str)}, dtype=object)
         yield "commits", self._commits(rng, self.dataset_created, np.full(self.n_datasets, -1), dataset_ids)
         yield "tag", pd.DataFrame({"name": sorted(tag_names)}, dtype=object)
 
     def _count_commit_authors(self, commits: pd.DataFrame) -> None:
         """Count this chunk of model repos' human commit authors (bots are `_BOT_NAMES`); chunks
         hold disjoint repos, so pairs and repos add up."""
-        human = commits.loc[~commits["author"].isin(_BOT_NAMES), ["repo_id", "author"]].drop_duplicates()
+        human = commits.loc[~commits["author_name"].isin(_BOT_NAMES), ["repo_id", "author_name"]].drop_duplicates()
         self._author_repo_pairs += len(human)
         self._repos_with_authors += human["repo_id"].nunique()
-        self._human_authors.update(human["author"].unique())
+        self._human_authors.update(human["author_name"].unique())
 
     def truth(self) -> dict[str, int]:
         """Mart values as the generator made them (after `tables()` ran): what hub_repos_per_author,
@@ -548,7 +674,7 @@ class _Hub:
         fullname = np.char.capitalize(names.astype(str)).astype(object)
         frame = pd.DataFrame(
             {
-                "name": names,
+                "username": names,
                 "avatar_url": "https://cdn-avatars.huggingface.co/v1/production/uploads/" + _hex(rng, n, 24) + ".png",
                 "is_pro": is_pro,
                 "fullname": fullname,
@@ -566,7 +692,6 @@ class _Hub:
         modified = np.minimum(created + rng.exponential(40 * DAY, n).astype(np.int64), HUB_END)
         popular = self.popular[repos]
         likes = np.where(popular, rng.integers(500, 5000, n), np.floor(rng.pareto(1.3, n) * 2)).astype(np.int64)
-        downloads = np.where(popular, rng.integers(100_000, 5_000_000, n), np.floor(rng.pareto(1.1, n) * 40)).astype(np.int64)
         return pd.DataFrame(
             {
                 "id": repo_ids,
@@ -574,29 +699,31 @@ class _Hub:
                 "type": "model",
                 "author": np.where(self.owner[repos] == "", None, self.owner[repos]),
                 "sha": _hex(rng, n),
-                "created_at": _datetimes(created),
                 "last_modified": _datetimes(modified),
                 "private": "0",
                 "card_data": self._cards(rng, repos),
                 "gated": np.where(popular & (rng.random(n) < 0.4), "1", "0"),
                 "likes": likes.astype(str),
-                "downloads": downloads.astype(str),
+                "disabled": "0",
             },
             dtype=object,
         )
 
     def _cards(self, rng: np.random.Generator, repos: np.ndarray) -> np.ndarray:
-        """card_data as HFCommunity stores it: str() of the card's metadata dict, or NULL."""
+        """card_data as HFCommunity v1.1 stores it: str(ModelCardData), the card's YAML (keys in
+        the card's order), or the literal `None` for a repo without a card. The base model is
+        declared as a string, a list, or a string with its `base_model_relation`."""
         n = len(repos)
         parent = self.parent[repos]
         base = np.where(parent >= 0, self.model_ids[np.maximum(parent, 0)], "")
         declaration = np.where(parent >= 0, self.declaration[repos], 3)
         license_ = _LICENSES[rng.integers(0, len(_LICENSES), n)]
-        card = "{'license': '" + license_ + "'"
-        card = np.where(declaration == 0, card + ", 'base_model': '" + base + "'", card)
-        card = np.where(declaration == 1, card + ", 'base_model': ['" + base + "']", card)
-        card = card + np.where(rng.random(n) < 0.5, ", 'language': ['en'], 'tags': ['generated_from_trainer']}", "}")
-        return np.where(declaration == 4, None, card)
+        relation = np.where(rng.random(n) < 0.3, "\nbase_model_relation: " + _RELATIONS[rng.integers(0, len(_RELATIONS), n)], "")
+        card = "license: " + license_
+        card = np.where(declaration == 0, card + "\nbase_model: " + base + relation, card)
+        card = np.where(declaration == 1, card + "\nbase_model:\n- " + base, card)
+        card = card + np.where(rng.random(n) < 0.5, "\nlanguage:\n- en\ntags:\n- generated_from_trainer", "")
+        return np.where(declaration == 4, "None", card)
 
     def _models(self, rng: np.random.Generator, repos: np.ndarray, repo_ids: np.ndarray) -> pd.DataFrame:
         n = len(repos)
@@ -609,7 +736,6 @@ class _Hub:
                 "pipeline_tag": np.where(rng.random(n) < 0.9, "text-generation", None),
                 "downloads": np.floor(rng.pareto(1.1, n) * 40).astype(np.int64).astype(str),
                 "library_name": np.where(rng.random(n) < 0.93, "transformers", "peft"),
-                "likes": np.floor(rng.pareto(1.3, n) * 2).astype(np.int64).astype(str),
                 "config": "{'architectures': ['" + arch + "'], 'model_type': '" + model_type + "'}",
             },
             dtype=object,
@@ -637,16 +763,27 @@ class _Hub:
         return pd.DataFrame({"tag_name": tag[order], "repo_id": repo[order]}, dtype=object)
 
     def _files(self, rng: np.random.Generator, repo_ids: np.ndarray, first_id: int) -> pd.DataFrame:
+        """repo_file rows: id = sha256 of `<repo id>_<file name>` (the extractor's), LFS for
+        large files; `v10_file_id`, v1.0's auto-increment id of the same file."""
         n = len(repo_ids)
         present = np.stack([rng.random(n) < rate for _, rate, _ in _FILES], axis=1)
         repo, which = np.nonzero(present)
         typical = np.array([size for _, _, size in _FILES])[which]
+        names = np.array([name for name, _, _ in _FILES], dtype=object)[which]
+        size = np.floor(typical * rng.lognormal(0, 0.3, len(repo))).astype(np.int64)
+        lfs = size > 10_000_000
+        k = len(repo)
         return pd.DataFrame(
             {
-                "id": np.arange(first_id, first_id + len(repo)).astype(str),
-                "filename": np.array([name for name, _, _ in _FILES], dtype=object)[which],
+                "id": [hashlib.sha256(f"{r}_{f}".encode()).hexdigest() for r, f in zip(repo_ids[repo], names, strict=True)],
+                "filename": names,
                 "repo_id": repo_ids[repo],
-                "size": np.floor(typical * rng.lognormal(0, 0.3, len(repo))).astype(np.int64).astype(str),
+                "size": np.where(lfs, 134, size).astype(str),
+                "blob_id": _hex(rng, k),
+                "lfs_size": np.where(lfs, size.astype(str), None),
+                "lfs_sha": np.where(lfs, _hex(rng, k, 64), None),
+                "lfs_pointer_size": np.where(lfs, "134", None),
+                "v10_file_id": np.arange(first_id, first_id + k).astype(str),
             },
             dtype=object,
         )
@@ -676,15 +813,24 @@ class _Hub:
         elapsed = np.cumsum(gaps) - np.repeat(np.cumsum(gaps)[first_of_repo], n_commits)
         utc = np.minimum(created[repo] + elapsed, HUB_END)
         zone = rng.integers(0, len(_TIMEZONES), k)
-        offset_text = np.array([text for text, _ in _TIMEZONES], dtype=object)[zone]
-        local = utc + np.array([seconds for _, seconds in _TIMEZONES])[zone]
+        east = np.array(_TIMEZONES)[zone] if self.time_zones else np.zeros(k, dtype=np.int64)
+        local = _datetimes(utc + east)  # git's wall clock in the author's zone
+        west = (-east).astype(str)  # GitPython's tz offset: seconds west of UTC
         return pd.DataFrame(
             {
                 "sha": _hex(rng, k),
                 "repo_id": repo_ids[repo],
-                "author": author,
-                "timestamp": _datetimes(local) + offset_text,
                 "message": _COMMIT_MESSAGES[rng.integers(0, len(_COMMIT_MESSAGES), k)],
+                "author_date": local,
+                "author_tz": west,
+                "committer_date": local,
+                "committer_tz": west,
+                "in_main_branch": "1",
+                "insertions": rng.integers(0, 400, k).astype(str),
+                "deletions": rng.integers(0, 40, k).astype(str),
+                "author_name": author,
+                "committer_name": author,
+                "source": "pydriller",
             },
             dtype=object,
         )
@@ -707,7 +853,6 @@ class _Hub:
         ).astype(object)
         created = self.created[repos][repo]
         opened = np.minimum(created + rng.exponential(60 * DAY, k).astype(np.int64), HUB_END)
-        millis = rng.integers(0, 1000, k)
         title = np.where(
             is_pr, _PR_TITLES[rng.integers(0, len(_PR_TITLES), k)], _DISCUSSION_TITLES[rng.integers(0, len(_DISCUSSION_TITLES), k)]
         )
@@ -718,7 +863,7 @@ class _Hub:
                 "author": author,
                 "title": title,
                 "status": status,
-                "created_at": _datetimes(opened) + "." + np.char.zfill(millis.astype(str), 3).astype(object) + "000+00:00",
+                "created_at": _datetimes(opened),
                 "is_pull_request": is_pr.astype(np.int64).astype(str),
             },
             dtype=object,
@@ -731,8 +876,12 @@ class _Hub:
                 "id": discussions["repo_id"] + "#" + discussions["num"],
                 "repo_id": discussions["repo_id"],
                 "discussion_num": discussions["num"],
-                "type": "comment",
+                "event_type": "comment",
+                "created_at": discussions["created_at"],
+                "author": discussions["author"],
                 "content": discussions["title"] + "\n\n(opened by " + discussions["author"] + ")",
+                "edited": "0",
+                "hidden": "0",
             },
             dtype=object,
         )
@@ -746,13 +895,12 @@ class _Hub:
                 "type": "dataset",
                 "author": [d.split("/")[0] for d in self.datasets],
                 "sha": _hex(rng, n),
-                "created_at": _datetimes(self.dataset_created),
                 "last_modified": _datetimes(self.dataset_created + 10 * DAY),
                 "private": "0",
-                "card_data": "{'license': 'cc-by-4.0', 'task_categories': ['text-generation']}",
+                "card_data": "license: cc-by-4.0\ntask_categories:\n- text-generation",
                 "gated": "0",
                 "likes": rng.integers(0, 50, n).astype(str),
-                "downloads": rng.integers(0, 5000, n).astype(str),
+                "disabled": "0",
             },
             dtype=object,
         )
@@ -765,12 +913,12 @@ class _Hub:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="python -m orchestration.sources.generator_hfcommunity",
-        description="Write a synthetic HFCommunity dump: hfcommunity.sql.gz and csv/<table>.csv.",
+        description="Write a synthetic HFCommunity dump: hfcommunity_dump.zip (a MariaDB dump, as published) and csv/<table>.csv.",
     )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", type=float, default=1.0, help=f"1.0 = {MODELS_AT_SCALE_1:,} model repos")
-    parser.add_argument("--forms", default=",".join(FORMS), help="sql, csv or both (comma-separated)")
+    parser.add_argument("--forms", default=",".join(FORMS), help="zip, csv or both (comma-separated)")
     parser.add_argument(
         "--hub-sized", action="store_true",
         help=f"the whole Hub's counts ({HUB_SIZED.models:,} models, {HUB_SIZED.authors:,} authors, "
@@ -783,7 +931,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     forms = tuple(form.strip() for form in args.forms.split(",") if form.strip())
     shape = hub_shape(args.scale) if args.hub_sized else None
     out = ensure_generated_hfcommunity(args.out, seed=args.seed, scale=1.0 if shape else args.scale, forms=forms, shape=shape)
-    print(json.dumps({form: str(out / (SQL_DUMP_NAME if form == "sql" else CSV_DIR_NAME)) for form in forms}, indent=2))
+    print(json.dumps({form: str(out / (SQL_DUMP_NAME if form == "zip" else CSV_DIR_NAME)) for form in forms}, indent=2))
     return 0
 
 

@@ -1,29 +1,41 @@
 """Reader for HFCommunity dumps (SOM Research's relational copy of the Hugging Face Hub).
 
-HFCommunity publishes its database in two forms, and both load into the same raw tables:
+HFCommunity publishes its MariaDB database as a dump in a `.zip` archive (one release as a `.rar`),
+from Zenodo; its CSV download was withdrawn in 2022 (docs/sources.md has the evidence). This reader
+loads, into the same raw tables:
 
-- a MariaDB SQL dump (`mysqldump` output, `.sql` or gzip-compressed `.sql.gz`): `CREATE TABLE`
-  statements, then extended `INSERT INTO `table` VALUES (...),(...);` statements with MySQL
-  string escapes (`\\'`, `\\\\`, `\\n`, `\\0`, `\\Z`, `''`), `NULL`, bare numbers, and dates
-  as quoted strings;
-- a per-table CSV export: a directory holding `<table>.csv` (or `.csv.gz`) with a header row,
-  comma-separated, `"`-quoted, where an empty unquoted field is NULL and `""` an empty string.
+- the published archive, a `.zip` holding the MariaDB dump (`.sql`; several `.sql` members are
+  read in name order, as one dump), or the bare dump, `.sql` or gzip-compressed `.sql.gz`:
+  `CREATE TABLE` statements, then extended `INSERT INTO `table` VALUES (...),(...);` statements
+  with MySQL string escapes (`\\'`, `\\\\`, `\\n`, `\\0`, `\\Z`, `''`), `NULL`, bare numbers,
+  and dates as quoted strings;
+- the project's own per-table CSV export (a directory of `<table>.csv` / `.csv.gz` with the
+  dump's column names as header; used by the Hub-sized benchmarks, documented in docs/sources.md;
+  HFCommunity does not publish CSV).
 
-Only the tables the warehouse uses are loaded (`HFC_TABLES`, into `raw.hfc_<table>`); a dump's
-other tables (dataset, space, discussion_event, …) are tokenized and skipped. Values stay text
-exactly as the dump has them (NULL stays NULL); staging casts them. The reconstruction of
-HFCommunity's schema these tables follow is documented in docs/hfcommunity.md.
+Both schema versions of the published dumps are read, each table's columns found by name in its
+own `CREATE TABLE` (`HFC_COLUMNS` lists, per raw column, the dump columns that may hold it):
+v1.1 (dumps from 2024 on, extractor at 7a71694…539d49b: `author.username`, `commits.repo_id`,
+`author_name`, `author_date` + `author_tz`, `repo_file`) and v1.0 (2022–2023: `commits(sha,
+timestamp, message, author)` without a repo, `file` instead of `repo_file`, `author.name` in the
+first script). A v1.0 commit's repo comes from `files_in_commit` ⋈ `file` (one row per commit and
+repo it touched; a commit that touched no file keeps a NULL repo). `SCHEMA_VERSIONS` tells them apart.
 
-The SQL dump is streamed: read line by line, tokenized with a MySQL-escape state machine (a
+Values stay text exactly as the dump has them (NULL stays NULL, the literal `None` of a missing
+card stays `None`); staging casts them. One derivation is made here, because SQL cannot parse
+YAML: each repository's `card_data` (YAML text in v1.1 — `str(ModelCardData)` —, a Python dict
+repr in v1.0) is parsed into `card_format`, `card_base_model`, `card_base_model_relation`,
+`card_datasets` and `card_language` (lists as Python-style list literals, as in the paper's
+repo_details.csv), appended to raw.hfc_repository.
+
+The dump is streamed: read line by line, tokenized with a MySQL-escape state machine (a
 statement or a string may run over several lines), and written to DuckDB in batches of
-`batch_rows` rows, so memory stays bounded whatever the dump's size. The CSV export is read by
-DuckDB's own streaming CSV reader.
+`batch_rows` rows, so memory stays bounded whatever the dump's size.
 
-Lineage columns are the snapshot reader's: `_source_file` (the dump, or the table's CSV file),
-`_source_checksum` (its sha256), `_loaded_at` and `_source_row`: the 1-based row number within
-its table, in dump order (for the SQL dump: the n-th tuple inserted into that table; for a CSV
-file: its n-th data row, header excluded). Errors name the file, the line (SQL dump) or row
-(CSV), and the column.
+Lineage columns are the snapshot reader's: `_source_file` (the dump; `<archive>!/<member>` for
+a dump inside a zip; the table's CSV file), `_source_checksum` (sha256 of the archive or file),
+`_loaded_at` and `_source_row`: the 1-based row number within its table, in dump order. Errors
+name the file, the line (SQL dump) or row (CSV), the table and the column.
 
 All tables are swapped in together, in one transaction, and only if every table passes its
 audit: a dump that fails anywhere leaves every `raw.hfc_*` table as it was.
@@ -31,11 +43,14 @@ audit: a dump that fails anywhere leaves every `raw.hfc_*` table as it was.
 
 from __future__ import annotations
 
+import ast
 import functools
 import gzip
+import io
 import re
+import zipfile
 import zlib
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -43,6 +58,7 @@ from typing import TextIO
 
 import duckdb
 import pyarrow as pa
+import yaml
 
 from orchestration.sources.snapshot import (
     LINEAGE_COLUMNS,
@@ -53,22 +69,70 @@ from orchestration.sources.snapshot import (
     swap_in_loaded_table,
 )
 
-# The tables the warehouse loads, with the columns raw.hfc_<table> keeps (in this order). A
-# dump's table may have more columns (ignored) but not fewer.
+# A column of a dump table: the dump column names that may hold it, in order of preference
+# (v1.1's name first); OPTIONAL last when a schema version may lack it (it is then NULL).
+OPTIONAL = None
+Column = tuple[str | None, ...]
+
+
+@dataclass(frozen=True)
+class HfcTable:
+    """One raw.hfc_<name> table: the dump table(s) it is read from and its columns."""
+
+    name: str
+    dump_tables: tuple[str, ...]
+    """Names of the dump table, v1.1's first (`repo_file`, v1.0's `file`)."""
+    columns: dict[str, Column]
+    """raw column → the dump columns that may hold it (see Column)."""
+
+
+_TABLES = (
+    HfcTable("author", ("author",), {
+        "username": ("username", "name"), "avatar_url": ("avatar_url",), "is_pro": ("is_pro",),
+        "fullname": ("fullname",), "type": ("type",), "source": ("source", OPTIONAL),
+    }),
+    HfcTable("repository", ("repository",), {
+        "id": ("id",), "name": ("name",), "type": ("type",), "author": ("author",), "sha": ("sha",),
+        "last_modified": ("last_modified",), "private": ("private",), "card_data": ("card_data",),
+        "gated": ("gated",), "likes": ("likes",), "disabled": ("disabled", OPTIONAL),
+    }),
+    HfcTable("model", ("model",), {
+        "model_id": ("model_id",), "pipeline_tag": ("pipeline_tag",), "downloads": ("downloads",),
+        "library_name": ("library_name",), "likes": ("likes", OPTIONAL), "config": ("config", OPTIONAL),
+    }),
+    HfcTable("commits", ("commits",), {
+        "sha": ("sha",), "repo_id": ("repo_id", OPTIONAL),
+        "author_name": ("author_name", "author"), "author_date": ("author_date", "timestamp"),
+        "author_tz": ("author_tz", OPTIONAL), "committer_name": ("committer_name", OPTIONAL),
+        "committer_date": ("committer_date", OPTIONAL), "committer_tz": ("committer_tz", OPTIONAL),
+        "message": ("message",),
+    }),
+    HfcTable("discussion", ("discussion",), {
+        "num": ("num",), "repo_id": ("repo_id",), "author": ("author",), "title": ("title",),
+        "status": ("status",), "created_at": ("created_at",), "is_pull_request": ("is_pull_request",),
+    }),
+    HfcTable("tags_in_repo", ("tags_in_repo",), {"tag_name": ("tag_name",), "repo_id": ("repo_id",)}),
+    HfcTable("repo_file", ("repo_file", "file"), {
+        "id": ("id",), "filename": ("filename",), "repo_id": ("repo_id",), "size": ("size", OPTIONAL),
+    }),
+)  # fmt: skip
+HFC_SCHEMA: dict[str, HfcTable] = {table.name: table for table in _TABLES}
+
+# Columns parsed from repository.card_data by this reader, after the dump's own.
+CARD_COLUMNS = ("card_format", "card_base_model", "card_base_model_relation", "card_datasets", "card_language")
+
+# The tables the warehouse loads, with the columns raw.hfc_<table> keeps (in this order).
 HFC_TABLES: dict[str, tuple[str, ...]] = {
-    "author": ("name", "avatar_url", "is_pro", "fullname", "type", "source"),
-    "repository": (
-        "id", "name", "type", "author", "sha", "created_at", "last_modified", "private",
-        "card_data", "gated", "likes", "downloads",
-    ),
-    "model": ("model_id", "pipeline_tag", "downloads", "library_name", "likes", "config"),
-    "commits": ("sha", "repo_id", "author", "timestamp", "message"),
-    "discussion": ("num", "repo_id", "author", "title", "status", "created_at", "is_pull_request"),
-    "tags_in_repo": ("tag_name", "repo_id"),
-    "repo_file": ("id", "filename", "repo_id", "size"),
-}  # fmt: skip
+    table.name: (*table.columns, *(CARD_COLUMNS if table.name == "repository" else ())) for table in _TABLES
+}
+# v1.0 commits carry no repo: it is found through the files each commit touched.
+FILES_IN_COMMIT = "files_in_commit"
+_FILES_IN_COMMIT_COLUMNS: tuple[Column, ...] = (("sha",), ("file_id", "modified_file_id"))
+
+# How the loaded dump's schema version shows (docs/sources.md): v1.1 commits have author_tz.
+SCHEMA_VERSIONS = {"v1.1": "commits.author_tz present (dumps from 2024 on)", "v1.0": "commits.timestamp, no repo_id (2022–2023)"}
 RAW_PREFIX = "hfc_"
-SQL_DUMP_SUFFIXES = (".sql", ".sql.gz")
+SQL_DUMP_SUFFIXES = (".sql", ".sql.gz", ".zip")
 DEFAULT_BATCH_ROWS = 50_000
 
 
@@ -102,6 +166,78 @@ class DumpError(SourceFileError):
             where.append(f"table `{table}`")
         detail = f"{', '.join(where)}: {message}" if where else message
         super().__init__(path, detail, row=row, column=column)
+
+
+# ---------------------------------------------------------------------------------------------
+# The card
+
+
+@dataclass(frozen=True)
+class Card:
+    """What the warehouse reads from a repository's card_data."""
+
+    format: str
+    """`yaml` (v1.1), `dict` (v1.0's Python repr), `none` (no card: NULL, empty or `None`) or
+    `unparsed` (text that is neither: nothing is read from it)."""
+    base_models: tuple[str, ...] = ()
+    base_model_relation: str | None = None
+    datasets: tuple[str, ...] = ()
+    languages: tuple[str, ...] = ()
+
+    def columns(self) -> tuple[str | None, ...]:
+        """The values of CARD_COLUMNS: lists as Python-style list literals, NULL when absent."""
+        def literal(items: tuple[str, ...]) -> str | None:
+            return repr(list(items)) if items else None
+
+        return (self.format, literal(self.base_models), self.base_model_relation, literal(self.datasets), literal(self.languages))
+
+
+_NO_CARD = Card("none")
+_UNPARSED = Card("unparsed")
+_YAML_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+
+
+def _strings(value: object) -> tuple[str, ...]:
+    """A card field that is one id or a list of them, as stripped non-empty strings."""
+    items = value if isinstance(value, (list, tuple)) else [value]
+    return tuple(text for item in items if item is not None and (text := str(item).strip()))
+
+
+def parse_card(card_data: str | None) -> Card:
+    """Parse card_data as HFCommunity stores it: `str(cardData)`, which is the card's YAML with
+    huggingface_hub 0.19 (v1.1 dumps: `CardData.__str__` is `to_yaml()`) and the metadata dict's
+    Python repr with 0.12 (v1.0 dumps); the literal `None` when the repo has no card.
+
+    `base_model` is an id or a list of ids; `base_model_relation` (the Hub's `adapter`, `merge`,
+    `quantized`, `finetune`) says how the model derives from it; `datasets` and `language` are an
+    id or a list."""
+    if card_data is None:
+        return _NO_CARD
+    text = card_data.strip()
+    if not text or text == "None":
+        return _NO_CARD
+    if text.startswith("{"):
+        try:
+            metadata, form = ast.literal_eval(text), "dict"
+        except (ValueError, SyntaxError, MemoryError, RecursionError):
+            return _UNPARSED
+    else:
+        if text.startswith("---"):  # a whole card's front matter
+            text = text[3:].split("\n---", 1)[0]
+        try:
+            metadata, form = yaml.load(text, Loader=_YAML_LOADER), "yaml"
+        except yaml.YAMLError:
+            return _UNPARSED
+    if not isinstance(metadata, dict):
+        return _UNPARSED
+    relation = metadata.get("base_model_relation")
+    return Card(
+        form,
+        _strings(metadata.get("base_model")),
+        str(relation).strip() or None if relation is not None else None,
+        _strings(metadata.get("datasets")),
+        _strings(metadata.get("language")),
+    )
 
 
 # ---------------------------------------------------------------------------------------------
@@ -157,70 +293,146 @@ class _Statement:
         return 0
 
 
+def _default_dump_tables() -> dict[str, tuple[Column, ...]]:
+    """Every dump table the loader reads, with its column specs (the raw table's columns)."""
+    tables: dict[str, tuple[Column, ...]] = {}
+    for table in _TABLES:
+        for dump_table in table.dump_tables:
+            tables[dump_table] = tuple(table.columns.values())
+    tables[FILES_IN_COMMIT] = _FILES_IN_COMMIT_COLUMNS
+    return tables
+
+
 @dataclass
 class SqlDumpReader:
-    """Tokenizes a MariaDB/MySQL dump, yielding (table, rows) batches of the wanted tables.
+    """Tokenizes a MariaDB/MySQL dump (`.sql`, `.sql.gz`, or a `.zip` holding `.sql` members),
+    yielding (dump table, rows) batches of the wanted tables.
 
-    Rows are tuples of text or None, projected onto `tables[table]`'s columns.
+    `tables` maps a dump table to its column specs: a name, or a tuple of names that may hold the
+    column (the first the table declares wins; a trailing OPTIONAL lets it be absent, read as
+    NULL). Rows are tuples of text or None, one value per spec. `required` lists groups of dump
+    tables of which the dump must declare at least one (by default, one per raw table).
     """
 
     path: Path
-    tables: dict[str, tuple[str, ...]] = field(default_factory=lambda: dict(HFC_TABLES))
+    tables: dict[str, Sequence[str | Column]] = field(default_factory=_default_dump_tables)
     batch_rows: int = DEFAULT_BATCH_ROWS
+    required: Sequence[tuple[str, ...]] | None = None
 
     def __post_init__(self) -> None:
         self.columns: dict[str, list[str]] = {}  # every table's columns, from its CREATE TABLE
         self._create_line: dict[str, int] = {}
+        self._projection: dict[str, list[int | None]] = {}
+        self.current = self.path
+        """The file being read: the dump, or `<archive>!/<member>` inside a zip."""
+        if self.required is None:  # each wanted table, or one of its schema versions' names
+            groups: list[tuple[str, ...]] = []
+            for table in self.tables:
+                if table == FILES_IN_COMMIT or any(table in group for group in groups):
+                    continue
+                versions = next((t.dump_tables for t in _TABLES if table in t.dump_tables), (table,))
+                groups.append(tuple(t for t in versions if t in self.tables))
+            self.required = groups
 
     def batches(self) -> Iterator[tuple[str, list[tuple[str | None, ...]]]]:
         pending: dict[str, list[tuple[str | None, ...]]] = {t: [] for t in self.tables}
-        with self._open() as stream:
-            lines = self._numbered(stream)
-            for line_no, line in lines:
-                head = line.lstrip()
-                if head[:6].upper() == "CREATE":
-                    self._create_table(line, line_no, lines)
-                elif head[:6].upper() == "INSERT":
-                    for table, row in self._insert(line, line_no, lines):
-                        batch = pending[table]
-                        batch.append(row)
-                        if len(batch) >= self.batch_rows:
-                            yield table, batch
-                            pending[table] = []
-        missing = [t for t in self.tables if t not in self.columns]
+        for line_no, line in (lines := self._lines()):
+            head = line.lstrip()
+            if head[:6].upper() == "CREATE":
+                self._create_table(line, line_no, lines)
+            elif head[:6].upper() == "INSERT":
+                for table, row in self._insert(line, line_no, lines):
+                    batch = pending[table]
+                    batch.append(row)
+                    if len(batch) >= self.batch_rows:
+                        yield table, batch
+                        pending[table] = []
+        missing = [group for group in self.required if not any(t in self.columns for t in group)]
         if missing:
+            names = " or ".join(f"`{t}`" for t in missing[0])
             raise DumpError(
-                self.path,
-                f"the dump has no table {', '.join(f'`{t}`' for t in missing)} (no CREATE TABLE); "
-                f"an HFCommunity dump holds {', '.join(self.tables)}",
-                table=missing[0],
+                self.current,
+                f"the dump has no table {names} (no CREATE TABLE); an HFCommunity dump holds "
+                f"{', '.join(group[0] for group in self.required)}",
+                table=missing[0][0],
             )
         for table, batch in pending.items():
             if batch:
                 yield table, batch
 
-    def _open(self) -> TextIO:
+    def _lines(self) -> Iterator[tuple[int, str]]:
+        """(line number, line) of the dump; a zip's `.sql` members in name order, each
+        numbered from 1 (`self.current` names the member)."""
+        name = self.path.name.lower()
         if not self.path.exists():
-            raise DumpError(self.path, "does not exist (expected an HFCommunity SQL dump)")
-        opener = gzip.open if self.path.name.endswith(".gz") else open
-        return opener(self.path, "rt", encoding="utf-8", newline="\n")
+            raise DumpError(self.current, "does not exist (expected an HFCommunity dump: `.zip`, `.sql` or `.sql.gz`)")
+        if name.endswith(".rar"):
+            raise DumpError(
+                self.current, "is a RAR archive, which this reader cannot open: unpack it (`unrar x`) and "
+                "point WAREHOUSE_HFCOMMUNITY_DUMP at the `.sql` inside",
+            )  # fmt: skip
+        if not name.endswith(".zip"):
+            opener = gzip.open if name.endswith(".gz") else open
+            with opener(self.path, "rt", encoding="utf-8", newline="\n") as stream:
+                yield from self._numbered(stream)
+            return
+        try:
+            archive = zipfile.ZipFile(self.path)
+        except (zipfile.BadZipFile, OSError) as exc:
+            raise DumpError(self.current, f"is not a readable zip archive ({exc})") from exc
+        with archive:
+            members = sorted(
+                info.filename for info in archive.infolist()
+                if not info.is_dir() and info.filename.lower().endswith((".sql", ".sql.gz"))
+                and not info.filename.startswith("__MACOSX/")
+            )  # fmt: skip
+            if not members:
+                listed = ", ".join(archive.namelist()[:10]) or "nothing"
+                raise DumpError(self.current, f"holds no `.sql` dump (it holds {listed})")
+            for member in members:
+                self.current = Path(f"{self.path}!/{member}")
+                raw = archive.open(member)
+                binary = gzip.GzipFile(fileobj=raw) if member.lower().endswith(".gz") else raw
+                with io.TextIOWrapper(binary, encoding="utf-8", newline="\n") as stream:
+                    yield from self._numbered(stream)
 
     def _numbered(self, stream: TextIO) -> Iterator[tuple[int, str]]:
         line_no = 0
         try:
             for line_no, line in enumerate(stream, 1):  # noqa: B007 (line_no is read on error)
                 yield line_no, line
-        except (OSError, EOFError, zlib.error) as exc:  # gzip.BadGzipFile, a truncated member
-            raise DumpError(self.path, f"cannot be read past this line ({exc or type(exc).__name__})", line=line_no + 1) from exc
+        except (OSError, EOFError, zlib.error, zipfile.BadZipFile) as exc:  # a truncated member, a CRC error
+            raise DumpError(self.current, f"cannot be read past this line ({exc or type(exc).__name__})", line=line_no + 1) from exc
         except UnicodeDecodeError as exc:
-            raise DumpError(self.path, f"is not valid UTF-8 ({exc.reason})", line=line_no + 1) from exc
+            raise DumpError(self.current, f"is not valid UTF-8 ({exc.reason})", line=line_no + 1) from exc
+
+    def _project(self, table: str, columns: list[str], line_no: int) -> list[int | None] | None:
+        """The position of each wanted column of `table` among `columns` (None: absent and
+        optional); None when the table is not wanted."""
+        specs = self.tables.get(table)
+        if specs is None:
+            return None
+        projection, missing = [], []
+        for spec in specs:
+            candidates = (spec,) if isinstance(spec, str) else spec
+            found = next((columns.index(c) for c in candidates if c is not None and c in columns), None)
+            if found is None and OPTIONAL not in candidates:
+                missing.append(" or ".join(repr(c) for c in candidates))
+            projection.append(found)
+        if missing:
+            raise DumpError(
+                self.current,
+                f"column(s) {', '.join(missing)} missing (the table declares {', '.join(columns)})",
+                line=line_no, table=table, column=missing[0].split(" or ")[0].strip("'"),
+            )  # fmt: skip
+        return projection
 
     # -- CREATE TABLE ----------------------------------------------------------------------------
 
     def _create_table(self, line: str, line_no: int, lines: Iterator[tuple[int, str]]) -> None:
         match = _CREATE.match(line.strip())
         if not match:
-            raise DumpError(self.path, f"cannot read this CREATE TABLE statement: {line.strip()[:80]!r}", line=line_no)
+            raise DumpError(self.current, f"cannot read this CREATE TABLE statement: {line.strip()[:80]!r}", line=line_no)
         table, columns = match.group(1), []
         for _, body in lines:
             if body.lstrip().startswith(")"):
@@ -229,17 +441,11 @@ class SqlDumpReader:
             if column:
                 columns.append(column.group(1))
         else:
-            raise DumpError(self.path, "the dump ends inside this CREATE TABLE statement", line=line_no, table=table)
+            raise DumpError(self.current, "the dump ends inside this CREATE TABLE statement", line=line_no, table=table)
         self.columns[table], self._create_line[table] = columns, line_no
-        wanted = self.tables.get(table)
-        missing = [c for c in wanted or () if c not in columns]
-        if missing:
-            raise DumpError(
-                self.path,
-                f"column(s) {', '.join(repr(c) for c in missing)} missing from CREATE TABLE (it declares "
-                f"{', '.join(columns)})",
-                line=line_no, table=table, column=missing[0],
-            )  # fmt: skip
+        projection = self._project(table, columns, line_no)
+        if projection is not None:
+            self._projection[table] = projection
 
     # -- INSERT ----------------------------------------------------------------------------------
 
@@ -249,7 +455,7 @@ class SqlDumpReader:
         statement = _Statement(line, line_no)
         match = _INSERT.match(line, len(line) - len(line.lstrip()))
         if not match:
-            raise DumpError(self.path, f"cannot read this INSERT statement: {line.strip()[:80]!r}", line=line_no)
+            raise DumpError(self.current, f"cannot read this INSERT statement: {line.strip()[:80]!r}", line=line_no)
         table = match.group(1)
         if match.group(2) is not None:
             columns = [c.strip().strip("`") for c in match.group(2).split(",")]
@@ -257,16 +463,13 @@ class SqlDumpReader:
             columns = self.columns[table]
         else:
             raise DumpError(
-                self.path, "INSERT into a table that no CREATE TABLE declared before it (unknown columns)",
+                self.current, "INSERT into a table that no CREATE TABLE declared before it (unknown columns)",
                 line=line_no, table=table,
             )  # fmt: skip
-        wanted = self.tables.get(table)
-        project: list[int] | None = None
-        if wanted is not None:
-            missing = [c for c in wanted if c not in columns]
-            if missing:
-                raise DumpError(self.path, f"the INSERT has no column {missing[0]!r}", line=line_no, table=table, column=missing[0])
-            project = [columns.index(c) for c in wanted]
+        if match.group(2) is not None:
+            project = self._project(table, columns, line_no)
+        else:
+            project = self._projection.get(table)
         width = len(columns)
 
         def more() -> bool:
@@ -279,7 +482,7 @@ class SqlDumpReader:
         def fail(message: str, offset: int, value_index: int | None = None) -> DumpError:
             at_line, at_char = statement.where(offset)
             column = columns[value_index] if value_index is not None and value_index < width else None
-            return DumpError(self.path, message, line=at_line, position=at_char, table=table, column=column)
+            return DumpError(self.current, message, line=at_line, position=at_char, table=table, column=column)
 
         pos = match.end()
         while True:
@@ -304,7 +507,7 @@ class SqlDumpReader:
                     tuple_start,
                 )
             if project is not None:
-                yield table, tuple(values[i] for i in project)
+                yield table, tuple(None if i is None else values[i] for i in project)
             # After a tuple: `,` (another follows) or `;` (the statement ends).
             pos = _SPACE.match(statement.text, pos).end()
             while pos >= len(statement.text):
@@ -392,18 +595,22 @@ class HfcLoadResult:
     accepted: bool = True
     """False when an audit rejected a table: every raw.hfc_* table was left as it was."""
     form: str = "sql"
-    """`sql` (a MariaDB dump) or `csv` (a directory of per-table CSV files)."""
+    """`sql` (a MariaDB dump: `.zip`, `.sql`, `.sql.gz`) or `csv` (the project's per-table export)."""
+    schema_version: str | None = None
+    """`v1.1` or `v1.0` (SCHEMA_VERSIONS), from the commits table's columns."""
+    card_formats: dict[str, int] = field(default_factory=dict)
+    """card_format → repositories (how many cards were YAML, dict reprs, absent, unparsed)."""
 
 
 def dump_form(path: Path) -> str:
-    """`csv` for a directory of per-table CSV files, `sql` for a `.sql`/`.sql.gz` dump."""
+    """`csv` for a directory of per-table CSV files, `sql` for a dump (`.zip`, `.sql`, `.sql.gz`)."""
     if path.is_dir():
         return "csv"
-    if path.name.endswith(SQL_DUMP_SUFFIXES):
+    if path.name.lower().endswith((*SQL_DUMP_SUFFIXES, ".rar")):
         return "sql"
     if not path.exists():
-        raise DumpError(path, "does not exist (expected an HFCommunity `.sql`/`.sql.gz` dump or a directory of CSV files)")
-    raise DumpError(path, "is neither a `.sql`/`.sql.gz` dump nor a directory of per-table CSV files")
+        raise DumpError(path, "does not exist (expected an HFCommunity dump: a `.zip`, `.sql` or `.sql.gz` file)")
+    raise DumpError(path, "is not an HFCommunity dump: expected a `.zip` (as published), `.sql` or `.sql.gz` file")
 
 
 def csv_table_path(directory: Path, table: str) -> Path:
@@ -416,6 +623,8 @@ def csv_table_path(directory: Path, table: str) -> Path:
 def dump_checksums(path: Path) -> dict[str, str]:
     """table → sha256 of the file its rows come from."""
     if dump_form(path) == "sql":
+        if not path.is_file():
+            raise DumpError(path, "does not exist (expected an HFCommunity dump: a `.zip`, `.sql` or `.sql.gz` file)")
         checksum = file_checksum(path)
         return {table: checksum for table in HFC_TABLES}
     checksums = {}
@@ -448,7 +657,10 @@ def load_hfcommunity_dump(
     conn.execute("create schema if not exists raw")
     if _held_checksums(conn) == checksums:
         verdicts = [audit(conn, t, f"raw.{raw_table_name(t)}") for t in HFC_TABLES] if audit else []
-        return HfcLoadResult(path, checksums, _row_counts(conn, lambda t: f"raw.{raw_table_name(t)}"), False, all(verdicts), form)
+        return HfcLoadResult(
+            path, checksums, _row_counts(conn, lambda t: f"raw.{raw_table_name(t)}"), False, all(verdicts), form,
+            _schema_version(conn, f"raw.{raw_table_name('commits')}"), _card_formats(conn, f"raw.{raw_table_name('repository')}"),
+        )  # fmt: skip
 
     loaded_at = loaded_at or datetime.now(UTC)
     conn.execute("begin transaction")
@@ -460,14 +672,15 @@ def load_hfcommunity_dump(
                 "_source_checksum varchar, _loaded_at timestamptz, _source_row bigint)"
             )
         if form == "sql":
-            _load_sql(conn, path, checksums, loaded_at, batch_rows)
+            version = _load_sql(conn, path, checksums, loaded_at, batch_rows)
         else:
-            _load_csv(conn, path, checksums, loaded_at)
+            version = _load_csv(conn, path, checksums, loaded_at)
         rows = _row_counts(conn, _loading)
+        cards = _card_formats(conn, _loading("repository"))
         verdicts = [audit(conn, t, _loading(t)) for t in HFC_TABLES] if audit else []
         if not all(verdicts):
             conn.execute("rollback")
-            return HfcLoadResult(path, checksums, rows, False, False, form)
+            return HfcLoadResult(path, checksums, rows, False, False, form, version, cards)
         if before_swap is not None:
             before_swap()
         for table in HFC_TABLES:
@@ -476,18 +689,38 @@ def load_hfcommunity_dump(
     except BaseException:
         conn.execute("rollback")
         raise
-    return HfcLoadResult(path, checksums, rows, True, True, form)
+    return HfcLoadResult(path, checksums, rows, True, True, form, version, cards)
 
 
 def _loading(table: str) -> str:
     return f'raw."_loading_{raw_table_name(table)}"'
 
 
+_FILES_IN_COMMIT_LOADING = 'raw."_loading_hfc_files_in_commit"'
+
+
+def _raw_table_of(dump_table: str) -> str | None:
+    return next((table.name for table in _TABLES if dump_table in table.dump_tables), None)
+
+
 def _load_sql(
     conn: duckdb.DuckDBPyConnection, path: Path, checksums: dict[str, str], loaded_at: datetime, batch_rows: int
-) -> None:
+) -> str:
+    """Read the dump into the loading tables; return its schema version."""
+    conn.execute("create or replace temp table files_in_commit_rows (sha varchar, file_id varchar)")
     next_row = dict.fromkeys(HFC_TABLES, 1)
-    for table, batch in SqlDumpReader(path, batch_rows=batch_rows).batches():
+    reader = SqlDumpReader(path, batch_rows=batch_rows)
+    for dump_table, batch in reader.batches():
+        if dump_table == FILES_IN_COMMIT:
+            pairs = pa.Table.from_arrays(  # noqa: F841 (read by DuckDB)
+                [pa.array(values, type=pa.string()) for values in zip(*batch, strict=True)], names=["sha", "file_id"]
+            )
+            conn.execute("insert into files_in_commit_rows select * from pairs")
+            continue
+        table = _raw_table_of(dump_table)
+        if table == "repository":
+            index = list(HFC_SCHEMA["repository"].columns).index("card_data")
+            batch = [(*row, *parse_card(row[index]).columns()) for row in batch]
         columns = HFC_TABLES[table]
         first = next_row[table]
         next_row[table] = first + len(batch)
@@ -497,26 +730,70 @@ def _load_sql(
         select = ", ".join(f'"{c}"' for c in columns)
         conn.execute(
             f"insert into {_loading(table)} select {select}, $file, $checksum, $loaded_at, _source_row from hfc_batch",
-            {"file": str(path), "checksum": checksums[table], "loaded_at": loaded_at},
+            {"file": str(reader.current), "checksum": checksums[table], "loaded_at": loaded_at},
         )
+    version = "v1.1" if "author_tz" in reader.columns.get("commits", ()) else "v1.0"
+    if "repo_id" not in reader.columns.get("commits", ()):
+        if FILES_IN_COMMIT not in reader.columns:
+            raise DumpError(
+                path, "the dump's `commits` table has no repo_id (schema v1.0) and the dump has no "
+                "`files_in_commit` table to find each commit's repo through", table="commits", column="repo_id",
+            )  # fmt: skip
+        _commit_repos_from_files(conn)
+    conn.execute("drop table files_in_commit_rows")
+    return version
 
 
-def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[str, str], loaded_at: datetime) -> None:
-    for table, columns in HFC_TABLES.items():
+def _commit_repos_from_files(conn: duckdb.DuckDBPyConnection) -> None:
+    """v1.0: a commit's repo is the repo of the files it touched (files_in_commit ⋈ file). A sha
+    is one commit (the primary key of `commits`, as in v1.1, where a commit has one repo): one
+    touching files of several repos (a copied repo) goes to the first repo by id; a commit that
+    touched no file keeps a NULL repo."""
+    columns = HFC_TABLES["commits"]
+    select = ", ".join('repos.repo_id as "repo_id"' if c == "repo_id" else f'commits."{c}"' for c in columns)
+    conn.execute(f"""
+        create or replace temp table commits_with_repos as
+        select {select}, commits._source_file, commits._source_checksum, commits._loaded_at, commits._source_row
+        from {_loading('commits')} as commits
+        left join (
+            select touched.sha, min(files.repo_id) as repo_id
+            from files_in_commit_rows as touched
+            join {_loading('repo_file')} as files on files.id = touched.file_id
+            group by touched.sha
+        ) as repos on repos.sha = commits.sha
+        order by commits._source_row
+    """)
+    conn.execute(f"delete from {_loading('commits')}")
+    conn.execute(f"insert into {_loading('commits')} select * from commits_with_repos")
+    conn.execute("drop table commits_with_repos")
+
+
+def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[str, str], loaded_at: datetime) -> str:
+    """The project's own per-table export: the v1.1 dump's columns under their names."""
+    version = "v1.1"
+    for table, spec in HFC_SCHEMA.items():
         path = csv_table_path(directory, table)
         header = read_csv_header(path, ",", expected=f"the `{table}` table of the CSV export")
-        missing = [c for c in columns if c not in header]
+        sources, missing = [], []
+        for column, candidates in spec.columns.items():
+            found = next((c for c in candidates if c is not None and c in header), None)
+            if found is None and OPTIONAL not in candidates:
+                missing.append(column)
+            sources.append(f'"{found}"' if found else "null::varchar")
         if missing:
             raise DumpError(
                 path, f"missing column(s) {', '.join(repr(c) for c in missing)}; the header has {', '.join(header)}",
                 row=0, table=table, column=missing[0],
             )  # fmt: skip
-        select = ", ".join(f'"{c}"' for c in columns)
+        if table == "commits" and "author_tz" not in header:
+            raise DumpError(path, "the CSV export has the v1.1 columns only (no author_tz)", row=0, table=table, column="author_tz")
+        if table == "repository":
+            sources += ["null::varchar"] * len(CARD_COLUMNS)  # parsed below, once the rows are in
         try:
             conn.execute(
                 f"""
                 insert into {_loading(table)}
-                select {select}, $file, $checksum, $loaded_at, row_number() over ()
+                select {', '.join(sources)}, $file, $checksum, $loaded_at, row_number() over ()
                 from read_csv($file, delim = ',', quote = '"', escape = '"', header = true,
                               auto_detect = false, columns = $columns, allow_quoted_nulls = false,
                               strict_mode = true, null_padding = false)
@@ -530,6 +807,42 @@ def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[
             )
         except duckdb.Error as exc:
             raise duckdb_csv_error(path, exc, header=header) from None  # DuckDB quotes the whole line
+    _parse_cards_in_place(conn, _loading("repository"))
+    return version
+
+
+def _parse_cards_in_place(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Fill CARD_COLUMNS of `table` from its card_data, a batch of distinct cards at a time."""
+    conn.execute(f"create or replace temp table parsed_cards (card_data varchar, {', '.join(f'{c} varchar' for c in CARD_COLUMNS)})")
+    conn.execute(
+        "create or replace temp table distinct_cards as select row_number() over () as n, card_data "
+        f"from (select distinct card_data from {table} where card_data is not null)"
+    )
+    (count,) = conn.execute("select count(*) from distinct_cards").fetchone()
+    for start in range(0, count, DEFAULT_BATCH_ROWS):  # one batch in memory at a time
+        batch = conn.execute(
+            "select card_data from distinct_cards where n > ? and n <= ? order by n", [start, start + DEFAULT_BATCH_ROWS]
+        ).fetchall()
+        rows = [(card, *parse_card(card).columns()) for (card,) in batch]
+        cards = pa.Table.from_arrays(  # noqa: F841 (read by DuckDB)
+            [pa.array(values, type=pa.string()) for values in zip(*rows, strict=True)], names=["card_data", *CARD_COLUMNS]
+        )
+        conn.execute("insert into parsed_cards select * from cards")
+    conn.execute("drop table distinct_cards")
+    assignments = ", ".join(f"{c} = parsed_cards.{c}" for c in CARD_COLUMNS)
+    conn.execute(f"update {table} set {assignments} from parsed_cards where {table}.card_data = parsed_cards.card_data")
+    conn.execute(f"update {table} set card_format = 'none' where card_data is null")
+    conn.execute("drop table parsed_cards")
+
+
+def _schema_version(conn: duckdb.DuckDBPyConnection, commits_table: str) -> str | None:
+    """v1.1 when any commit has its author's zone, v1.0 when none does (None when no commits)."""
+    known, rows = conn.execute(f"select count(author_tz), count(*) from {commits_table}").fetchone()
+    return None if not rows else ("v1.1" if known else "v1.0")
+
+
+def _card_formats(conn: duckdb.DuckDBPyConnection, repository_table: str) -> dict[str, int]:
+    return dict(conn.execute(f"select card_format, count(*) from {repository_table} group by 1 order by 1").fetchall())
 
 
 def _held_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
@@ -558,4 +871,3 @@ def _held_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
 
 def _row_counts(conn: duckdb.DuckDBPyConnection, name: Callable[[str], str]) -> dict[str, int]:
     return {table: conn.execute(f"select count(*) from {name(table)}").fetchone()[0] for table in HFC_TABLES}
-

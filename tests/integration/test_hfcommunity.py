@@ -1,22 +1,25 @@
-"""The HFCommunity dump through the real `build_warehouse` job: the generated dump in both forms
-(the SQL dump by default, the per-table CSV export by WAREHOUSE_HFCOMMUNITY_DUMP), the Hub-wide
-marts checked against values computed from the generated CSV files in pandas (no project SQL),
-and a truncated dump that fails its load naming file and line, leaving the published warehouse
-and every raw.hfc_* table as they were."""
+"""The HFCommunity dump through the real `build_warehouse` job: the generated dump as HFCommunity
+publishes it (a .zip holding a MariaDB dump, schema v1.1) by default, and a v1.0 dump of the same
+content by WAREHOUSE_HFCOMMUNITY_DUMP (the project's CSV export loads the same raw rows as the zip:
+tests/unit/test_hfcommunity_reader.py, so no run of its own); the Hub-wide marts
+checked against values computed from the generator's CSV export of the same content in pandas (no
+project SQL), and a truncated dump that fails its load naming file and line, leaving the
+published warehouse and every raw.hfc_* table as they were."""
 
 from __future__ import annotations
 
-import ast
 import gzip
 import re
+import zipfile
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
+import yaml
 
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, SQL_DUMP_NAME
+from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, SQL_DUMP_NAME, SQL_MEMBER_NAME, generate_hfcommunity
 from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
 from tests.integration.harness import (
     PublishedState,
@@ -30,6 +33,7 @@ HUB_MARTS = ("hub_authors_over_time", "hub_repos_per_author", "hub_authors_per_r
 HFC_DBT_KEYS = {
     *(f"staging/stg_hfc_{table}" for table in HFC_TABLES),
     "intermediate/int_hfc_commit_authors",
+    "intermediate/int_hfc_repositories",
     "intermediate/int_hfc_model_families",
     *(f"marts/{mart}" for mart in HUB_MARTS),
 }
@@ -41,7 +45,9 @@ def is_bot(name: str) -> bool:
 
 
 class HubReference:
-    """The Hub-wide marts read straight off the generated per-table CSV files."""
+    """The Hub-wide marts read straight off the generator's per-table CSV export (the v1.1
+    dump's columns): commit instants from author_date + author_tz (seconds west of UTC), cards
+    as YAML (`None` without one)."""
 
     def __init__(self, csv_dir: Path):
         def table(name: str) -> pd.DataFrame:
@@ -53,9 +59,10 @@ class HubReference:
         self.model_of = dict(zip(models["id"], models["model_id"], strict=True))
 
         commits = table("commits")
-        commits = commits[commits["repo_id"].isin(self.model_of) & ~commits["author"].map(is_bot)].copy()
+        commits = commits[commits["repo_id"].isin(self.model_of) & ~commits["author_name"].map(is_bot)].copy()
         commits["model_id"] = commits["repo_id"].map(self.model_of)
-        commits["at"] = pd.to_datetime(commits["timestamp"], utc=True, format="ISO8601")
+        commits["author"] = commits["author_name"]
+        commits["at"] = pd.to_datetime(commits["author_date"], utc=True) + pd.to_timedelta(commits["author_tz"].astype(int), unit="s")
         pairs = commits.groupby(["model_id", "author"])["at"].min().reset_index()
         self.authors_per_repo = pairs.groupby("model_id").size().sort_index()
         self.repos_per_author = pairs.groupby("author").size().sort_index()
@@ -77,7 +84,7 @@ class HubReference:
         read from names."""
         declared: dict[str, set[str]] = {}
         for model_id, card in zip(models["model_id"], models["card_data"], strict=True):
-            base = ast.literal_eval(card).get("base_model") if card else None
+            base = yaml.safe_load(card).get("base_model") if card and card != "None" else None
             for value in [base] if isinstance(base, str) else base or []:
                 declared.setdefault(model_id, set()).add(value.strip().lower())
         for tag, repo_id in zip(tags["tag_name"], tags["repo_id"], strict=True):
@@ -156,7 +163,7 @@ def assert_hub_marts_match(reference: HubReference, read) -> None:
     pd.testing.assert_frame_equal(got.sort_index().astype("int64"), expected.astype("int64"), check_names=False)
 
 
-def test_generated_sql_dump_feeds_the_hub_wide_marts_and_figures(built):
+def test_generated_sql_dump_feeds_the_hub_wide_marts_and_figures(built, tmp_path):
     settings, result = built
     assert result.success
     done = materialized_keys(result)
@@ -168,35 +175,52 @@ def test_generated_sql_dump_feeds_the_hub_wide_marts_and_figures(built):
         assert checks[f"{key}:{name}_expectations"].passed
     for mart in HUB_MARTS:
         assert (settings.figures_dir / f"{mart}.png").stat().st_size > 10_000
-    reference = HubReference(settings.hfcommunity_generated_dir / CSV_DIR_NAME)
+    reference = HubReference(same_content_export(settings, tmp_path))
     assert_hub_marts_match(reference, lambda mart: published_mart(settings, mart))
     with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
         (source_file,) = conn.execute("select distinct _source_file from raw.hfc_commits").fetchone()
-    assert source_file == str(settings.hfcommunity_dump_path) and source_file.endswith(SQL_DUMP_NAME)
+        created = conn.execute("select count(created_at), count(*), bool_and(created_at_exact) from intermediate.int_hfc_repositories").fetchone()
+    assert source_file == f"{settings.hfcommunity_dump_path}!/{SQL_MEMBER_NAME}" and settings.hfcommunity_dump_path.name == SQL_DUMP_NAME
+    assert created[0] == created[1] > 0 and created[2]  # every repo dated by its first commit, exactly
 
 
-def test_the_csv_export_loads_into_the_same_marts(generated_build, tmp_path, monkeypatch):
-    csv_dir = generated_build.settings.hfcommunity_generated_dir / CSV_DIR_NAME
-    # The next run, with the export instead of the SQL dump.
-    settings = generated_build.copy(tmp_path, monkeypatch, WAREHOUSE_HFCOMMUNITY_DUMP=str(csv_dir))
-    result = run_warehouse(settings, only=RAW_KEYS | HFC_DBT_KEYS)
-    assert result.success
-    assert RAW_KEYS | HFC_DBT_KEYS <= materialized_keys(result)
+def same_content_export(settings, out: Path, **options) -> Path:
+    """The generator's CSV export of the content the run's dump holds (same seed and scale)."""
+    generate_hfcommunity(out, seed=settings.generator_seed, scale=settings.generator_scale, forms=("csv",), **options)
+    return out / CSV_DIR_NAME
 
+
+def working_mart_reader(settings):
     def working_mart(mart: str) -> pd.DataFrame:
         with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
             return conn.execute(f"select * from marts.{mart}").df()
 
-    assert_hub_marts_match(HubReference(csv_dir), working_mart)
-    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
-        files = {f for (f,) in conn.execute("select distinct _source_file from raw.hfc_commits").fetchall()}
-    assert files == {str(csv_dir / "commits.csv")}
+    return working_mart
+
+
+def test_a_v1_0_dump_gives_the_marts_of_the_same_content(generated_build, tmp_path, monkeypatch):
+    """A 2023 dump (schema v1.0: commits without repo or zone, `file` + `files_in_commit`, cards
+    as dict reprs) of the generated Hub gives the marts computed from the v1.1 export of the same
+    content (commits at UTC: v1.0 kept no zone)."""
+    settings0 = generated_build.settings
+    dump_dir = tmp_path / "v1.0"
+    generate_hfcommunity(dump_dir, seed=settings0.generator_seed, scale=settings0.generator_scale, forms=("zip",),
+                         schema_version="v1.0", time_zones=False)  # fmt: skip
+    with zipfile.ZipFile(dump_dir / SQL_DUMP_NAME) as archive:
+        text = archive.read(SQL_MEMBER_NAME).decode()
+    assert "CREATE TABLE `file` (" in text and "`timestamp` timestamp" in text and "CREATE TABLE `repo_file`" not in text
+    reference = HubReference(same_content_export(settings0, tmp_path / "export", time_zones=False))
+    settings = generated_build.copy(tmp_path / "w", monkeypatch, WAREHOUSE_HFCOMMUNITY_DUMP=str(dump_dir / SQL_DUMP_NAME))
+    result = run_warehouse(settings, only=RAW_KEYS | HFC_DBT_KEYS)
+    assert result.success
+    assert_hub_marts_match(reference, working_mart_reader(settings))
 
 
 def test_a_truncated_dump_fails_naming_file_and_line_and_changes_nothing(generated_build, tmp_path, monkeypatch):
     source = generated_build.settings
     truncated = tmp_path / "truncated.sql.gz"
-    text = gzip.decompress((source.hfcommunity_generated_dir / SQL_DUMP_NAME).read_bytes()).decode()
+    with zipfile.ZipFile(source.hfcommunity_generated_dir / SQL_DUMP_NAME) as archive:
+        text = archive.read(SQL_MEMBER_NAME).decode()
     cut = text.index("INSERT INTO `discussion`") + 300  # inside a row of the discussion table
     truncated.write_bytes(gzip.compress(text[:cut].encode()))
     cut_line = text[:cut].count("\n") + 1

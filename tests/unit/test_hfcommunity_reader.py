@@ -1,9 +1,11 @@
-"""The HFCommunity dump reader: the MySQL-escape tokenizer, its errors, streaming, both forms."""
+"""The HFCommunity dump reader: the MySQL-escape tokenizer, its errors, streaming, the published
+.zip archive, both schema versions (v1.1, v1.0), the card parser, and the project's CSV export."""
 
 from __future__ import annotations
 
 import gzip
 import tracemalloc
+import zipfile
 from pathlib import Path
 
 import duckdb
@@ -13,14 +15,17 @@ from orchestration.sources.generator_hfcommunity import (
     CSV_DIR_NAME,
     CSV_TABLES,
     SQL_DUMP_NAME,
+    SQL_MEMBER_NAME,
     generate_hfcommunity,
     sql_literals,
 )
 from orchestration.sources.hfcommunity import (
     HFC_TABLES,
+    Card,
     DumpError,
     SqlDumpReader,
     load_hfcommunity_dump,
+    parse_card,
     unescape_mysql,
 )
 
@@ -231,7 +236,128 @@ def test_the_reader_streams_in_batches_with_bounded_memory(tmp_path):
     assert peak < text_size / 4, f"peak {peak:,} bytes for a {text_size:,}-byte dump"
 
 
-# -- loading both forms --------------------------------------------------------------------------
+# -- the published archive ----------------------------------------------------------------------
+
+
+def zip_of(tmp_path: Path, members: dict[str, str], name: str = "dump_hfc_20241001.zip") -> Path:
+    path = tmp_path / name
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as archive:
+        for member, text in members.items():
+            archive.writestr(member, text)
+    return path
+
+
+def test_a_zip_archive_is_read_member_by_member_and_errors_name_the_member(tmp_path):
+    header = "-- MariaDB dump 10.19\n" + CREATE_TAGS
+    path = zip_of(tmp_path, {
+        "readme.txt": "not a dump", "dump/part1.sql": header + "INSERT INTO `tags_in_repo` VALUES ('a','r');\n",
+        "dump/part2.sql": "INSERT INTO `tags_in_repo` VALUES ('b','r');\n",
+    })  # fmt: skip
+    assert rows(path) == [("a", "r"), ("b", "r")]
+    broken = zip_of(tmp_path, {"dump.sql": header + "INSERT INTO `tags_in_repo` VALUES ('a','r')\n"}, "broken.zip")
+    error = dump_error(broken)
+    assert error.path == Path(f"{broken}!/dump.sql") and "no closing `;`" in str(error)
+    assert f"{broken}!/dump.sql" in str(error)
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("empty.zip", None, "holds no `.sql` dump (it holds notes.txt)"),
+        ("corrupt.zip", b"PK\x03\x04 not really a zip", "is not a readable zip archive"),
+        ("dump-hf_test-202407161033.rar", b"Rar!\x1a\x07\x00", "is a RAR archive"),
+    ],
+)
+def test_an_archive_without_a_readable_dump_is_named(tmp_path, name, content, message):
+    path = zip_of(tmp_path, {"notes.txt": "x"}, name) if content is None else tmp_path / name
+    if content is not None:
+        path.write_bytes(content)
+    with pytest.raises(DumpError) as caught:
+        load_hfcommunity_dump(duckdb.connect(), path)
+    assert caught.value.path == path and message in str(caught.value)
+
+
+# -- the card ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("card_data", "card"),
+    [
+        ("license: mit\nbase_model: Lab/Mistral-7B-v0.1\nlanguage:\n- en\n- fr", Card("yaml", ("Lab/Mistral-7B-v0.1",), None, (), ("en", "fr"))),
+        ("base_model:\n- Lab/A\n- Lab/B\ntags:\n- merge", Card("yaml", ("Lab/A", "Lab/B"))),
+        ("base_model: Lab/Llama-3-8B\nbase_model_relation: quantized\ndatasets: org/data", Card("yaml", ("Lab/Llama-3-8B",), "quantized", ("org/data",))),
+        ("---\nbase_model: Lab/X\n---\n# Model card", Card("yaml", ("Lab/X",))),
+        ("{'license': 'mit', 'base_model': ['Lab/A'], 'datasets': ['d/one'], 'language': 'en'}", Card("dict", ("Lab/A",), None, ("d/one",), ("en",))),
+        ("None", Card("none")),
+        ("", Card("none")),
+        (None, Card("none")),
+        ("license: [unclosed", Card("unparsed")),
+        ("just a sentence", Card("unparsed")),
+        ("{'not': 'closed'", Card("unparsed")),
+    ],
+)
+def test_card_data_is_parsed_as_yaml_v1_1_or_a_dict_repr_v1_0(card_data, card):
+    assert parse_card(card_data) == card
+
+
+def test_card_lists_become_list_literals_for_staging():
+    assert parse_card("base_model: Lab/X\nlanguage:\n- en").columns() == ("yaml", "['Lab/X']", None, None, "['en']")
+
+
+# -- the schema versions -------------------------------------------------------------------------
+
+
+V11_COMMITS = """CREATE TABLE `commits` (
+  `sha` varchar(256) NOT NULL,
+  `repo_id` varchar(256) DEFAULT NULL,
+  `message` longtext DEFAULT NULL,
+  `author_date` datetime DEFAULT NULL,
+  `author_tz` int(11) DEFAULT NULL,
+  `committer_date` datetime DEFAULT NULL,
+  `committer_tz` int(11) DEFAULT NULL,
+  `in_main_branch` int(11) DEFAULT NULL,
+  `insertions` int(11) DEFAULT NULL,
+  `deletions` int(11) DEFAULT NULL,
+  `author_name` varchar(256) DEFAULT NULL,
+  `committer_name` varchar(256) DEFAULT NULL,
+  `source` varchar(32) DEFAULT NULL,
+  PRIMARY KEY (`sha`)
+) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4;
+"""
+
+
+def test_v1_1_commits_are_read_by_name_with_their_zone(tmp_path):
+    """The extractor's v1.1 columns (extractor/databaseImport.py at 7a71694): a commit made at
+    14:00 in +02:00 is stored as author_date 14:00 and author_tz -7200 (seconds west of UTC)."""
+    path = write_dump(
+        tmp_path,
+        "INSERT INTO `commits` VALUES ('" + "a" * 40 + "','models/o/x','msg','2024-03-01 14:00:00',-7200,"
+        "'2024-03-01 14:05:00',-7200,1,3,0,'Ann Example','GitHub','pydriller');\n",
+        create=V11_COMMITS,
+    )
+    commits = {"commits": HFC_TABLES["commits"]}
+    reader = SqlDumpReader(path, tables={"commits": _specs("commits")})
+    assert [row for _, batch in reader.batches() for row in batch] == [
+        ("a" * 40, "models/o/x", "Ann Example", "2024-03-01 14:00:00", "-7200", "GitHub", "2024-03-01 14:05:00", "-7200", "msg")
+    ]
+    assert list(commits["commits"])[:5] == ["sha", "repo_id", "author_name", "author_date", "author_tz"]
+
+
+def _specs(table: str):
+    from orchestration.sources.hfcommunity import HFC_SCHEMA
+
+    return tuple(HFC_SCHEMA[table].columns.values())
+
+
+def test_a_v1_1_column_missing_from_its_table_is_named(tmp_path):
+    path = write_dump(tmp_path, "", create=V11_COMMITS.replace("  `author_date` datetime DEFAULT NULL,\n", "").replace("`author_name`", "`committer_login`"))
+    with pytest.raises(DumpError) as caught:
+        list(SqlDumpReader(path, tables={"commits": _specs("commits")}).batches())
+    assert caught.value.table == "commits" and caught.value.column == "author_name"
+    assert "'author_name' or 'author'" in str(caught.value) and "'author_date' or 'timestamp'" in str(caught.value)
+
+
+# -- loading the generated dump ------------------------------------------------------------------
 
 
 @pytest.fixture(scope="module")
@@ -241,22 +367,29 @@ def generated(tmp_path_factory) -> Path:
     return out
 
 
-def test_generator_is_deterministic(generated, tmp_path):
+def test_generator_is_deterministic_and_writes_the_published_form(generated, tmp_path):
     again = tmp_path / "again"
     generate_hfcommunity(again, seed=7, scale=0.2)
-    assert gzip.decompress((again / SQL_DUMP_NAME).read_bytes()) == gzip.decompress(
-        (generated / SQL_DUMP_NAME).read_bytes()
-    )
+    assert (again / SQL_DUMP_NAME).read_bytes() == (generated / SQL_DUMP_NAME).read_bytes()
+    with zipfile.ZipFile(generated / SQL_DUMP_NAME) as archive:
+        assert archive.namelist() == [SQL_MEMBER_NAME]
+        text = archive.read(SQL_MEMBER_NAME).decode()
+    # Every table of the extractor's v1.1 schema, declared as mysqldump prints it.
+    for table in ("author", "commit_parents", "commits", "dataset", "discussion", "discussion_event", "files_in_commit",
+                  "model", "modified_file", "repo_file", "repository", "space", "tag", "tags_in_repo"):  # fmt: skip
+        assert f"CREATE TABLE `{table}` (" in text
+    assert "`author_tz` int(11)" in text and "`id` char(64) NOT NULL" in text and "`created_at`" not in text.split("CREATE TABLE `repository`")[1].split(";")[0]
     for table in CSV_TABLES:
         assert (again / CSV_DIR_NAME / f"{table}.csv").read_bytes() == (generated / CSV_DIR_NAME / f"{table}.csv").read_bytes()
 
 
-def test_both_forms_load_the_same_rows_with_lineage(generated):
+def test_the_zip_and_the_csv_export_load_the_same_rows_with_lineage(generated):
     loaded = {}
     for form, path in (("sql", generated / SQL_DUMP_NAME), ("csv", generated / CSV_DIR_NAME)):
         conn = duckdb.connect()
         result = load_hfcommunity_dump(conn, path, batch_rows=1_000)
-        assert result.form == form and result.reloaded and result.accepted
+        assert result.form == form and result.reloaded and result.accepted and result.schema_version == "v1.1"
+        assert result.card_formats["yaml"] > 0 and set(result.card_formats) <= {"yaml", "none"}
         loaded[form] = {
             table: conn.execute(
                 f"select {', '.join(chr(34) + c + chr(34) for c in columns)}, _source_row from raw.hfc_{table} order by _source_row"
@@ -269,8 +402,38 @@ def test_both_forms_load_the_same_rows_with_lineage(generated):
             ).fetchone()
             assert files == 1 and first == 1 and last == rows_ > 0
         again = load_hfcommunity_dump(conn, path)
-        assert not again.reloaded and again.rows == result.rows
+        assert not again.reloaded and again.rows == result.rows and again.schema_version == "v1.1"
     assert loaded["sql"] == loaded["csv"]
+    assert loaded["sql"]["repo_file"][0][0] != loaded["sql"]["repo_file"][1][0]
+
+
+def test_v1_0_and_v1_1_dumps_of_the_same_content_load_the_same_facts(tmp_path):
+    """The same Hub written in both schemas (commits at UTC: v1.0 kept no zone) loads the same
+    commits (repo found through files_in_commit ⋈ file), authors, cards and files."""
+    loaded = {}
+    for version in ("v1.1", "v1.0"):
+        out = tmp_path / version
+        generate_hfcommunity(out, seed=11, scale=0.1, forms=("zip",), schema_version=version, time_zones=False)
+        conn = duckdb.connect()
+        result = load_hfcommunity_dump(conn, out / SQL_DUMP_NAME)
+        assert result.schema_version == version
+        loaded[version] = {
+            "commits": conn.execute(
+                "select sha, repo_id, author_name, author_date, message from raw.hfc_commits where repo_id like 'models/%' order by sha"
+            ).fetchall(),
+            "authors": conn.execute("select username, fullname, source from raw.hfc_author order by 1").fetchall(),
+            "cards": conn.execute(
+                "select id, card_base_model, card_base_model_relation, card_datasets, card_language from raw.hfc_repository order by id"
+            ).fetchall(),
+            "formats": conn.execute("select distinct card_format from raw.hfc_repository order by 1").fetchall(),
+            "files": conn.execute("select repo_id, filename from raw.hfc_repo_file order by 1, 2").fetchall(),
+            "zones": conn.execute("select count(author_tz) from raw.hfc_commits").fetchone()[0],
+        }
+    v11, v10 = loaded["v1.1"], loaded["v1.0"]
+    for facts in ("commits", "authors", "cards", "files"):
+        assert v11[facts] == v10[facts], facts
+    assert v11["formats"] == [("none",), ("yaml",)] and v10["formats"] == [("dict",), ("none",)]
+    assert v11["zones"] > 0 and v10["zones"] == 0
 
 
 def test_a_rejected_table_leaves_every_raw_table_as_it_was(generated):
@@ -291,11 +454,11 @@ def test_a_csv_export_missing_a_column_names_file_and_column(generated, tmp_path
     for table in CSV_TABLES:
         text = (generated / CSV_DIR_NAME / f"{table}.csv").read_text(encoding="utf-8")
         if table == "commits":
-            text = text.replace("timestamp", "time_stamp", 1)
+            text = text.replace("author_date", "authored", 1)
         (export / f"{table}.csv").write_text(text, encoding="utf-8")
     with pytest.raises(DumpError) as caught:
         load_hfcommunity_dump(duckdb.connect(), export)
-    assert caught.value.path == export / "commits.csv" and caught.value.column == "timestamp"
+    assert caught.value.path == export / "commits.csv" and caught.value.column == "author_date"
 
 
 # -- the blocking suites -------------------------------------------------------------------------
@@ -309,12 +472,13 @@ def test_every_suite_passes_on_the_generated_dump_and_names_bad_rows(generated):
     for name in HFC_RAW_SOURCES:
         outcome = validate_raw_table(conn, name, f"raw.{name}")
         assert outcome.success, outcome.summary
-    conn.execute("update raw.hfc_commits set timestamp = 'yesterday' where _source_row = 17")
+    conn.execute("update raw.hfc_commits set author_date = 'yesterday' where _source_row = 17")
+    conn.execute("update raw.hfc_commits set author_tz = '+02:00' where _source_row = 18")
     conn.execute("update raw.hfc_discussion set status = 'archived' where _source_row = 3")
     commits = validate_raw_table(conn, "hfc_commits", "raw.hfc_commits")
     discussions = validate_raw_table(conn, "hfc_discussion", "raw.hfc_discussion")
     assert not commits.success and not discussions.success
-    (failed,) = commits.failed_expectations
-    assert failed.column == "timestamp" and [s.source_row for s in failed.sample_rows] == [17]
-    assert "row 17" in commits.summary and "hfcommunity.sql.gz" in commits.summary
+    failed = {f.column: [s.source_row for s in f.sample_rows] for f in commits.failed_expectations}
+    assert failed == {"author_date": [17], "author_tz": [18]}
+    assert "row 17" in commits.summary and SQL_MEMBER_NAME in commits.summary  # the dump inside the zip
     assert [(f.column, [s.value for s in f.sample_rows]) for f in discussions.failed_expectations] == [("status", ["archived"])]

@@ -136,3 +136,9 @@
 {% macro round_double(expr, digits) -%}{{ return(adapter.dispatch('round_double', 'openllm_warehouse')(expr, digits)) }}{%- endmacro %}
 {% macro default__round_double(expr, digits) -%}round({{ expr }}, {{ digits }}){%- endmacro %}
 {% macro spark__round_double(expr, digits) -%}(round({{ expr }} * {{ 10 ** digits }}) / {{ 10 ** digits }}){%- endmacro %}
+
+{#- A wall-clock DATETIME text and its zone's offset in seconds WEST of UTC (git's, as GitPython
+    gives it: +02:00 is -7200) → the UTC instant. -#}
+{% macro local_time_to_utc(local, seconds_west) -%}{{ return(adapter.dispatch('local_time_to_utc', 'openllm_warehouse')(local, seconds_west)) }}{%- endmacro %}
+{% macro default__local_time_to_utc(local, seconds_west) -%}timezone('UTC', try_cast({{ null_if_blank(local) }} as timestamp) + to_seconds(try_cast({{ seconds_west }} as bigint))){%- endmacro %}
+{% macro spark__local_time_to_utc(local, seconds_west) -%}timestamp_seconds(unix_timestamp(try_cast({{ null_if_blank(local) }} as timestamp)) + try_cast({{ seconds_west }} as bigint)){%- endmacro %}

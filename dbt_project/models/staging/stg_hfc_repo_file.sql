@@ -1,6 +1,7 @@
--- HFCommunity files per repo, typed.
+-- HFCommunity files per repo, typed. file_id is the sha256 of `<repo id>_<file name>` in v1.1,
+-- an auto-increment integer in v1.0's `file` table: text either way.
 select
-    cast(id as bigint) as file_id,
+    trim(id) as file_id,
     trim(repo_id) as repo_id,
     filename,
     cast({{ to_double('size') }} as bigint) as size_bytes,
