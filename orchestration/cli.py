@@ -22,7 +22,7 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, Settings, load_settings
+from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, V1_DATASET_FILE_NAME, Settings, load_settings
 from orchestration.wap.versions import PublishError, PublishTarget, current_version, list_versions, rollback
 
 
@@ -128,6 +128,8 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
         print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]} ({settings.weekly_source_dir})")
     if settings.v1_source == "final_table":
         print(f"  v1 source     final_table ({settings.v1_final_table_path})")
+    elif settings.v1_source == "dataset_parquet":
+        print(f"  v1 source     dataset_parquet ({settings.source_dir / V1_DATASET_FILE_NAME})")
     print(f"  assets        {len(materialized)} materialised" + (f" (--select {select})" if select else ""))
     print(f"  checks        {len(errors)} failed, {len(failed_checks) - len(errors)} warnings")
     for evaluation in failed_checks:

@@ -8,8 +8,9 @@
   `hub_fetch_failure_share` fails when the share of models that kept failing passes
   WAREHOUSE_HF_MAX_FAILURE_SHARE; the landed files are then left as they were and nothing
   downstream runs.
-- `raw/leaderboard_v2_pull`: the v2 dataset landed as `huggingface_v2_<date>.csv.gz` in the
-  weekly landing directory, where `raw/leaderboard_v2` loads it as that week's snapshot.
+- `raw/leaderboard_v2_pull`: the v2 dataset's parquet landed as it is, as
+  `huggingface_v2_<date>.parquet` in the weekly landing directory, where `raw/leaderboard_v2`
+  loads it as that week's snapshot.
 """
 
 import time
@@ -152,7 +153,8 @@ def hub_models(
     group_name="raw",
     kinds={"huggingface", "parquet"},
     description=(
-        f"The v2 leaderboard dataset `{V2_DATASET}` landed as huggingface_v2_<dataset commit date>.csv.gz in "
+        f"The v2 leaderboard dataset `{V2_DATASET}` landed as it is (its parquet) as "
+        "huggingface_v2_<dataset commit date>.parquet in "
         "the weekly landing directory; raw/leaderboard_v2 loads it as that week's snapshot (make run's "
         "backfill, or the landing sensor)."
     ),

@@ -2,10 +2,11 @@
 with lineage columns, gated by its GX suite before it replaces the previous table.
 
 raw/leaderboard loads the v1 leaderboard layout that WAREHOUSE_V1_SOURCE selects (the paper's
-scrape, or the final v1 table at WAREHOUSE_V1_FINAL_TABLE), gated by that layout's suite.
+scrape, the final v1 table at WAREHOUSE_V1_FINAL_TABLE, or the v1 dataset's own parquet), gated
+by that layout's suite.
 
 With WAREHOUSE_SOURCE=huggingface the files are landed by the Hugging Face connector first:
-raw/leaderboard pulls the v1 dataset itself; raw/repo_details and raw/commit_data load what
+raw/leaderboard pulls the v1 dataset itself (its parquet, as it is: layout dataset_parquet); raw/repo_details and raw/commit_data load what
 raw/hub_models fetched (orchestration/assets/hub.py), and `_source_file` names the dataset or
 API the rows came from. With WAREHOUSE_SOURCE=hfcommunity, raw/repo_details and raw/commit_data
 load the leaderboard models' rows cut from the loaded HFCommunity dump

@@ -6,9 +6,12 @@ as it was, the check `<name>_expectations` is reported failed with the file, row
 and nothing downstream runs. The suites are `expectations/raw_<name>.json`;
 `orchestration.checks.gx_suite` is the only module that touches GX.
 
-A source with several layouts (the v1 leaderboard: the paper's scrape or the final v1 table)
-has one suite per layout, each as strict as its layout allows (the scrape's booleans must read
-True/False, the final table's TRUE/FALSE), run by the same blocking check `<name>_expectations`.
+A source with several layouts (the v1 leaderboard: the paper's scrape, the final v1 table or the
+v1 dataset's parquet) has one suite per layout, each as strict as its layout allows (the scrape's
+booleans must read True/False, the final table's TRUE/FALSE), run by the same blocking check
+`<name>_expectations`. Layouts that load the same text share a suite: the dataset's parquet is
+cast to the final table's spelling (TRUE/FALSE, ISO dates, the Hub URL from its `Model` anchor),
+so raw_leaderboard_final_table gates both.
 """
 
 from __future__ import annotations
@@ -48,7 +51,11 @@ HFC_RAW_SOURCES: tuple[str, ...] = tuple(raw_table_name(table) for table in HFC_
 # Sources with several layouts (orchestration/sources/snapshot.py): layout → suite. The first
 # layout is the default one, gated by raw_<name>.
 LAYOUT_SUITES: dict[str, dict[str, str]] = {
-    "leaderboard": {"paper_scrape": "raw_leaderboard", "final_table": "raw_leaderboard_final_table"},
+    "leaderboard": {
+        "paper_scrape": "raw_leaderboard",
+        "final_table": "raw_leaderboard_final_table",
+        "dataset_parquet": "raw_leaderboard_final_table",  # same raw text as the final table
+    },
 }
 
 
@@ -68,10 +75,13 @@ def raw_check_spec(name: str) -> dg.AssetCheckSpec:
     """The blocking `<name>_expectations` check of asset raw/<name>."""
     suite_name = raw_suite_name(name)
     suite_description = load_suite_spec(suite_name).get("meta", {}).get("description", "")
+    layouts_of: dict[str, list[str]] = {}
+    for layout, suite in LAYOUT_SUITES.get(name, {}).items():
+        if suite != suite_name:
+            layouts_of.setdefault(suite, []).append(layout)
     others = [
-        f"{suite} (expectations/{suite}.json) for the {layout} layout"
-        for layout, suite in LAYOUT_SUITES.get(name, {}).items()
-        if suite != suite_name
+        f"{suite} (expectations/{suite}.json) for the {' and '.join(layouts)} layout{'s' if len(layouts) > 1 else ''}"
+        for suite, layouts in layouts_of.items()
     ]
     layouts = f" Other layouts have their own suite: {'; '.join(others)}." if others else ""
     return _blocking_raw_check(

@@ -52,6 +52,11 @@ Shapes measured on the 31 real files and imitated here (scale 1):
 
 Vectorised with numpy: scale 1 takes about two seconds, scale 10 about twenty (most of it gzip).
 Same seed and scale give byte-identical files (gzip with mtime 0 and no file name).
+
+`write_weekly_v2_parquet` writes a generated pull again as the v2 dataset's own parquet
+(`huggingface_v2_<date>.parquet`, open-llm-leaderboard/contents' documented schema of that date,
+leaderboard_parquet.py): the same content, typed, in the dataset's polarity. A landing directory
+holds one file per date, so the parquet copies go to a directory of their own (`--parquet`).
 """
 
 from __future__ import annotations
@@ -92,6 +97,7 @@ from orchestration.sources.generator import (
     _write_atomic,
     ensure_generated,
 )
+from orchestration.sources.leaderboard_parquet import write_v2_dataset_parquet
 
 GENERATOR_VERSION = "1"
 MARKER_NAME = "_generator_weekly.json"
@@ -109,6 +115,18 @@ WEEKLY_DATES = (
 
 def file_name(date: str) -> str:
     return f"huggingface_v2_{date}.csv.gz"
+
+
+def parquet_file_name(date: str) -> str:
+    return f"huggingface_v2_{date}.parquet"
+
+
+def write_weekly_v2_parquet(csv_path: Path, out_dir: Path, layout: str | None = None) -> Path:
+    """A generated weekly file (`huggingface_v2_<date>.csv.gz`) as the v2 dataset's parquet,
+    `huggingface_v2_<date>.parquet` in out_dir, in `layout` (default: the dataset's layout of
+    that date, leaderboard_parquet.v2_layout_for)."""
+    date = csv_path.name.removeprefix("huggingface_v2_")[:10]
+    return write_v2_dataset_parquet(csv_path, Path(out_dir) / parquet_file_name(date), layout)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -1064,11 +1082,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--scale", type=float, default=1.0, help="1.0 = the real row counts")
     parser.add_argument("--force", action="store_true", help="regenerate even if the marker matches")
+    parser.add_argument("--parquet", type=Path, default=None,
+                        help="also write every pull as the v2 dataset's parquet into this directory")
     args = parser.parse_args(argv)
     if args.force:
         (args.out / MARKER_NAME).unlink(missing_ok=True)
     out = ensure_generated_weekly(args.out, seed=args.seed, scale=args.scale)
-    print(json.dumps([str(out / file_name(d)) for d in WEEKLY_DATES], indent=2))
+    written = [out / file_name(d) for d in WEEKLY_DATES]
+    if args.parquet is not None:
+        written += [write_weekly_v2_parquet(path, args.parquet) for path in written]
+    print(json.dumps([str(path) for path in written], indent=2))
     return 0
 
 

@@ -1,14 +1,19 @@
 """The Hugging Face connector (WAREHOUSE_SOURCE=huggingface): the leaderboards from their
 datasets, repo details and commit history from the Hub API, through `huggingface_hub`.
 
-It lands files in the layouts the project already reads, so the loaders, GX suites and staging
-contract apply unchanged:
-- the v1 leaderboard (dataset `open-llm-leaderboard-old/contents`, parquet) as the final v1
-  table, `leaderboard_v1_final.csv`;
+It lands files in layouts the project reads, so the loaders, GX suites and staging contract
+apply unchanged:
+- the v1 leaderboard's dataset (`open-llm-leaderboard-old/contents`) as it is, its parquet
+  copied to `leaderboard_v1.parquet` (WAREHOUSE_V1_SOURCE `dataset_parquet`, read by its real
+  column names: orchestration/sources/snapshot.py);
 - repo details and commit summaries per leaderboard model as the paper's `repo_details.csv`
   and `commit_data.csv` (list literals, `2024-03-22 14:08:40+00:00` timestamps);
-- the v2 leaderboard (dataset `open-llm-leaderboard/contents`) as that week's snapshot,
-  `huggingface_v2_<dataset commit date>.csv.gz`, in the weekly landing directory.
+- the v2 leaderboard's dataset (`open-llm-leaderboard/contents`) as that week's snapshot, its
+  parquet copied to `huggingface_v2_<dataset commit date>.parquet` in the weekly landing
+  directory (its header version is found from the parquet schema: leaderboard_v2.py).
+A dataset of several parquet files is landed as one file, their rows concatenated in file-name
+order. Nothing is renamed or converted on the way, so a change of the datasets' layout reaches
+the loaders' header checks as it is.
 
 Every HTTP request `huggingface_hub` makes goes through `HubTransport`: a request rate limit,
 a timeout, and retries with exponential backoff (or the server's Retry-After) on 429, 5xx,
@@ -26,6 +31,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import shutil
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -49,7 +55,6 @@ from orchestration.sources.paper_layout import (
     commit_summary,
     paper_literal,
     paper_timestamp,
-    write_csv_atomic,
     write_paper_file,
     write_source_label,
 )
@@ -464,40 +469,33 @@ def download_dataset(settings: HuggingFaceSettings, repo_id: str, *, clock: Cloc
     return DatasetPull(repo_id, info.sha, info.last_modified, files, names)
 
 
-def _flatten(table: pa.Table) -> pa.Table:
-    """Nested records become columns joined by `_` (`evaluations.ifeval.value` →
-    `evaluations_ifeval_value`), the weekly files' flat header."""
-    while any(pa.types.is_struct(f.type) for f in table.schema):
-        table = table.flatten()
-    return table.rename_columns([name.replace(".", "_") for name in table.column_names])
-
-
-def _text(column: pa.ChunkedArray) -> list[str]:
-    """A column as the leaderboard CSVs spell it: TRUE/FALSE, whole numbers without `.0`,
-    the shortest exact decimals, empty for null."""
-    kind = column.type
-    values = column.to_pylist()
-    if pa.types.is_boolean(kind):
-        return ["" if v is None else ("TRUE" if v else "FALSE") for v in values]
-    if pa.types.is_floating(kind):
-        return ["" if v is None or math.isnan(v) else (str(int(v)) if v.is_integer() else repr(v)) for v in values]
-    if pa.types.is_timestamp(kind) or pa.types.is_date(kind):
-        return ["" if v is None else v.isoformat() for v in values]
-    return ["" if v is None else str(v) for v in values]
-
-
-def parquet_rows(files: Sequence[Path]) -> tuple[list[str], list[list[str]]]:
-    """The header and text rows of parquet files read as one table."""
-    table = _flatten(pa.concat_tables([pq.read_table(f) for f in files], promote_options="default"))
-    columns = [_text(table.column(i)) for i in range(table.num_columns)]
-    return table.column_names, [list(row) for row in zip(*columns)]
+def land_parquet(files: Sequence[Path], path: Path) -> int:
+    """The dataset's parquet at `path` as it is: one file copied byte for byte; several read as
+    one table (in the order given, the schemas as they are: a column one file lacks is null in
+    its rows) and written as one file. Replaced atomically. Returns the rows landed."""
+    if not files:
+        raise ValueError(f"no parquet file to land as {path}")
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        if len(files) == 1:
+            shutil.copyfile(files[0], tmp)
+        else:
+            table = pa.concat_tables([pq.read_table(f) for f in files], promote_options="default")
+            pq.write_table(table, tmp)
+        rows = pq.read_metadata(tmp).num_rows
+        os.replace(tmp, path)
+    finally:
+        tmp.unlink(missing_ok=True)
+    return rows
 
 
 def land_v1_leaderboard(pull: DatasetPull, path: Path) -> int:
-    header, rows = parquet_rows(pull.files)
-    write_csv_atomic(path, [header, *rows])
+    """The v1 dataset's parquet at `path` (leaderboard_v1.parquet), with where it came from
+    beside it (raw.leaderboard's `_source_file`)."""
+    rows = land_parquet(pull.files, path)
     write_source_label(path, pull.source_label)
-    return len(rows)
+    return rows
 
 
 def v2_file_date(pull: DatasetPull) -> date:
@@ -507,10 +505,9 @@ def v2_file_date(pull: DatasetPull) -> date:
 
 
 def land_v2_leaderboard(pull: DatasetPull, landing_dir: Path) -> tuple[Path, int]:
-    header, rows = parquet_rows(pull.files)
-    path = landing_dir / f"huggingface_v2_{v2_file_date(pull).isoformat()}.csv.gz"
-    write_csv_atomic(path, [header, *rows])
-    return path, len(rows)
+    """The v2 dataset's parquet as that date's weekly snapshot, huggingface_v2_<date>.parquet."""
+    path = landing_dir / f"huggingface_v2_{v2_file_date(pull).isoformat()}.parquet"
+    return path, land_parquet(pull.files, path)
 
 
 def leaderboard_models(rows: Sequence[tuple[str, str | None]]) -> dict[str, str]:

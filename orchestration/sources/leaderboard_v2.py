@@ -1,16 +1,21 @@
 """Reader for the weekly Open LLM Leaderboard v2 files, loaded into `raw.leaderboard_v2`.
 
 The v2 table was pulled once a week into `huggingface_v2_<YYYY-MM-DD>.csv.gz`, and its header
-changed six times (a full rename in December 2024). The seed `leaderboard_v2_columns.csv` maps
-every known header onto one canonical schema; a file is read only when its header is exactly one
-known version, so a new upstream layout fails loudly, naming its unexpected and missing columns,
-instead of loading shifted or empty columns.
+changed six times (a full rename in December 2024). The dataset itself,
+`open-llm-leaderboard/contents`, lands as `huggingface_v2_<YYYY-MM-DD>.parquet` (the Hugging Face
+connector copies it as it is): the Space's column names (`Average ⬆️`, `Hub ❤️`, …), typed, in
+three documented layouts. The seed `leaderboard_v2_columns.csv` maps every known header (the CSV
+header, or the parquet schema's column names) onto one canonical schema; a file is read only when
+its header is exactly one known version, so a new upstream layout fails loudly, naming its
+unexpected and missing columns, instead of loading shifted or empty columns.
 
 Each file is one snapshot (`snapshot_date` from its name); its rows are grouped into the Sunday
 week that holds that date (`snapshot_week`, the grain of Dagster's weekly partitions). Values stay
-text, as the file has them, except booleans whose meaning is inverted in a layout (`invert` in
-the seed): those are swapped here so every layout agrees on what TRUE means. Lineage columns are
-those of snapshot.py.
+text, as the file has them (a parquet file's typed values cast to text as the CSV files spell
+them: TRUE/FALSE, whole numbers without `.0`, empty text and NaN as NULL), except booleans whose
+meaning is inverted in a layout (`invert` in the seed): those are swapped here so every layout
+agrees on what TRUE means. Lineage columns are those of snapshot.py; a parquet file's
+`_source_row` is its row's position in the file (1-based).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
 
 from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.sources.snapshot import (
@@ -31,8 +37,11 @@ from orchestration.sources.snapshot import (
     SourceFileError,
     _quote_identifier,
     duckdb_csv_error,
+    duckdb_literal_path,
     file_checksum,
+    parquet_text_expression,
     read_csv_header,
+    read_parquet_header,
 )
 
 DEFAULT_MAPPING = DBT_PROJECT_DIR / "seeds" / "leaderboard_v2_columns.csv"
@@ -45,7 +54,7 @@ DELIMITER = ","
 CANONICAL_COLUMNS = (
     "model_id", "model_sha", "precision", "model_type", "weight_type", "architecture", "params_b",
     "hub_license", "likes", "is_flagged", "is_merged", "is_moe", "is_available_on_hub",
-    "has_chat_template", "base_model", "generation", "submission_date", "upload_date",
+    "has_chat_template", "is_official_provider", "base_model", "generation", "submission_date", "upload_date",
     "average", "ifeval", "ifeval_raw", "bbh", "bbh_raw", "math_lvl_5", "math_lvl_5_raw",
     "gpqa", "gpqa_raw", "musr", "musr_raw", "mmlu_pro", "mmlu_pro_raw", "co2_cost_kg",
 )  # fmt: skip
@@ -64,7 +73,7 @@ assert tuple(TABLE_COLUMNS)[-len(LINEAGE_COLUMNS):] == LINEAGE_COLUMNS  # same l
 
 TRANSFORMS = ("", "invert", "ignore")
 MAPPING_HEADER = ["header_version", "source_column", "canonical_column", "transform"]
-FILE_NAME = re.compile(r"^huggingface_v2_(\d{4}-\d{2}-\d{2})\.csv(?:\.gz)?$")
+FILE_NAME = re.compile(r"^huggingface_v2_(\d{4}-\d{2}-\d{2})\.(?:csv(?:\.gz)?|parquet)$")
 FILE_PREFIX = "huggingface_v2_"
 
 
@@ -194,10 +203,10 @@ def identify_header(
 
 
 def snapshot_date_of(path: Path) -> date:
-    """The snapshot date in a file's name, `huggingface_v2_<YYYY-MM-DD>.csv[.gz]`."""
+    """The snapshot date in a file's name, `huggingface_v2_<YYYY-MM-DD>.csv[.gz]` or `.parquet`."""
     match = FILE_NAME.match(path.name)
     if match is None:
-        raise SourceFileError(path, "is not named huggingface_v2_<YYYY-MM-DD>.csv.gz (or .csv)")
+        raise SourceFileError(path, "is not named huggingface_v2_<YYYY-MM-DD>.csv.gz (or .csv, .parquet)")
     try:
         return date.fromisoformat(match.group(1))
     except ValueError as exc:
@@ -228,31 +237,46 @@ def snapshot_files_for_week(landing_dir: Path, week_start: date) -> list[Path]:
 
 @dataclass(frozen=True)
 class _Snapshot:
-    """One file, checked: its date, header version, columns in file order, and checksum."""
+    """One file, checked: its date, header version, columns in file order, and checksum; for a
+    parquet file, the SQL that reads each column it loads as text."""
 
     path: Path
     snapshot_date: date
     version: HeaderVersion
     columns: list[str]
     checksum: str
+    parquet_text: dict[str, str] | None = None
+
+    @property
+    def is_parquet(self) -> bool:
+        return self.parquet_text is not None
 
 
 def _inspect(path: Path, week_start: date, mapping: Mapping[str, HeaderVersion]) -> _Snapshot:
     snapshot_date = snapshot_date_of(path)
     if sunday_week_start(snapshot_date) != week_start:
         raise SourceFileError(path, f"is dated {snapshot_date}, outside the week starting {week_start}")
-    columns = read_csv_header(path, DELIMITER, expected="a weekly leaderboard v2 file")
+    if path.suffix != ".parquet":
+        columns = read_csv_header(path, DELIMITER, expected="a weekly leaderboard v2 file")
+        version = identify_header(columns, mapping, path=path)
+        return _Snapshot(path, snapshot_date, version, columns, file_checksum(path))
+    header = read_parquet_header(path, expected="a weekly leaderboard v2 parquet file")
+    columns = [name for name, _ in header]
     version = identify_header(columns, mapping, path=path)
-    return _Snapshot(path, snapshot_date, version, columns, file_checksum(path))
+    types: dict[str, pa.DataType] = dict(header)
+    loaded = [rule.source for rule in version.rules if rule.canonical is not None]
+    text = {source: parquet_text_expression(path, source, types[source]) for source in loaded}
+    return _Snapshot(path, snapshot_date, version, columns, file_checksum(path), text)
 
 
-def _canonical_expression(version: HeaderVersion, canonical: str) -> str:
-    """SQL for one canonical column: the source column's text, inverted where the seed says so
-    (TRUE/FALSE in any case; any other text, NULL included, passes unchanged), or NULL."""
+def _canonical_expression(version: HeaderVersion, canonical: str, parquet_text: Mapping[str, str] | None = None) -> str:
+    """SQL for one canonical column: the source column's text (a parquet column cast to text),
+    inverted where the seed says so (TRUE/FALSE in any case; any other text, NULL included,
+    passes unchanged), or NULL."""
     rule = version.rule_for(canonical)
     if rule is None:
         return f"null::varchar as {_quote_identifier(canonical)}"
-    source = _quote_identifier(rule.source)
+    source = _quote_identifier(rule.source) if parquet_text is None else parquet_text[rule.source]
     if rule.transform == "invert":
         source = f"case upper({source}) when 'TRUE' then 'FALSE' when 'FALSE' then 'TRUE' else {source} end"
     return f"{source} as {_quote_identifier(canonical)}"
@@ -260,7 +284,29 @@ def _canonical_expression(version: HeaderVersion, canonical: str) -> str:
 
 def _insert_snapshot(conn: duckdb.DuckDBPyConnection, snapshot: _Snapshot, week_start: date, loaded_at: datetime) -> None:
     """Append one file's rows to the loading table; DuckDB reads the gzip and names bad rows."""
-    select_list = ", ".join(_canonical_expression(snapshot.version, c) for c in CANONICAL_COLUMNS)
+    select_list = ", ".join(_canonical_expression(snapshot.version, c, snapshot.parquet_text) for c in CANONICAL_COLUMNS)
+    if snapshot.is_parquet:
+        # By name, from the footer's schema (checked against the seed); the path taken literally.
+        conn.execute(
+            f"""
+            insert into {LOADING_TABLE}
+            select $snapshot_date::date, $week_start::date, $version::varchar,
+                   {select_list},
+                   $path::varchar, $checksum::varchar, $loaded_at::timestamptz,
+                   (file_row_number + 1)::bigint
+            from read_parquet($literal_path, file_row_number = true)
+            """,
+            {
+                "snapshot_date": snapshot.snapshot_date,
+                "week_start": week_start,
+                "version": snapshot.version.name,
+                "path": str(snapshot.path),
+                "literal_path": duckdb_literal_path(snapshot.path),
+                "checksum": snapshot.checksum,
+                "loaded_at": loaded_at,
+            },
+        )
+        return
     conn.execute(
         f"""
         insert into {LOADING_TABLE}
@@ -379,6 +425,10 @@ def load_weekly_snapshots(
             try:
                 _insert_snapshot(conn, snapshot, week_start, loaded_at)
             except duckdb.Error as exc:
+                if snapshot.is_parquet:
+                    raise SourceFileError(
+                        snapshot.path, f"cannot be read as parquet: {str(exc).splitlines()[0][:500]}"
+                    ) from None
                 raise duckdb_csv_error(
                     snapshot.path, exc, header=list(snapshot.columns), delimiter=DELIMITER
                 ) from None  # DuckDB's message quotes the whole line
@@ -399,7 +449,7 @@ def load_weekly_snapshots(
 
 
 def _check_one_file_per_date(snapshots: Sequence[_Snapshot]) -> None:
-    """Two files of one date (say .csv and .csv.gz) would be two snapshots of one day."""
+    """Two files of one date (say .csv.gz and .parquet) would be two snapshots of one day."""
     seen: dict[date, Path] = {}
     for snapshot in snapshots:
         if snapshot.snapshot_date in seen:

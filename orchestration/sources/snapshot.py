@@ -5,10 +5,13 @@ data; staging casts and cleans them), under snake_case column names, plus lineag
 `_source_file`, `_source_checksum` (sha256), `_loaded_at`, and `_source_row` (1-based data row,
 header excluded), so every error and every failing check can name the file, row and column.
 
-The v1 leaderboard has two layouts (`LEADERBOARD_LAYOUTS`, chosen by WAREHOUSE_V1_SOURCE): the
-paper's `;`-separated scrape and the final v1 table (`v1_2024-07-07.csv`). Both map onto the same
-raw columns, so `raw.leaderboard` has one shape and staging one contract; a column one layout
-lacks (the scrape has no evaluation date) is loaded as NULL.
+The v1 leaderboard has three layouts (`LEADERBOARD_LAYOUTS`, chosen by WAREHOUSE_V1_SOURCE): the
+paper's `;`-separated scrape, the final v1 table (`v1_2024-07-07.csv`), and the v1 dataset's own
+parquet (`open-llm-leaderboard-old/contents`, typed, with the Space's column names). All map onto
+the same raw columns, so `raw.leaderboard` has one shape and staging one contract; a column one
+layout lacks (the scrape has no evaluation date) is loaded as NULL. A parquet file's values are
+cast to text as the CSV files spell them (TRUE/FALSE, whole numbers without `.0`, empty text and
+NaN as NULL), and each layout declares the polarity of its merged / flagged / MoE flags.
 """
 
 from __future__ import annotations
@@ -24,6 +27,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import pyarrow as pa
+import pyarrow.parquet as pq
 
 LINEAGE_COLUMNS = ("_source_file", "_source_checksum", "_loaded_at", "_source_row")
 
@@ -40,9 +45,19 @@ class SnapshotFile:
     """Raw columns this layout does not have: loaded as NULL, so that every layout of a source
     gives raw.<name> the same columns (they come last, in this order)."""
     layout: str | None = None
-    """The layout's name where a source has several (`paper_scrape`, `final_table`); its GX
-    suite is chosen by it (orchestration/checks/raw_checks.py)."""
+    """The layout's name where a source has several (`paper_scrape`, `final_table`,
+    `dataset_parquet`); its GX suite is chosen by it (orchestration/checks/raw_checks.py)."""
     description: str = ""
+    format: str = "csv"
+    """`csv` (read with `delimiter`) or `parquet` (typed columns, cast to text; no delimiter)."""
+    flag_columns: tuple[str, ...] = ()
+    """Raw columns holding the leaderboard's merged / flagged / MoE flags."""
+    flag_polarity: str | None = None
+    """How the file spells `flag_columns`: `inverted` (TRUE/True means NOT merged / flagged /
+    MoE: raw.leaderboard's convention, which staging un-inverts) or `true` (TRUE means what it
+    says: swapped on load, so raw.leaderboard keeps one convention)."""
+    href_columns: tuple[str, ...] = ()
+    """Raw columns read from an HTML anchor (`<a href="…">…</a>`): the first href is loaded."""
 
     @property
     def table(self) -> str:
@@ -84,6 +99,8 @@ LEADERBOARD = SnapshotFile(
     absent=("evaluated_at",),
     layout="paper_scrape",
     description="the paper's scrape of the v1 leaderboard page (2024-05-20), `;`-separated, emoji headers",
+    flag_columns=("merged", "flagged", "moe"),
+    flag_polarity="inverted",
 )
 
 # The final v1 table (open-llm-leaderboard/v1_2024-07-07.csv): the same leaderboard columns
@@ -123,12 +140,62 @@ LEADERBOARD_V1_FINAL = SnapshotFile(
     },
     layout="final_table",
     description="the final v1 table (v1_2024-07-07.csv layout), comma-separated, with the evaluation date",
+    flag_columns=("merged", "flagged", "moe"),
+    flag_polarity="inverted",
+)
+
+# The v1 dataset's own parquet (`open-llm-leaderboard-old/contents`; 26 columns in the final card
+# at 50df56437c1b8c70674c7ee14b2140dcae87255d, docs/sources.md): the Space's column names, typed.
+# `fullname` is the repo id; `T` the type's emoji, `Type` its text; `date` the request's
+# submission time (the final table's `date`); `Model` is the page's HTML anchor, whose first href
+# is the model's Hub URL (the final table's `url` is that same href). `Merged`, `MoE` and
+# `Flagged` are stored inverted (True = not merged / not MoE / not flagged: SPACE read_evals.py
+# since bcd77ebd05dbbe664fedd20b60866fe1ec2ad59e), as in both scrapes. `eval_name` (the result
+# key), `Chat Template` and `Maintainers Choice` are not loaded (reported as extra columns).
+LEADERBOARD_V1_DATASET = SnapshotFile(
+    name="leaderboard",
+    file_name="leaderboard_v1.parquet",
+    delimiter="",
+    format="parquet",
+    columns={
+        "T": "type",
+        "Model": "model_hub_url",
+        "Average \u2b06\ufe0f": "average",
+        "ARC": "arc",
+        "HellaSwag": "hellaswag",
+        "MMLU": "mmlu",
+        "TruthfulQA": "truthfulqa",
+        "Winogrande": "winogrande",
+        "GSM8K": "gsm8k",
+        "Type": "type_string",
+        "Architecture": "architecture",
+        "Weight type": "weight_type",
+        "Precision": "precision",
+        "Merged": "merged",
+        "Hub License": "hub_license",
+        "#Params (B)": "params_b",
+        "Hub \u2764\ufe0f": "hub_likes",
+        "Available on the hub": "available_on_hub",
+        "Model sha": "model_sha",
+        "Flagged": "flagged",
+        "MoE": "moe",
+        "fullname": "model_name_for_query",
+        "date": "evaluated_at",
+    },
+    layout="dataset_parquet",
+    description="the v1 dataset's parquet (open-llm-leaderboard-old/contents), typed, with the evaluation date",
+    flag_columns=("merged", "flagged", "moe"),
+    flag_polarity="inverted",
+    href_columns=("model_hub_url",),
 )
 
 # WAREHOUSE_V1_SOURCE → the layout raw/leaderboard reads.
 LEADERBOARD_LAYOUTS: dict[str, SnapshotFile] = {
-    spec.layout: spec for spec in (LEADERBOARD, LEADERBOARD_V1_FINAL) if spec.layout
+    spec.layout: spec for spec in (LEADERBOARD, LEADERBOARD_V1_FINAL, LEADERBOARD_V1_DATASET) if spec.layout
 }
+FLAG_POLARITIES = ("inverted", "true")
+for _spec in LEADERBOARD_LAYOUTS.values():  # every v1 layout says how it spells its flags
+    assert _spec.flag_polarity in FLAG_POLARITIES and _spec.flag_columns, _spec.layout
 
 REPO_DETAILS = SnapshotFile(
     name="repo_details",
@@ -202,7 +269,50 @@ def file_checksum(path: Path) -> str:
 
 
 def read_header(spec: SnapshotFile, path: Path) -> list[str]:
+    if spec.format == "parquet":
+        return [name for name, _ in read_parquet_header(path, expected=f"the {spec.name} parquet file")]
     return read_csv_header(path, spec.delimiter, expected=f"the {spec.name} file")
+
+
+def read_parquet_header(path: Path, *, expected: str) -> list[tuple[str, pa.DataType]]:
+    """The columns (name, arrow type) of a parquet file, in file order, from its footer."""
+    if path.is_dir():
+        raise SourceFileError(path, "is a directory, expected a parquet file")
+    if not path.exists():
+        raise SourceFileError(path, f"does not exist (expected {expected})")
+    try:
+        schema = pq.read_schema(path)
+    except (OSError, pa.ArrowException) as exc:  # not parquet, truncated, an I/O error
+        raise SourceFileError(path, f"cannot be read as parquet ({exc})", row=0) from exc
+    return [(field.name, field.type) for field in schema]
+
+
+def parquet_text_expression(path: Path, column: str, kind: pa.DataType) -> str:
+    """SQL for a parquet column's values as the leaderboard CSVs spell them: TRUE/FALSE, whole
+    numbers without `.0`, other numbers in their shortest exact form, NaN and empty text as
+    NULL. A nested or binary column is not a leaderboard value: an error naming it (row 0)."""
+    if pa.types.is_dictionary(kind):
+        kind = kind.value_type
+    name = _quote_identifier(column)
+    if pa.types.is_boolean(kind):
+        return f"(case when {name} then 'TRUE' when not {name} then 'FALSE' end)"
+    if pa.types.is_floating(kind):
+        return (f"(case when isnan({name}) then null "
+                f"when {name} = trunc({name}) and abs({name}) < 1e15 then cast(cast({name} as bigint) as varchar) "
+                f"else cast({name} as varchar) end)")
+    if pa.types.is_integer(kind) or pa.types.is_decimal(kind) or pa.types.is_temporal(kind) or pa.types.is_null(kind):
+        return f"cast({name} as varchar)"
+    if pa.types.is_string(kind) or pa.types.is_large_string(kind) or pa.types.is_string_view(kind):
+        return f"nullif({name}, '')"
+    raise SourceFileError(path, f"has type {kind}, expected a boolean, number, date or text", row=0, column=column)
+
+
+def duckdb_literal_path(path: Path) -> str:
+    """`path` for DuckDB's readers, which expand globs in every path they are given (a list
+    too): `[`, `*` and `?` made literal (`[[]`, `[*]`, `[?]`), so a directory named `runs[1]`
+    cannot match a sibling `runs1`."""
+    text = str(path).replace("[", "[[]")
+    return text.replace("*", "[*]").replace("?", "[?]")
 
 
 def read_csv_header(path: Path, delimiter: str, *, expected: str) -> list[str]:
@@ -235,10 +345,14 @@ def check_header(spec: SnapshotFile, path: Path) -> list[str]:
         raise SourceFileError(
             path,
             f"missing column(s) {', '.join(repr(m) for m in missing)}; the header has {found}"
-            + (f" (is the delimiter {spec.delimiter!r}?)" if len(header) == 1 else ""),
+            + (f" (is the delimiter {spec.delimiter!r}?)" if len(header) == 1 and spec.format == "csv" else ""),
             row=0,
             column=missing[0],
         )
+    repeated = [name for name in spec.columns if header.count(name) > 1]
+    if repeated and spec.format == "parquet":  # a CSV reader names columns by position; parquet by name
+        raise SourceFileError(path, f"column {repeated[0]!r} appears {header.count(repeated[0])} times", row=0,
+                              column=repeated[0])
     return [spec.columns.get(h) or _extra_column_name(h, i) for i, h in enumerate(header)]
 
 
@@ -311,10 +425,15 @@ def load_snapshot_file(
         return LoadResult(spec.table, path, checksum, rows, False, extras, accepted)
 
     loaded_at = loaded_at or datetime.now(UTC)
-    select_list = ", ".join(
-        f"null::varchar as {_quote_identifier(c)}" if c in spec.absent else _quote_identifier(c)
-        for c in spec.raw_columns
-    )
+    if spec.format == "parquet":
+        select_list, source, row_number, parameters = _parquet_source(spec, path)
+    else:
+        select_list = ", ".join(_csv_column(spec, c) for c in spec.raw_columns)
+        source = """read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
+                          auto_detect = false, columns = $columns,
+                          strict_mode = true, null_padding = false)"""
+        row_number = "row_number() over ()"
+        parameters = {"path": str(path), "delim": spec.delimiter, "columns": {n: "VARCHAR" for n in names}}
     staging_table = f"raw.{_quote_identifier('_loading_' + spec.name)}"
     conn.execute("begin transaction")
     try:
@@ -325,22 +444,15 @@ def load_snapshot_file(
                    $label::varchar as _source_file,
                    $checksum::varchar as _source_checksum,
                    $loaded_at::timestamptz as _loaded_at,
-                   row_number() over ()::bigint as _source_row
-            from read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
-                          auto_detect = false, columns = $columns,
-                          strict_mode = true, null_padding = false)
+                   ({row_number})::bigint as _source_row
+            from {source}
             """,
-            {
-                "path": str(path),
-                "label": source_label or str(path),
-                "checksum": checksum,
-                "loaded_at": loaded_at,
-                "delim": spec.delimiter,
-                "columns": {n: "VARCHAR" for n in names},
-            },
+            {"label": source_label or str(path), "checksum": checksum, "loaded_at": loaded_at, **parameters},
         )
     except duckdb.Error as exc:
         conn.execute("rollback")
+        if spec.format == "parquet":
+            raise SourceFileError(path, f"cannot be read as parquet: {str(exc).splitlines()[0][:500]}") from None
         # Not chained: DuckDB's message quotes the whole line (10 MB for a 10 MB field).
         raise duckdb_csv_error(path, exc, header=names, delimiter=spec.delimiter) from None
     try:
@@ -357,6 +469,40 @@ def load_snapshot_file(
         raise
     (rows,) = conn.execute(f"select count(*) from {spec.table}").fetchone()
     return LoadResult(spec.table, path, checksum, rows, True, extras)
+
+
+def _flag_expression(spec: SnapshotFile, column: str, expression: str) -> str:
+    """A flag column of a layout with true polarity, swapped into raw.leaderboard's inverted
+    convention (TRUE/FALSE and True/False; any other text unchanged, for the gate to judge)."""
+    if column not in spec.flag_columns or spec.flag_polarity != "true":
+        return expression
+    return (f"(case {expression} when 'TRUE' then 'FALSE' when 'FALSE' then 'TRUE' "
+            f"when 'True' then 'False' when 'False' then 'True' else {expression} end)")
+
+
+def _csv_column(spec: SnapshotFile, column: str) -> str:
+    if column in spec.absent:
+        return f"null::varchar as {_quote_identifier(column)}"
+    return f"{_flag_expression(spec, column, _quote_identifier(column))} as {_quote_identifier(column)}"
+
+
+def _parquet_source(spec: SnapshotFile, path: Path) -> tuple[str, str, str, dict]:
+    """The select list, FROM clause, row number and parameters that read a parquet layout: each
+    raw column from its source column by name, as text; `_source_row` is the row's position in
+    the file (1-based), whatever order DuckDB's threads read it in."""
+    types = dict(read_parquet_header(path, expected=f"the {spec.name} parquet file"))
+    source_of = {raw: source for source, raw in spec.columns.items()}
+    select = []
+    for column in spec.raw_columns:
+        if column in spec.absent:
+            select.append(f"null::varchar as {_quote_identifier(column)}")
+            continue
+        expression = parquet_text_expression(path, source_of[column], types[source_of[column]])
+        if column in spec.href_columns:
+            expression = f"nullif(regexp_extract({expression}, 'href=\"([^\"]*)\"', 1), '')"
+        select.append(f"{_flag_expression(spec, column, expression)} as {_quote_identifier(column)}")
+    source = "read_parquet($path, file_row_number = true)"
+    return ", ".join(select), source, "file_row_number + 1", {"path": duckdb_literal_path(path)}
 
 
 def _existing_checksum(conn: duckdb.DuckDBPyConnection, spec: SnapshotFile) -> str | None:

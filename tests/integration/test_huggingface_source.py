@@ -1,7 +1,9 @@
-"""WAREHOUSE_SOURCE=huggingface end to end, against a fake Hub on a local port (HF_ENDPOINT):
-the marts equal those built from the same data read as a snapshot; the token is sent and never
-written anywhere; a second run fetches only what changed; too many failing models stop the run
-at the blocking check and leave the published warehouse as it was."""
+"""WAREHOUSE_SOURCE=huggingface end to end, against a fake Hub on a local port (HF_ENDPOINT) that
+serves the leaderboard datasets' parquet in their real schemas: the v1 parquet is landed as it is
+and read as the dataset_parquet layout, and the marts equal those built from the same data read as
+the final table's CSV; the v2 parquet lands as that week's snapshot and loads; the token is sent
+and never written anywhere; a second run fetches only what changed; too many failing models stop
+the run at the blocking check and leave the published warehouse as it was."""
 
 from __future__ import annotations
 
@@ -11,10 +13,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
+import pyarrow.parquet as pq
+
 from orchestration.sources.generator_weekly import generate_weekly_v2
-from orchestration.sources.huggingface import V1_DATASET, leaderboard_models
+from orchestration.sources.huggingface import V1_DATASET, V2_DATASET, leaderboard_models
 from orchestration.sources.leaderboard_v2 import load_column_mapping, identify_header, sunday_week_start, snapshot_date_of
-from orchestration.sources.snapshot import read_csv_header
 from tests.conftest import make_settings
 from tests.hub_server import FakeHub, Fault, read_csv, v1_parquet
 from tests.integration.harness import (
@@ -93,6 +96,18 @@ def test_the_huggingface_source_builds_the_same_marts_as_the_snapshot_of_the_sam
     assert check_evaluations(hf_result)["raw/hub_models:hub_fetch_failure_share"].passed
 
 
+def test_the_v1_dataset_is_landed_and_loaded_as_its_own_parquet(hf_run, world):
+    settings, result, *_ = hf_run
+    hub = world[3]
+    landed = settings.source_dir / "leaderboard_v1.parquet"
+    assert settings.v1_source == "dataset_parquet"
+    assert landed.read_bytes() == hub.datasets[V1_DATASET].parquet  # as the Hub serves it
+    [event] = [e for e in result.get_asset_materialization_events() if e.asset_key == dg.AssetKey(["raw", "leaderboard"])]
+    metadata = {key: value.value for key, value in event.materialization.metadata.items()}
+    assert (metadata["layout"], metadata["suite"]) == ("dataset_parquet", "raw_leaderboard_final_table")
+    assert metadata["extra_columns"] == ["extra_eval_name", "extra_chat_template", "extra_maintainers_choice"]
+
+
 def test_raw_rows_carry_the_hub_lineage(hf_run):
     settings, *_ = hf_run
     (label,) = {r[0] for r in table_rows(settings.working_duckdb_path, "(select distinct _source_file from raw.leaderboard)")}
@@ -118,15 +133,18 @@ def test_the_token_is_sent_and_never_written(hf_run):
 def test_the_v2_pull_lands_as_that_weeks_snapshot(world, hf_run):
     root, _, v2_file, hub = world
     settings, result, *_ = hf_run
-    landed = settings.weekly_source_dir / v2_file.name
-    assert read_csv(landed) == read_csv(v2_file)
-    identify_header(read_csv_header(landed, ",", expected="v2"), load_column_mapping(), path=landed)
+    landed = settings.weekly_source_dir / v2_file.name.replace(".csv.gz", ".parquet")
+    assert landed.read_bytes() == hub.datasets[V2_DATASET].parquet  # landed as it is
+    assert pq.ParquetFile(landed).metadata.num_rows == len(read_csv(v2_file))
+    version = identify_header(pq.read_schema(landed).names, load_column_mapping(), path=landed)
+    assert version.name == "parquet_2024_12b"  # the final layout: the file is dated 2025-02-08
     week = sunday_week_start(snapshot_date_of(landed)).isoformat()
     with pytest.MonkeyPatch.context() as monkeypatch, dg.DagsterInstance.ephemeral() as instance:
         weekly = run_weekly(hf_settings(root, hub, monkeypatch), instance, week, assets={"raw/leaderboard_v2"})
     assert weekly.success
-    rows = table_rows(settings.working_duckdb_path, "(select distinct _source_file from raw.leaderboard_v2)")
-    assert rows == [(str(landed),)]
+    rows = table_rows(settings.working_duckdb_path,
+                      "(select distinct _source_file, header_version, count(*) over () from raw.leaderboard_v2)")
+    assert rows == [(str(landed), "parquet_2024_12b", len(read_csv(v2_file)))]
 
 
 def test_a_second_run_fetches_only_the_models_whose_sha_changed(world, hf_run):

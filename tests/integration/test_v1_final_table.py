@@ -240,3 +240,50 @@ def test_a_file_of_the_other_layout_is_named_with_the_setting_to_change(final_ta
     assert str(scrape) in message
     assert "missing column(s) 't', 'url'" in message
     assert "the 'paper_scrape' layout" in message and "WAREHOUSE_V1_SOURCE=paper_scrape" in message
+
+
+# --------------------------------------------------------------------------------------------
+# The v1 dataset's own parquet (WAREHOUSE_V1_SOURCE=dataset_parquet): the generator writes the
+# final table's rows as open-llm-leaderboard-old/contents' parquet (leaderboard_v1.parquet)
+# --------------------------------------------------------------------------------------------
+
+V1_MODELS = {"raw/leaderboard", "staging/stg_leaderboard", "intermediate/int_leaderboard_models", "marts/dim_models"}
+
+
+@pytest.fixture(scope="module")
+def dataset_parquet_run(generated_build, tmp_path_factory):
+    """The session's generated build (its v1 leaderboard the paper's scrape), run again on the
+    v1 dataset's parquet for raw/leaderboard and the models between it and dim_models only."""
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = generated_build.copy(tmp_path_factory.mktemp("dataset_parquet"), monkeypatch,
+                                        WAREHOUSE_V1_SOURCE="dataset_parquet")
+        result = run_warehouse(settings, only=V1_MODELS)
+    return settings, result
+
+
+def _working_rows(settings, query: str) -> list[tuple]:
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        return conn.execute(query).fetchall()
+
+
+def test_the_v1_dataset_parquet_gives_the_final_tables_dim_models(dataset_parquet_run, final_table_build):
+    """The same rows as the final table's CSV, read from the dataset's parquet layout (typed,
+    the Space's column names, the Hub URL in an HTML anchor), give the same staging rows and the
+    same marts.dim_models, flags and evaluation dates included."""
+    settings, result = dataset_parquet_run
+    _, final_settings, _ = final_table_build
+    assert result.success, [e.event_specific_data for e in result.all_events if e.is_failure]
+    assert materialized_keys(result) == V1_MODELS
+    metadata = _leaderboard_metadata(result)
+    path = settings.generated_dir / "leaderboard_v1.parquet"
+    assert (metadata["layout"], metadata["suite"], metadata["source_file"]) == (
+        "dataset_parquet", "raw_leaderboard_final_table", str(path))
+    assert metadata["reloaded"] is True and check_evaluations(result)["raw/leaderboard:leaderboard_expectations"].passed
+    assert _working_rows(settings, "select distinct _source_file from raw.leaderboard") == [(str(path),)]
+    staged = "select * exclude (_source_file) from staging.stg_leaderboard order by _source_row"
+    assert _working_rows(settings, staged) == _working_rows(final_settings, staged)
+    dim = "select * from marts.dim_models order by model_id"
+    ours = _working_rows(settings, dim)
+    assert ours == _working_rows(final_settings, dim) and len(ours) > 1000
+    # the paper's scrape (the build copied) has no evaluation dates: dim_models was rebuilt
+    assert _working_rows(settings, "select count(evaluated_at) > 0 from marts.dim_models") == [(True,)]

@@ -395,3 +395,54 @@ def test_cli(tmp_path, capsys):
 def test_rejects_a_non_positive_scale(tmp_path):
     with pytest.raises(ValueError):
         generate_weekly_v2(tmp_path, scale=0)
+
+
+# -- the pulls as the dataset's own parquet (open-llm-leaderboard/contents) ----------------------------
+
+V2_HEAD = ["eval_name", "Precision", "Type", "T", "Weight type", "Architecture", "Model", "fullname", "Model sha",
+           "Average ⬆️", "Hub License", "Hub ❤️", "#Params (B)", "Available on the hub"]
+V2_SCORES = [f"{b}{s}" for b in ("IFEval", "BBH", "MATH Lvl 5", "GPQA", "MUSR", "MMLU-PRO") for s in (" Raw", "")]
+V2_TAIL = ["Upload To Hub Date", "Submission Date", "Generation", "Base Model"]
+# docs/sources.md: the dataset's layout on each date (cards e0671fc3…, 0029b25d…, stacklok/results d13314a1…).
+PARQUET_LAYOUTS = {
+    "2024-12-01": [*V2_HEAD, "Not_Merged", "MoE", "Flagged", "Chat Template", "CO₂ cost (kg)", *V2_SCORES,
+                   "Maintainer's Highlight", *V2_TAIL],
+    "2024-12-07": [*V2_HEAD, "Not_Merged", "MoE", "Flagged", "Chat Template", "CO₂ cost (kg)", *V2_SCORES,
+                   "Official Providers", *V2_TAIL],
+    "2025-02-08": [*V2_HEAD, "MoE", "Flagged", "Chat Template", "CO₂ cost (kg)", *V2_SCORES, "Merged",
+                   "Official Providers", *V2_TAIL],
+}
+
+
+@pytest.mark.parametrize("day", sorted(PARQUET_LAYOUTS))
+def test_a_pull_as_the_datasets_parquet_has_its_dates_schema_and_the_same_content(weekly_dir, tables, tmp_path, day):
+    """The same evaluations, scores and likes; the flags in the layout's polarity (before
+    2024-12-10 Not_Merged / MoE / Flagged hold the negation, after it Merged / MoE / Flagged hold
+    the truth); `Type` the full ModelType name even where the CSV has the backend's label."""
+    import pyarrow.parquet as pq
+
+    path = gw.write_weekly_v2_parquet(weekly_dir / file_name(day), tmp_path)
+    assert path.name == f"huggingface_v2_{day}.parquet"
+    table = pq.read_table(path)
+    assert table.column_names == PARQUET_LAYOUTS[day] and len(table.column_names) == 36
+    types = {f.name: str(f.type) for f in table.schema}
+    assert types["#Params (B)"] == ("double" if day >= "2024-12-10" else "int64")
+    assert (types["Hub ❤️"], types["Generation"], types["Flagged"], types["Average ⬆️"]) == ("int64", "int64", "bool", "double")
+    data = table.to_pandas()
+    csv = tables[day]
+    truth = unify(day, csv)
+    assert list(data["fullname"] + "|" + data["Precision"] + "|" + data["Model sha"].fillna("")) == list(truth.index)
+    assert (data["Hub ❤️"].to_numpy() == truth["likes"].to_numpy()).all()
+    assert np.allclose(data["Average ⬆️"].round(2), truth["average"])
+    if day < NEW_LAYOUT_FROM:  # the page scrape: flagged and moe inverted, not_merged "not merged"
+        flagged, moe, merged = (csv[c] == "FALSE" for c in ("flagged", "moe", "not_merged"))
+        assert (data["Type"] == csv["type"]).all() and (data["T"] == csv["t"]).all()
+    else:
+        flagged, moe, merged = (csv[f"features_is_{c}"] == "TRUE" for c in ("flagged", "moe", "merged"))
+        assert set(data["Type"]) <= set(EMOJI_TYPES.values())
+        assert (data["T"] == data["Type"].str[0]).all()
+    if day >= "2024-12-10":
+        assert ((data["Flagged"] == flagged) & (data["MoE"] == moe) & (data["Merged"] == merged)).all()
+    else:
+        assert ((data["Flagged"] != flagged) & (data["MoE"] != moe) & (data["Not_Merged"] != merged)).all()
+    assert data["Model"].str.contains('href="https://huggingface.co/', regex=False).all()

@@ -1,16 +1,21 @@
 """The Hugging Face connector against a fake Hub on a local port (tests/hub_server.py):
-retries, backoff, rate limit, timeouts, malformed JSON, missing repos, the cache, progress."""
+retries, backoff, rate limit, timeouts, malformed JSON, missing repos, the cache, progress, and
+the leaderboard datasets' parquet landed as it is."""
 
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from orchestration.settings import HuggingFaceSettings
 from orchestration.sources import huggingface as hf
 from orchestration.sources.generator import generate_snapshot
+from orchestration.sources.leaderboard_parquet import V1_DATASET_SCHEMA
 from orchestration.sources.paper_layout import read_source_label
 from tests.hub_server import MALFORMED_JSON, FakeHub, Fault, hub_consistent_snapshot, read_csv
 
@@ -229,32 +234,63 @@ def test_a_failed_model_is_not_cached_and_is_fetched_again(settings, hub, snapsh
     assert hub.requests[info_path(model)] == 1
 
 
-def test_the_v1_dataset_lands_as_the_final_table_with_its_lineage(settings, hub, snapshot, tmp_path):
+def test_the_v1_dataset_lands_as_it_is_with_its_lineage(settings, hub, snapshot, tmp_path):
+    """The parquet the Hub serves (the dataset's real schema) is landed byte for byte as
+    leaderboard_v1.parquet, and it loads as the dataset_parquet layout: the final table's raw
+    rows, from the same data."""
+    import duckdb
+
+    from orchestration.sources.snapshot import LEADERBOARD_V1_DATASET, LEADERBOARD_V1_FINAL, load_snapshot_file
+
     pull = hf.download_dataset(settings, hf.V1_DATASET)
-    path = tmp_path / "leaderboard_v1_final.csv"
+    path = tmp_path / LEADERBOARD_V1_DATASET.file_name
     rows = hf.land_v1_leaderboard(pull, path)
     expected = read_csv(snapshot / "leaderboard_v1_final.csv")
-    assert rows == len(expected) and read_csv(path) == expected
+    assert rows == len(expected)
+    assert path.read_bytes() == hub.datasets[hf.V1_DATASET].parquet
+    assert pq.read_schema(path).names == V1_DATASET_SCHEMA.names
     assert read_source_label(path) == f"hf://datasets/{hf.V1_DATASET}@{pull.sha}/data/train-00000-of-00001.parquet"
+    columns = ", ".join(LEADERBOARD_V1_DATASET.raw_columns)
+    with duckdb.connect() as conn:
+        load_snapshot_file(conn, LEADERBOARD_V1_FINAL, snapshot / "leaderboard_v1_final.csv")
+        from_csv = conn.execute(f"select {columns}, _source_row from raw.leaderboard order by _source_row").fetchall()
+        load_snapshot_file(conn, LEADERBOARD_V1_DATASET, path, source_label=read_source_label(path))
+        assert conn.execute(f"select {columns}, _source_row from raw.leaderboard order by _source_row").fetchall() == from_csv
     hub.clear()  # pulled again at the same commit: huggingface_hub's cache answers
     hf.download_dataset(settings, hf.V1_DATASET)
     assert not any("/resolve/" in p for p in hub.requests)
 
 
-def test_nested_v2_records_are_flattened_into_the_weekly_header(settings, hub, tmp_path):
-    import pyarrow as pa
+def test_the_v2_dataset_lands_as_that_dates_parquet_snapshot(settings, hub, tmp_path):
+    from orchestration.sources.generator_weekly import generate_weekly_v2
+    from orchestration.sources.leaderboard_v2 import identify_header, load_column_mapping, snapshot_date_of
+    from tests.hub_server import v2_parquet
 
-    table = pa.table({"id": ["a/b_bf16"], "model": [{"name": "a/b", "sha": "c0ffee"}],
-                      "evaluations": [{"ifeval": {"value": 0.5, "normalized_score": 50.0}}],
-                      "features": [{"is_merged": False}]})
-    path = tmp_path / "v2.parquet"
-    import pyarrow.parquet as pq
+    weekly = generate_weekly_v2(tmp_path / "weekly", seed=5, scale=0.02)[-1]  # 2025-02-08
+    hub.set_dataset(hf.V2_DATASET, v2_parquet(weekly), datetime(2025, 2, 8, 9, 0))
+    pull = hf.download_dataset(settings, hf.V2_DATASET)
+    path, rows = hf.land_v2_leaderboard(pull, tmp_path / "landing")
+    assert path == tmp_path / "landing" / "huggingface_v2_2025-02-08.parquet"
+    assert snapshot_date_of(path).isoformat() == "2025-02-08"
+    assert path.read_bytes() == hub.datasets[hf.V2_DATASET].parquet
+    assert rows == len(read_csv(weekly)) == pq.ParquetFile(path).metadata.num_rows
+    header = pq.read_schema(path).names
+    assert identify_header(header, load_column_mapping(), path=path).name == "parquet_2024_12b"
 
-    pq.write_table(table, path)
-    header, rows = hf.parquet_rows([path])
-    assert header == ["id", "model_name", "model_sha", "evaluations_ifeval_value",
-                      "evaluations_ifeval_normalized_score", "features_is_merged"]
-    assert rows == [["a/b_bf16", "a/b", "c0ffee", "0.5", "50", "FALSE"]]
+
+def test_several_parquet_files_land_as_one(tmp_path):
+    """A dataset split in shards: their rows, in file order, in one parquet file."""
+    first, second = tmp_path / "train-00000-of-00002.parquet", tmp_path / "train-00001-of-00002.parquet"
+    pq.write_table(pa.table({"fullname": ["a/x", "b/y"], "Flagged": [True, False]}), first)
+    pq.write_table(pa.table({"fullname": ["c/z"], "Flagged": [None]}, schema=pa.schema(
+        [("fullname", pa.string()), ("Flagged", pa.bool_())])), second)
+    landed = tmp_path / "out" / "leaderboard_v1.parquet"
+    assert hf.land_parquet([first, second], landed) == 3
+    table = pq.read_table(landed)
+    assert table.column_names == ["fullname", "Flagged"]
+    assert table.to_pylist() == [{"fullname": "a/x", "Flagged": True}, {"fullname": "b/y", "Flagged": False},
+                                 {"fullname": "c/z", "Flagged": None}]
+    assert sorted(p.name for p in landed.parent.iterdir()) == ["leaderboard_v1.parquet"]  # no temp file left
 
 
 def test_leaderboard_models_key_each_model_by_its_shas():

@@ -1,6 +1,7 @@
 """The weekly leaderboard v2 reader: every real header identified, every real row loaded into
 its Sunday week, inverted flags made to agree across layouts, idempotent and transactional loads,
-and clear errors for unknown headers and misnamed files."""
+and clear errors for unknown headers and misnamed files; the dataset's own parquet layouts
+detected from their schema, read by name and literal path, in each layout's polarity."""
 
 from __future__ import annotations
 
@@ -41,8 +42,13 @@ FIRST_FILE_OF_VERSION = {
     "v2_2024_12b": "2024-12-15",
     "v2_2025_01": "2025-01-12",
 }
+# The dataset's own parquet layouts (leaderboard_parquet.V2_LAYOUTS), after the scraped CSV versions.
+PARQUET_VERSIONS = ("parquet_2024_11", "parquet_2024_12a", "parquet_2024_12b")
 # Canonical columns a version has no source for (NULL in raw).
 ABSENT_COLUMNS = {
+    "parquet_2024_11": set(),
+    "parquet_2024_12a": set(),
+    "parquet_2024_12b": set(),
     "v2_2024_07": {"generation", "base_model", "co2_cost_kg"},
     "v2_2024_09": {"co2_cost_kg"},
     "v2_2024_11": set(),
@@ -104,7 +110,7 @@ def test_every_real_header_maps_to_a_version_and_all_six_are_used(real_files):
         version = identify_header(read_real(path)[0], MAPPING, path=path)
         first_file.setdefault(version.name, snapshot_date_of(path).isoformat())
     assert first_file == FIRST_FILE_OF_VERSION
-    assert list(MAPPING) == list(FIRST_FILE_OF_VERSION)
+    assert list(MAPPING) == [*FIRST_FILE_OF_VERSION, *PARQUET_VERSIONS]
 
 
 def test_each_seed_version_lists_every_column_of_its_files_exactly_once(real_files):
@@ -308,3 +314,177 @@ def test_sunday_week_start():
     assert sunday_week_start(date(2024, 7, 14)) == date(2024, 7, 14)  # Sunday
     assert sunday_week_start(date(2024, 7, 15)) == date(2024, 7, 14)  # Monday
     assert snapshot_date_of(Path("huggingface_v2_2024-09-20.csv")) == date(2024, 9, 20)
+
+
+# --- the dataset's own parquet (open-llm-leaderboard/contents) --------------------------------------
+
+
+def write_parquet(path: Path, layout: str, rows: list[dict[str, object]]) -> Path:
+    """A parquet file in a documented layout's schema (names, order, types): every value is
+    the schema's default for its type unless the row says otherwise."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    from orchestration.sources.leaderboard_parquet import V2_LAYOUTS
+
+    _, schema = V2_LAYOUTS[layout]
+    default = {pa.string(): "x", pa.float64(): 1.5, pa.int64(): 7, pa.bool_(): False}
+    columns = {f.name: [row.get(f.name, default[f.type]) for row in rows] for f in schema}
+    pq.write_table(pa.table(columns, schema=schema), path)
+    return path
+
+
+def parquet_rows(conn: duckdb.DuckDBPyConnection, path: Path) -> list[dict]:
+    cursor = conn.execute(f"select * from {TABLE} where _source_file = ? order by _source_row", [str(path)])
+    names = [d[0] for d in cursor.description]
+    return [dict(zip(names, row)) for row in cursor.fetchall()]
+
+
+def test_the_seed_has_each_documented_parquet_layout_column_for_column():
+    """The seed (the loader's mapping) and leaderboard_parquet's schemas (the writer's) are
+    written apart from the same evidence: the same names in the same order, emoji included."""
+    from orchestration.sources.leaderboard_parquet import V2_INVERTED, V2_LAYOUTS
+
+    assert tuple(V2_LAYOUTS) == PARQUET_VERSIONS
+    for name, (_, schema) in V2_LAYOUTS.items():
+        version = MAPPING[name]
+        assert list(version.source_columns) == schema.names, name
+        assert len(schema.names) == 36, name
+        inverted = {rule.source for rule in version.rules if rule.transform == "invert"}
+        assert inverted == set(V2_INVERTED[name]), name
+        ignored = {rule.source for rule in version.rules if rule.transform == "ignore"}
+        assert ignored == {"eval_name", "T", "Model"}, name
+        assert version.rule_for("model_id").source == "fullname"
+    assert "Average \u2b06\ufe0f" in MAPPING["parquet_2024_12b"].source_columns
+    assert "CO\u2082 cost (kg)" in MAPPING["parquet_2024_12b"].source_columns
+
+
+@pytest.mark.parametrize("layout", PARQUET_VERSIONS)
+def test_each_parquet_layout_is_detected_from_its_schema(conn, tmp_path, layout):
+    path = write_parquet(tmp_path / "huggingface_v2_2025-02-10.parquet", layout, [{"fullname": "org/a"}])
+    result = load_weekly_snapshots(conn, [path], date(2025, 2, 9))
+    assert result.header_versions == {path.name: layout}
+    (row,) = parquet_rows(conn, path)
+    assert (row["header_version"], row["model_id"], row["_source_row"]) == (layout, "org/a", 1)
+
+
+def test_a_parquet_with_an_unknown_column_names_it_and_changes_nothing(conn, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    good = write_parquet(tmp_path / "huggingface_v2_2025-02-10.parquet", "parquet_2024_12b", [{}])
+    load_weekly_snapshots(conn, [good], date(2025, 2, 9))
+    before = all_rows(conn)
+    table = pq.read_table(good)
+    table = table.rename_columns(["Hub \U0001f494" if c == "Hub \u2764\ufe0f" else c for c in table.column_names])
+    bad = tmp_path / "huggingface_v2_2025-02-15.parquet"
+    pq.write_table(table.append_column("Votes", pa.array([1])), bad)
+    with pytest.raises(UnknownHeaderError) as error:
+        load_weekly_snapshots(conn, [bad], date(2025, 2, 9))
+    err = error.value
+    assert (err.unexpected, err.missing, err.closest_version) == (
+        ("Hub \U0001f494", "Votes"), ("Hub \u2764\ufe0f",), "parquet_2024_12b")
+    assert (err.path, err.row, err.column) == (bad, 0, "Hub \U0001f494")
+    assert str(bad) in str(err) and "'Votes'" in str(err)
+    assert all_rows(conn) == before
+
+
+def test_a_parquet_that_is_not_parquet_or_has_a_nested_column_names_file_row_and_column(conn, tmp_path):
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    broken = tmp_path / "huggingface_v2_2025-02-10.parquet"
+    broken.write_bytes(b"PAR1 not really")
+    with pytest.raises(SourceFileError) as error:
+        load_weekly_snapshots(conn, [broken], date(2025, 2, 9))
+    assert (error.value.path, error.value.row) == (broken, 0) and "cannot be read as parquet" in str(error.value)
+
+    table = pq.read_table(write_parquet(broken, "parquet_2024_12b", [{}]))
+    index = table.column_names.index("Base Model")
+    nested = table.set_column(index, "Base Model", pa.array([["org/base"]]))
+    pq.write_table(nested, broken)
+    with pytest.raises(SourceFileError) as error:
+        load_weekly_snapshots(conn, [broken], date(2025, 2, 9))
+    assert (error.value.path, error.value.row, error.value.column) == (broken, 0, "Base Model")
+
+
+def test_parquet_values_are_text_as_the_csv_files_spell_them(conn, tmp_path):
+    path = write_parquet(tmp_path / "huggingface_v2_2025-02-10.parquet", "parquet_2024_12b", [
+        {"fullname": "org/a", "#Params (B)": 7.0, "Average \u2b06\ufe0f": 42.125, "Hub License": "",
+         "Chat Template": True, "Official Providers": None, "Generation": 0, "IFEval": float("nan")},
+        {"fullname": "org/b", "#Params (B)": 7.616, "Average \u2b06\ufe0f": 3.0, "Hub License": None,
+         "Chat Template": False, "Official Providers": True, "Generation": None, "IFEval": 0.1 + 0.2},
+    ])
+    load_weekly_snapshots(conn, [path], date(2025, 2, 9))
+    a, b = parquet_rows(conn, path)
+    assert (a["params_b"], a["average"], a["hub_license"], a["has_chat_template"]) == ("7", "42.125", None, "TRUE")
+    assert (a["is_official_provider"], a["generation"], a["ifeval"]) == (None, "0", None)  # NaN is missing
+    assert (b["params_b"], b["average"], b["hub_license"], b["has_chat_template"]) == ("7.616", "3", None, "FALSE")
+    assert (b["is_official_provider"], b["generation"], b["ifeval"]) == ("TRUE", None, "0.30000000000000004")
+    assert [r["_source_row"] for r in (a, b)] == [1, 2]
+
+
+def test_a_flagged_model_reads_flagged_in_the_csv_and_in_each_parquet_layout(conn, tmp_path):
+    """The same flagged, merged, non-MoE model: the page scrape writes FALSE / FALSE / TRUE
+    (flagged, not_merged, moe: inverted), the parquet before 2024-12-10 False / False / True
+    (Flagged, Not_Merged, MoE: inverted), the final parquet True / True / False (Flagged, Merged,
+    MoE: true). Every one reads is_flagged TRUE, is_merged TRUE, is_moe FALSE in raw."""
+    csv_file = write_gz(tmp_path / "huggingface_v2_2024-11-15.csv.gz", list(MAPPING["v2_2024_11"].source_columns),
+                        [{"fullname": "org/flagged", "flagged": "FALSE", "not_merged": "FALSE", "moe": "TRUE"}])
+    before = {"fullname": "org/flagged", "Flagged": False, "Not_Merged": False, "MoE": True}
+    old = write_parquet(tmp_path / "huggingface_v2_2024-11-22.parquet", "parquet_2024_11", [before])
+    middle = write_parquet(tmp_path / "huggingface_v2_2024-12-07.parquet", "parquet_2024_12a", [before])
+    final = write_parquet(tmp_path / "huggingface_v2_2024-12-14.parquet", "parquet_2024_12b",
+                          [{"fullname": "org/flagged", "Flagged": True, "Merged": True, "MoE": False}])
+    load_weekly_snapshots(conn, [csv_file], date(2024, 11, 10))
+    load_weekly_snapshots(conn, [old], date(2024, 11, 17))
+    load_weekly_snapshots(conn, [middle], date(2024, 12, 1))
+    load_weekly_snapshots(conn, [final], date(2024, 12, 8))
+    held = conn.execute(
+        f"select header_version, is_flagged, is_merged, is_moe from {TABLE} order by snapshot_date"
+    ).fetchall()
+    assert held == [("v2_2024_11", "TRUE", "TRUE", "FALSE"), ("parquet_2024_11", "TRUE", "TRUE", "FALSE"),
+                    ("parquet_2024_12a", "TRUE", "TRUE", "FALSE"), ("parquet_2024_12b", "TRUE", "TRUE", "FALSE")]
+
+
+def test_the_parquet_path_is_taken_literally_not_as_a_glob(conn, tmp_path):
+    """DuckDB expands globs in every path it reads: `runs[1]` would match a sibling `runs1`."""
+    literal, sibling = tmp_path / "runs[1]", tmp_path / "runs1"
+    literal.mkdir()
+    sibling.mkdir()
+    name = "huggingface_v2_2025-02-10.parquet"
+    write_parquet(sibling / name, "parquet_2024_12b", [{"fullname": "org/sibling"}])
+    path = write_parquet(literal / name, "parquet_2024_12b", [{"fullname": "org/wanted"}, {"fullname": "org/too"}])
+    load_weekly_snapshots(conn, [path], date(2025, 2, 9))
+    assert [r["model_id"] for r in parquet_rows(conn, path)] == ["org/wanted", "org/too"]
+    assert snapshot_files_for_week(literal, date(2025, 2, 9)) == [path]
+
+
+def test_a_csv_and_a_parquet_of_one_date_are_two_snapshots_of_one_day(conn, tmp_path):
+    csv_file = write_gz(tmp_path / "huggingface_v2_2025-02-10.csv.gz", NEW_COLUMNS, [{"model_name": "org/a"}])
+    parquet = write_parquet(tmp_path / "huggingface_v2_2025-02-10.parquet", "parquet_2024_12b", [{}])
+    with pytest.raises(SourceFileError, match="a second snapshot of 2025-02-10"):
+        load_weekly_snapshots(conn, snapshot_files_for_week(tmp_path, date(2025, 2, 9)), date(2025, 2, 9))
+    assert {csv_file, parquet} == set(snapshot_files_for_week(tmp_path, date(2025, 2, 9)))
+
+
+def test_the_generated_weeks_read_the_same_as_csv_and_as_parquet(conn, tmp_path):
+    """A generated week written as the dataset's parquet (leaderboard_parquet, from the CSV's
+    text, never through this loader) loads the same canonical text as its CSV, in every layout;
+    only the API-era CSVs spell the type as the backend's label (`chatmodels`)."""
+    from orchestration.sources.generator_weekly import generate_weekly_v2, write_weekly_v2_parquet
+
+    files = {p.name[15:25]: p for p in generate_weekly_v2(tmp_path / "csv", seed=3, scale=0.05)}
+    cases = {"2024-11-22": "parquet_2024_11", "2024-12-07": "parquet_2024_12a", "2025-02-08": "parquet_2024_12b"}
+    columns = ", ".join(CANONICAL_COLUMNS) + ", _source_row"
+    with duckdb.connect() as other:
+        for day, layout in cases.items():
+            week = sunday_week_start(date.fromisoformat(day))
+            parquet = write_weekly_v2_parquet(files[day], tmp_path / "parquet", layout)
+            load_weekly_snapshots(conn, [parquet], week)
+            load_weekly_snapshots(other, [files[day]], week)
+            query = f"select {columns} from {TABLE} where snapshot_date = ? order by _source_row"
+            ours, theirs = conn.execute(query, [day]).fetchall(), other.execute(query, [day]).fetchall()
+            assert len(ours) == len(theirs) > 10
+            differing = {c for i, c in enumerate(columns.split(", ")) if any(a[i] != b[i] for a, b in zip(ours, theirs))}
+            assert differing == ({"model_type"} if day >= "2024-12-15" else set()), day

@@ -100,7 +100,7 @@ def test_a_bad_v1_source_is_named_with_the_choices(value):
         load_settings({"WAREHOUSE_V1_SOURCE": value})
     message = str(error.value)
     assert f"WAREHOUSE_V1_SOURCE={value!r}" in message
-    assert "paper_scrape" in message and "final_table" in message
+    assert "paper_scrape" in message and "final_table" in message and "dataset_parquet" in message
 
 
 def test_the_huggingface_source_reads_what_its_connector_lands(tmp_path: Path):
@@ -108,16 +108,25 @@ def test_the_huggingface_source_reads_what_its_connector_lands(tmp_path: Path):
                               "HF_TOKEN": "hf_secret_in_settings", "WAREHOUSE_HF_BACKOFF_SECONDS": "0.5"})
     assert settings.source_dir == tmp_path / "snapshot"
     assert settings.weekly_source_dir == tmp_path / "leaderboard_v2"
-    assert settings.v1_source == "final_table" and settings.v1_final_table_path == tmp_path / "snapshot" / "leaderboard_v1_final.csv"
+    # the v1 dataset's parquet, landed as it is (orchestration/sources/huggingface.py)
+    assert settings.v1_source == "dataset_parquet"
     assert settings.huggingface.backoff_seconds == 0.5
     assert "hf_secret_in_settings" not in repr(settings)
     landing = load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_LANDING_DIR": str(tmp_path / "in")})
     assert landing.weekly_source_dir == tmp_path / "in"
 
 
-def test_the_huggingface_source_refuses_the_papers_scrape():
-    with pytest.raises(SettingsError, match="WAREHOUSE_SOURCE=huggingface"):
-        load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_V1_SOURCE": "paper_scrape"})
+@pytest.mark.parametrize("layout", ["paper_scrape", "final_table"])
+def test_the_huggingface_source_refuses_the_csv_layouts(layout):
+    with pytest.raises(SettingsError, match="WAREHOUSE_SOURCE=huggingface.*dataset_parquet"):
+        load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_V1_SOURCE": layout})
+    assert load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_V1_SOURCE": "dataset_parquet"}).v1_source == (
+        "dataset_parquet")
+
+
+def test_the_v1_dataset_parquet_is_a_v1_source(tmp_path: Path):
+    settings = load_settings({"WAREHOUSE_V1_SOURCE": "dataset_parquet", "WAREHOUSE_SNAPSHOT_DIR": str(tmp_path)})
+    assert settings.v1_source == "dataset_parquet" and settings.source == "snapshot"
 
 
 def test_duckdb_memory_limit_is_a_size_duckdb_takes():

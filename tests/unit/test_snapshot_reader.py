@@ -1,4 +1,5 @@
-"""The snapshot reader: lineage, idempotency, and clear errors naming file, row and column."""
+"""The snapshot reader: lineage, idempotency, and clear errors naming file, row and column; the
+v1 dataset's own parquet read onto the same raw columns as the final table."""
 
 from pathlib import Path
 
@@ -9,6 +10,7 @@ from orchestration.sources.snapshot import (
     COMMIT_DATA,
     LEADERBOARD,
     LEADERBOARD_LAYOUTS,
+    LEADERBOARD_V1_DATASET,
     LEADERBOARD_V1_FINAL,
     LINEAGE_COLUMNS,
     REPO_DETAILS,
@@ -152,11 +154,14 @@ FINAL_ROWS = (
 )
 
 
-def test_both_layouts_give_raw_leaderboard_the_same_columns():
-    assert LEADERBOARD.raw_columns == LEADERBOARD_V1_FINAL.raw_columns
+def test_every_layout_gives_raw_leaderboard_the_same_columns():
+    assert LEADERBOARD.raw_columns == LEADERBOARD_V1_FINAL.raw_columns == LEADERBOARD_V1_DATASET.raw_columns
     assert LEADERBOARD.raw_columns[-1] == "evaluated_at"
-    assert LEADERBOARD.name == LEADERBOARD_V1_FINAL.name == "leaderboard"
-    assert LEADERBOARD_LAYOUTS == {"paper_scrape": LEADERBOARD, "final_table": LEADERBOARD_V1_FINAL}
+    assert LEADERBOARD.name == LEADERBOARD_V1_FINAL.name == LEADERBOARD_V1_DATASET.name == "leaderboard"
+    assert LEADERBOARD_LAYOUTS == {"paper_scrape": LEADERBOARD, "final_table": LEADERBOARD_V1_FINAL,
+                                   "dataset_parquet": LEADERBOARD_V1_DATASET}
+    # each says how it spells merged / flagged / MoE: all three store them inverted
+    assert {spec.flag_polarity for spec in LEADERBOARD_LAYOUTS.values()} == {"inverted"}
 
 
 def test_the_scrape_loads_with_a_null_evaluation_date(conn, tmp_path):
@@ -249,3 +254,104 @@ def test_a_table_of_an_older_shape_is_reloaded_even_for_the_same_file(conn, tmp_
     columns = [d[0] for d in conn.execute("select * from raw.leaderboard").description]
     assert columns == [*LEADERBOARD.raw_columns, *LINEAGE_COLUMNS]
     assert load_snapshot_file(conn, LEADERBOARD, path).reloaded is False
+
+
+# -- the v1 dataset's parquet (open-llm-leaderboard-old/contents) -----------------------------------
+
+
+def final_csv_columns() -> dict[str, list[str]]:
+    import csv
+    import io
+
+    header, *rows = list(csv.reader(io.StringIO(FINAL_HEADER + FINAL_ROWS)))
+    return {name: [row[i] for row in rows] for i, name in enumerate(header)}
+
+
+def v1_parquet(path: Path, columns: dict[str, list[str]] | None = None, **changes) -> Path:
+    """The final table's rows as the dataset's parquet (leaderboard_parquet's documented schema)."""
+    import pyarrow.parquet as pq
+
+    from orchestration.sources.leaderboard_parquet import v1_dataset_table
+
+    table = v1_dataset_table(columns or final_csv_columns())
+    for name, values in changes.items():
+        table = table.set_column(table.column_names.index(name), name, values)
+    pq.write_table(table, path)
+    return path
+
+
+def test_the_dataset_parquet_loads_the_same_raw_text_as_the_final_table(conn, tmp_path):
+    """Same rows, two layouts: every raw column equal, the Hub URL taken from the `Model`
+    anchor's href, booleans TRUE/FALSE, whole numbers without `.0`, empty text as null."""
+    final = write(tmp_path / "final.csv", FINAL_HEADER + FINAL_ROWS)
+    parquet = v1_parquet(tmp_path / "leaderboard_v1.parquet")
+    columns = ", ".join(LEADERBOARD.raw_columns)
+    load_snapshot_file(conn, LEADERBOARD_V1_FINAL, final)
+    expected = conn.execute(f"select {columns}, _source_row from raw.leaderboard order by _source_row").fetchall()
+    result = load_snapshot_file(conn, LEADERBOARD_V1_DATASET, parquet)
+    assert (result.rows, result.reloaded) == (2, True)
+    assert result.extra_columns == ("extra_eval_name", "extra_chat_template", "extra_maintainers_choice")
+    assert conn.execute(f"select {columns}, _source_row from raw.leaderboard order by _source_row").fetchall() == expected
+    assert conn.execute("select distinct _source_file from raw.leaderboard").fetchall() == [(str(parquet),)]
+    assert expected[0][1] == "https://huggingface.co/org/Merge-7B" and expected[0][13] == "FALSE"
+
+
+def test_the_dataset_parquet_is_gated_by_the_final_tables_suite(conn, tmp_path):
+    from orchestration.checks.raw_checks import raw_suite_name, validate_raw_table
+
+    assert raw_suite_name("leaderboard", "dataset_parquet") == raw_suite_name("leaderboard", "final_table")
+    load_snapshot_file(conn, LEADERBOARD_V1_DATASET, v1_parquet(tmp_path / "leaderboard_v1.parquet"))
+    outcome = validate_raw_table(conn, "leaderboard", "raw.leaderboard", layout="dataset_parquet")
+    assert outcome.success, outcome.summary
+
+
+def test_a_dataset_parquet_missing_a_column_names_file_row_and_column(conn, tmp_path):
+    import pyarrow.parquet as pq
+
+    path = v1_parquet(tmp_path / "leaderboard_v1.parquet")
+    pq.write_table(pq.read_table(path).drop_columns(["Hub \u2764\ufe0f"]), path)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, LEADERBOARD_V1_DATASET, path)
+    assert (error.value.path, error.value.row, error.value.column) == (path, 0, "Hub \u2764\ufe0f")
+    assert "delimiter" not in str(error.value)
+    not_parquet = write(tmp_path / "final.parquet", FINAL_HEADER + FINAL_ROWS)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, LEADERBOARD_V1_DATASET, not_parquet)
+    assert error.value.row == 0 and "cannot be read as parquet" in str(error.value)
+
+
+def test_matching_layouts_tells_the_parquet_from_the_csv_layouts(tmp_path):
+    layouts = list(LEADERBOARD_LAYOUTS.values())
+    parquet = v1_parquet(tmp_path / "leaderboard_v1.parquet")
+    assert matching_layouts(parquet, layouts) == [LEADERBOARD_V1_DATASET]
+    assert matching_layouts(write(tmp_path / "final.csv", FINAL_HEADER + FINAL_ROWS), layouts) == [LEADERBOARD_V1_FINAL]
+
+
+def test_a_layout_in_true_polarity_is_stored_inverted_in_raw(conn, tmp_path):
+    """The polarity is declared per layout: a layout whose file spells the flags truly (True =
+    merged / flagged / MoE) has them swapped on load, so raw.leaderboard keeps one convention
+    and staging's un-inversion stays right."""
+    from dataclasses import replace
+
+    import pyarrow as pa
+
+    inverted = v1_parquet(tmp_path / "inverted.parquet")
+    load_snapshot_file(conn, LEADERBOARD_V1_DATASET, inverted)
+    expected = conn.execute("select merged, flagged, moe from raw.leaderboard order by _source_row").fetchall()
+    assert expected == [("FALSE", "TRUE", "TRUE"), ("TRUE", "FALSE", "TRUE")]
+    true = v1_parquet(tmp_path / "true.parquet", **{
+        name: pa.array([value == "FALSE" for value in final_csv_columns()[name.lower()]])
+        for name in ("Merged", "Flagged", "MoE")
+    })
+    load_snapshot_file(conn, replace(LEADERBOARD_V1_DATASET, flag_polarity="true"), true)
+    assert conn.execute("select merged, flagged, moe from raw.leaderboard order by _source_row").fetchall() == expected
+
+
+def test_the_dataset_parquet_path_is_taken_literally(conn, tmp_path):
+    literal, sibling = tmp_path / "v1[a]", tmp_path / "v1a"
+    literal.mkdir()
+    sibling.mkdir()
+    columns = final_csv_columns()
+    v1_parquet(sibling / "leaderboard_v1.parquet", {k: v[:1] for k, v in columns.items()})
+    path = v1_parquet(literal / "leaderboard_v1.parquet")
+    assert load_snapshot_file(conn, LEADERBOARD_V1_DATASET, path).rows == 2
