@@ -62,7 +62,9 @@ class Settings:
 
     v1_source: str = "paper_scrape"
     """WAREHOUSE_V1_SOURCE: which v1 leaderboard raw/leaderboard loads: `paper_scrape` (the
-    paper's leaderboard.csv in the source directory) or `final_table` (the final v1 table)."""
+    paper's leaderboard.csv in the source directory), `final_table` (the final v1 table) or
+    `dataset_parquet` (the v1 dataset's own parquet, leaderboard_v1.parquet in the source
+    directory; what the huggingface source lands)."""
     report_dir: Path = PROJECT_ROOT / "data" / "report"
     """WAREHOUSE_REPORT_DIR: the findings report (findings.html), one self-contained page."""
     v1_final_table: Path | None = None
@@ -86,8 +88,9 @@ class Settings:
     row-level rule broken: score out of range, unknown type, implausible date) before the
     blocking `<source>_quarantine_share` check rejects the whole file."""
     hfcommunity_dump: Path | None = None
-    """WAREHOUSE_HFCOMMUNITY_DUMP: an HFCommunity dump, a MariaDB `.sql`/`.sql.gz` file or a
-    directory of per-table CSV files; None = the generated dump under WAREHOUSE_GENERATED_DIR."""
+    """WAREHOUSE_HFCOMMUNITY_DUMP: an HFCommunity dump as published (a `.zip` holding the MariaDB
+    dump), or the bare `.sql`/`.sql.gz`, schema v1.1 or v1.0; None = the generated dump under
+    WAREHOUSE_GENERATED_DIR (docs/sources.md)."""
 
     duckdb_memory_limit: str = "80%"
     """WAREHOUSE_DUCKDB_MEMORY_LIMIT: the most memory DuckDB may use in a run's connections and in
@@ -207,8 +210,8 @@ class SettingsError(ValueError):
 SOURCES = ("generated", "snapshot", "huggingface", "hfcommunity")
 # The generated HFCommunity dump's name inside WAREHOUSE_GENERATED_DIR.
 HFCOMMUNITY_GENERATED_NAME = "hfcommunity"
-# The generated SQL dump's name in it (the CSV export is its `csv/` directory).
-HFCOMMUNITY_GENERATED_DUMP = "hfcommunity.sql.gz"
+# The generated dump's name in it: a .zip holding the MariaDB dump, as HFCommunity publishes it.
+HFCOMMUNITY_GENERATED_DUMP = "hfcommunity_dump.zip"
 DEFAULT_HF_ENDPOINT = "https://huggingface.co"
 
 
@@ -310,26 +313,29 @@ def _spark_master(env: Mapping[str, str]) -> str:
 
 
 # WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
-# (orchestration/sources/snapshot.py, LEADERBOARD_LAYOUTS), and the final table's default name.
-V1_SOURCES = ("paper_scrape", "final_table")
+# (orchestration/sources/snapshot.py, LEADERBOARD_LAYOUTS), the final table's default name, and
+# the v1 dataset's parquet name (in the source directory).
+V1_SOURCES = ("paper_scrape", "final_table", "dataset_parquet")
 V1_FINAL_TABLE_FILE_NAME = "leaderboard_v1_final.csv"
+V1_DATASET_FILE_NAME = "leaderboard_v1.parquet"
 
 
 def _v1_settings(env: Mapping[str, str], source: str) -> dict[str, object]:
     v1_source = env.get("WAREHOUSE_V1_SOURCE", "").strip()
     if source == "huggingface":
-        # The v1 dataset on the Hub is the final v1 table; there is no scrape to read.
-        if v1_source not in ("", "final_table"):
+        # The connector lands the v1 dataset's parquet as it is; there is no scrape to read.
+        if v1_source not in ("", "dataset_parquet"):
             raise SettingsError(
                 f"WAREHOUSE_V1_SOURCE={v1_source!r}: with WAREHOUSE_SOURCE=huggingface the v1 leaderboard "
-                "is the final v1 table from the Hub (final_table)"
+                "is the v1 dataset's parquet from the Hub (dataset_parquet)"
             )
-        return {"v1_source": "final_table", "v1_final_table": None}
+        return {"v1_source": "dataset_parquet", "v1_final_table": None}
     v1_source = v1_source or V1_SOURCES[0]
     if v1_source not in V1_SOURCES:
         raise SettingsError(
             f"WAREHOUSE_V1_SOURCE={v1_source!r}: expected one of {', '.join(V1_SOURCES)} "
-            f"(paper_scrape = the paper's leaderboard.csv, final_table = the final v1 table)"
+            f"(paper_scrape = the paper's leaderboard.csv, final_table = the final v1 table, "
+            f"dataset_parquet = the v1 dataset's parquet, {V1_DATASET_FILE_NAME})"
         )
     final_table = env.get("WAREHOUSE_V1_FINAL_TABLE", "").strip()
     return {

@@ -3,9 +3,11 @@ downloads that orchestration/sources/huggingface.py uses, built from a snapshot 
 
 It serves, from the paper-layout files of `snapshot_dir`:
 - `GET /api/datasets/<repo>`: the dataset's sha, last commit date and files;
-- `HEAD|GET /datasets/<repo>/resolve/<sha>/<file>`: the parquet files (v1 from
-  leaderboard_v1_final.csv, typed as the Hub's parquet is: booleans, numbers, text; v2 from a
-  weekly `huggingface_v2_<date>.csv.gz`, if given);
+- `HEAD|GET /datasets/<repo>/resolve/<sha>/<file>`: the parquet files in the datasets' real
+  schemas (orchestration/sources/leaderboard_parquet.py: the Space's column names, types and
+  order, the flags in each layout's polarity): v1 from leaderboard_v1_final.csv as
+  `open-llm-leaderboard-old/contents`; v2 from a weekly `huggingface_v2_<date>.csv.gz`, if given,
+  as `open-llm-leaderboard/contents` in the layout it had on that date;
 - `GET /api/models/<id>`: repo details (case-insensitive ids, as the Hub resolves them);
 - `GET /api/models/<id>/commits/main`: commits rebuilt from commit_data.csv, paginated by a
   `Link` header.
@@ -37,10 +39,13 @@ from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
 from orchestration.sources.huggingface import V1_DATASET, V2_DATASET
+from orchestration.sources.leaderboard_parquet import (
+    read_csv_columns,
+    v1_dataset_table,
+    v2_dataset_table,
+    v2_layout_for,
+)
 
-V1_BOOLEANS = ("merged", "available_on_the_hub", "flagged", "moe")
-V1_NUMBERS = ("average", "arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k", "params_b")
-V1_INTEGERS = ("hub_hearts",)
 PARQUET_NAME = "data/train-00000-of-00001.parquet"
 COMMITS_PAGE_SIZE = 20
 
@@ -51,29 +56,22 @@ def read_csv(path: Path) -> list[dict[str, str]]:
         return list(csv.DictReader(handle))
 
 
-def _typed(rows: list[dict[str, str]], column: str, kind: str) -> pa.Array:
-    values = [row[column] for row in rows]
-    if kind == "bool":
-        return pa.array([None if v == "" else v.upper() == "TRUE" for v in values], pa.bool_())
-    if kind == "float":
-        return pa.array([None if v == "" else float(v) for v in values], pa.float64())
-    if kind == "int":
-        return pa.array([None if v == "" else int(float(v)) for v in values], pa.int64())
-    return pa.array([None if v == "" else v for v in values], pa.string())
-
-
-def leaderboard_parquet(rows: list[dict[str, str]], *, typed: dict[str, str]) -> bytes:
-    """The rows as the Hub's parquet file: typed columns where the leaderboard has types."""
-    columns = list(rows[0]) if rows else []
-    table = pa.table({c: _typed(rows, c, typed.get(c, "str")) for c in columns})
+def _parquet_bytes(table: pa.Table) -> bytes:
     buffer = io.BytesIO()
     pq.write_table(table, buffer)
     return buffer.getvalue()
 
 
 def v1_parquet(rows: list[dict[str, str]]) -> bytes:
-    typed = {c: "bool" for c in V1_BOOLEANS} | {c: "float" for c in V1_NUMBERS} | {c: "int" for c in V1_INTEGERS}
-    return leaderboard_parquet(rows, typed=typed)
+    """Final-table rows (read_csv of leaderboard_v1_final.csv) as the v1 dataset's parquet file."""
+    columns = {name: [row[name] for row in rows] for name in rows[0]} if rows else {}
+    return _parquet_bytes(v1_dataset_table(columns))
+
+
+def v2_parquet(v2_file: Path, layout: str | None = None) -> bytes:
+    """A weekly v2 file as the v2 dataset's parquet file, in the layout of its date by default."""
+    day = re.search(r"(\d{4}-\d{2}-\d{2})", v2_file.name).group(1)
+    return _parquet_bytes(v2_dataset_table(read_csv_columns(v2_file), layout or v2_layout_for(day)))
 
 
 def _card_value(text: str) -> object:
@@ -169,7 +167,7 @@ class FakeHub:
         self.set_dataset(V1_DATASET, v1_parquet(board), datetime(2024, 7, 7, 12, 0))
         if v2_file is not None:
             day = datetime.strptime(re.search(r"(\d{4}-\d{2}-\d{2})", v2_file.name).group(1), "%Y-%m-%d")
-            self.set_dataset(V2_DATASET, leaderboard_parquet(read_csv(v2_file), typed={}), day + timedelta(hours=9))
+            self.set_dataset(V2_DATASET, v2_parquet(v2_file), day + timedelta(hours=9))
         shas = {row["fullname"].lower(): row["model_sha"] for row in board}
         self.models = {row["name"]: model_info_json(row, shas.get(row["name"].lower(), ""))
                        for row in read_csv(snapshot_dir / "repo_details.csv")}
@@ -293,17 +291,45 @@ def _not_found(message: str) -> Response:
                     headers={"X-Error-Code": "RepoNotFound", "X-Error-Message": message})
 
 
+# The day after the Hub's created_at floor (2022-03-02T23:29:04Z, docs/sources.md).
+AFTER_HUB_FLOOR = "2022-03-03 00:00:00+00:00"
+
+
+def _after_floor(timestamp: str, first_commit: str) -> str:
+    """A paper-layout timestamp of a repo whose history starts at `first_commit`, shifted as a
+    whole history is when it started before the day after the Hub's created_at floor (so that
+    the order of its commits is kept)."""
+    if not timestamp or not first_commit or first_commit >= AFTER_HUB_FLOOR:
+        return timestamp
+    shift = datetime.fromisoformat(AFTER_HUB_FLOOR) - datetime.fromisoformat(first_commit)
+    return str(datetime.fromisoformat(timestamp) + shift)
+
+
 def hub_consistent_snapshot(source_dir: Path, target_dir: Path) -> Path:
     """A copy of a (generated) snapshot holding only what a Hub can say: one repo_details row
-    per leaderboard model (the first, as intermediate keeps), none for repos off the leaderboard."""
+    per leaderboard model (the first, as intermediate keeps), none for repos off the leaderboard,
+    created when its first commit was made (the Hub creates a repo with its initial commit; an
+    HFCommunity dump, which has no creation date, dates it so), and nothing before the Hub's
+    created_at floor (an older repo's createdAt is the floor while its commits are real, so a Hub
+    and a dump of it could not agree; the floor is tested where the data has it: the generated
+    default, the real snapshot, int_repo_details' unit test)."""
     target_dir.mkdir(parents=True, exist_ok=True)
     board = read_csv(source_dir / "leaderboard_v1_final.csv")
     on_board = {row["fullname"].lower() for row in board}
     for name in ("leaderboard_v1_final.csv", "leaderboard.csv"):
         (target_dir / name).write_bytes((source_dir / name).read_bytes())
+    first_commits = {row["name"].lower(): _after_floor(row["first_commit"], row["first_commit"]) for row in read_csv(source_dir / "commit_data.csv")}
     for name in ("repo_details.csv", "commit_data.csv"):
         with (source_dir / name).open(encoding="utf-8", newline="") as handle:
             rows = list(csv.reader(handle))
+        header = rows[0]
+        for row in rows[1:]:
+            if name == "repo_details.csv":
+                created = row[header.index("created_at")]
+                row[header.index("created_at")] = first_commits.get(row[1].lower()) or _after_floor(created, created)
+            else:
+                first, last = header.index("first_commit"), header.index("last_commit")
+                row[first], row[last] = _after_floor(row[first], row[first]), _after_floor(row[last], row[first])
         seen: set[str] = set()
         kept = [rows[0]]
         for row in rows[1:]:

@@ -60,9 +60,10 @@
     {{ model_key(regexp_replace_all(repo_id, '^models/', '')) }}
 {%- endmacro %}
 
-{#- The base models a card_data value declares: HFCommunity stores str() of the card's metadata,
-    a Python dict repr, where `'base_model'` is a quoted id or a list of them. -#}
-{% macro card_base_models(card_data) -%}
-    {%- set value = "regexp_extract(" ~ card_data ~ ", " ~ text_literal("'base_model':\\s*('[^']*'|\\[[^\\]]*\\])") ~ ", 1)" -%}
-    {{ parse_list_literal("case when " ~ value ~ " like '[%' then " ~ value ~ " else '[' || " ~ value ~ " || ']' end") }}
+{#- The Hub API's created_at floor: the Hub began storing creation dates on 2022-03-02 and stamped
+    every older repo with that moment (huggingface_hub's ModelInfo: "the lowest value is
+    2022-03-02T23:29:04.000Z"); the backfill took seconds (the paper's snapshot has 23:29:04 and
+    :05). An instant in that minute is censored: not a creation date (docs/sources.md). -#}
+{% macro is_hub_created_at_floor(ts) -%}
+    ({{ ts }} >= cast('2022-03-02 23:29:04' as {{ type_timestamp_tz() }}) and {{ ts }} < cast('2022-03-02 23:30:00' as {{ type_timestamp_tz() }}))
 {%- endmacro %}

@@ -4,7 +4,10 @@
 headers, value formats and quirks of the real May 2024 files (see docs/METHOD.md), and
 `leaderboard_v1_final.csv`: the same leaderboard rows in the layout of the final v1 table
 (`v1_2024-07-07.csv`: comma-separated, TRUE/FALSE, whole numbers without `.0`, an evaluation
-`date`), which the warehouse reads with WAREHOUSE_V1_SOURCE=final_table. Every
+`date`), which the warehouse reads with WAREHOUSE_V1_SOURCE=final_table, and the same rows again
+as the v1 dataset's own parquet (`leaderboard_v1.parquet`, open-llm-leaderboard-old/contents'
+documented schema, written by leaderboard_parquet.py), read with
+WAREHOUSE_V1_SOURCE=dataset_parquet. Every
 name, score and date is synthetic: organisations, people, models and datasets are built from
 syllables; only the family tokens that the figures key on (Llama-2-7b, Mistral-7B, phi-2, …) and
 a few Hub conventions (bot accounts, licence ids, the legacy bare ids `gpt2`, `distilgpt2`,
@@ -38,7 +41,9 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-GENERATOR_VERSION = "2"  # 2: also writes leaderboard_v1_final.csv
+from orchestration.sources.leaderboard_parquet import v1_dataset_table, write_parquet_atomic
+
+GENERATOR_VERSION = "3"  # 2: also writes leaderboard_v1_final.csv; 3: and leaderboard_v1.parquet, created_at at the Hub floor
 MARKER_NAME = "_generator.json"
 # Mart values counted from the generated rows (Snapshot.truth), for the benchmarks to verify.
 TRUTH_NAME = "_truth.json"
@@ -48,6 +53,8 @@ FILE_NAMES = {
     "repo_details": "repo_details.csv",
     "commit_data": "commit_data.csv",
 }
+# The v1 dataset's parquet (open-llm-leaderboard-old/contents), the final table's rows.
+DATASET_FILE_NAMES = {"leaderboard_v1_dataset": "leaderboard_v1.parquet"}
 
 LEADERBOARD_COLUMNS = (
     "Type", "ModelHub", "Average \u2b06\ufe0f", "ARC", "HellaSwag", "MMLU", "TruthfulQA",
@@ -81,6 +88,9 @@ def _epoch(text: str) -> int:
 
 
 DAY = 86_400
+# The lowest created_at the Hub API gives (huggingface_hub's ModelInfo: "the lowest value is
+# 2022-03-02T23:29:04.000Z, corresponding to the date when we began to store creation dates").
+HUB_CREATED_AT_FLOOR = _epoch("2022-03-02T23:29:04")
 HISTORY_START = _epoch("2022-03-01T00:00:00")
 LEADERBOARD_END = _epoch("2024-05-19T12:00:00")  # newest model the 2024-05-20 scrape evaluated
 REPO_CUTOFF = _epoch("2024-04-15T18:00:00")  # repo details stop in mid-April …
@@ -305,7 +315,8 @@ _FORCED_PER_TYPE = 5
 
 def generate_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> dict[str, Path]:
     """Write leaderboard.csv, leaderboard_v1_final.csv, repo_details.csv and commit_data.csv into
-    out_dir; return their paths.
+    out_dir, and the final table's rows as the v1 dataset's parquet (leaderboard_v1.parquet);
+    return their paths.
 
     Each file is written to a temporary name and renamed into place, so readers never see half
     a file. Same seed and scale give byte-identical files.
@@ -316,10 +327,12 @@ def generate_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1.0) -> d
     out_dir.mkdir(parents=True, exist_ok=True)
     # The files are about to change: a marker from an earlier run would no longer vouch for them.
     (out_dir / MARKER_NAME).unlink(missing_ok=True)
-    paths = {key: out_dir / name for key, name in FILE_NAMES.items()}
+    paths = {key: out_dir / name for key, name in {**FILE_NAMES, **DATASET_FILE_NAMES}.items()}
     snapshot = _Snapshot(seed=seed, scale=scale)
     for key, frame in snapshot.frames():
         _write_atomic(paths[key], lambda handle: _write_csv(frame, handle, **_CSV_DIALECT[key]))
+        if key == "leaderboard_v1_final":
+            write_parquet_atomic(v1_dataset_table(_csv_text(frame)), paths["leaderboard_v1_dataset"])
         del frame
     truth = (json.dumps(snapshot.truth(), indent=2, sort_keys=True) + "\n").encode()
     _write_atomic(out_dir / TRUTH_NAME, lambda handle: handle.write(truth))
@@ -332,7 +345,7 @@ def ensure_generated_snapshot(out_dir: Path, *, seed: int = 42, scale: float = 1
     return ensure_generated(
         Path(out_dir), MARKER_NAME,
         {"generator_version": GENERATOR_VERSION, "seed": int(seed), "scale": float(scale)},
-        [*FILE_NAMES.values(), TRUTH_NAME],
+        [*FILE_NAMES.values(), *DATASET_FILE_NAMES.values(), TRUTH_NAME],
         lambda: [*generate_snapshot(out_dir, seed=seed, scale=scale).values(), Path(out_dir) / TRUTH_NAME],
     )
 
@@ -383,6 +396,11 @@ def _write_atomic(path: Path, write: Callable[[BinaryIO], object]) -> None:
         os.replace(tmp, path)
     finally:
         tmp.unlink(missing_ok=True)
+
+
+def _csv_text(frame: pd.DataFrame) -> dict[str, pd.Series]:
+    """A frame's columns as its CSV holds them: text, a missing value (None) read as empty."""
+    return {name: frame[name] for name in frame.columns}
 
 
 # The real files' dialects: the leaderboard is `;`-separated with CRLF line ends and no index;
@@ -1496,7 +1514,8 @@ class _Snapshot:
         shifted = np.flatnonzero(rng.random(len(key)) < 0.1)
         author = table["author"]
         author[shifted] = author[np.maximum(shifted - rng.integers(1, 4, len(shifted)), 0)]
-        table["created_at"] = _timestamps(table["created_at"])
+        # The Hub API's trap: a repo created before the Hub stored creation dates reports its floor.
+        table["created_at"] = _timestamps(np.maximum(table["created_at"], HUB_CREATED_AT_FLOOR))
         table["last_modified"] = _timestamps(table["last_modified"])
         table["downloads"] = _str(table["downloads"])
         return _frame(table, REPO_DETAILS_COLUMNS)
@@ -1572,7 +1591,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         prog="python -m orchestration.sources.generator",
         description=(
             "Write a synthetic snapshot (leaderboard.csv, repo_details.csv, commit_data.csv, and the "
-            "final v1 table's layout of the leaderboard, leaderboard_v1_final.csv)."
+            "final v1 table's layout of the leaderboard, leaderboard_v1_final.csv, and its rows as the v1 "
+            "dataset's parquet, leaderboard_v1.parquet)."
         ),
     )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")
@@ -1583,7 +1603,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.force:
         (args.out / MARKER_NAME).unlink(missing_ok=True)
     out = ensure_generated_snapshot(args.out, seed=args.seed, scale=args.scale)
-    print(json.dumps({key: str(out / name) for key, name in FILE_NAMES.items()}, indent=2))
+    print(json.dumps({key: str(out / name) for key, name in {**FILE_NAMES, **DATASET_FILE_NAMES}.items()}, indent=2))
     return 0
 
 

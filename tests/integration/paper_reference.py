@@ -56,6 +56,11 @@ class PaperReference:
         details = pd.read_csv(snapshot_dir / "repo_details.csv", dtype=str, keep_default_na=False)
         details["model_id"] = details["name"].str.strip().str.lower()
         details["created"] = pd.to_datetime(details["created_at"], utc=True)
+        # The Hub's created_at floor (2022-03-02 23:29:04-05, stamped on older repos) is no date.
+        floor = (details["created"] >= pd.Timestamp("2022-03-02 23:29:04", tz="UTC")) & (
+            details["created"] < pd.Timestamp("2022-03-02 23:30:00", tz="UTC"))
+        self.censored_ids = set(details.loc[floor, "model_id"]) - set(details.loc[~floor & details["created"].notna(), "model_id"])
+        details.loc[floor, "created"] = pd.NaT
         details["modified"] = pd.to_datetime(details["last_modified"], utc=True)
         details["row"] = range(len(details))
         created = details.groupby("model_id")["created"].min()

@@ -151,7 +151,10 @@ DBT_UNIT_TESTS = {
     "test_benchmark_improvement_heatmap_top_bases",  # ten most fine-tuned bases
     "test_size_efficiency_frontier_running_best_per_class",  # zero-filled months, frontier
     "test_base_family_agreement_counts_each_way",  # name vs lineage agreement
-    "test_stg_hfc_repository_parses_card_base_models",  # HFCommunity's card_data dict repr
+    "test_stg_hfc_repository_reads_the_parsed_card_lists",  # the loader's card fields as lists
+    "test_stg_hfc_commits_turns_author_time_and_zone_into_utc",  # author_date + author_tz (west)
+    "test_int_hfc_repositories_dates_a_repo_by_its_earliest_commit",  # no creation date in HFCommunity
+    "test_int_repo_details_censors_the_hub_created_at_floor",  # the Hub's 2022-03-02 floor is no date
     "test_int_hfc_commit_authors_keeps_human_model_work",  # Hub-wide: model repos, no bots
     "test_int_hfc_model_families_follows_lineage",  # Hub-wide families by declared lineage
     "test_hub_authors_over_time_fills_months",  # zero-filled months

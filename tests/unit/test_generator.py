@@ -16,6 +16,7 @@ import pytest
 from orchestration.settings import real_data_dir
 from orchestration.sources import generator
 from orchestration.sources.generator import (
+    DATASET_FILE_NAMES,
     FILE_NAMES,
     GENERATOR_VERSION,
     MARKER_NAME,
@@ -193,6 +194,18 @@ def test_value_formats(frames):
     assert (cd.iloc[:, 0] == [str(i) for i in range(len(cd))]).all()
 
 
+def test_repos_older_than_the_hubs_creation_dates_report_its_floor(frames):
+    """As the Hub API does (ModelInfo: "the lowest value is 2022-03-02T23:29:04.000Z"): no
+    created_at below the floor, and the repos created before it carry exactly that instant,
+    while their commit history keeps its real, earlier first commit."""
+    rd, cd = frames["repo_details"], frames["commit_data"]
+    floor = "2022-03-02 23:29:04+00:00"
+    assert (rd.created_at >= floor).all()
+    at_floor = set(rd.loc[rd.created_at == floor, "name"])
+    assert at_floor
+    assert (cd.loc[cd.name.isin(at_floor), "first_commit"] < floor).any()
+
+
 def test_values_parse_and_are_plausible(frames):
     lb, rd, cd = frames["leaderboard"], frames["repo_details"], frames["commit_data"]
     scores = lb[SCORES].apply(pd.to_numeric)
@@ -204,7 +217,10 @@ def test_values_parse_and_are_plausible(frames):
 
     created = pd.to_datetime(rd.created_at, format=TIMESTAMP)
     modified = pd.to_datetime(rd.last_modified, format=TIMESTAMP)
-    assert (modified >= created).all()
+    # A repo dated at the Hub's floor may have been modified before it (the real file has
+    # KoboldAI/GPT-J-6B-Adventure: created 2022-03-02 23:29:04, last modified 2021-12-24).
+    at_floor = rd.created_at == "2022-03-02 23:29:04+00:00"
+    assert ((modified >= created) | at_floor).all()
     assert modified.max() <= pd.Timestamp("2024-04-18", tz="UTC")
     in_window = created.between(pd.Timestamp("2023-01-01", tz="UTC"), pd.Timestamp("2024-04-30", tz="UTC"))
     assert in_window.mean() >= 0.95
@@ -452,7 +468,8 @@ def test_ensure_reuses_matching_files_and_regenerates_otherwise(tmp_path):
     ensure_generated_snapshot(out, seed=5, scale=0.05)
     assert json.loads((out / MARKER_NAME).read_text())["seed"] == 5
     assert leaderboard.read_bytes() != original
-    assert sorted(p.name for p in out.iterdir()) == sorted([MARKER_NAME, TRUTH_NAME, *FILE_NAMES.values()])
+    assert sorted(p.name for p in out.iterdir()) == sorted(
+        [MARKER_NAME, TRUTH_NAME, *FILE_NAMES.values(), *DATASET_FILE_NAMES.values()])
 
 
 def test_a_failed_write_leaves_the_previous_file_and_no_temp_file(tmp_path, monkeypatch):
@@ -478,7 +495,7 @@ def test_generate_drops_a_stale_marker(tmp_path):
 def test_cli_writes_the_three_files(tmp_path, capsys):
     assert generator.main(["--out", str(tmp_path), "--seed", "9", "--scale", "0.05"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert set(printed) == set(FILE_NAMES)
+    assert set(printed) == set(FILE_NAMES) | set(DATASET_FILE_NAMES)
     assert all(Path(p).is_file() for p in printed.values())
     assert json.loads((tmp_path / MARKER_NAME).read_text())["seed"] == 9
 
@@ -494,12 +511,13 @@ def final(snapshot_dir) -> pd.DataFrame:
 
 
 def test_the_final_table_names_agree_across_settings_generator_and_reader():
-    from orchestration.settings import V1_FINAL_TABLE_FILE_NAME, V1_SOURCES
+    from orchestration.settings import V1_DATASET_FILE_NAME, V1_FINAL_TABLE_FILE_NAME, V1_SOURCES
     from orchestration.sources.generator import FINAL_TABLE_COLUMNS
-    from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, LEADERBOARD_V1_FINAL
+    from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, LEADERBOARD_V1_DATASET, LEADERBOARD_V1_FINAL
 
     assert tuple(LEADERBOARD_LAYOUTS) == V1_SOURCES
     assert LEADERBOARD_V1_FINAL.file_name == V1_FINAL_TABLE_FILE_NAME == FILE_NAMES["leaderboard_v1_final"]
+    assert LEADERBOARD_V1_DATASET.file_name == V1_DATASET_FILE_NAME == DATASET_FILE_NAMES["leaderboard_v1_dataset"]
     # every column of the final table is loaded, except `model` (the display name, = fullname)
     assert set(FINAL_TABLE_COLUMNS) - set(LEADERBOARD_V1_FINAL.columns) == {"model"}
 
@@ -571,6 +589,45 @@ def test_the_final_table_is_quoted_as_r_writes_it(snapshot_dir):
                 assert inner == "" or "," in inner, token
                 seen["quoted empty" if inner == "" else "quoted comma"] += 1
     assert min(seen.values()) > 10, seen
+
+
+# -- the v1 dataset's parquet (leaderboard_v1.parquet) -----------------------------------------------
+
+
+def test_the_dataset_parquet_has_the_documented_schema_and_the_final_tables_rows(snapshot_dir, final):
+    """open-llm-leaderboard-old/contents' 26 columns, in order and typed (the dataset card at
+    50df5643…, docs/sources.md), holding the final table's rows: the same ids, scores, likes and
+    dates, the flags as stored inverted as the CSV's, `Model` the anchor to `url`."""
+    import pyarrow as pa
+    import pyarrow.parquet as pq
+
+    table = pq.read_table(snapshot_dir / DATASET_FILE_NAMES["leaderboard_v1_dataset"])
+    expected = [
+        ("eval_name", "string"), ("Precision", "string"), ("Type", "string"), ("T", "string"),
+        ("Weight type", "string"), ("Architecture", "string"), ("Model", "string"), ("fullname", "string"),
+        ("Model sha", "string"), ("Average ⬆️", "double"), ("Hub License", "string"), ("Hub ❤️", "int64"),
+        ("#Params (B)", "int64"), ("Available on the hub", "bool"), ("Merged", "bool"), ("MoE", "bool"),
+        ("Flagged", "bool"), ("date", "string"), ("Chat Template", "bool"), ("ARC", "double"),
+        ("HellaSwag", "double"), ("MMLU", "double"), ("TruthfulQA", "double"), ("Winogrande", "double"),
+        ("GSM8K", "double"), ("Maintainers Choice", "bool"),
+    ]  # fmt: skip
+    assert [(f.name, str(f.type)) for f in table.schema] == expected
+    data = table.to_pandas()
+    assert len(data) == len(final)
+    assert (data["fullname"] == final.fullname).all()
+    assert (data["eval_name"] == final.fullname.str.replace("/", "_", n=1) + "_" + final.precision).all()
+    for ours, theirs in (("Average ⬆️", "average"), ("ARC", "arc"), ("GSM8K", "gsm8k"), ("#Params (B)", "params_b"),
+                         ("Hub ❤️", "hub_hearts")):
+        assert (data[ours] == pd.to_numeric(final[theirs])).all(), ours
+    for ours, theirs in (("Merged", "merged"), ("MoE", "moe"), ("Flagged", "flagged"),
+                         ("Available on the hub", "available_on_the_hub")):
+        assert (data[ours].map({True: "TRUE", False: "FALSE"}) == final[theirs]).all(), ours
+    assert (data["T"] == final.t).all() and (data["Type"].fillna("") == final.type).all()
+    assert (data["date"].fillna("") == final.date).all() and (data["Hub License"].fillna("") == final.hub_license).all()
+    hrefs = data["Model"].str.extract(r'href="([^"]*)"', expand=False)
+    assert (hrefs == final.url).all() and data["Model"].str.contains("open-llm-leaderboard/details_").all()
+    assert table.column("Chat Template").null_count == table.column("Maintainers Choice").null_count == len(final)
+    assert pa.types.is_boolean(table.schema.field("Flagged").type)
 
 
 def test_evaluations_come_after_the_model_was_created(frames, final):

@@ -1,5 +1,6 @@
 -- One row per non-flagged v1 model, with its Hub created_at (null where repo details stop
--- before the leaderboard does) and the Sunday week it was created in.
+-- before the leaderboard does, or where the Hub gives only its 2022-03-02 floor:
+-- created_at_censored) and the Sunday week it was created in.
 select
     lb.model_id,
     lb.model_name,
@@ -18,13 +19,14 @@ select
     lb.is_merged,
     lb.is_moe,
     rd.created_at,
+    coalesce(rd.created_at_censored, false) as created_at_censored,
     {{ sunday_week_start('rd.created_at') }} as week_start,
     {%- for benchmark in v1_benchmarks() %}
     lb.{{ benchmark }},
     {%- endfor %}
     lb.evaluated_at,
     lb.n_evaluations,
-    rd.downloads,
+    rd.downloads_30d,
     rd.library_name,
     rd.datasets,
     rd.tags
