@@ -352,8 +352,22 @@ def _check_table(conn: duckdb.DuckDBPyConnection) -> None:
         "where table_schema = 'raw' and table_name = ? order by ordinal_position",
         [TABLE_NAME],
     ).fetchall()
-    if found and found != list(TABLE_COLUMNS.items()):
-        raise RuntimeError(f"{TABLE} has columns {found}, expected {list(TABLE_COLUMNS.items())}; drop it and reload")
+    if not found or found == list(TABLE_COLUMNS.items()):
+        return
+    if set(found) <= set(TABLE_COLUMNS.items()):
+        # Written before a canonical column was added (is_official_provider): rebuilt in today's
+        # column order, the new columns NULL until their week is loaded again. Weeks whose files
+        # are gone from the landing directory keep their rows.
+        columns = [name for name, _ in found]
+        # `_source_checksum` marked, so a week whose files are still landed is loaded again.
+        select = ", ".join(
+            "'migrated' as _source_checksum" if n == "_source_checksum"
+            else _quote_identifier(n) if n in columns else f"null::{t} as {_quote_identifier(n)}"
+            for n, t in TABLE_COLUMNS.items()
+        )  # fmt: skip
+        conn.execute(f"create or replace table {TABLE} as select {select} from {TABLE}")
+        return
+    raise RuntimeError(f"{TABLE} has columns {found}, expected {list(TABLE_COLUMNS.items())}; drop it and reload")
 
 
 def _held_files(conn: duckdb.DuckDBPyConnection, week_start: date) -> set[tuple[str, str, str]] | None:

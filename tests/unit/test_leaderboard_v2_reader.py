@@ -488,3 +488,20 @@ def test_the_generated_weeks_read_the_same_as_csv_and_as_parquet(conn, tmp_path)
             assert len(ours) == len(theirs) > 10
             differing = {c for i, c in enumerate(columns.split(", ")) if any(a[i] != b[i] for a, b in zip(ours, theirs))}
             assert differing == ({"model_type"} if day >= "2024-12-15" else set()), day
+
+
+def test_a_table_written_before_is_official_provider_is_migrated_and_its_weeks_reloaded(conn, real_files):
+    """A raw.leaderboard_v2 of the previous shape (no is_official_provider) is rebuilt in today's
+    column order, not refused; a week whose file is landed again is reloaded and gets the column."""
+    path = next(p for p in real_files if snapshot_date_of(p).isoformat() == FIRST_FILE_OF_VERSION["v2_2024_11"])
+    week = sunday_week_start(snapshot_date_of(path))
+    load_weekly_snapshots(conn, [path], week)
+    expected = all_rows(conn)
+    conn.execute(f"alter table {TABLE} drop column is_official_provider")
+    assert load_weekly_snapshots(conn, [path], week).reloaded
+    assert [c for (c,) in conn.execute(
+        "select column_name from information_schema.columns where table_schema = 'raw' "
+        "and table_name = 'leaderboard_v2' order by ordinal_position").fetchall()][3:3 + len(CANONICAL_COLUMNS)] == list(CANONICAL_COLUMNS)
+    got = all_rows(conn)
+    assert [row[:-2] for row in got] == [row[:-2] for row in expected]  # all but the load time and row
+    assert conn.execute(f"select count(is_official_provider) from {TABLE}").fetchone()[0] > 0
