@@ -30,6 +30,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.checks.gx_suite import SuiteOutcome, merge_outcomes, validate_frame
+from orchestration.sources.snapshot import duckdb_literal_path
 
 RAW_DIR = "raw"
 TABLES_DIR = "tables"
@@ -220,7 +221,7 @@ def copy_models_to_working(
             if not files:
                 raise SparkEngineError(f"{schema}.{name}: no Parquet files in {directory} (was it built on Spark?)")
             conn.execute(f"create schema if not exists {_identifier(schema)}")
-            listed = ", ".join(_text(f) for f in files)
+            listed = ", ".join(_text(duckdb_literal_path(Path(f))) for f in files)  # never a glob
             conn.execute(
                 f"create or replace table {_identifier(schema)}.{_identifier(name)} as select * from read_parquet([{listed}])"
             )

@@ -388,9 +388,10 @@ class _CsvExport:
         if frame.empty and not first:
             return
         self.conn.register("chunk_frame", frame)
+        quoted = str(self.chunk).replace("'", "''")  # a path is a literal, quotes and all
         try:
             self.conn.execute(
-                f"copy (select * from chunk_frame) to '{self.chunk}' (format csv, header {str(first).lower()}, "
+                f"copy (select * from chunk_frame) to '{quoted}' (format csv, header {str(first).lower()}, "
                 "delimiter ',', quote '\"', escape '\"', new_line '\\n')"
             )
         finally:

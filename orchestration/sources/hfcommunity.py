@@ -63,7 +63,9 @@ import yaml
 from orchestration.sources.snapshot import (
     LINEAGE_COLUMNS,
     SourceFileError,
+    csv_compression,
     duckdb_csv_error,
+    duckdb_literal_path,
     file_checksum,
     read_csv_header,
     swap_in_loaded_table,
@@ -794,12 +796,14 @@ def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[
                 f"""
                 insert into {_loading(table)}
                 select {', '.join(sources)}, $file, $checksum, $loaded_at, row_number() over ()
-                from read_csv($file, delim = ',', quote = '"', escape = '"', header = true,
+                from read_csv($literal_file, delim = ',', quote = '"', escape = '"', header = true, compression = $compression,
                               auto_detect = false, columns = $columns, allow_quoted_nulls = false,
                               strict_mode = true, null_padding = false)
                 """,
                 {
                     "file": str(path),
+                    "literal_file": duckdb_literal_path(path),
+                    "compression": csv_compression(path),
                     "checksum": checksums[table],
                     "loaded_at": loaded_at,
                     "columns": {name: "VARCHAR" for name in header},

@@ -37,6 +37,7 @@ from orchestration.sources.snapshot import (
     SourceFileError,
     _quote_identifier,
     duckdb_csv_error,
+    csv_compression,
     duckdb_literal_path,
     file_checksum,
     parquet_text_expression,
@@ -314,7 +315,7 @@ def _insert_snapshot(conn: duckdb.DuckDBPyConnection, snapshot: _Snapshot, week_
                {select_list},
                $path::varchar, $checksum::varchar, $loaded_at::timestamptz,
                row_number() over ()::bigint
-        from read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
+        from read_csv($literal_path, delim = $delim, quote = '"', escape = '"', header = true, compression = $compression,
                       auto_detect = false, columns = $columns,
                       strict_mode = true, null_padding = false)
         """,
@@ -323,6 +324,8 @@ def _insert_snapshot(conn: duckdb.DuckDBPyConnection, snapshot: _Snapshot, week_
             "week_start": week_start,
             "version": snapshot.version.name,
             "path": str(snapshot.path),
+            "literal_path": duckdb_literal_path(snapshot.path),
+            "compression": csv_compression(snapshot.path),
             "checksum": snapshot.checksum,
             "loaded_at": loaded_at,
             "delim": DELIMITER,

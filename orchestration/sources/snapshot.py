@@ -315,6 +315,11 @@ def duckdb_literal_path(path: Path) -> str:
     return text.replace("*", "[*]").replace("?", "[?]")
 
 
+def csv_compression(path: Path) -> str:
+    """The `compression` option for read_csv: DuckDB cannot tell it from an escaped path."""
+    return "gzip" if path.name.endswith(".gz") else "none"
+
+
 def read_csv_header(path: Path, delimiter: str, *, expected: str) -> list[str]:
     """The header row of a CSV file (gzip-compressed when its name ends in `.gz`), BOM removed."""
     if path.is_dir():
@@ -429,11 +434,11 @@ def load_snapshot_file(
         select_list, source, row_number, parameters = _parquet_source(spec, path)
     else:
         select_list = ", ".join(_csv_column(spec, c) for c in spec.raw_columns)
-        source = """read_csv($path, delim = $delim, quote = '"', escape = '"', header = true,
+        source = """read_csv($path, delim = $delim, quote = '"', escape = '"', header = true, compression = $compression,
                           auto_detect = false, columns = $columns,
                           strict_mode = true, null_padding = false)"""
         row_number = "row_number() over ()"
-        parameters = {"path": str(path), "delim": spec.delimiter, "columns": {n: "VARCHAR" for n in names}}
+        parameters = {"path": duckdb_literal_path(path), "compression": csv_compression(path), "delim": spec.delimiter, "columns": {n: "VARCHAR" for n in names}}
     staging_table = f"raw.{_quote_identifier('_loading_' + spec.name)}"
     conn.execute("begin transaction")
     try:

@@ -355,3 +355,47 @@ def test_the_dataset_parquet_path_is_taken_literally(conn, tmp_path):
     v1_parquet(sibling / "leaderboard_v1.parquet", {k: v[:1] for k, v in columns.items()})
     path = v1_parquet(literal / "leaderboard_v1.parquet")
     assert load_snapshot_file(conn, LEADERBOARD_V1_DATASET, path).rows == 2
+
+
+# Directory names a user's paths may hold; each has a sibling the name would match as a glob.
+AWKWARD_DIRECTORIES = ("runs[1]", "runs[a-z]", "star*", "what?", "with space", "it's \"quoted\"", "new\nline")
+
+
+@pytest.mark.parametrize("name", AWKWARD_DIRECTORIES)
+def test_a_path_is_read_literally_never_as_a_pattern(conn, tmp_path, name):
+    """DuckDB's readers expand `[`, `*`, `?` in a path: `runs[1]/commit_data.csv` would read
+    `runs1/commit_data.csv`. Every loader passes the path literally, so the rows are this
+    file's, as its lineage says, and a sibling's file is never read."""
+    from orchestration.sources.hfcommunity import load_hfcommunity_dump
+    from orchestration.sources.leaderboard_v2 import load_weekly_snapshots, snapshot_date_of, sunday_week_start
+
+    directory = tmp_path / name
+    directory.mkdir()
+    for sibling in ("runs1", "runsb", "star-x", "whatx"):
+        (tmp_path / sibling).mkdir(exist_ok=True)
+        write(tmp_path / sibling / "commit_data.csv", COMMIT_HEADER + COMMIT_ROWS.replace("org/", "sibling/"))
+    path = write(directory / "commit_data.csv", COMMIT_HEADER + COMMIT_ROWS)
+    load_snapshot_file(conn, COMMIT_DATA, path)
+    assert conn.execute("select distinct split_part(name, '/', 1), _source_file from raw.commit_data").fetchall() == [
+        ("org", str(path))
+    ]
+    # The weekly v2 reader and the HFCommunity CSV export, in the same directory.
+    from tests.unit.test_leaderboard_v2_reader import REAL_FILES
+
+    real = REAL_FILES[0]
+    copy = directory / real.name
+    copy.write_bytes(real.read_bytes())
+    (tmp_path / "runs1" / real.name).write_bytes(REAL_FILES[1].read_bytes())  # a different week's rows
+    week = sunday_week_start(snapshot_date_of(copy))
+    assert load_weekly_snapshots(conn, [copy], week).rows > 0
+    assert conn.execute("select distinct _source_file, snapshot_date from raw.leaderboard_v2").fetchall() == [
+        (str(copy), snapshot_date_of(real))
+    ]
+    from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, generate_hfcommunity
+
+    generate_hfcommunity(directory / "hfc", seed=3, scale=0.02, forms=("csv",))
+    result = load_hfcommunity_dump(conn, directory / "hfc" / CSV_DIR_NAME)
+    assert result.rows["commits"] > 0
+    assert {f for (f,) in conn.execute("select distinct _source_file from raw.hfc_commits").fetchall()} == {
+        str(directory / "hfc" / CSV_DIR_NAME / "commits.csv")
+    }
