@@ -101,6 +101,7 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
 
     from orchestration.dead_runs import process_tags, release_dead_runs
     from orchestration.definitions import build_definitions
+    from orchestration.run_summary import step_failures
 
     settings.export()
     defs = build_definitions(settings)
@@ -131,6 +132,10 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     elif settings.v1_source == "dataset_parquet":
         print(f"  v1 source     dataset_parquet ({settings.source_dir / V1_DATASET_FILE_NAME})")
     print(f"  assets        {len(materialized)} materialised" + (f" (--select {select})" if select else ""))
+    failed_steps = step_failures(result)
+    print(f"  failed steps  {len(failed_steps)}")
+    for failure in failed_steps:
+        print(f"    - {failure.line()}")
     print(f"  checks        {len(errors)} failed, {len(failed_checks) - len(errors)} warnings")
     for evaluation in failed_checks:
         print(f"    - {evaluation.asset_key.to_user_string()}: {evaluation.check_name} "

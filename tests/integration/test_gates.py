@@ -16,6 +16,7 @@ import duckdb
 import pytest
 
 from orchestration.definitions import build_definitions
+from orchestration.run_summary import step_failures
 from orchestration.sources.snapshot import SNAPSHOT_FILES
 from orchestration.wap.state import read_state
 from tests.bad_inputs import (
@@ -188,17 +189,18 @@ def is_published(settings, database: str) -> bool:
 
 
 def failure_text(result, asset: str | None, check: str | None) -> str:
-    """What the user is told: the failed check's description and metadata, or the step error."""
+    """What the user is told: the failed check's description and metadata, or the failed step's
+    line in the run's closing summary (orchestration/run_summary.py, printed by the CLI)."""
     evaluation = check_evaluations(result).get(f"{asset}:{check}") if check else None
     if evaluation is not None and not evaluation.passed:
         parts = [evaluation.description or ""]
         parts += [str(value.value) for value in evaluation.metadata.values()]
         return "\n".join(parts)
-    failures = [e for e in result.all_events if e.event_type_value == "STEP_FAILURE"]
-    assert failures, f"neither the {check} check nor the load of {asset} failed"
-    return "\n".join(str(e.event_specific_data.error) for e in failures) + "\n" + "\n".join(
-        str(md.value) for e in failures for md in (e.event_specific_data.user_failure_data.metadata.values()
-                                                   if e.event_specific_data.user_failure_data else []))
+    lines = [failure.line() for failure in step_failures(result)]
+    assert lines, f"neither the {check} check nor the load of {asset} failed"
+    if asset:
+        assert any(line.startswith(f"{asset} (step ") for line in lines), f"the summary does not name {asset}: {lines}"
+    return "\n".join(lines)
 
 
 def test_failing_dbt_test_blocks_everything_downstream(generated_build, tmp_path, monkeypatch):

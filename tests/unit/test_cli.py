@@ -123,3 +123,45 @@ def test_select_is_refused_where_it_does_not_apply(capsys):
     with pytest.raises(SystemExit) as exit_:
         main(["backfill", "--select", "group:raw"])
     assert exit_.value.code == 2 and "--select applies to materialize and run only" in capsys.readouterr().err
+
+
+def test_a_load_error_is_named_in_the_run_summary_with_its_file_row_and_reason(settings_factory, tmp_path, capsys):
+    """The closing summary, not only a log line above a traceback, names the failed step and
+    what the loader said: file, row, reason."""
+    from orchestration.cli import run_job
+    from orchestration.sources.snapshot import LEADERBOARD
+
+    snapshot = tmp_path / "snapshot"
+    snapshot.mkdir()
+    (snapshot / LEADERBOARD.file_name).write_bytes(b"")
+    settings = settings_factory(WAREHOUSE_SNAPSHOT_DIR=str(snapshot))
+
+    code = run_job(settings, "build_warehouse", select='key:"raw/leaderboard"')
+
+    out = capsys.readouterr().out
+    assert code == 1 and "succeeded" not in out
+    assert "  failed steps  1\n" in out
+    (line,) = [line for line in out.splitlines() if line.startswith("    - raw/leaderboard (step ")]
+    assert str(snapshot / LEADERBOARD.file_name) in line and "row 0" in line and "is empty: no header row" in line
+    assert "Traceback" not in out
+
+
+def test_a_failed_step_line_adds_what_its_reason_leaves_out():
+    from orchestration.run_summary import StepFailure
+
+    named = StepFailure("raw__leaderboard", ("raw/leaderboard",), "file /d/l.csv, row 3, column 'x': bad",
+                        {"file": "/d/l.csv", "row": "3", "column": "x"})
+    assert named.line() == "raw/leaderboard (step raw__leaderboard): file /d/l.csv, row 3, column 'x': bad"
+    terse = StepFailure("dbt_models", tuple(f"marts/m{i}" for i in range(5)), "boom", {"file": "/d/f.csv", "row": "unknown"})
+    assert terse.line() == "marts/m0, marts/m1, marts/m2 and 2 more (step dbt_models): boom [file /d/f.csv]"
+
+
+def test_an_unexpected_error_is_summarised_by_its_own_first_line_not_dagsters_wrapper():
+    from orchestration.run_summary import step_failures
+
+    @dg.asset
+    def broken():
+        raise ValueError("the first line\nand the rest")
+
+    (failure,) = step_failures(dg.materialize([broken], raise_on_error=False))
+    assert failure.line() == "broken (step broken): ValueError: the first line"
