@@ -152,8 +152,20 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     return 0 if succeeded else 1
 
 
-def materialize(settings: Settings, select: str | None = None) -> int:
-    return run_job(settings, "build_warehouse", select=select)
+def run_config_for(*, full_refresh: bool = False, accept_volume_change: bool = False) -> dict | None:
+    """The run config of a CLI run: dbt's full refresh for the weekly history, and a fall in
+    volume or coverage accepted by the publish step (orchestration/wap/coverage.py), this run only."""
+    ops = {}
+    if full_refresh:
+        ops["weekly_v2_dbt_models"] = {"config": {"full_refresh": True}}
+    if accept_volume_change:
+        ops["published__warehouse"] = {"config": {"accept_volume_change": True}}
+    return {"ops": ops} if ops else None
+
+
+def materialize(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False) -> int:
+    return run_job(settings, "build_warehouse", select=select,
+                   run_config=run_config_for(accept_volume_change=accept_volume_change))
 
 
 # The tags of a single-run backfill: what the UI's "Launch backfill" puts on its one run.
@@ -194,6 +206,7 @@ def backfill(
     *,
     full_refresh: bool = False,
     if_any: bool = False,
+    accept_volume_change: bool = False,
 ) -> int:
     """The weekly job over a range of weeks as one run, through write-audit-publish. With
     `if_any` (`make run`), no completed week to load is a note, not an error."""
@@ -211,16 +224,16 @@ def backfill(
     except (PartitionKeyError, ValueError) as exc:
         print(f"backfill: {exc}", file=sys.stderr)
         return 2
-    run_config = {"ops": {"weekly_v2_dbt_models": {"config": {"full_refresh": True}}}} if full_refresh else None
+    run_config = run_config_for(full_refresh=full_refresh, accept_volume_change=accept_volume_change)
     tags = {PARTITION_RANGE_START: first, PARTITION_RANGE_END: last, "openllm/launched_by": "make backfill"}
     return run_job(settings, "leaderboard_v2_weekly", tags=tags, run_config=run_config)
 
 
-def run_everything(settings: Settings, select: str | None = None) -> int:
+def run_everything(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False) -> int:
     """`make run`: the paper's warehouse, then every completed week of the weekly v2 leaderboard
     (one backfill run), in one process (one interpreter start and one Dagster import, not two)."""
-    code = materialize(settings, select)
-    return code if code else backfill(settings, None, None, if_any=True)
+    code = materialize(settings, select, accept_volume_change=accept_volume_change)
+    return code if code else backfill(settings, None, None, if_any=True, accept_volume_change=accept_volume_change)
 
 
 def sql_shell_command(settings: Settings, extra_args: list[str] = ()) -> list[str]:
@@ -274,6 +287,10 @@ def main(argv: list[str] | None = None) -> int:
         "--if-any", action="store_true", help="backfill: exit 0 when no completed week has a file yet (make run)"
     )
     parser.add_argument(
+        "--accept-volume-change", action="store_true",
+        help="run, materialize, backfill: publish even if a source's rows or coverage fell beyond its tolerance (this run only)",
+    )
+    parser.add_argument(
         "--select", default=None,
         help="materialize, run: only these assets of build_warehouse, as a Dagster asset selection (e.g. 'not group:figures and not group:report')",
     )
@@ -288,9 +305,10 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rollback":
         return roll_back(settings, args.to)
     if args.command == "run":
-        return run_everything(settings, args.select)
+        return run_everything(settings, args.select, accept_volume_change=args.accept_volume_change)
     if args.command == "backfill":
-        return backfill(settings, args.first, args.to, full_refresh=args.full_refresh, if_any=args.if_any)
+        return backfill(settings, args.first, args.to, full_refresh=args.full_refresh, if_any=args.if_any,
+                        accept_volume_change=args.accept_volume_change)
     if args.command == "sql":
         if not settings.duckdb_path.exists():
             print(f"{settings.duckdb_path} does not exist yet: run `make run` first", file=sys.stderr)
@@ -305,7 +323,7 @@ def main(argv: list[str] | None = None) -> int:
         settings.export()
         command = ui_command(settings)
         os.execv(command[0], command)
-    return materialize(settings, args.select)
+    return materialize(settings, args.select, accept_volume_change=args.accept_volume_change)
 
 
 if __name__ == "__main__":

@@ -499,7 +499,32 @@ def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
     ]
     for number, (fault, where, outcome) in enumerate(faults, start=1):
         lines.append(f"| {number} | {_cell(fault)} | {_cell(where)} | {_cell(outcome)} |")
-    return "\n".join(lines) + "\n"
+    return "\n".join(lines + _coverage_section()) + "\n"
+
+
+def _coverage_section() -> list[str]:
+    """The publish step's volume and coverage figures (orchestration/wap/coverage.py)."""
+    from orchestration.wap.coverage import COUNT, FIGURES, RAW_ROWS
+
+    lines = [
+        "",
+        "## Volume and coverage against the last published version",
+        "",
+        "Before each publish (`published/warehouse:volume_and_coverage_kept`), every figure below is",
+        "measured on the working database and on the version users have. A fall beyond its tolerance",
+        "blocks the publish (nothing published, the check names the figure before and after); growth",
+        "never blocks. `make run ACCEPT_CHANGE=1` (`accept_volume_change` on `published/warehouse`)",
+        "accepts a fall for that run only: it is published and reported as a warning. The first",
+        "publish, with nothing to compare, must reach the floors. Through the job:",
+        "tests/integration/test_gates.py (repo details cut to a tenth: blocked, then accepted).",
+        "",
+        "| figure | what it counts | blocks when it | first publish's floor |",
+        "|---|---|---|---|",
+    ]
+    for figure in (RAW_ROWS, *FIGURES):
+        floor = f"{figure.floor:,.0f}" if figure.kind == COUNT else f"{figure.floor:.0%}"
+        lines.append(f"| {figure.name} | {_cell(figure.description)} | {figure.describe_tolerance()} | {floor} |")
+    return lines
 
 
 def _cell(text: str) -> str:

@@ -18,11 +18,13 @@ from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BL
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.resources import SourceFilesResource, WarehouseResource
 from orchestration.settings import DUCKDB_WRITER_POOL
+from orchestration.wap.coverage import blocked, changes_since_published
 from orchestration.wap.versions import (
     PUBLISHED_SCHEMAS,
     PublicationInfo,
     PublishError,
     connect_read_only,
+    current_version,
     list_versions,
     publish,
 )
@@ -35,6 +37,7 @@ MART_KEYS: Sequence[dg.AssetKey] = sorted(
 )
 
 AUDITED_CHECK = "working_database_audited"
+COVERAGE_CHECK = "volume_and_coverage_kept"
 COPY_CHECK = "copy_matches_working"
 READABLE_CHECK = "published_file_opens_read_only"
 
@@ -63,6 +66,11 @@ def gating_checks(instance: dg.DagsterInstance, run_ids: Sequence[str | None]) -
     return sorted(checks, key=lambda c: (c["asset"], c["check"]))
 
 
+class PublishConfig(dg.Config):
+    accept_volume_change: bool = False
+    """Publish even if a figure fell beyond its tolerance (this run only; `make run ACCEPT_CHANGE=1`)."""
+
+
 @dg.asset(
     key=PUBLISHED_WAREHOUSE_KEY,
     group_name="published",
@@ -74,6 +82,12 @@ def gating_checks(instance: dg.DagsterInstance, run_ids: Sequence[str | None]) -
             AUDITED_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
             description="The working database was last left by a complete, successful dbt build "
                         "(every model built, every test passed, on raw data that passed its gates).",
+        ),
+        dg.AssetCheckSpec(
+            COVERAGE_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
+            description="No source's rows and no coverage share of the leaderboard's models fell beyond its "
+                        "tolerance since the published version (the first publish: absolute floors); "
+                        "docs/reliability.md lists them. Accept a fall for one run with accept_volume_change.",
         ),
         dg.AssetCheckSpec(
             COPY_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
@@ -92,7 +106,8 @@ def gating_checks(instance: dg.DagsterInstance, run_ids: Sequence[str | None]) -
     ),
 )
 def published_warehouse(
-    context: dg.AssetExecutionContext, warehouse: WarehouseResource, source_files: SourceFilesResource
+    context: dg.AssetExecutionContext, config: PublishConfig, warehouse: WarehouseResource,
+    source_files: SourceFilesResource,
 ):
     # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
     raise_if_upstream_failed(context, RAW_V2_BLOCKING_CHECK_KEYS, what="Publishing was")
@@ -115,6 +130,15 @@ def published_warehouse(
         metadata={"audited_by_run": str(state.run_id), "audited_at": state.updated_at, "step": state.step,
                   "areas": dg.MetadataValue.json({name: a.status for name, a in state.areas.items()})},
     )
+    target = warehouse.publish_target()
+    coverage = _coverage_check(warehouse, target, accepted=config.accept_volume_change)
+    if not coverage.passed and coverage.severity == dg.AssetCheckSeverity.ERROR:
+        yield audited
+        yield coverage
+        raise dg.Failure(
+            description=f"Nothing published: {coverage.description}",
+            metadata={"check": COVERAGE_CHECK},
+        )
     audited_by = [area.run_id for area in state.areas.values()]
     checks = gating_checks(context.instance, audited_by)
     info = PublicationInfo(
@@ -124,11 +148,11 @@ def published_warehouse(
         source_dir=str(source_files.snapshot_dir or source_files.generated_dir),
         gating_checks=checks,
     )
-    target = warehouse.publish_target()
     try:
         version, audits = publish(target, Path(warehouse.working_duckdb_path), info)
     except PublishError as exc:
         yield audited
+        yield coverage
         yield dg.AssetCheckResult(
             check_name=COPY_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR, description=str(exc)
         )
@@ -156,7 +180,32 @@ def published_warehouse(
             "versions_kept": dg.MetadataValue.json([v.version_id for v in list_versions(target)]),
             "bytes": dg.MetadataValue.int(version.info["bytes"]),
         },
-        check_results=[audited, copy_check, readable],
+        check_results=[audited, coverage, copy_check, readable],
+    )
+
+
+def _coverage_check(warehouse: WarehouseResource, target, *, accepted: bool) -> dg.AssetCheckResult:
+    """Every figure against the published version (orchestration/wap/coverage.py); a fall beyond
+    its tolerance fails the check (a warning only when accepted for this run)."""
+    published = target.published_path if current_version(target) is not None else None
+    changes = changes_since_published(Path(warehouse.working_duckdb_path), published)
+    falls = blocked(changes)
+    metadata = {
+        "compared_with": dg.MetadataValue.text(str(published) if published else "nothing published yet: floors"),
+        "figures": dg.MetadataValue.json({c.label: {"published": c.before, "now": c.after} for c in changes}),
+    }
+    if not falls:
+        return dg.AssetCheckResult(check_name=COVERAGE_CHECK, passed=True, metadata=metadata)
+    named = "; ".join(change.describe() for change in falls)
+    if accepted:
+        return dg.AssetCheckResult(
+            check_name=COVERAGE_CHECK, passed=False, severity=dg.AssetCheckSeverity.WARN, metadata=metadata,
+            description=f"accepted for this run (accept_volume_change): {named}",
+        )
+    return dg.AssetCheckResult(
+        check_name=COVERAGE_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,
+        description=f"{named}. If this is intended, accept it for one run: make run ACCEPT_CHANGE=1 "
+                    "(or accept_volume_change: true in the published/warehouse config)",
     )
 
 

@@ -306,7 +306,7 @@ def _write_version(
             raise PublishError(f"published schemas must hold tables, not views: {', '.join(views)}")
         if not tables:
             raise PublishError(f"the working database {working_db} has no tables in {', '.join(schemas)}")
-        source_files = _source_files(conn)
+        source_files = raw_source_files(conn)
         for schema in sorted({s for s, _, _ in objects if s not in schemas}):
             if schema == "main":
                 for s, name, kind in objects:
@@ -375,7 +375,7 @@ def _audit_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> Tab
     return TableAudit(f"{schema}.{name}", working_rows, published_rows, working_hash, published_hash)
 
 
-def _source_files(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
+def raw_source_files(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     """Which raw files the published marts were built from (the raw tables' lineage columns)."""
     raw_tables = conn.execute(
         "select table_name from duckdb_columns() where database_name = current_database() "

@@ -234,3 +234,45 @@ def test_failing_dbt_test_blocks_everything_downstream(generated_build, tmp_path
     assert not publish_only.success
     assert not check_evaluations(publish_only)["published/warehouse:working_database_audited"].passed
     assert PublishedState.of(settings) == published_before
+
+
+def test_a_source_that_loses_most_of_its_coverage_is_not_published_unless_accepted_for_one_run(
+    generated_build, tmp_path, monkeypatch, capsys
+):
+    """Repo details for a tenth of the models: every gate passes (the file is well formed), the
+    marts build, and publishing is refused with the figures before and after; `make run
+    ACCEPT_CHANGE=1` publishes it, reported as a warning; the next run compares with that."""
+    from orchestration.cli import materialize
+
+    thin_dir = tmp_path / "thin_snapshot"
+    shutil.copytree(generated_build.settings.generated_dir, thin_dir, ignore=shutil.ignore_patterns("leaderboard_v2", "hfcommunity"))
+    details = thin_dir / SNAPSHOT_FILES["repo_details"].file_name
+    header, *rows = details.read_text(encoding="utf-8").splitlines(keepends=True)
+    kept = rows[::10]
+    details.write_text(header + "".join(kept), encoding="utf-8")
+    settings = generated_build.copy(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(thin_dir))
+    published_before = PublishedState.of(settings)
+
+    result = run_warehouse(settings)
+
+    assert not result.success
+    coverage = check_evaluations(result)["published/warehouse:volume_and_coverage_kept"]
+    assert not coverage.passed and coverage.severity == dg.AssetCheckSeverity.ERROR
+    assert f"rows of raw.repo_details: {len(rows):,} in the published version, {len(kept):,} now" in coverage.description
+    assert "share of models with repo details: " in coverage.description
+    assert "ACCEPT_CHANGE=1" in coverage.description
+    assert [f.assets for f in step_failures(result)] == [("published/warehouse",)]
+    assert "marts/dim_models" in materialized_keys(result), "the marts were built and audited; only publishing is refused"
+    assert PublishedState.of(settings) == published_before, "the published warehouse changed"
+
+    capsys.readouterr()
+    assert materialize(settings, 'key:"published/warehouse"', accept_volume_change=True) == 0
+    out = capsys.readouterr().out
+    assert "volume_and_coverage_kept (warn): accepted for this run" in out
+    assert PublishedState.of(settings).version_id > published_before.version_id
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        assert conn.execute("select sum(row_count) from meta.source_files where table_name = 'raw.repo_details'"
+                            ).fetchone() == (len(kept),)
+
+    assert materialize(settings, 'key:"published/warehouse"') == 0, "the accepted version is the new baseline"
+    assert "checks        0 failed, 0 warnings" in capsys.readouterr().out
