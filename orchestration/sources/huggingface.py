@@ -21,10 +21,11 @@ timeouts and connection errors. Only a request that still fails after the last r
 `huggingface_hub` (as `HubRequestError`, which it does not retry again), so these retries are
 the ones that count. A 404 is not retried: the repo is missing.
 
-The token goes into the `Authorization` header only. A server or proxy may echo the header
-back; `HubTransport` takes the token out of every response header and every error body before
-`huggingface_hub` reads them, and `_classify` out of every recorded error, so it reaches no
-exception, log, event, metadata, cache file or table (`redact_token`).
+The token goes into the `Authorization` header only, and only over https (or plain http to a
+loopback address): `hub_session` refuses anything else before a request is made. A server or
+proxy may echo the header back; `HubTransport` takes the token out of every response header and
+every error body before `huggingface_hub` reads them, and `_classify` out of every recorded
+error, so it reaches no exception, log, event, metadata, cache file or table (`redact_token`).
 
 Per-model results are cached as JSON under the cache directory, keyed by model id and the
 leaderboard's sha(s) of the model: a model whose sha is unchanged is not fetched again.
@@ -32,6 +33,7 @@ leaderboard's sha(s) of the model: a model whose sha is unchanged is not fetched
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
@@ -43,7 +45,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import quote, quote_plus
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx2
 import huggingface_hub
@@ -52,7 +54,7 @@ import pyarrow.parquet as pq
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
-from orchestration.settings import HuggingFaceSettings
+from orchestration.settings import HuggingFaceSettings, SettingsError
 from orchestration.sources.paper_layout import (
     COMMIT_DATA_HEADER,
     REPO_DETAILS_HEADER,
@@ -96,6 +98,29 @@ def redact_token(text: str, token: str | None) -> str:
 def _redact_token_bytes(data: bytes, token: str | None) -> bytes:
     # surrogateescape: bytes that are not UTF-8 come back unchanged.
     return redact_token(data.decode("utf-8", "surrogateescape"), token).encode("utf-8", "surrogateescape")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:  # a host name
+        return False
+
+
+def refuse_token_over_plain_http(settings: HuggingFaceSettings) -> None:
+    """Raise SettingsError when the token would travel unencrypted: to an endpoint that is not
+    https, unless plain http to this machine (the tests' fake Hub). Without a token any endpoint
+    is fine."""
+    url = urlsplit(settings.endpoint)
+    if not settings.token or url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.hostname)):
+        return
+    raise SettingsError(
+        f"HF_ENDPOINT={redact_token(settings.endpoint, settings.token)!r} is not https, and HF_TOKEN is set: "
+        "the token would be sent unencrypted, so no request was made. Use an https endpoint, or unset "
+        "HF_TOKEN (plain http with a token is allowed only to localhost, 127.0.0.1 or ::1)."
+    )
 
 
 # --- time, rate limit, retries ------------------------------------------------------------------
@@ -217,12 +242,14 @@ class HubTransport(httpx2.BaseTransport):
 
 @contextmanager
 def hub_session(settings: HuggingFaceSettings, *, clock: Clock | None = None) -> Iterator[HubTransport]:
-    """Route every `huggingface_hub` request of the block through one HubTransport.
+    """Route every `huggingface_hub` request of the block through one HubTransport, after
+    refusing a token over plain http (refuse_token_over_plain_http).
 
     huggingface_hub shares one HTTP client per process (`set_client_factory`); the default one
     is restored afterwards."""
     from huggingface_hub.utils._http import default_client_factory, hf_request_event_hook
 
+    refuse_token_over_plain_http(settings)
     transport = HubTransport(settings, clock=clock or Clock())
     huggingface_hub.set_client_factory(
         lambda: httpx2.Client(transport=transport, event_hooks={"request": [hf_request_event_hook]},

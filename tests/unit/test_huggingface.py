@@ -1,6 +1,7 @@
 """The Hugging Face connector against a fake Hub on a local port (tests/hub_server.py):
 retries, backoff, rate limit, timeouts, malformed JSON, missing repos, the cache, progress, the
-leaderboard datasets' parquet landed as it is, and the token redacted from whatever echoes it."""
+leaderboard datasets' parquet landed as it is, and the token: redacted from whatever echoes it,
+never sent over plain http to another machine."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 from huggingface_hub.errors import HfHubHTTPError
 
-from orchestration.settings import HuggingFaceSettings
+from orchestration.settings import HuggingFaceSettings, SettingsError
 from orchestration.sources import huggingface as hf
 from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.leaderboard_parquet import V1_DATASET_SCHEMA
@@ -321,6 +322,28 @@ def test_redact_token_replaces_it_as_it_is_in_a_bearer_header_and_url_encoded():
     assert hf.redact_token(text, token) == (
         "Authorization: Bearer [REDACTED]; GET /api/models?token=[REDACTED]&t=[REDACTED]; hf_9x/Y")
     assert hf.redact_token(text, None) == text
+
+
+@pytest.mark.parametrize("endpoint", ["http://hub.invalid", "http://10.0.0.7:8080/hub", "hub.invalid"])
+def test_a_token_is_refused_over_plain_http_to_another_machine_before_any_request(endpoint, tmp_path, monkeypatch):
+    def no_request(transport, request):
+        raise AssertionError(f"a request was made: {request.url}")
+
+    monkeypatch.setattr(httpx2.HTTPTransport, "handle_request", no_request)
+    settings = HuggingFaceSettings(endpoint=endpoint, token=TOKEN, cache_dir=tmp_path / "cache", max_retries=0)
+    for fetch in (lambda: hf.fetch_models(settings, {"a/model": "sha"}), lambda: hf.download_dataset(settings, hf.V1_DATASET)):
+        with pytest.raises(SettingsError) as refused:
+            fetch()
+        message = str(refused.value)
+        assert f"HF_ENDPOINT={endpoint!r} is not https, and HF_TOKEN is set" in message and TOKEN not in message
+
+
+@pytest.mark.parametrize("endpoint, token", [
+    ("http://127.0.0.1:8080", TOKEN), ("http://localhost:8080", TOKEN), ("http://[::1]:8080", TOKEN),
+    ("https://hub.invalid", TOKEN), ("http://hub.invalid", None),
+])
+def test_https_loopback_http_and_no_token_are_allowed(endpoint, token):
+    hf.refuse_token_over_plain_http(HuggingFaceSettings(endpoint=endpoint, token=token))
 
 
 def test_an_error_that_echoes_the_token_is_recorded_redacted(settings, hub, snapshot):
