@@ -328,9 +328,10 @@ UNICODE = "Zoë 李 🤗 Ñandú"
 
 def hub_fail_first(fault_name: str) -> Callable[[object, list[str]], None]:
     def install(hub, models: list[str]) -> None:
-        from tests.hub_server import MALFORMED_JSON, Fault
+        from tests.hub_server import MALFORMED_JSON, Fault, echoing
 
-        fault = {"malformed_json": MALFORMED_JSON, "server_error": Fault(500, body="upstream exploded")}[fault_name]
+        fault = {"malformed_json": MALFORMED_JSON, "server_error": Fault(500, body="upstream exploded"),
+                 "token_echo": echoing(503)}[fault_name]
         hub.always_fail(f"/api/models/{models[0]}", fault)
     return install
 
@@ -445,6 +446,9 @@ CASES: tuple[Case, ...] = (
          "malformed response", hub_fault=hub_fail_first("malformed_json")),
     Case("hub-server-error", "hub", "a model's repo details answer HTTP 500 on every retry", Outcome(RECORDED, "model_info"),
          "HTTP 500", hub_fault=hub_fail_first("server_error")),
+    Case("hub-token-echo", "hub", "a model's repo details answer HTTP 503 on every retry, echoing the request's "
+         "Authorization header (the token) in the body and headers", Outcome(RECORDED, "model_info"),
+         "Authorization: Bearer [REDACTED]", hub_fault=hub_fail_first("token_echo")),
     Case("hub-failure-share", "hub", "every model's repo details answer HTTP 503", Outcome(CHECK_FAILED, "hub_fetch_failure_share"),
          "HTTP 503", hub_fault=hub_fail_all),
 )

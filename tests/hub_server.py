@@ -14,6 +14,7 @@ It serves, from the paper-layout files of `snapshot_dir`:
 
 Faults are injected per path (`fail(path, *responses)`: each request takes the next one, then
 the path answers normally; `always_fail(path, status)`), and every request is counted by path.
+A fault may echo the request's Authorization header (the token), as a debugging proxy would.
 """
 
 from __future__ import annotations
@@ -141,9 +142,17 @@ class Fault:
     retry_after: str | None = None
     delay_seconds: float = 0.0
     content_type: str = "text/plain"
+    echo_authorization: bool = False
+    """The request's Authorization header in place of `{authorization}` in the body, and in the
+    headers huggingface_hub quotes in its errors (X-Request-Id, X-Error-Message)."""
 
 
 MALFORMED_JSON = Fault(status=200, body='{"id": "truncated', content_type="application/json")
+
+
+def echoing(status: int) -> Fault:
+    """An error that echoes the request's Authorization header in its body and headers."""
+    return Fault(status, body="request had Authorization: {authorization}; maintenance", echo_authorization=True)
 
 
 class FakeHub:
@@ -227,7 +236,12 @@ class FakeHub:
             if fault.delay_seconds:
                 time.sleep(fault.delay_seconds)
             headers = {"Retry-After": fault.retry_after} if fault.retry_after is not None else {}
-            return Response(fault.body, status=fault.status, headers=headers, content_type=fault.content_type)
+            body = fault.body
+            if fault.echo_authorization:
+                echoed = request.headers.get("Authorization", "")
+                body = body.replace("{authorization}", echoed)
+                headers |= {"X-Request-Id": echoed, "X-Error-Message": f"you sent Authorization: {echoed}"}
+            return Response(body, status=fault.status, headers=headers, content_type=fault.content_type)
         if match := re.fullmatch(r"/api/datasets/(.+?)(?:/revision/[^/]+)?", path):
             return self._dataset_info(match.group(1))
         if match := re.fullmatch(r"/datasets/([^/]+/[^/]+)/resolve/([^/]+)/(.+)", path):

@@ -29,6 +29,7 @@ from orchestration.sources.huggingface import (
     fetch_models,
     land_v2_leaderboard,
     leaderboard_models,
+    redact_token,
     write_commit_data,
     write_repo_details,
     write_source_label,
@@ -86,7 +87,10 @@ def hub_models(
         models = leaderboard_models(
             conn.execute("select model_name_for_query, model_sha from raw.leaderboard").fetchall()
         )
-    context.log.info(f"Hub fetch: {len(models)} leaderboard models from {huggingface.endpoint}")
+    # Everything below that reaches the run's logs, metadata or files names the endpoint this way
+    # (HF_ENDPOINT could hold the token, e.g. as a URL's password); the failures come redacted.
+    endpoint = redact_token(huggingface.endpoint, huggingface.token)
+    context.log.info(f"Hub fetch: {len(models)} leaderboard models from {endpoint}")
 
     def report(progress: Progress) -> None:
         context.log.info(f"Hub fetch: {progress.describe()}")
@@ -120,7 +124,7 @@ def hub_models(
             for f in failures[:METADATA_FAILURES]
         ]),
         "failures_table": FAILURES_TABLE,
-        "endpoint": huggingface.endpoint,
+        "endpoint": endpoint,
     }
     check = dg.AssetCheckResult(
         check_name=FAILURE_SHARE_CHECK, passed=passed, severity=dg.AssetCheckSeverity.ERROR,
@@ -135,7 +139,7 @@ def hub_models(
             metadata=metadata,
         )
     directory = source_files.resolve_dir()
-    api = f"{huggingface.endpoint}/api/models"
+    api = f"{endpoint}/api/models"
     repo_path, commit_path = directory / "repo_details.csv", directory / "commit_data.csv"
     repo_rows = write_repo_details(outcome.records, repo_path)
     commit_rows = write_commit_data(outcome.records, commit_path)

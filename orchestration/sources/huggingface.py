@@ -19,8 +19,13 @@ Every HTTP request `huggingface_hub` makes goes through `HubTransport`: a reques
 a timeout, and retries with exponential backoff (or the server's Retry-After) on 429, 5xx,
 timeouts and connection errors. Only a request that still fails after the last retry reaches
 `huggingface_hub` (as `HubRequestError`, which it does not retry again), so these retries are
-the ones that count. A 404 is not retried: the repo is missing. The token goes into the
-`Authorization` header only; nothing here formats it into text.
+the ones that count. A 404 is not retried: the repo is missing.
+
+The token goes into the `Authorization` header only, and only over https (or plain http to a
+loopback address): `hub_session` refuses anything else before a request is made. A server or
+proxy may echo the header back; `HubTransport` takes the token out of every response header and
+every error body before `huggingface_hub` reads them, and `_classify` out of every recorded
+error, so it reaches no exception, log, event, metadata, cache file or table (`redact_token`).
 
 Per-model results are cached as JSON under the cache directory, keyed by model id and the
 leaderboard's sha(s) of the model: a model whose sha is unchanged is not fetched again.
@@ -28,6 +33,7 @@ leaderboard's sha(s) of the model: a model whose sha is unchanged is not fetched
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import math
 import os
@@ -39,7 +45,7 @@ from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, quote_plus, urlsplit
 
 import httpx2
 import huggingface_hub
@@ -48,7 +54,7 @@ import pyarrow.parquet as pq
 from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
-from orchestration.settings import HuggingFaceSettings
+from orchestration.settings import HuggingFaceSettings, SettingsError
 from orchestration.sources.paper_layout import (
     COMMIT_DATA_HEADER,
     REPO_DETAILS_HEADER,
@@ -73,6 +79,48 @@ MAX_BACKOFF_SECONDS = 60.0
 MISSING, FAILED = "missing", "failed"
 MODEL_ENDPOINTS = ("model_info", "commits")
 CACHE_FORMAT = 1
+REDACTED = "[REDACTED]"
+
+
+# --- the token ------------------------------------------------------------------------------------
+
+
+def redact_token(text: str, token: str | None) -> str:
+    """`text` with every occurrence of the token replaced by REDACTED: as it is (so also in
+    `Bearer <token>`) and URL-encoded (in a path or a query)."""
+    if not token:
+        return text
+    for form in {token, quote(token, safe=""), quote_plus(token, safe="")}:
+        text = text.replace(form, REDACTED)
+    return text
+
+
+def _redact_token_bytes(data: bytes, token: str | None) -> bytes:
+    # surrogateescape: bytes that are not UTF-8 come back unchanged.
+    return redact_token(data.decode("utf-8", "surrogateescape"), token).encode("utf-8", "surrogateescape")
+
+
+def _is_loopback(host: str | None) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host or "").is_loopback
+    except ValueError:  # a host name
+        return False
+
+
+def refuse_token_over_plain_http(settings: HuggingFaceSettings) -> None:
+    """Raise SettingsError when the token would travel unencrypted: to an endpoint that is not
+    https, unless plain http to this machine (the tests' fake Hub). Without a token any endpoint
+    is fine."""
+    url = urlsplit(settings.endpoint)
+    if not settings.token or url.scheme == "https" or (url.scheme == "http" and _is_loopback(url.hostname)):
+        return
+    raise SettingsError(
+        f"HF_ENDPOINT={redact_token(settings.endpoint, settings.token)!r} is not https, and HF_TOKEN is set: "
+        "the token would be sent unencrypted, so no request was made. Use an https endpoint, or unset "
+        "HF_TOKEN (plain http with a token is allowed only to localhost, 127.0.0.1 or ::1)."
+    )
 
 
 # --- time, rate limit, retries ------------------------------------------------------------------
@@ -149,7 +197,8 @@ class HubTransport(httpx2.BaseTransport):
     def handle_request(self, request: httpx2.Request) -> httpx2.Response:
         # Our timeout for every request, whatever huggingface_hub passed (it often passes none).
         request.extensions = {**request.extensions, "timeout": self.timeout}
-        url = str(request.url.copy_with(query=None))
+        token = self.settings.token
+        url = redact_token(str(request.url.copy_with(query=None)), token)
         attempt = 0
         while True:
             attempt += 1
@@ -161,28 +210,46 @@ class HubTransport(httpx2.BaseTransport):
                 body = b"".join(response.iter_raw())
                 response.close()
             except RETRY_EXCEPTIONS as exc:
-                status, reason, retry_after = None, f"{type(exc).__name__}: {exc or 'no response'}", None
+                status, reason, retry_after = None, redact_token(f"{type(exc).__name__}: {exc or 'no response'}", token), None
             else:
+                response = self._without_token(response, body, request)
                 if response.status_code not in RETRY_STATUS:
-                    return httpx2.Response(
-                        response.status_code, headers=response.headers, stream=httpx2.ByteStream(body),
-                        extensions=response.extensions, request=request,
-                    )
-                status, reason, retry_after = response.status_code, body[:200].decode("utf-8", "replace"), _retry_after(response.headers)
+                    return response
+                # Cut after redacting: a cut through the token would leave its first characters.
+                status, reason, retry_after = (response.status_code, response.read()[:200].decode("utf-8", "replace"),
+                                               _retry_after(response.headers))
             if attempt > self.settings.max_retries:
                 raise HubRequestError(url, status, reason, attempt)
             self.stats.retries += 1
             self.clock.sleep(backoff_delay(attempt, self.settings.backoff_seconds, retry_after))
 
+    def _without_token(self, response: httpx2.Response, body: bytes, request: httpx2.Request) -> httpx2.Response:
+        """The response as huggingface_hub gets it, without the token in its headers nor, for an
+        error, in its body: it quotes both in its exceptions (X-Error-Message, X-Request-Id, the
+        body's message), and a server or proxy may echo the request's Authorization header. A
+        success's body is data and passes byte for byte."""
+        token = self.settings.token
+        headers = httpx2.Headers([(name, _redact_token_bytes(value, token)) for name, value in response.headers.raw])
+        if response.is_error:
+            # Decoded first (gzip, …): the token cannot be found in compressed bytes.
+            body = _redact_token_bytes(httpx2.Response(response.status_code, headers=response.headers,
+                                                       stream=httpx2.ByteStream(body)).read(), token)
+            headers.pop("content-encoding", None)
+            headers["content-length"] = str(len(body))
+        return httpx2.Response(response.status_code, headers=headers, stream=httpx2.ByteStream(body),
+                               extensions=response.extensions, request=request)
+
 
 @contextmanager
 def hub_session(settings: HuggingFaceSettings, *, clock: Clock | None = None) -> Iterator[HubTransport]:
-    """Route every `huggingface_hub` request of the block through one HubTransport.
+    """Route every `huggingface_hub` request of the block through one HubTransport, after
+    refusing a token over plain http (refuse_token_over_plain_http).
 
     huggingface_hub shares one HTTP client per process (`set_client_factory`); the default one
     is restored afterwards."""
     from huggingface_hub.utils._http import default_client_factory, hf_request_event_hook
 
+    refuse_token_over_plain_http(settings)
     transport = HubTransport(settings, clock=clock or Clock())
     huggingface_hub.set_client_factory(
         lambda: httpx2.Client(transport=transport, event_hooks={"request": [hf_request_event_hook]},
@@ -251,32 +318,35 @@ def commit_data_row(model_id: str, commits: Sequence[huggingface_hub.GitCommitIn
     return commit_summary(model_id, ((c.created_at, c.authors) for c in commits))
 
 
-def _classify(model_id: str, endpoint: str, exc: Exception, now: str) -> FetchFailure:
+def _classify(model_id: str, endpoint: str, exc: Exception, now: str, token: str | None) -> FetchFailure:
+    """The failure as recorded (raw.hub_fetch_failures, metadata, cache): its error is redacted
+    here, whatever exception it came from."""
     if isinstance(exc, HubRequestError):
-        return FetchFailure(model_id, endpoint, FAILED, exc.status, str(exc), exc.attempts, now)
-    if isinstance(exc, HFValidationError):
-        return FetchFailure(model_id, endpoint, MISSING, None, f"not a valid repo id: {exc}", 1, now)
-    if isinstance(exc, HfHubHTTPError):
+        kind, status, error, attempts = FAILED, exc.status, str(exc), exc.attempts
+    elif isinstance(exc, HFValidationError):
+        kind, status, error, attempts = MISSING, None, f"not a valid repo id: {exc}", 1
+    elif isinstance(exc, HfHubHTTPError):
         status = exc.response.status_code if exc.response is not None else None
-        kind = MISSING if status == 404 else FAILED
-        return FetchFailure(model_id, endpoint, kind, status, str(exc).splitlines()[0], 1, now)
-    if isinstance(exc, (ValueError, TypeError, KeyError, AttributeError)):  # JSON that does not parse or fit
-        return FetchFailure(model_id, endpoint, FAILED, 200, f"malformed response: {type(exc).__name__}: {exc}", 1, now)
-    return FetchFailure(model_id, endpoint, FAILED, None, f"{type(exc).__name__}: {exc}", 1, now)
+        kind, error, attempts = MISSING if status == 404 else FAILED, str(exc).splitlines()[0], 1
+    elif isinstance(exc, (ValueError, TypeError, KeyError, AttributeError)):  # JSON that does not parse or fit
+        kind, status, error, attempts = FAILED, 200, f"malformed response: {type(exc).__name__}: {exc}", 1
+    else:
+        kind, status, error, attempts = FAILED, None, f"{type(exc).__name__}: {exc}", 1
+    return FetchFailure(model_id, endpoint, kind, status, redact_token(error, token), attempts, now)
 
 
-def fetch_model(api: HfApi, model_id: str, revision: str) -> ModelRecord:
+def fetch_model(api: HfApi, model_id: str, revision: str, token: str | None) -> ModelRecord:
     """Repo details and commit history of one model; each endpoint's failure is recorded."""
     now = datetime.now(UTC).isoformat(timespec="seconds")
     record = ModelRecord(model_id, revision, now)
     try:
         record.repo_details = repo_details_row(api.model_info(model_id, expand=MODEL_INFO_FIELDS))
     except Exception as exc:  # noqa: BLE001 - every failure is recorded, the run goes on
-        record.failures.append(_classify(model_id, "model_info", exc, now))
+        record.failures.append(_classify(model_id, "model_info", exc, now, token))
     try:
         record.commit_data = commit_data_row(model_id, api.list_repo_commits(model_id))
     except Exception as exc:  # noqa: BLE001
-        record.failures.append(_classify(model_id, "commits", exc, now))
+        record.failures.append(_classify(model_id, "commits", exc, now, token))
     return record
 
 
@@ -415,7 +485,7 @@ def fetch_models(
             record = cache.get(model_id, revision)
             from_cache = record is not None
             if record is None:
-                record = fetch_model(api, model_id, revision)
+                record = fetch_model(api, model_id, revision, settings.token)
                 if not record.failed:
                     cache.put(record)
             fetched += not from_cache

@@ -2,24 +2,29 @@
 serves the leaderboard datasets' parquet in their real schemas: the v1 parquet is landed as it is
 and read as the dataset_parquet layout, and the marts equal those built from the same data read as
 the final table's CSV; the v2 parquet lands as that week's snapshot and loads; the token is sent
-and never written anywhere; a second run fetches only what changed; too many failing models stop
-the run at the blocking check and leave the published warehouse as it was."""
+and never written anywhere, even by a Hub that echoes it back; a second run fetches only what
+changed; too many failing models stop the run at the blocking check and leave the published
+warehouse as it was."""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import dagster as dg
+import duckdb
 import pytest
 
 import pyarrow.parquet as pq
 
+from orchestration.cli import prepare_dagster_home
 from orchestration.sources.generator_weekly import generate_weekly_v2
-from orchestration.sources.huggingface import V1_DATASET, V2_DATASET, leaderboard_models
+from orchestration.sources.huggingface import REDACTED, V1_DATASET, V2_DATASET, leaderboard_models
 from orchestration.sources.leaderboard_v2 import load_column_mapping, identify_header, sunday_week_start, snapshot_date_of
 from tests.conftest import make_settings
-from tests.hub_server import FakeHub, Fault, read_csv, v1_parquet
+from tests.hub_server import FakeHub, Fault, echoing, read_csv, v1_parquet
 from tests.integration.harness import (
     MARTS,
     PublishedState,
@@ -31,6 +36,7 @@ from tests.integration.harness import (
 )
 
 TOKEN = "hf_test_secret_9f2d4c7e1b"
+ECHOED_TOKEN = "hf_echoed_secret_Zq8KvT3mW6pX"
 
 
 class Captured(logging.Handler):
@@ -40,6 +46,35 @@ class Captured(logging.Handler):
 
     def emit(self, record: logging.LogRecord) -> None:
         self.lines.append(self.format(record))
+
+
+@contextmanager
+def captured_log_lines() -> Iterator[list[str]]:
+    """Every log record that reaches the root logger during the block, as its handlers write it."""
+    captured = Captured()
+    logging.getLogger().addHandler(captured)
+    try:
+        yield captured.lines
+    finally:
+        logging.getLogger().removeHandler(captured)
+
+
+def files_holding(text: str, *roots: Path) -> list[Path]:
+    """The files under `roots` whose bytes hold `text`, and the DuckDB files with a row that holds
+    it (DuckDB may compress a string, so its file's bytes alone prove nothing)."""
+    found = []
+    for file in sorted({f for root in roots for f in Path(root).rglob("*") if f.is_file()}):
+        data = file.read_bytes()
+        if text.encode() in data or (data[8:12] == b"DUCK" and _duckdb_rows_hold(file, text)):
+            found.append(file)
+    return found
+
+
+def _duckdb_rows_hold(path: Path, text: str) -> bool:
+    with duckdb.connect(str(path), read_only=True) as conn:
+        tables = conn.execute("select database_name, schema_name, table_name from duckdb_tables()").fetchall()
+        return any(conn.execute(f'select count(*) from "{d}"."{s}"."{t}" as r where contains(r::varchar, ?)',
+                                [text]).fetchone()[0] for d, s, t in tables)
 
 
 @pytest.fixture(scope="module")
@@ -53,9 +88,9 @@ def world(tmp_path_factory, hub_snapshot):
     hub.stop()
 
 
-def hf_settings(root: Path, hub: FakeHub, monkeypatch: pytest.MonkeyPatch, **overrides: str):
+def hf_settings(root: Path, hub: FakeHub, monkeypatch: pytest.MonkeyPatch, *, token: str = TOKEN, **overrides: str):
     return make_settings(
-        root / "hf", monkeypatch, WAREHOUSE_SOURCE="huggingface", HF_ENDPOINT=hub.endpoint, HF_TOKEN=TOKEN,
+        root / "hf", monkeypatch, WAREHOUSE_SOURCE="huggingface", HF_ENDPOINT=hub.endpoint, HF_TOKEN=token,
         WAREHOUSE_HF_CACHE_DIR=str(root / "hf" / "hub_cache"), WAREHOUSE_HF_REQUESTS_PER_SECOND="1000",
         WAREHOUSE_HF_BACKOFF_SECONDS="0.01", WAREHOUSE_HF_MAX_RETRIES="2", **overrides,
     )
@@ -65,16 +100,12 @@ def hf_settings(root: Path, hub: FakeHub, monkeypatch: pytest.MonkeyPatch, **ove
 def hf_run(world):
     """A build of its own: the connector fetching from the fake Hub is what is tested."""
     root, snapshot, v2_file, hub = world
-    captured = Captured()
-    logging.getLogger().addHandler(captured)
-    try:
-        with pytest.MonkeyPatch.context() as monkeypatch, dg.DagsterInstance.ephemeral() as instance:
-            settings = hf_settings(root, hub, monkeypatch)
-            result = run_warehouse(settings, instance=instance)
-            events = [f"{r.user_message} {r.dagster_event!r}" for r in instance.all_logs(result.run_id)]
-    finally:
-        logging.getLogger().removeHandler(captured)
-    return settings, result, events, captured.lines, list(hub.authorizations)
+    with (captured_log_lines() as log_lines, pytest.MonkeyPatch.context() as monkeypatch,
+          dg.DagsterInstance.ephemeral() as instance):
+        settings = hf_settings(root, hub, monkeypatch)
+        result = run_warehouse(settings, instance=instance)
+        events = [f"{r.user_message} {r.dagster_event!r}" for r in instance.all_logs(result.run_id)]
+    return settings, result, events, log_lines, list(hub.authorizations)
 
 
 @pytest.fixture(scope="module")
@@ -124,10 +155,47 @@ def test_the_token_is_sent_and_never_written(hf_run):
     assert any("Hub fetch:" in line and "models/s" in line for line in events)  # progress in the run's logs
     for text in (*events, *log_lines):
         assert TOKEN not in text
-    for path in (settings.work_dir, settings.duckdb_path.parent, settings.huggingface.cache_dir, settings.dagster_home):
-        for file in Path(path).rglob("*"):
-            if file.is_file():
-                assert TOKEN.encode() not in file.read_bytes(), file
+    assert files_holding(TOKEN, settings.work_dir, settings.duckdb_path.parent, settings.huggingface.cache_dir,
+                         settings.dagster_home) == []
+
+
+def test_a_hub_that_echoes_the_token_gets_it_redacted_from_everything_the_run_writes(world, tmp_path, monkeypatch, capfd):
+    """A Hub (or a proxy before it) that echoes the request's Authorization header in its error
+    bodies and headers: one model's details answer 503 on every retry, another's commits 403, the
+    v2 dataset 403. A run of its own, of the Hub's assets only, on a DAGSTER_HOME as make run
+    leaves it (the event log, the compute logs): then every file under its root, its stdout and
+    stderr and every log record are searched for the token."""
+    _, snapshot, _, hub = world
+    board = read_csv(snapshot / "leaderboard_v1_final.csv")
+    unavailable, forbidden = list(leaderboard_models([(r["fullname"], r["model_sha"]) for r in board]))[:2]
+    hub.clear()
+    hub.always_fail(f"/api/models/{unavailable}", echoing(503))
+    hub.always_fail(f"/api/models/{forbidden}/commits/main", echoing(403))
+    hub.always_fail(f"/api/datasets/{V2_DATASET}", echoing(403))
+    settings = hf_settings(tmp_path, hub, monkeypatch, token=ECHOED_TOKEN)
+    prepare_dagster_home(settings)
+    try:
+        with captured_log_lines() as log_lines:
+            result = run_warehouse(settings, only={"raw/leaderboard", "raw/hub_models", "raw/leaderboard_v2_pull"})
+        sent = set(hub.authorizations)
+    finally:
+        hub.clear()
+    out, err = capfd.readouterr()
+
+    assert sent == {f"Bearer {ECHOED_TOKEN}"}  # what the Hub echoed
+    assert {"raw/leaderboard", "raw/hub_models"} <= materialized_keys(result)
+    (v2_pull,) = [e for e in result.all_events if e.is_step_failure]
+    assert v2_pull.step_key == "raw__leaderboard_v2_pull"
+    assert f"you sent Authorization: Bearer {REDACTED}" in v2_pull.step_failure_data.error.to_string()
+    errors = table_rows(settings.working_duckdb_path,
+                        "(select model_id, endpoint, error from raw.hub_fetch_failures where kind = 'failed')")
+    assert [(model, endpoint) for model, endpoint, _ in errors] == sorted([(unavailable, "model_info"), (forbidden, "commits")])
+    assert all(f"Bearer {REDACTED}" in error for *_, error in errors)
+    reached = {path.suffix for path in files_holding(REDACTED, settings.dagster_home)}
+    assert {".db", ".err"} <= reached, "the echoed errors reach the event log and the compute logs"
+
+    assert files_holding(ECHOED_TOKEN, tmp_path) == []
+    assert ECHOED_TOKEN not in out + err and [line for line in log_lines if ECHOED_TOKEN in line] == []
 
 
 def test_the_v2_pull_lands_as_that_weeks_snapshot(world, hf_run):

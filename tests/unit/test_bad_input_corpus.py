@@ -50,6 +50,7 @@ from tests.hub_server import FakeHub, hub_consistent_snapshot, read_csv
 
 RELIABILITY_DOC = PROJECT_ROOT / "docs" / "reliability.md"
 HUB_MODELS = 25  # one failing model is 4%, under the default WAREHOUSE_HF_MAX_FAILURE_SHARE (5%)
+HUB_TOKEN = "hf_corpus_secret_Vb4nQ8"
 MAX_QUARANTINE_SHARE = load_settings({}).max_quarantine_share  # the documented default
 
 
@@ -174,8 +175,8 @@ def run_hub_case(case: Case, hub, tmp_path: Path) -> Observed:
     server.load(snapshot)
     server.clear()
     case.hub_fault(server, list(models))
-    settings = HuggingFaceSettings(endpoint=server.endpoint, cache_dir=tmp_path / "cache", requests_per_second=1000,
-                                   timeout_seconds=1.0, max_retries=1, backoff_seconds=0.0)
+    settings = HuggingFaceSettings(endpoint=server.endpoint, token=HUB_TOKEN, cache_dir=tmp_path / "cache",
+                                   requests_per_second=1000, timeout_seconds=1.0, max_retries=1, backoff_seconds=0.0)
     fetched = hf.fetch_models(settings, models)
     errors = " ".join(f.error for f in fetched.failures)
     if fetched.failure_share > settings.max_failure_share:
@@ -211,6 +212,8 @@ def test_bad_input_has_its_exact_outcome_and_disturbs_nothing(case: Case, good: 
 
     assert observed.outcome == expected_outcome(case, good), observed.message[:2000]
     assert case.message in observed.message
+    if case.source == "hub":
+        assert HUB_TOKEN not in observed.message, "a recorded error holds the token"
     after = tables(database)
     if case.expected.kind in (LOAD_ERROR, CHECK_FAILED, RECORDED):
         assert after == before, "a rejected input changed the working database"

@@ -1,23 +1,27 @@
 """The Hugging Face connector against a fake Hub on a local port (tests/hub_server.py):
-retries, backoff, rate limit, timeouts, malformed JSON, missing repos, the cache, progress, and
-the leaderboard datasets' parquet landed as it is."""
+retries, backoff, rate limit, timeouts, malformed JSON, missing repos, the cache, progress, the
+leaderboard datasets' parquet landed as it is, and the token: redacted from whatever echoes it,
+never sent over plain http to another machine."""
 
 from __future__ import annotations
 
+import gzip
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 
+import httpx2
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
+from huggingface_hub.errors import HfHubHTTPError
 
-from orchestration.settings import HuggingFaceSettings
+from orchestration.settings import HuggingFaceSettings, SettingsError
 from orchestration.sources import huggingface as hf
 from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.leaderboard_parquet import V1_DATASET_SCHEMA
 from orchestration.sources.paper_layout import read_source_label
-from tests.hub_server import MALFORMED_JSON, FakeHub, Fault, hub_consistent_snapshot, read_csv
+from tests.hub_server import MALFORMED_JSON, FakeHub, Fault, echoing, hub_consistent_snapshot, read_csv
 
 TOKEN = "hf_test_secret_unit_8c1f"
 
@@ -306,3 +310,86 @@ def test_the_token_is_not_in_the_settings_repr_nor_the_cache(settings, hub, snap
             assert TOKEN.encode() not in path.read_bytes(), path
     with open(next(settings.cache_dir.rglob("*.json"))) as handle:
         assert handle.read().startswith("{")
+
+
+# --- the token ----------------------------------------------------------------------------------
+
+
+def test_redact_token_replaces_it_as_it_is_in_a_bearer_header_and_url_encoded():
+    token = "hf_9x/Y+z w"  # characters that URL encoding changes, each way it can
+    text = ("Authorization: Bearer hf_9x/Y+z w; GET /api/models?token=hf_9x%2FY%2Bz%20w"
+            "&t=hf_9x%2FY%2Bz+w; hf_9x/Y")
+    assert hf.redact_token(text, token) == (
+        "Authorization: Bearer [REDACTED]; GET /api/models?token=[REDACTED]&t=[REDACTED]; hf_9x/Y")
+    assert hf.redact_token(text, None) == text
+
+
+@pytest.mark.parametrize("endpoint", ["http://hub.invalid", "http://10.0.0.7:8080/hub", "hub.invalid"])
+def test_a_token_is_refused_over_plain_http_to_another_machine_before_any_request(endpoint, tmp_path, monkeypatch):
+    def no_request(transport, request):
+        raise AssertionError(f"a request was made: {request.url}")
+
+    monkeypatch.setattr(httpx2.HTTPTransport, "handle_request", no_request)
+    settings = HuggingFaceSettings(endpoint=endpoint, token=TOKEN, cache_dir=tmp_path / "cache", max_retries=0)
+    for fetch in (lambda: hf.fetch_models(settings, {"a/model": "sha"}), lambda: hf.download_dataset(settings, hf.V1_DATASET)):
+        with pytest.raises(SettingsError) as refused:
+            fetch()
+        message = str(refused.value)
+        assert f"HF_ENDPOINT={endpoint!r} is not https, and HF_TOKEN is set" in message and TOKEN not in message
+
+
+@pytest.mark.parametrize("endpoint, token", [
+    ("http://127.0.0.1:8080", TOKEN), ("http://localhost:8080", TOKEN), ("http://[::1]:8080", TOKEN),
+    ("https://hub.invalid", TOKEN), ("http://hub.invalid", None),
+])
+def test_https_loopback_http_and_no_token_are_allowed(endpoint, token):
+    hf.refuse_token_over_plain_http(HuggingFaceSettings(endpoint=endpoint, token=token))
+
+
+def test_an_error_that_echoes_the_token_is_recorded_redacted(settings, hub, snapshot):
+    """A 503 on every retry (the connector's own error, quoting the body), a 403 (huggingface_hub's,
+    quoting the headers) and a success whose JSON does not parse (the exception quoting the
+    value), each echoing the request's Authorization header."""
+    unavailable, forbidden, garbled = first_with_repo(snapshot, 3)
+    hub.always_fail(info_path(unavailable), echoing(503))
+    hub.always_fail(f"{info_path(forbidden)}/commits/main", echoing(403))
+    hub.always_fail(info_path(garbled), Fault(200, body='{"id": "x", "createdAt": "{authorization}"}',
+                                              content_type="application/json", echo_authorization=True))
+    outcome = hf.fetch_models(settings, {unavailable: "a", forbidden: "b", garbled: "c"})
+    errors = {(f.model_id, f.endpoint): f.error for f in outcome.failures}
+    assert set(hub.authorizations) == {f"Bearer {TOKEN}"}  # what was echoed
+    assert "HTTP 503 after 4 attempt(s)" in errors[unavailable, "model_info"]
+    assert "(request had Authorization: Bearer [REDACTED]; maintenance)" in errors[unavailable, "model_info"]
+    assert "403 Forbidden: you sent Authorization: Bearer [REDACTED]" in errors[forbidden, "commits"]
+    assert "malformed response: ValueError: Cannot parse 'Bearer [REDACTED]'" in errors[garbled, "model_info"]
+    assert [e for e in errors.values() if TOKEN in e] == []
+    for path in settings.cache_dir.rglob("*.json"):
+        assert TOKEN not in path.read_text(encoding="utf-8"), path
+
+
+def test_an_exception_that_leaves_the_connector_carries_no_token(settings, hub):
+    hub.always_fail(f"/api/datasets/{hf.V1_DATASET}", echoing(403))
+    with pytest.raises(HfHubHTTPError) as raised:
+        hf.download_dataset(settings, hf.V1_DATASET)
+    message = str(raised.value)
+    assert "403 Forbidden: you sent Authorization: Bearer [REDACTED]" in message  # X-Error-Message
+    assert "request had Authorization: Bearer [REDACTED]" in message and TOKEN not in message  # the body
+
+
+def test_the_transport_redacts_headers_and_gzipped_error_bodies_and_leaves_data_alone():
+    """Every response's headers and an error's body, decoded first (the token cannot be found
+    in gzip); a success's body is data, passed byte for byte."""
+    echoed = f"Bearer {TOKEN}".encode()
+
+    def server(request: httpx2.Request) -> httpx2.Response:  # an unread stream, as from the network
+        if request.url.path == "/error":
+            return httpx2.Response(401, headers={"Content-Encoding": "gzip", "X-Request-Id": echoed},
+                                   stream=httpx2.ByteStream(gzip.compress(b"you sent " + echoed)))
+        return httpx2.Response(200, headers={"X-Request-Id": echoed}, stream=httpx2.ByteStream(b"data " + echoed))
+
+    settings = HuggingFaceSettings(endpoint="https://hub.invalid", token=TOKEN, requests_per_second=1000)
+    transport = hf.HubTransport(settings, clock=FakeClock(), inner=httpx2.MockTransport(server))
+    with httpx2.Client(transport=transport) as client:
+        error, success = client.get("https://hub.invalid/error"), client.get("https://hub.invalid/data")
+    assert (error.status_code, error.text, error.headers["x-request-id"]) == (401, "you sent Bearer [REDACTED]", "Bearer [REDACTED]")
+    assert success.headers["x-request-id"] == "Bearer [REDACTED]" and success.content == b"data " + echoed
