@@ -410,17 +410,32 @@ def _find_header_line(
                     row += 1
                     cut = line.find(separator)
                     first = (line[:cut] if cut >= 0 else line.rstrip(b"\r\n")).removeprefix(_BOM)
-                    # A record spanning lines has a newline in a field: never a header line.
+                    # A header line's quotes pair up: a name holds no newline, and its quotes are doubled.
                     if (first in first_fields or first.startswith(b'"')) and quotes % 2 == 0:
                         text = line.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
                         fields = next(csv.reader([text], delimiter=delimiter), [])
                         if _is_header_line(fields, names, unnamed_column):
                             return line_number, row, fields
-                if quotes % 2:
-                    in_quotes = not in_quotes
+                    if quotes % 2:
+                        in_quotes = _ends_inside_quotes(line, delimiter, starts_inside=False)
+                elif quotes:
+                    in_quotes = _ends_inside_quotes(line, delimiter, starts_inside=True)
     except (OSError, EOFError, zlib.error) as exc:  # a truncated .gz; an I/O error
         raise SourceFileError(path, f"cannot be read past line {line_number} ({exc})") from exc
     return None
+
+
+def _ends_inside_quotes(line: bytes, delimiter: str, *, starts_inside: bool) -> bool:
+    """Whether a line leaves a quoted field open, its record going on past the line. Not the
+    parity of its quotes: DuckDB, like Python's csv, reads a quote inside an unquoted field as a
+    character (`x"y`)."""
+    text = ('"' if starts_inside else "") + line.decode("utf-8", "replace").rstrip("\r\n")
+    try:
+        for _ in csv.reader([text], delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
 
 
 def _is_header_line(fields: list[str], names: set[str], unnamed_column: bool) -> bool:

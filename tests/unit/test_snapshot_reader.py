@@ -151,6 +151,18 @@ def test_a_quoted_field_spanning_lines_is_data_and_rows_are_counted_as_records(c
     assert "line 7 repeats the header line" in str(error.value)
 
 
+def test_a_quote_inside_an_unquoted_field_is_a_character_not_the_start_of_a_spanning_field(conn, tmp_path):
+    """DuckDB loads `x"y` as it is: the rows after it are records of their own, and a header
+    line among them is found at its row."""
+    stray = '2,org/c,1,1,2024-01-01 00:00:00+00:00,2024-01-01 00:00:00+00:00,x"y\n'
+    path = write(tmp_path / "commit_data.csv", COMMIT_HEADER + COMMIT_ROWS + stray + COMMIT_ROWS)
+    assert load_snapshot_file(conn, COMMIT_DATA, path).rows == 5
+    write(path, COMMIT_HEADER + COMMIT_ROWS + stray + COMMIT_HEADER)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, COMMIT_DATA, path)
+    assert error.value.row == 4 and "line 5 repeats the header line" in str(error.value)
+
+
 def test_a_second_export_with_its_byte_order_mark_is_found(conn, tmp_path):
     """`cat a.csv b.csv` of two exports that each begin with a BOM."""
     export = "\ufeff" + COMMIT_HEADER + COMMIT_ROWS
