@@ -220,6 +220,33 @@ def duplicate_row(row: int, **changes: str) -> Callable[[Path, str], None]:
     return edit_rows(edit)
 
 
+def header_again_at(row: int) -> Callable[[Path, str], None]:
+    """The header line again as data row `row`: two exports of one layout concatenated."""
+    return edit_rows(lambda rows: rows[:row] + [rows[0]] + rows[row:])
+
+
+def second_export_at(row: int, swapped: tuple[str, str]) -> Callable[[Path, str], None]:
+    """From data row `row` on, a second export whose `swapped` columns trade places, its own
+    header line first: read in the first header's order, each takes the other's values."""
+    def edit(rows: Rows) -> Rows:
+        first, second = (rows[0].index(column) for column in swapped)
+
+        def reordered(fields: list[str]) -> list[str]:
+            fields = list(fields)
+            fields[first], fields[second] = fields[second], fields[first]
+            return fields
+        return rows[:row] + [reordered(fields) for fields in [rows[0], *rows[row:]]]
+    return edit_rows(edit)
+
+
+def extra_field_in(row: int) -> Callable[[Path, str], None]:
+    """One field more at the end of data row `row` than the header has columns."""
+    def edit(rows: Rows) -> Rows:
+        rows[row] = [*rows[row], "surplus"]
+        return rows
+    return edit_rows(edit)
+
+
 def case_variant_of_row(column: str, row: int, of_row: int) -> Callable[[Path, str], None]:
     """Give `row` the id of `of_row` in another letter case: the same model for the Hub."""
     def edit(rows: Rows) -> Rows:
@@ -414,6 +441,25 @@ CASES: tuple[Case, ...] = (
          set_cell("author", 3, UNICODE)),
     Case("unicode-text", "leaderboard", "accents, CJK and an emoji in row 5's license",
          Outcome(ACCEPTED), "", set_cell("Hub License", 5, UNICODE), kept={"hub_license": UNICODE}),
+    Case("repeated-header-mid-file", "leaderboard", "the header line again as row 10 (two exports concatenated)",
+         Outcome(LOAD_ERROR, row=10, column="Type"), "line 11 repeats the header line", header_again_at(10)),
+    Case("second-export-other-order", "leaderboard",
+         "from row 10 on, a second export with `ARC` and `HellaSwag` trading places, its own header line first",
+         Outcome(LOAD_ERROR, row=10, column="ARC"), "its column 4 is 'HellaSwag' where the header has 'ARC'",
+         second_export_at(10, ("ARC", "HellaSwag"))),
+    Case("duplicated-column-name", "leaderboard", "an extra column named `ARC` (the header names it twice)",
+         Outcome(LOAD_ERROR, row=0, column="ARC"), "the header names column 'ARC' twice, at positions 4 and 23",
+         add_column("ARC", "50.0")),
+    Case("empty-column-name", "leaderboard", "an extra column with an empty name",
+         Outcome(LOAD_ERROR, row=0), "column 23 (after 'model_name_for_query') of the header has no name",
+         add_column("", "1")),
+    Case("repeated-header-unnamed-index", "repo_details", "the header line (its first column unnamed) again as row 10",
+         Outcome(LOAD_ERROR, row=10, column="name"), "line 11 repeats the header line", header_again_at(10)),
+    Case("second-unnamed-column", "commit_data", "an extra column with an empty name, beside the unnamed index",
+         Outcome(LOAD_ERROR, row=0), "column 8 (after 'authors') of the header has no name; a second unnamed column",
+         add_column("", "1")),
+    Case("wider-row-mid-file", "repo_details", "row 5 has one field more than the header",
+         Outcome(LOAD_ERROR, row=5), "Expected Number of Columns: 11 Found: 12", extra_field_in(5)),
     Case("directory-for-file", "commit_data", "commit_data.csv is a directory", Outcome(LOAD_ERROR),
          "is a directory", directory_instead),
     Case("unreadable-file", "leaderboard", "reading the file fails (I/O error)", Outcome(LOAD_ERROR, row=0),
@@ -431,6 +477,17 @@ CASES: tuple[Case, ...] = (
     Case("v2-empty-file", "leaderboard_v2", "an empty gzip stream", Outcome(LOAD_ERROR, row=0), "is empty", empty_file),
     Case("v2-non-utf8-bytes", "leaderboard_v2", "a Latin-1 byte in row 2's license",
          Outcome(LOAD_ERROR, row=2, column="hub_license"), "not utf-8", latin1_byte_in("hub_license", 2)),
+    Case("v2-repeated-header-mid-file", "leaderboard_v2", "the header line again as row 6 (two exports concatenated)",
+         Outcome(LOAD_ERROR, row=6, column="t"), "line 7 repeats the header line", header_again_at(6)),
+    Case("v2-second-export-other-order", "leaderboard_v2",
+         "from row 6 on, a second export with `ifeval` and `bbh` trading places, its own header line first",
+         Outcome(LOAD_ERROR, row=6, column="ifeval"), "its column 4 is 'bbh' where the header has 'ifeval'",
+         second_export_at(6, ("ifeval", "bbh"))),
+    Case("v2-duplicated-column-name", "leaderboard_v2", "an extra column named `bbh` (the header names it twice)",
+         Outcome(LOAD_ERROR, row=0, column="bbh"), "the header names column 'bbh' twice, at positions 6 and 34",
+         add_column("bbh", "1")),
+    Case("v2-empty-column-name", "leaderboard_v2", "an extra column with an empty name",
+         Outcome(LOAD_ERROR, row=0), "column 34 (after 'url') of the header has no name", add_column("", "1")),
     # The HFCommunity dump (the published .zip of a MariaDB dump, or the project's CSV export).
     Case("hfc-truncated-zip", "hfcommunity", "the .zip cut in half (an interrupted download)", Outcome(LOAD_ERROR),
          "is not a readable zip archive", truncated_gzip, target=HFC_SQL, through_job=True),
@@ -439,6 +496,9 @@ CASES: tuple[Case, ...] = (
     Case("hfc-csv-missing-column", "hfcommunity", "model.csv without `library_name`",
          Outcome(LOAD_ERROR, row=0, column="library_name"), "missing column(s) 'library_name'",
          drop_column("library_name"), target="csv/model.csv"),
+    Case("hfc-csv-repeated-header", "hfcommunity", "author.csv's header line again as row 5",
+         Outcome(LOAD_ERROR, row=5, column="username"), "line 6 repeats the header line", header_again_at(5),
+         target="csv/author.csv"),
     Case("hfc-csv-non-utf8-bytes", "hfcommunity", "a Latin-1 byte in author.csv row 2",
          Outcome(LOAD_ERROR, row=2, column="username"), "not utf-8", latin1_byte_in("username", 2), target="csv/author.csv"),
     # The Hub connector's responses.
@@ -472,7 +532,8 @@ def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
         "published without the row, which is listed in `audit.quarantine`. The kill points are drawn",
         "from a seed, one per stage, each found by what the run does (tests/integration/test_publish.py).",
         "",
-        "Policy: a file whose shape is wrong (unreadable, wrong columns, bad bytes, a malformed id",
+        "Policy: a file whose shape is wrong (unreadable, wrong columns, a column named twice or",
+        "not at all, a header line among its rows, a row of another width, bad bytes, a malformed id",
         "or list, text in a number) is **blocked** whole: nothing of it is loaded, the previous raw",
         "table stays, nothing downstream runs, nothing is published. A row that breaks a row-level",
         "rule (a score outside 0–100, an unknown model type, a date before 2015 or in the future) is",

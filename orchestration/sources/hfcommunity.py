@@ -63,6 +63,7 @@ import yaml
 from orchestration.sources.snapshot import (
     LINEAGE_COLUMNS,
     SourceFileError,
+    check_csv_structure,
     csv_compression,
     duckdb_csv_error,
     duckdb_literal_path,
@@ -776,6 +777,9 @@ def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[
     for table, spec in HFC_SCHEMA.items():
         path = csv_table_path(directory, table)
         header = read_csv_header(path, ",", expected=f"the `{table}` table of the CSV export")
+        # Every schema version's names: a header line mid-file may come from either's export.
+        known = {name for candidates in spec.columns.values() for name in candidates if name is not None}
+        check_csv_structure(path, header, ",", other_names=known)
         sources, missing = [], []
         for column, candidates in spec.columns.items():
             found = next((c for c in candidates if c is not None and c in header), None)

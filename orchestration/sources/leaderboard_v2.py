@@ -36,6 +36,7 @@ from orchestration.sources.snapshot import (
     LINEAGE_COLUMNS,
     SourceFileError,
     _quote_identifier,
+    check_csv_structure,
     duckdb_csv_error,
     csv_compression,
     duckdb_literal_path,
@@ -259,6 +260,11 @@ def _inspect(path: Path, week_start: date, mapping: Mapping[str, HeaderVersion])
         raise SourceFileError(path, f"is dated {snapshot_date}, outside the week starting {week_start}")
     if path.suffix != ".parquet":
         columns = read_csv_header(path, DELIMITER, expected="a weekly leaderboard v2 file")
+        # Before the header is matched to a version: a repeated or unnamed column is a broken
+        # file (a load error naming its positions), not a new layout. A header line mid-file
+        # may come from any version's export.
+        known = {name for version in mapping.values() for name in version.source_columns}
+        check_csv_structure(path, columns, DELIMITER, other_names=known)
         version = identify_header(columns, mapping, path=path)
         return _Snapshot(path, snapshot_date, version, columns, file_checksum(path))
     header = read_parquet_header(path, expected="a weekly leaderboard v2 parquet file")

@@ -4,6 +4,9 @@ Raw tables keep every value as text, exactly as the file has it (the quirks of M
 data; staging casts and cleans them), under snake_case column names, plus lineage columns:
 `_source_file`, `_source_checksum` (sha256), `_loaded_at`, and `_source_row` (1-based data row,
 header excluded), so every error and every failing check can name the file, row and column.
+A CSV file is read by position under its header's names, so its structure is checked across the
+whole file before it is read (`check_csv_structure`, shared with the weekly v2 and HFCommunity CSV
+readers): every column named once, and no header line among its rows.
 
 The v1 leaderboard has three layouts (`LEADERBOARD_LAYOUTS`, chosen by WAREHOUSE_V1_SOURCE): the
 paper's `;`-separated scrape, the final v1 table (`v1_2024-07-07.csv`), and the v1 dataset's own
@@ -21,7 +24,7 @@ import gzip
 import hashlib
 import re
 import zlib
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -327,7 +330,7 @@ def read_csv_header(path: Path, delimiter: str, *, expected: str) -> list[str]:
     if not path.exists():
         raise SourceFileError(path, f"does not exist (expected {expected})")
     try:
-        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as handle:
+        with _open_csv_bytes(path) as handle:
             first_bytes = handle.readline()
     except (OSError, EOFError, zlib.error) as exc:  # a corrupt or truncated .gz; an I/O error
         raise SourceFileError(path, f"cannot be read ({exc})", row=0) from exc
@@ -341,9 +344,135 @@ def read_csv_header(path: Path, delimiter: str, *, expected: str) -> list[str]:
     return [h.lstrip("\ufeff") if i == 0 else h for i, h in enumerate(header)]
 
 
-def check_header(spec: SnapshotFile, path: Path) -> list[str]:
-    """Return the raw column names in file order; fail naming every missing column."""
+def _open_csv_bytes(path: Path):
+    """The file's bytes, decompressed when its name ends in `.gz`."""
+    return gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb")
+
+
+def check_header_names(path: Path, header: Sequence[str], *, unnamed_column: bool = False) -> None:
+    """Every column of a header named, and named once. A CSV file is read by position under its
+    header's names: a repeated name would leave DuckDB one column short of the rows (reported as
+    every row being one field too wide), an unnamed one would load as an anonymous extra column.
+    `unnamed_column`: the layout has one unnamed column of its own (a pandas index)."""
+    positions: dict[str, list[int]] = {}
+    for position, name in enumerate(header, start=1):
+        positions.setdefault(name, []).append(position)
+    unnamed = positions.pop("", [])
+    if len(unnamed) > unnamed_column:
+        position = unnamed[int(unnamed_column)]
+        after = f" (after {header[position - 2]!r})" if position > 1 else ""
+        second = "; a second unnamed column, the layout has one" if unnamed_column else ""
+        raise SourceFileError(path, f"column {position}{after} of the header has no name{second}", row=0)
+    for name, found in positions.items():
+        if len(found) > 1:
+            where = ", ".join(str(p) for p in found[:-1]) + f" and {found[-1]}"
+            times = "twice" if len(found) == 2 else f"{len(found)} times"
+            raise SourceFileError(path, f"the header names column {name!r} {times}, at positions {where}",
+                                  row=0, column=name)
+
+
+def check_csv_structure(
+    path: Path, header: Sequence[str], delimiter: str, *, other_names: Iterable[str] = (), unnamed_column: bool = False
+) -> None:
+    """Check a CSV file's structure past its first line: its header names every column once
+    (`check_header_names`), and no row is itself a header line. A header line mid-file is a
+    second export appended: in the same column order it would load as one bad row, in another
+    order its rows would load under the first header's names (scores under the wrong
+    benchmark). Rows of another width are DuckDB's to report (strict mode names the line).
+
+    A row is a header line when its fields (two at least) are all names of this header or
+    `other_names` (the source's other layouts), empty only where the layout has an unnamed
+    column. Streams the raw lines once: only a line that starts a record (outside quotes) with
+    such a name, or with a quote, is parsed; about a second per million rows."""
+    check_header_names(path, header, unnamed_column=unnamed_column)
+    names = {*header, *other_names} - {""}
+    found = _find_header_line(path, delimiter, names, unnamed_column=unnamed_column)
+    if found is not None:
+        raise _header_line_error(path, list(header), *found)
+
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def _find_header_line(
+    path: Path, delimiter: str, names: set[str], *, unnamed_column: bool
+) -> tuple[int, int, list[str]] | None:
+    """(line, row, fields) of the first record past the header that is a header line, or None."""
+    separator = delimiter.encode("utf-8")
+    first_fields = {name.encode("utf-8") for name in names} | ({b""} if unnamed_column else set())
+    row, in_quotes, line_number = 0, False, 1
+    try:
+        with _open_csv_bytes(path) as handle:
+            handle.readline()  # the header
+            for line_number, line in enumerate(handle, start=2):
+                quotes = line.count(b'"')
+                if not in_quotes:
+                    row += 1
+                    cut = line.find(separator)
+                    first = (line[:cut] if cut >= 0 else line.rstrip(b"\r\n")).removeprefix(_BOM)
+                    # A header line's quotes pair up: a name holds no newline, and its quotes are doubled.
+                    if (first in first_fields or first.startswith(b'"')) and quotes % 2 == 0:
+                        text = line.decode("utf-8", "replace").rstrip("\r\n").removeprefix("\ufeff")
+                        fields = next(csv.reader([text], delimiter=delimiter), [])
+                        if _is_header_line(fields, names, unnamed_column):
+                            return line_number, row, fields
+                    if quotes % 2:
+                        in_quotes = _ends_inside_quotes(line, delimiter, starts_inside=False)
+                elif quotes:
+                    in_quotes = _ends_inside_quotes(line, delimiter, starts_inside=True)
+    except (OSError, EOFError, zlib.error) as exc:  # a truncated .gz; an I/O error
+        raise SourceFileError(path, f"cannot be read past line {line_number} ({exc})") from exc
+    return None
+
+
+def _ends_inside_quotes(line: bytes, delimiter: str, *, starts_inside: bool) -> bool:
+    """Whether a line leaves a quoted field open, its record going on past the line. Not the
+    parity of its quotes: DuckDB, like Python's csv, reads a quote inside an unquoted field as a
+    character (`x"y`)."""
+    text = ('"' if starts_inside else "") + line.decode("utf-8", "replace").rstrip("\r\n")
+    try:
+        for _ in csv.reader([text], delimiter=delimiter, strict=True):
+            pass
+    except csv.Error as exc:
+        return "unexpected end of data" in str(exc)
+    return False
+
+
+def _is_header_line(fields: list[str], names: set[str], unnamed_column: bool) -> bool:
+    named = [field for field in fields if field]
+    # Two names at least: a lone field that happens to be a name is a short row (DuckDB's to report).
+    return len(named) >= 2 and len(fields) - len(named) <= unnamed_column and all(f in names for f in named)
+
+
+def _header_line_error(path: Path, header: list[str], line: int, row: int, fields: list[str]) -> SourceFileError:
+    """Names the line and the first column where the header line departs from the header."""
+    if fields == header:  # named at its first named column (a pandas index has none)
+        return SourceFileError(path, f"line {line} repeats the header line (a second export appended?)",
+                               row=row, column=next((name for name in header if name), None))
+    position = next(i for i in range(max(len(header), len(fields)))
+                    if i >= len(header) or i >= len(fields) or header[i] != fields[i])
+    theirs = repr(fields[position]) if position < len(fields) else "nothing"
+    ours = repr(header[position]) if position < len(header) else "no column"
+    width = f" ({len(fields)} fields, the header has {len(header)})" if len(fields) != len(header) else ""
+    return SourceFileError(
+        path,
+        f"line {line} is a header line, not data{width} (a second export appended?): "
+        f"its column {position + 1} is {theirs} where the header has {ours}; "
+        "the rows after it would load under the wrong columns",
+        row=row, column=header[position] if position < len(header) else None,
+    )
+
+
+def check_structure(spec: SnapshotFile, path: Path) -> list[str]:
+    """Return the raw column names in file order, once the file's structure is checked: every
+    column named once (a CSV file: and no header line among its rows, `check_csv_structure`),
+    every column of the layout present (the error names every missing one)."""
     header = read_header(spec, path)
+    unnamed_column = "" in spec.columns
+    if spec.format == "csv":
+        check_csv_structure(path, header, spec.delimiter, unnamed_column=unnamed_column)
+    else:
+        check_header_names(path, header, unnamed_column=unnamed_column)
     missing = [name for name in spec.columns if name not in header]
     if missing:
         found = ", ".join(repr(h) for h in header)
@@ -354,10 +483,6 @@ def check_header(spec: SnapshotFile, path: Path) -> list[str]:
             row=0,
             column=missing[0],
         )
-    repeated = [name for name in spec.columns if header.count(name) > 1]
-    if repeated and spec.format == "parquet":  # a CSV reader names columns by position; parquet by name
-        raise SourceFileError(path, f"column {repeated[0]!r} appears {header.count(repeated[0])} times", row=0,
-                              column=repeated[0])
     return [spec.columns.get(h) or _extra_column_name(h, i) for i, h in enumerate(header)]
 
 
@@ -419,7 +544,7 @@ def load_snapshot_file(
     written, so loading the same files twice leaves identical tables, load time included; the
     table held is audited again (the suite may have changed).
     """
-    names = check_header(spec, path)
+    names = check_structure(spec, path)
     checksum = file_checksum(path)
     extras = tuple(n for n in names if n not in spec.raw_columns)
     conn.execute("create schema if not exists raw")
@@ -555,7 +680,7 @@ def duckdb_csv_error(
 def _column_at_fault(path: Path, line_number: int, header: list[str], delimiter: str, reason: str) -> str | None:
     """The header name of the field that makes `line_number` (1-based, physical) unreadable."""
     try:
-        with gzip.open(path, "rb") if path.suffix == ".gz" else path.open("rb") as handle:
+        with _open_csv_bytes(path) as handle:
             for number, raw in enumerate(handle, start=1):
                 if number == line_number:
                     break

@@ -286,6 +286,30 @@ def test_a_ragged_row_names_file_and_row(conn, tmp_path):
     assert error.value.row == 3 and str(path) in str(error.value)
 
 
+def test_a_header_line_of_another_version_mid_file_names_line_column_and_widths(conn, tmp_path):
+    """A second export of a later layout appended: blocked at its header line, before DuckDB
+    would report it as a row of another width."""
+    path = write_gz(tmp_path / "huggingface_v2_2024-07-13.csv.gz", OLD_COLUMNS, [{}, {}])
+    appended = ",".join(NEW_COLUMNS) + "\n" + ",".join("1" for _ in NEW_COLUMNS) + "\n"
+    path.write_bytes(gzip.compress(gzip.decompress(path.read_bytes()) + appended.encode("utf-8")))
+    with pytest.raises(SourceFileError) as error:
+        load_weekly_snapshots(conn, [path], date(2024, 7, 7))
+    assert (error.value.path, error.value.row, error.value.column) == (path, 3, OLD_COLUMNS[0])
+    message = str(error.value)
+    assert f"line 4 is a header line, not data ({len(NEW_COLUMNS)} fields, the header has {len(OLD_COLUMNS)})" in message
+    assert f"its column 1 is {NEW_COLUMNS[0]!r} where the header has {OLD_COLUMNS[0]!r}" in message
+    assert not conn.execute("select count(*) from information_schema.tables where table_name = 'leaderboard_v2'").fetchone()[0]
+
+
+def test_a_gzip_stream_cut_short_names_the_line_it_stops_at(conn, tmp_path):
+    path = write_gz(tmp_path / "huggingface_v2_2024-07-13.csv.gz", OLD_COLUMNS,
+                    [{"fullname": f"org/model-{i}", "model_sha": f"{i:040x}"} for i in range(5000)])
+    path.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
+    with pytest.raises(SourceFileError, match=r"cannot be read past line \d+") as error:
+        load_weekly_snapshots(conn, [path], date(2024, 7, 7))
+    assert error.value.path == path
+
+
 @pytest.mark.parametrize(
     "name",
     ["leaderboard_2024-07-13.csv.gz", "huggingface_v2_2024-02-30.csv.gz", "huggingface_v2_20240713.csv.gz",

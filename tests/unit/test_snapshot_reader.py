@@ -132,6 +132,79 @@ def test_invalid_utf8_in_a_row_names_the_row(conn, tmp_path):
     assert error.value.row == 3
 
 
+# -- structure across the whole file (the bad-input corpus has a case of each kind per reader) -------
+
+# A record whose quoted authors span three lines, the middle one reading like the header.
+SPANNING_ROW = '2,org/c,1,1,2024-01-01 00:00:00+00:00,2024-01-01 00:00:00+00:00,"[\'a\',\n' + COMMIT_HEADER + ']"\n'
+
+
+def test_a_quoted_field_spanning_lines_is_data_and_rows_are_counted_as_records(conn, tmp_path):
+    path = write(tmp_path / "commit_data.csv", COMMIT_HEADER + COMMIT_ROWS + SPANNING_ROW)
+    assert load_snapshot_file(conn, COMMIT_DATA, path).rows == 3
+    assert conn.execute("select authors from raw.commit_data where _source_row = 3").fetchone() == (
+        "['a',\n" + COMMIT_HEADER + "]",
+    )
+    write(path, COMMIT_HEADER + COMMIT_ROWS + SPANNING_ROW + COMMIT_HEADER)  # physical line 7, row 4
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, COMMIT_DATA, path)
+    assert (error.value.row, error.value.column) == (4, "name")
+    assert "line 7 repeats the header line" in str(error.value)
+
+
+def test_a_quote_inside_an_unquoted_field_is_a_character_not_the_start_of_a_spanning_field(conn, tmp_path):
+    """DuckDB loads `x"y` as it is: the rows after it are records of their own, and a header
+    line among them is found at its row."""
+    stray = '2,org/c,1,1,2024-01-01 00:00:00+00:00,2024-01-01 00:00:00+00:00,x"y\n'
+    path = write(tmp_path / "commit_data.csv", COMMIT_HEADER + COMMIT_ROWS + stray + COMMIT_ROWS)
+    assert load_snapshot_file(conn, COMMIT_DATA, path).rows == 5
+    write(path, COMMIT_HEADER + COMMIT_ROWS + stray + COMMIT_HEADER)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, COMMIT_DATA, path)
+    assert error.value.row == 4 and "line 5 repeats the header line" in str(error.value)
+
+
+def test_a_second_export_with_its_byte_order_mark_is_found(conn, tmp_path):
+    """`cat a.csv b.csv` of two exports that each begin with a BOM."""
+    export = "\ufeff" + COMMIT_HEADER + COMMIT_ROWS
+    path = write(tmp_path / "commit_data.csv", (export + export).encode("utf-8"))
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, COMMIT_DATA, path)
+    assert error.value.row == 3 and "line 4 repeats the header line" in str(error.value)
+
+
+def test_rows_of_empty_fields_or_holding_some_column_names_are_data(conn, tmp_path):
+    """Only a row made of column names is a header line: not one of empty fields (the index
+    column is unnamed), nor one holding column names beside empty fields or other values."""
+    rows = ",,,,,,\n" ",name,authors,,,,\n" ",org/d,name,num_of_authors,first_commit,last_commit,authors\n"
+    path = write(tmp_path / "commit_data.csv", COMMIT_HEADER + COMMIT_ROWS + rows)
+    assert load_snapshot_file(conn, COMMIT_DATA, path).rows == 5
+
+
+def test_a_header_line_in_another_order_names_where_it_departs(conn, tmp_path):
+    other_order = COMMIT_HEADER.replace("first_commit,last_commit", "last_commit,first_commit")
+    path = write(tmp_path / "commit_data.csv", COMMIT_HEADER + COMMIT_ROWS + other_order + COMMIT_ROWS)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, COMMIT_DATA, path)
+    assert (error.value.row, error.value.column) == (3, "first_commit")
+    assert "line 4 is a header line, not data" in str(error.value)
+    assert "its column 5 is 'last_commit' where the header has 'first_commit'" in str(error.value)
+    tables = "select count(*) from information_schema.tables where table_name = 'commit_data'"
+    assert conn.execute(tables).fetchone() == (0,), "nothing of the file is loaded"
+
+
+def test_a_parquet_schema_naming_a_column_twice_names_both_positions(conn, tmp_path):
+    import pyarrow.parquet as pq
+
+    path = v1_parquet(tmp_path / "leaderboard_v1.parquet")
+    table = pq.read_table(path)
+    pq.write_table(table.append_column("ARC", table.column("ARC")), path)
+    with pytest.raises(SourceFileError) as error:
+        load_snapshot_file(conn, LEADERBOARD_V1_DATASET, path)
+    assert (error.value.row, error.value.column) == (0, "ARC")
+    positions = f"{table.column_names.index('ARC') + 1} and {table.num_columns + 1}"
+    assert f"the header names column 'ARC' twice, at positions {positions}" in str(error.value)
+
+
 # -- the two v1 leaderboard layouts ----------------------------------------------------------------
 
 SCRAPE_HEADER = ";".join(LEADERBOARD.columns) + "\r\n"
