@@ -35,7 +35,7 @@ def landed_files(landing_dir: Path) -> dict[str, dict[str, object]]:
     if not landing_dir.is_dir():
         return found
     for path in sorted(landing_dir.iterdir()):
-        match = FILE_NAME.match(path.name)
+        match = FILE_NAME.fullmatch(path.name)
         if match is None or not path.is_file():
             continue
         try:

@@ -74,7 +74,9 @@ assert tuple(TABLE_COLUMNS)[-len(LINEAGE_COLUMNS):] == LINEAGE_COLUMNS  # same l
 
 TRANSFORMS = ("", "invert", "ignore")
 MAPPING_HEADER = ["header_version", "source_column", "canonical_column", "transform"]
-FILE_NAME = re.compile(r"^huggingface_v2_(\d{4}-\d{2}-\d{2})\.(?:csv(?:\.gz)?|parquet)$")
+# Matched with fullmatch only: `$` also matches before a trailing newline. ASCII digits only
+# (`\d` would take any Unicode digit).
+FILE_NAME = re.compile(r"huggingface_v2_([0-9]{4}-[0-9]{2}-[0-9]{2})\.(?:csv(?:\.gz)?|parquet)")
 FILE_PREFIX = "huggingface_v2_"
 
 
@@ -205,7 +207,7 @@ def identify_header(
 
 def snapshot_date_of(path: Path) -> date:
     """The snapshot date in a file's name, `huggingface_v2_<YYYY-MM-DD>.csv[.gz]` or `.parquet`."""
-    match = FILE_NAME.match(path.name)
+    match = FILE_NAME.fullmatch(path.name)
     if match is None:
         raise SourceFileError(path, "is not named huggingface_v2_<YYYY-MM-DD>.csv.gz (or .csv, .parquet)")
     try:

@@ -41,7 +41,8 @@ from orchestration.wap.state import fsync_path, write_json_atomically
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "audit")
 """What users query: METHOD.md's contract. Raw, staging and intermediate stay in the working database."""
 
-_VERSION_FILE = re.compile(r"^v(?P<sequence>\d{5,})-(?P<stamp>\d{8}T\d{6}Z)\.duckdb$")
+# Matched with fullmatch only: `$` also matches before a trailing newline.
+_VERSION_FILE = re.compile(r"v(?P<sequence>[0-9]{5,})-(?P<stamp>[0-9]{8}T[0-9]{6}Z)\.duckdb")
 HISTORY_FILE_NAME = "history.jsonl"
 LOCK_FILE_NAME = ".publish.lock"
 READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -111,7 +112,7 @@ def list_versions(target: PublishTarget) -> list[Version]:
         return []
     versions = []
     for path in target.versions_dir.iterdir():
-        match = _VERSION_FILE.match(path.name)
+        match = _VERSION_FILE.fullmatch(path.name)
         if not match:
             continue
         sidecar = path.with_suffix(".json")

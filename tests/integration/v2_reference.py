@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pandas as pd
 
-FILE_DATE = re.compile(r"huggingface_v2_(\d{4}-\d{2}-\d{2})\.csv\.gz$")
+FILE_DATE = re.compile(r"huggingface_v2_([0-9]{4}-[0-9]{2}-[0-9]{2})\.csv\.gz")
 # Old layouts → December 2024 rename.
 ID_COLUMNS = ("fullname", "model_name")
 PRECISION_COLUMNS = ("precision", "model_precision")
@@ -34,7 +34,7 @@ def read_snapshot(path: Path) -> pd.DataFrame:
 
 def snapshot_files(directory: Path) -> dict[date, Path]:
     return {
-        date.fromisoformat(FILE_DATE.search(p.name).group(1)): p
+        date.fromisoformat(FILE_DATE.fullmatch(p.name).group(1)): p
         for p in sorted(directory.glob("huggingface_v2_*.csv.gz"))
     }
 

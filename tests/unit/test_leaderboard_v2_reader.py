@@ -301,6 +301,16 @@ def test_a_badly_named_file_raises(conn, tmp_path, name):
             snapshot_files_for_week(tmp_path, date(2024, 7, 7))
 
 
+@pytest.mark.parametrize("name", ["huggingface_v2_2024-07-13.csv.gz\n", "huggingface_v2_2024-07-13.parquet\n"])
+def test_a_name_ending_in_a_newline_is_not_a_snapshot_name(conn, tmp_path, name):
+    """Python's `$` matches before a trailing newline: the whole name must match."""
+    path = write_gz(tmp_path / name, OLD_COLUMNS, [{}])
+    with pytest.raises(SourceFileError, match="is not named huggingface_v2_"):
+        snapshot_date_of(path)
+    with pytest.raises(SourceFileError, match="is not named huggingface_v2_"):
+        load_weekly_snapshots(conn, [path], date(2024, 7, 7))
+
+
 def test_a_file_outside_the_week_or_a_non_sunday_week_is_refused(conn, tmp_path):
     path = write_gz(tmp_path / "huggingface_v2_2024-07-14.csv.gz", OLD_COLUMNS, [{}])
     with pytest.raises(SourceFileError, match="outside the week starting 2024-07-07"):

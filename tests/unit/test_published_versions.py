@@ -101,6 +101,14 @@ def test_a_new_version_replaces_the_published_file_atomically(target, working):
     assert [v.version_id for v in list_versions(target)] == [first.version_id, second.version_id]
 
 
+def test_only_a_whole_version_file_name_is_a_version(target, working):
+    """`$` also matches before a trailing newline: a name ending in one is not a version."""
+    version, _ = publish(target, working, info())
+    for name in (f"{version.path.name}\n", f"old-{version.path.name}", f"{version.path.name}.bak"):
+        os.link(version.path, target.versions_dir / name)
+    assert list_versions(target) == [version]
+
+
 def test_rollback_restores_the_previous_version_byte_for_byte(target, working):
     first, _ = publish(target, working, info("run-1"))
     first_bytes = sha256(target.published_path)

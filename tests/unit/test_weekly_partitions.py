@@ -53,6 +53,7 @@ def test_sensor_bookkeeping_new_changed_waiting_and_skipped(tmp_path):
     (tmp_path / "huggingface_v2_2024-06-01.csv.gz").write_bytes(b"c")
     (tmp_path / "huggingface_v2_2024-02-30.csv.gz").write_bytes(b"d")
     (tmp_path / "notes.csv").write_bytes(b"e")
+    (tmp_path / "huggingface_v2_2024-09-15.csv.gz\n").write_bytes(b"f")  # `$` would match it
     landed = landed_files(tmp_path)
     assert set(landed) == {f"huggingface_v2_{d}.csv.gz" for d in ("2024-09-15", "2024-09-20", "2024-06-01", "2024-02-30")}
     weeks, skipped, waiting = new_file_requests({}, landed, complete_weeks={"2024-09-15"})
