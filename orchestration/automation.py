@@ -16,7 +16,7 @@ import dagster as dg
 from orchestration.jobs import leaderboard_v2_weekly_job
 from orchestration.partitions import FIRST_WEEK, WEEKLY_PARTITIONS
 from orchestration.resources import WeeklySourceResource
-from orchestration.sources.leaderboard_v2 import FILE_NAME, sunday_week_start
+from orchestration.sources.leaderboard_v2 import FILE_NAME, list_landing_dir, sunday_week_start
 
 leaderboard_v2_weekly_schedule = dg.build_schedule_from_partitioned_job(
     leaderboard_v2_weekly_job,
@@ -30,14 +30,11 @@ leaderboard_v2_weekly_schedule = dg.build_schedule_from_partitioned_job(
 
 def landed_files(landing_dir: Path) -> dict[str, dict[str, object]]:
     """Snapshot files in the landing directory: name → its week and a version stamp (size and
-    modification time; a rewritten file is a new version). Other names are not snapshots."""
+    modification time; a rewritten file is a new version). Strays are not snapshots: the run
+    that loads the directory warns about them, not every tick."""
     found = {}
-    if not landing_dir.is_dir():
-        return found
-    for path in sorted(landing_dir.iterdir()):
+    for path in list_landing_dir(landing_dir).snapshots:
         match = FILE_NAME.fullmatch(path.name)
-        if match is None or not path.is_file():
-            continue
         try:
             week = sunday_week_start(date.fromisoformat(match.group(1)))
         except ValueError:

@@ -162,14 +162,13 @@ def backfill_weeks(
     """The partition range of `make backfill FROM= TO=`: validated weeks; by default, every week
     from the first to the last with a snapshot file in the landing directory."""
     from orchestration.partitions import NothingToBackfill, PartitionKeyError, week_key
-    from orchestration.sources.leaderboard_v2 import FILE_PREFIX, snapshot_date_of, sunday_week_start
+    from orchestration.sources.leaderboard_v2 import list_landing_dir, snapshot_date_of, sunday_week_start
 
     first = week_key(first, name="FROM") if first else None
     last = week_key(last, name="TO") if last else None
     if first is None or last is None:
         weeks = sorted(
-            sunday_week_start(snapshot_date_of(path)).isoformat()
-            for path in landing_dir.glob(f"{FILE_PREFIX}*") if path.is_file()
+            sunday_week_start(snapshot_date_of(path)).isoformat() for path in list_landing_dir(landing_dir).snapshots
         )
         weeks = [w for w in weeks if w in complete_weeks]
         if not weeks:
@@ -194,12 +193,13 @@ def backfill(
     `if_any` (`make run`), no completed week to load is a note, not an error."""
     from orchestration.partitions import WEEKLY_PARTITIONS, NothingToBackfill, PartitionKeyError
     from orchestration.resources import build_resources
+    from orchestration.sources.leaderboard_v2 import list_landing_dir, stray_warning
 
-    weekly_source = build_resources(settings)["weekly_source"]
+    weekly_dir = build_resources(settings)["weekly_source"].resolve_dir()
+    for path in list_landing_dir(weekly_dir).strays:
+        print(f"backfill: warning: {stray_warning(path)}", file=sys.stderr)
     try:
-        first, last = backfill_weeks(
-            weekly_source.resolve_dir(), first, last, WEEKLY_PARTITIONS.get_partition_keys()
-        )
+        first, last = backfill_weeks(weekly_dir, first, last, WEEKLY_PARTITIONS.get_partition_keys())
     except NothingToBackfill as exc:
         print(f"backfill: {exc}", file=sys.stderr)
         return 0 if if_any else 2

@@ -7,6 +7,7 @@ its own: the files arriving there, and the runs they start from nothing, are the
 from __future__ import annotations
 
 import json
+import logging
 import os
 import subprocess
 import sys
@@ -129,6 +130,10 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_dir, tmp_path, monkeypatch):
     landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-09-01", "2024-09-07", "2024-09-15")
+    # Strays beside the snapshots: each warned about, by the command and in the run's log.
+    strays = ("notes.txt", ".DS_Store", "huggingface_v2_2024-09-21.csv.gz.part")
+    for name in strays:
+        (landing / name).write_bytes(b"not a snapshot")
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
 
     bad = cli("backfill", "--from", "2024-09-02")
@@ -139,11 +144,17 @@ def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_d
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "weeks         2024-09-01 .. 2024-09-15" in done.stdout
     assert "1 warnings" in done.stdout, "2024-09-08 has no snapshot: a warning, not a failure"
+    for name in strays:
+        assert f"backfill: warning: {landing / name}: ignored, not a snapshot file" in done.stderr
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         (run,) = instance.get_run_records()
         assert run.dagster_run.job_name == "leaderboard_v2_weekly"
         assert run.dagster_run.tags[PARTITION_RANGE_START] == "2024-09-01"
         assert run.dagster_run.tags[PARTITION_RANGE_END] == "2024-09-15"
+        logged = [entry.user_message for entry in instance.all_logs(run.dagster_run.run_id)
+                  if entry.level == logging.WARNING]
+        for name in strays:
+            assert any(f"{landing / name}: ignored, not a snapshot file" in message for message in logged), name
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         snapshots = conn.execute(
             "select list(distinct week_start::varchar order by week_start::varchar) from marts.weekly_leaderboard_v2 where has_snapshot"

@@ -36,6 +36,9 @@ def test_week_key_rejects_anything_else(value, message):
 def test_backfill_defaults_to_the_weeks_with_files(tmp_path):
     for name in ("huggingface_v2_2024-07-13.csv.gz", "huggingface_v2_2024-09-07.csv.gz", "huggingface_v2_2024-09-20.csv"):
         (tmp_path / name).write_bytes(b"")
+    # Strays are no snapshots: they neither block the backfill nor widen its range.
+    for name in ("notes.txt", ".DS_Store", "huggingface_v2_2024-10-05.csv.gz.part", "huggingface_v2_2024-06-01.tsv"):
+        (tmp_path / name).write_bytes(b"")
     complete = WEEKLY_PARTITIONS.get_partition_keys()
     assert backfill_weeks(tmp_path, None, None, complete) == ("2024-07-07", "2024-09-15")
     assert backfill_weeks(tmp_path, "2024-08-04", None, complete) == ("2024-08-04", "2024-09-15")
