@@ -25,6 +25,8 @@ from pathlib import Path
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, V1_DATASET_FILE_NAME, Settings, load_settings
 from orchestration.wap.versions import PublishError, PublishTarget, current_version, list_versions, rollback
 
+WEEKLY_JOB = "leaderboard_v2_weekly"  # orchestration/jobs.py; its runs read the weekly v2 files only
+
 
 def prepare_dagster_home(settings: Settings) -> None:
     """DAGSTER_HOME with the project's dagster.yaml and its storage created.
@@ -123,13 +125,16 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     succeeded = result.success and not errors
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     print(f"\n{job_name} run {result.run_id}: {'succeeded' if succeeded else 'FAILED'}")
-    print(f"  source        {settings.source_name} ({settings.source_dir})")
+    if job_name == WEEKLY_JOB:
+        print(f"  source        {settings.weekly_source_name} ({settings.weekly_source_dir})")
+    else:
+        print(f"  source        {settings.source_name} ({settings.source_dir})")
+        if settings.v1_source == "final_table":
+            print(f"  v1 source     final_table ({settings.v1_final_table_path})")
+        elif settings.v1_source == "dataset_parquet":
+            print(f"  v1 source     dataset_parquet ({settings.source_dir / V1_DATASET_FILE_NAME})")
     if tags and PARTITION_RANGE_START in tags:
-        print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]} ({settings.weekly_source_dir})")
-    if settings.v1_source == "final_table":
-        print(f"  v1 source     final_table ({settings.v1_final_table_path})")
-    elif settings.v1_source == "dataset_parquet":
-        print(f"  v1 source     dataset_parquet ({settings.source_dir / V1_DATASET_FILE_NAME})")
+        print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]}")
     print(f"  assets        {len(materialized)} materialised" + (f" (--select {select})" if select else ""))
     print(f"  checks        {len(errors)} failed, {len(failed_checks) - len(errors)} warnings")
     for evaluation in failed_checks:
@@ -208,7 +213,7 @@ def backfill(
         return 2
     run_config = {"ops": {"weekly_v2_dbt_models": {"config": {"full_refresh": True}}}} if full_refresh else None
     tags = {PARTITION_RANGE_START: first, PARTITION_RANGE_END: last, "openllm/launched_by": "make backfill"}
-    return run_job(settings, "leaderboard_v2_weekly", tags=tags, run_config=run_config)
+    return run_job(settings, WEEKLY_JOB, tags=tags, run_config=run_config)
 
 
 def run_everything(settings: Settings, select: str | None = None) -> int:
@@ -237,7 +242,8 @@ def print_versions(settings: Settings) -> int:
         marker = "*" if current and version.version_id == current.version_id else " "
         rows = sum(version.info.get("row_counts", {}).values())
         print(f" {marker} {version.version_id}  run {str(version.info.get('run_id'))[:8]}  "
-              f"source {version.info.get('source')}  {rows} mart rows")
+              f"source {version.info.get('source') or '-'}  weekly {version.info.get('weekly_source') or '-'}  "
+              f"{rows} mart rows")
     return 0
 
 

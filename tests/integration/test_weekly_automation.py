@@ -143,6 +143,7 @@ def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_d
     done = cli("backfill")  # default: every week with a file in the landing directory
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "weeks         2024-09-01 .. 2024-09-15" in done.stdout
+    assert f"source        landing ({landing})" in done.stdout, "every row came from the landing directory"
     assert "1 warnings" in done.stdout, "2024-09-08 has no snapshot: a warning, not a failure"
     for name in strays:
         assert f"backfill: warning: {landing / name}: ignored, not a snapshot file" in done.stderr
@@ -159,7 +160,9 @@ def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_d
         snapshots = conn.execute(
             "select list(distinct week_start::varchar order by week_start::varchar) from marts.weekly_leaderboard_v2 where has_snapshot"
         ).fetchone()[0]
+        sources = conn.execute("select source, source_dir, weekly_source, weekly_source_dir from meta.publication").fetchone()
     assert snapshots == ["2024-09-01", "2024-09-15"]
+    assert sources == (None, None, "landing", str(landing)), "no paper's file; the weeks came from the landing directory"
 
 
 def test_backfill_with_only_a_current_week_file_is_an_error_but_make_run_goes_on(tmp_path, monkeypatch):

@@ -98,3 +98,22 @@ def test_audit_areas_are_independent(tmp_path):
     assert state.audited and state.area(CORE).run_id == "core-run"
     with pytest.raises(ValueError, match="unknown audit area 'other'"):
         write_state(tmp_path, AUDITED, run_id="x", step="x", area="other")
+
+
+def test_a_version_names_the_sources_of_the_parts_it_holds(tmp_path):
+    """meta.publication's sources follow the audit areas built: `make backfill` alone from a
+    landing directory holds no paper's file and says where its weeks came from."""
+    from orchestration.assets.publish import sources_held
+    from orchestration.resources import SourceFilesResource, WeeklySourceResource
+
+    paper = SourceFilesResource(generated_dir="/gen")
+    landed = WeeklySourceResource(landing_dir="/in/v2", generated_dir="/gen/leaderboard_v2")
+    generated = WeeklySourceResource(generated_dir="/gen/leaderboard_v2")
+    write_state(tmp_path, AUDITED, run_id="weekly-run", step="dbt build (weekly)", area=WEEKLY)
+    assert sources_held(read_state(tmp_path), paper, landed) == {
+        "source": None, "source_dir": None, "weekly_source": "landing", "weekly_source_dir": "/in/v2"}
+    write_state(tmp_path, AUDITED, run_id="core-run", step="dbt build (core)", area=CORE)
+    assert sources_held(read_state(tmp_path), paper, generated) == {
+        "source": "generated", "source_dir": "/gen", "weekly_source": "generated", "weekly_source_dir": "/gen/leaderboard_v2"}
+    assert sources_held(read_state(tmp_path / "nothing"), paper, landed) == dict.fromkeys(
+        ("source", "source_dir", "weekly_source", "weekly_source_dir"))
