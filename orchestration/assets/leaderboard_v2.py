@@ -16,6 +16,7 @@ download) is logged as a warning and listed in `ignored_files`; it blocks nothin
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from orchestration.checks.quarantine import ensure_quarantine_table
 from orchestration.resources import EngineResource, WarehouseResource, WeeklySourceResource, short_connection
 from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
 from orchestration.settings import DUCKDB_WRITER_POOL
@@ -67,6 +68,9 @@ def raw_leaderboard_v2(
     missing, loaded = [], {}
     try:
         with short_connection(duckdb) as conn:
+            # The weekly files quarantine nothing, but a warehouse built by `make backfill` alone
+            # must still answer queries on audit.quarantine (empty), as `make run`'s does.
+            ensure_quarantine_table(conn)
             for week in weeks:
                 files = snapshot_files_for_week(source_dir, week)
                 if not files:
