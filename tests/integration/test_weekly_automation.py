@@ -36,10 +36,12 @@ def evaluate_sensor(settings, instance, cursor):
         return result, context.cursor
 
 
-def requested(result) -> list[str]:
+def requested(result) -> list[tuple[str, str]]:
+    """The weeks each run request covers, (first, last)."""
     if isinstance(result, dg.SkipReason):
         return []
-    return [request.partition_key for request in result.run_requests]
+    return [(r.partition_key, r.partition_key) if r.partition_key else (r.partition_key_range.start, r.partition_key_range.end)
+            for r in result.run_requests]
 
 
 @pytest.mark.parametrize(
@@ -76,15 +78,16 @@ def test_sensor_requests_the_week_of_each_new_file_exactly_once(real_weekly_dir,
         landing_dir_with(tmp_path, real_weekly_dir, "2024-09-15", "2024-09-20", "2024-10-04")
         (landing / "README.txt").write_text("not a snapshot")
         result, cursor = evaluate_sensor(settings, instance, cursor)
-        # Two files of one week: one request for that week.
-        assert requested(result) == ["2024-09-15", "2024-09-29"]
-        assert len({r.run_key for r in result.run_requests}) == 2
+        # Two files of one week and one of the next: one run for both weeks, every file named.
+        assert requested(result) == [("2024-09-15", "2024-09-29")]
+        assert result.run_requests[0].tags["leaderboard_v2/files"] == ",".join(
+            f"huggingface_v2_{day}.csv.gz" for day in ("2024-09-15", "2024-09-20", "2024-10-04"))
 
         assert requested(evaluate_sensor(settings, instance, cursor)[0]) == [], "nothing new, nothing requested"
 
         landing_dir_with(tmp_path, real_weekly_dir, "2024-10-11")
         result, cursor = evaluate_sensor(settings, instance, cursor)
-        assert requested(result) == ["2024-10-06"]
+        assert requested(result) == [("2024-10-06", "2024-10-06")]
         assert requested(evaluate_sensor(settings, instance, cursor)[0]) == []
 
         # A file whose week has not ended yet waits for a later tick; one before the first
