@@ -141,6 +141,7 @@ DBT_UNIT_TESTS = {
     "test_model_improvements_exactly_one_base",  # exactly-one-base rule
     "test_stg_leaderboard_v2_types_both_layouts",  # v2 layouts, case-insensitive evaluation key
     "test_int_leaderboard_v2_observations_keeps_best_case_duplicate",  # case-only duplicates
+    "test_leaderboard_v2_history_attribute_changes_open_versions",  # attributes versioned, layouts aside
     "test_int_merge_models_removes_merges_transitively",  # transitive merge removal, cycles
     "test_int_model_families_by_name_and_by_lineage",  # family patterns, sizes, lineage roots
     "test_top_author_activity_ranks_ten_authors_ties_by_name",  # top ten, ties by name
