@@ -2,7 +2,8 @@
 
 - `leaderboard_v2_weekly_schedule`: every Sunday at 06:00 UTC, the week that just ended.
 - `leaderboard_v2_landing_sensor`: a new (or changed) snapshot file in the landing directory
-  requests its week, once per file version.
+  requests its week, once per file version; new files of several weeks (the first tick over a
+  full landing directory) request one run for the range, as `make backfill` does.
 Both are off by default (one switch each in the UI: Automation) and run the
 `leaderboard_v2_weekly` job, so every run goes through write-audit-publish.
 """
@@ -13,10 +14,11 @@ from pathlib import Path
 
 import dagster as dg
 
+from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START
 from orchestration.jobs import leaderboard_v2_weekly_job
 from orchestration.partitions import FIRST_WEEK, WEEKLY_PARTITIONS
 from orchestration.resources import WeeklySourceResource
-from orchestration.sources.leaderboard_v2 import FILE_NAME, sunday_week_start
+from orchestration.sources.leaderboard_v2 import FILE_NAME, list_landing_dir, sunday_week_start
 
 leaderboard_v2_weekly_schedule = dg.build_schedule_from_partitioned_job(
     leaderboard_v2_weekly_job,
@@ -30,14 +32,11 @@ leaderboard_v2_weekly_schedule = dg.build_schedule_from_partitioned_job(
 
 def landed_files(landing_dir: Path) -> dict[str, dict[str, object]]:
     """Snapshot files in the landing directory: name → its week and a version stamp (size and
-    modification time; a rewritten file is a new version). Other names are not snapshots."""
+    modification time; a rewritten file is a new version). Strays are not snapshots: the run
+    that loads the directory warns about them, not every tick."""
     found = {}
-    if not landing_dir.is_dir():
-        return found
-    for path in sorted(landing_dir.iterdir()):
-        match = FILE_NAME.match(path.name)
-        if match is None or not path.is_file():
-            continue
+    for path in list_landing_dir(landing_dir).snapshots:
+        match = FILE_NAME.fullmatch(path.name)
         try:
             week = sunday_week_start(date.fromisoformat(match.group(1)))
         except ValueError:
@@ -68,12 +67,31 @@ def new_file_requests(
     return weeks, skipped, waiting
 
 
+def landing_run_request(weeks: dict[str, list[str]], landed: dict[str, dict[str, object]]) -> dg.RunRequest | None:
+    """The one run for the weeks with new files (new_file_requests): the week's partition, or,
+    for several weeks, the range from the first to the last as one run (a single-run backfill,
+    tagged as `make backfill` tags it): one load, one history build, one publish, not one per
+    week. Weeks in the range without a new file are loaded again, unchanged files without a write."""
+    if not weeks:
+        return None
+    names = sorted(name for week_names in weeks.values() for name in week_names)
+    first, last = min(weeks), max(weeks)
+    run_key = f"{first if first == last else f'{first}..{last}'}:" + ",".join(
+        f"{name}@{landed[name]['stamp']}" for name in names
+    )
+    tags = {"leaderboard_v2/files": ",".join(names)}
+    if first == last:
+        return dg.RunRequest(run_key=run_key, partition_key=first, tags=tags)
+    return dg.RunRequest(run_key=run_key, tags={**tags, PARTITION_RANGE_START: first, PARTITION_RANGE_END: last})
+
+
 @dg.sensor(
     name="leaderboard_v2_landing_sensor",
     job=leaderboard_v2_weekly_job,
     minimum_interval_seconds=60,
     default_status=dg.DefaultSensorStatus.STOPPED,
-    description="A new snapshot file in the landing directory requests its week's partition, once.",
+    description="A new snapshot file in the landing directory requests its week's partition, once; "
+                "new files of several weeks request one run for the range.",
 )
 def leaderboard_v2_landing_sensor(context: dg.SensorEvaluationContext, weekly_source: WeeklySourceResource):
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
@@ -84,17 +102,10 @@ def leaderboard_v2_landing_sensor(context: dg.SensorEvaluationContext, weekly_so
         context.log.warning(f"{name}: dated before the first weekly partition ({FIRST_WEEK}) or not a date; not requested")
     for name in waiting:
         context.log.info(f"{name}: its week has not ended yet; requested once it has")
-    requests = [
-        dg.RunRequest(
-            run_key=f"{week}:" + ",".join(f"{name}@{landed[name]['stamp']}" for name in sorted(names)),
-            partition_key=week,
-            tags={"leaderboard_v2/files": ",".join(sorted(names))},
-        )
-        for week, names in sorted(weeks.items())
-    ]
+    request = landing_run_request(weeks, landed)
     # Waiting files stay out of the cursor, so a later tick sees them as new.
     handled = {name: info["stamp"] for name, info in landed.items() if name not in waiting}
     context.update_cursor(json.dumps(handled, sort_keys=True))
-    if not requests:
+    if request is None:
         return dg.SkipReason(f"no new snapshot file in {weekly_source.watched_dir()}")
-    return dg.SensorResult(run_requests=requests)
+    return dg.SensorResult(run_requests=[request])

@@ -25,6 +25,8 @@ from pathlib import Path
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, V1_DATASET_FILE_NAME, Settings, load_settings
 from orchestration.wap.versions import PublishError, PublishTarget, current_version, list_versions, rollback
 
+WEEKLY_JOB = "leaderboard_v2_weekly"  # orchestration/jobs.py; its runs read the weekly v2 files only
+
 
 def prepare_dagster_home(settings: Settings) -> None:
     """DAGSTER_HOME with the project's dagster.yaml and its storage created.
@@ -124,13 +126,16 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     succeeded = result.success and not errors
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     print(f"\n{job_name} run {result.run_id}: {'succeeded' if succeeded else 'FAILED'}")
-    print(f"  source        {settings.source_name} ({settings.source_dir})")
+    if job_name == WEEKLY_JOB:
+        print(f"  source        {settings.weekly_source_name} ({settings.weekly_source_dir})")
+    else:
+        print(f"  source        {settings.source_name} ({settings.source_dir})")
+        if settings.v1_source == "final_table":
+            print(f"  v1 source     final_table ({settings.v1_final_table_path})")
+        elif settings.v1_source == "dataset_parquet":
+            print(f"  v1 source     dataset_parquet ({settings.source_dir / V1_DATASET_FILE_NAME})")
     if tags and PARTITION_RANGE_START in tags:
-        print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]} ({settings.weekly_source_dir})")
-    if settings.v1_source == "final_table":
-        print(f"  v1 source     final_table ({settings.v1_final_table_path})")
-    elif settings.v1_source == "dataset_parquet":
-        print(f"  v1 source     dataset_parquet ({settings.source_dir / V1_DATASET_FILE_NAME})")
+        print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]}")
     print(f"  assets        {len(materialized)} materialised" + (f" (--select {select})" if select else ""))
     failed_steps = step_failures(result)
     print(f"  failed steps  {len(failed_steps)}")
@@ -179,14 +184,13 @@ def backfill_weeks(
     """The partition range of `make backfill FROM= TO=`: validated weeks; by default, every week
     from the first to the last with a snapshot file in the landing directory."""
     from orchestration.partitions import NothingToBackfill, PartitionKeyError, week_key
-    from orchestration.sources.leaderboard_v2 import FILE_PREFIX, snapshot_date_of, sunday_week_start
+    from orchestration.sources.leaderboard_v2 import list_landing_dir, snapshot_date_of, sunday_week_start
 
     first = week_key(first, name="FROM") if first else None
     last = week_key(last, name="TO") if last else None
     if first is None or last is None:
         weeks = sorted(
-            sunday_week_start(snapshot_date_of(path)).isoformat()
-            for path in landing_dir.glob(f"{FILE_PREFIX}*") if path.is_file()
+            sunday_week_start(snapshot_date_of(path)).isoformat() for path in list_landing_dir(landing_dir).snapshots
         )
         weeks = [w for w in weeks if w in complete_weeks]
         if not weeks:
@@ -212,12 +216,13 @@ def backfill(
     `if_any` (`make run`), no completed week to load is a note, not an error."""
     from orchestration.partitions import WEEKLY_PARTITIONS, NothingToBackfill, PartitionKeyError
     from orchestration.resources import build_resources
+    from orchestration.sources.leaderboard_v2 import list_landing_dir, stray_warning
 
-    weekly_source = build_resources(settings)["weekly_source"]
+    weekly_dir = build_resources(settings)["weekly_source"].resolve_dir()
+    for path in list_landing_dir(weekly_dir).strays:
+        print(f"backfill: warning: {stray_warning(path)}", file=sys.stderr)
     try:
-        first, last = backfill_weeks(
-            weekly_source.resolve_dir(), first, last, WEEKLY_PARTITIONS.get_partition_keys()
-        )
+        first, last = backfill_weeks(weekly_dir, first, last, WEEKLY_PARTITIONS.get_partition_keys())
     except NothingToBackfill as exc:
         print(f"backfill: {exc}", file=sys.stderr)
         return 0 if if_any else 2
@@ -226,7 +231,7 @@ def backfill(
         return 2
     run_config = run_config_for(full_refresh=full_refresh, accept_volume_change=accept_volume_change)
     tags = {PARTITION_RANGE_START: first, PARTITION_RANGE_END: last, "openllm/launched_by": "make backfill"}
-    return run_job(settings, "leaderboard_v2_weekly", tags=tags, run_config=run_config)
+    return run_job(settings, WEEKLY_JOB, tags=tags, run_config=run_config)
 
 
 def run_everything(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False) -> int:
@@ -255,7 +260,8 @@ def print_versions(settings: Settings) -> int:
         marker = "*" if current and version.version_id == current.version_id else " "
         rows = sum(version.info.get("row_counts", {}).values())
         print(f" {marker} {version.version_id}  run {str(version.info.get('run_id'))[:8]}  "
-              f"source {version.info.get('source')}  {rows} mart rows")
+              f"source {version.info.get('source') or '-'}  weekly {version.info.get('weekly_source') or '-'}  "
+              f"{rows} mart rows")
     return 0
 
 

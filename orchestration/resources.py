@@ -16,7 +16,13 @@ import duckdb
 from dagster_dbt import DbtCliResource
 from dagster_duckdb import DuckDBResource
 
-from orchestration.settings import DBT_PROJECT_DIR, HFCOMMUNITY_GENERATED_NAME, Settings
+from orchestration.settings import (
+    DBT_PROJECT_DIR,
+    HFCOMMUNITY_GENERATED_NAME,
+    WEEKLY_GENERATED,
+    WEEKLY_LANDING,
+    Settings,
+)
 from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, SnapshotFile
 from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
@@ -97,8 +103,13 @@ class WeeklySourceResource(dg.ConfigurableResource):
     generator_seed: int = 42
     generator_scale: float = 1.0
 
+    @property
+    def source_name(self) -> str:
+        """`landing` or `generated`, as Settings.weekly_source_name."""
+        return WEEKLY_LANDING if self.landing_dir else WEEKLY_GENERATED
+
     def watched_dir(self) -> Path:
-        """The directory the landing sensor watches (never generates anything)."""
+        """The directory the landing sensor watches and runs read (never generates anything)."""
         return Path(self.landing_dir or self.generated_dir)
 
     def resolve_dir(self) -> Path:
@@ -326,7 +337,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
         "report": ReportResource(report_dir=str(settings.report_dir)),
         "weekly_source": WeeklySourceResource(
-            landing_dir=str(settings.weekly_source_dir) if settings.landing_dir or settings.source == "huggingface" else None,
+            landing_dir=str(settings.weekly_source_dir) if settings.weekly_source_name == WEEKLY_LANDING else None,
             generated_dir=str(settings.generated_dir / "leaderboard_v2"),
             generator_seed=settings.generator_seed,
             generator_scale=settings.generator_scale,

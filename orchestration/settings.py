@@ -130,6 +130,12 @@ class Settings:
         return self.v1_final_table or self.source_dir / V1_FINAL_TABLE_FILE_NAME
 
     @property
+    def weekly_source_name(self) -> str:
+        """Where the weekly v2 files come from: `landing` (WAREHOUSE_LANDING_DIR, or with the
+        huggingface source the directory its v2 pulls land in) or `generated`."""
+        return WEEKLY_LANDING if self.landing_dir is not None or self.source == "huggingface" else WEEKLY_GENERATED
+
+    @property
     def weekly_source_dir(self) -> Path:
         """Where the weekly leaderboard v2 asset reads: the landing directory; else, with the
         huggingface source, where its v2 pulls land; else generated files."""
@@ -208,6 +214,8 @@ class SettingsError(ValueError):
 
 # WAREHOUSE_SOURCE: every source feeds the same raw tables and staging contract.
 SOURCES = ("generated", "snapshot", "huggingface", "hfcommunity")
+# Where the weekly v2 files come from (Settings.weekly_source_name).
+WEEKLY_LANDING, WEEKLY_GENERATED = "landing", "generated"
 # The generated HFCommunity dump's name inside WAREHOUSE_GENERATED_DIR.
 HFCOMMUNITY_GENERATED_NAME = "hfcommunity"
 # The generated dump's name in it: a .zip holding the MariaDB dump, as HFCommunity publishes it.

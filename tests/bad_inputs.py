@@ -25,7 +25,9 @@ Outcomes (the policy of each case is documented in docs/reliability.md):
   load is rolled back;
 - `quarantined`: the offending rows go to audit.quarantine with the reason, the rest loads;
 - `recorded`: the Hub connector records the model's failure (raw.hub_fetch_failures) and goes on;
-- `accepted`: data, not an error (METHOD.md's quirks, hostile or unicode text kept byte for byte).
+- `accepted`: data, not an error (METHOD.md's quirks, hostile or unicode text kept byte for byte);
+- `ignored`: not an input at all (a stray file beside the weekly snapshots): skipped with a
+  warning naming it, while everything else loads.
 """
 
 from __future__ import annotations
@@ -43,6 +45,7 @@ CHECK_FAILED = "check failed"
 QUARANTINED = "quarantined"
 RECORDED = "recorded"
 ACCEPTED = "accepted"
+IGNORED = "ignored"
 
 SNAPSHOT_SOURCES = ("leaderboard", "repo_details", "commit_data")
 SOURCES = (*SNAPSHOT_SOURCES, "leaderboard_v2", "hfcommunity", "hub")
@@ -135,6 +138,7 @@ class Case:
         return {
             LOAD_ERROR: "blocking", CHECK_FAILED: "blocking", QUARANTINED: "quarantine (row-level)",
             RECORDED: "recorded, bounded by a blocking share", ACCEPTED: "data",
+            IGNORED: "not an input (warned about)",
         }[self.expected.kind]
 
 
@@ -346,6 +350,15 @@ def missing(path: Path, delimiter: str) -> None:
     path.unlink()
 
 
+STRAY_FILES = (".DS_Store", "huggingface_v2_2024-07-13.csv.gz.part", "notes.txt")
+
+
+def strays_beside(path: Path, delimiter: str) -> None:
+    """A Finder file, a partial download of this very snapshot and notes, in its directory."""
+    for name in STRAY_FILES:
+        (path.parent / name).write_bytes(b"not a snapshot")
+
+
 HOSTILE = "o'brien\"; drop table raw.leaderboard; -- select * from marts.dim_models; ' or '1'='1"
 UNICODE = "Zoë 李 🤗 Ñandú"
 
@@ -488,6 +501,9 @@ CASES: tuple[Case, ...] = (
          add_column("bbh", "1")),
     Case("v2-empty-column-name", "leaderboard_v2", "an extra column with an empty name",
          Outcome(LOAD_ERROR, row=0), "column 34 (after 'url') of the header has no name", add_column("", "1")),
+    Case("v2-stray-files", "leaderboard_v2",
+         f"files not named like a snapshot in the landing directory ({', '.join(f'`{n}`' for n in STRAY_FILES)})",
+         Outcome(IGNORED), "huggingface_v2_2024-07-13.csv.gz.part: ignored, not a snapshot file", strays_beside),
     # The HFCommunity dump (the published .zip of a MariaDB dump, or the project's CSV export).
     Case("hfc-truncated-zip", "hfcommunity", "the .zip cut in half (an interrupted download)", Outcome(LOAD_ERROR),
          "is not a readable zip archive", truncated_gzip, target=HFC_SQL, through_job=True),
@@ -542,7 +558,9 @@ def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
         "`WAREHOUSE_MAX_QUARANTINE_SHARE` of a file's rows are quarantined, the file is blocked.",
         "METHOD.md's quirks (duplicate and case-variant ids, extra columns) and free text with",
         "quotes, semicolons, SQL keywords or any Unicode are **data**: loaded byte for byte (ids and",
-        "author names must still be well-formed Hub names, `[A-Za-z0-9._-]`).",
+        "author names must still be well-formed Hub names, `[A-Za-z0-9._-]`). A file in the weekly",
+        "landing directory not named like a snapshot (notes, `.DS_Store`, a partial download) is not an",
+        "input: **ignored**, with a warning naming it (`make backfill` and the run's log), never blocking.",
         "",
         "## Bad input",
         "",

@@ -12,6 +12,15 @@
     {{ return(columns) }}
 {%- endmacro %}
 
+{#- The attributes of an evaluation whose change opens a version of leaderboard_v2_history, as
+    compared (its scores, likes and base model are compared apart). params_b at whole billions,
+    truncated: the 2024 layouts print it so (7.616 as 7), later ones to three decimals.
+    declared_type is left out: its spelling changes with the layout; model_type is its meaning. -#}
+{% macro v2_attribute_columns() -%}
+    {{ return(['model_type', 'architecture', 'floor(params_b)', 'license', 'is_flagged', 'is_merged', 'is_moe',
+               'is_available_on_hub', 'submission_date', 'upload_date']) }}
+{%- endmacro %}
+
 {#- A text TRUE/FALSE (any case) as boolean; anything else is null. -#}
 {% macro to_boolean(expr) -%}
     case upper(trim({{ expr }})) when 'TRUE' then true when 'FALSE' then false end

@@ -16,9 +16,10 @@ import dagster as dg
 from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
 from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
-from orchestration.resources import SourceFilesResource, WarehouseResource
+from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.wap.coverage import blocked, changes_since_published
+from orchestration.wap.state import CORE, WEEKLY, AuditState
 from orchestration.wap.versions import (
     PUBLISHED_SCHEMAS,
     PublicationInfo,
@@ -71,6 +72,22 @@ class PublishConfig(dg.Config):
     """Publish even if a figure fell beyond its tolerance (this run only; `make run ACCEPT_CHANGE=1`)."""
 
 
+def sources_held(
+    state: AuditState, source_files: SourceFilesResource, weekly_source: WeeklySourceResource
+) -> dict[str, str | None]:
+    """Where the version's rows came from (PublicationInfo's source fields): the paper's files
+    if its tables were ever built, the weekly v2 files if a week was; None for a part the
+    working database does not hold (a warehouse built by `make backfill` alone has no paper's
+    file, and its weekly rows came from the landing directory, not the generator)."""
+    core, weekly = state.area(CORE) is not None, state.area(WEEKLY) is not None
+    return {
+        "source": source_files.source_name if core else None,
+        "source_dir": str(source_files.snapshot_dir or source_files.generated_dir) if core else None,
+        "weekly_source": weekly_source.source_name if weekly else None,
+        "weekly_source_dir": str(weekly_source.watched_dir()) if weekly else None,
+    }
+
+
 @dg.asset(
     key=PUBLISHED_WAREHOUSE_KEY,
     group_name="published",
@@ -107,7 +124,7 @@ class PublishConfig(dg.Config):
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, config: PublishConfig, warehouse: WarehouseResource,
-    source_files: SourceFilesResource,
+    source_files: SourceFilesResource, weekly_source: WeeklySourceResource,
 ):
     # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
     raise_if_upstream_failed(context, RAW_V2_BLOCKING_CHECK_KEYS, what="Publishing was")
@@ -141,12 +158,12 @@ def published_warehouse(
         )
     audited_by = [area.run_id for area in state.areas.values()]
     checks = gating_checks(context.instance, audited_by)
+    sources = sources_held(state, source_files, weekly_source)
     info = PublicationInfo(
         run_id=context.run_id,
         audited_by_run=",".join(dict.fromkeys(r for r in audited_by if r)),
-        source=source_files.source_name,
-        source_dir=str(source_files.snapshot_dir or source_files.generated_dir),
         gating_checks=checks,
+        **sources,
     )
     try:
         version, audits = publish(target, Path(warehouse.working_duckdb_path), info)
@@ -169,8 +186,8 @@ def published_warehouse(
             "published_at": version.info["published_at"],
             "published_path": dg.MetadataValue.path(str(target.published_path)),
             "version_path": dg.MetadataValue.path(str(version.path)),
-            "source": info.source,
-            "source_dir": dg.MetadataValue.path(info.source_dir),
+            **{name: dg.MetadataValue.path(value) if name.endswith("_dir") else value
+               for name, value in sources.items() if value is not None},
             "source_files": dg.MetadataValue.json(version.info["source_files"]),
             "audited_by_run": info.audited_by_run,
             "row_counts": dg.MetadataValue.json(row_counts),

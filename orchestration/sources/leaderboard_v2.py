@@ -75,8 +75,9 @@ assert tuple(TABLE_COLUMNS)[-len(LINEAGE_COLUMNS):] == LINEAGE_COLUMNS  # same l
 
 TRANSFORMS = ("", "invert", "ignore")
 MAPPING_HEADER = ["header_version", "source_column", "canonical_column", "transform"]
-FILE_NAME = re.compile(r"^huggingface_v2_(\d{4}-\d{2}-\d{2})\.(?:csv(?:\.gz)?|parquet)$")
-FILE_PREFIX = "huggingface_v2_"
+# Matched with fullmatch only: `$` also matches before a trailing newline. ASCII digits only
+# (`\d` would take any Unicode digit).
+FILE_NAME = re.compile(r"huggingface_v2_([0-9]{4}-[0-9]{2}-[0-9]{2})\.(?:csv(?:\.gz)?|parquet)")
 
 
 @dataclass(frozen=True)
@@ -206,7 +207,7 @@ def identify_header(
 
 def snapshot_date_of(path: Path) -> date:
     """The snapshot date in a file's name, `huggingface_v2_<YYYY-MM-DD>.csv[.gz]` or `.parquet`."""
-    match = FILE_NAME.match(path.name)
+    match = FILE_NAME.fullmatch(path.name)
     if match is None:
         raise SourceFileError(path, "is not named huggingface_v2_<YYYY-MM-DD>.csv.gz (or .csv, .parquet)")
     try:
@@ -225,12 +226,37 @@ def _check_week_start(week_start: date) -> None:
         raise ValueError(f"week_start {week_start} is not a Sunday")
 
 
+@dataclass(frozen=True)
+class LandingDirFiles:
+    """The files of a landing directory (by name): snapshots, and strays that never load."""
+
+    snapshots: tuple[Path, ...]
+    """Named like a snapshot (FILE_NAME)."""
+    strays: tuple[Path, ...]
+    """Any other file (notes.txt, .DS_Store, a partial download `….csv.gz.part`): not an input.
+    Ignored, never blocking a load; whoever lists the directory warns, naming it (stray_warning)."""
+
+
+def list_landing_dir(landing_dir: Path) -> LandingDirFiles:
+    """The landing directory's files, snapshots apart from strays (none when it does not exist)."""
+    snapshots, strays = [], []
+    for path in sorted(landing_dir.iterdir()) if landing_dir.is_dir() else []:
+        if path.is_file():
+            (snapshots if FILE_NAME.fullmatch(path.name) else strays).append(path)
+    return LandingDirFiles(tuple(snapshots), tuple(strays))
+
+
+def stray_warning(path: Path) -> str:
+    return f"{path}: ignored, not a snapshot file (those are named huggingface_v2_<YYYY-MM-DD>.csv.gz, .csv or .parquet)"
+
+
 def snapshot_files_for_week(landing_dir: Path, week_start: date) -> list[Path]:
-    """Every snapshot file dated in [week_start, week_start + 7 days), by date. A file whose name
-    starts like a snapshot but does not parse is an error, not silently skipped."""
+    """Every snapshot file dated in [week_start, week_start + 7 days), by date. A file named like
+    a snapshot whose date is not a calendar date is an error (it belongs to no week, and would be
+    lost unseen); a file not named like one is a stray, ignored (list_landing_dir)."""
     _check_week_start(week_start)
     week_end = week_start + timedelta(days=7)
-    dated = [(snapshot_date_of(p), p) for p in landing_dir.glob(f"{FILE_PREFIX}*") if p.is_file()]
+    dated = [(snapshot_date_of(p), p) for p in list_landing_dir(landing_dir).snapshots]
     return [p for d, p in sorted(dated) if week_start <= d < week_end]
 
 

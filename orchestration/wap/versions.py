@@ -41,7 +41,8 @@ from orchestration.wap.state import fsync_path, write_json_atomically
 PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "audit")
 """What users query: METHOD.md's contract. Raw, staging and intermediate stay in the working database."""
 
-_VERSION_FILE = re.compile(r"^v(?P<sequence>\d{5,})-(?P<stamp>\d{8}T\d{6}Z)\.duckdb$")
+# Matched with fullmatch only: `$` also matches before a trailing newline.
+_VERSION_FILE = re.compile(r"v(?P<sequence>[0-9]{5,})-(?P<stamp>[0-9]{8}T[0-9]{6}Z)\.duckdb")
 HISTORY_FILE_NAME = "history.jsonl"
 LOCK_FILE_NAME = ".publish.lock"
 READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
@@ -81,10 +82,14 @@ class PublicationInfo:
 
     run_id: str
     audited_by_run: str | None
-    source: str
-    source_dir: str
+    source: str | None
+    """Where the paper's files came from (WAREHOUSE_SOURCE); None when the version holds none."""
+    source_dir: str | None
     gating_checks: Sequence[dict[str, Any]] = ()
     """One dict per check that gated the audited build: asset, check, passed, severity."""
+    weekly_source: str | None = None
+    """Where the weekly v2 files came from (`landing` or `generated`); None when no week is loaded."""
+    weekly_source_dir: str | None = None
 
 
 @dataclass(frozen=True)
@@ -111,7 +116,7 @@ def list_versions(target: PublishTarget) -> list[Version]:
         return []
     versions = []
     for path in target.versions_dir.iterdir():
-        match = _VERSION_FILE.match(path.name)
+        match = _VERSION_FILE.fullmatch(path.name)
         if not match:
             continue
         sidecar = path.with_suffix(".json")
@@ -200,6 +205,8 @@ def publish(
             "audited_by_run": info.audited_by_run,
             "source": info.source,
             "source_dir": info.source_dir,
+            "weekly_source": info.weekly_source,
+            "weekly_source_dir": info.weekly_source_dir,
             "source_files": source_files,
             "row_counts": {a.table: a.published_rows for a in audits},
             "gating_checks": list(info.gating_checks),
@@ -324,12 +331,14 @@ def _write_version(
                 $version_id::varchar as version_id, $sequence::integer as sequence,
                 $published_at::timestamptz as published_at, $run_id::varchar as run_id,
                 $audited_by_run::varchar as audited_by_run, $source::varchar as source,
-                $source_dir::varchar as source_dir
+                $source_dir::varchar as source_dir, $weekly_source::varchar as weekly_source,
+                $weekly_source_dir::varchar as weekly_source_dir
             """,
             {
                 "version_id": version_id, "sequence": sequence, "published_at": published_at,
                 "run_id": info.run_id, "audited_by_run": info.audited_by_run,
                 "source": info.source, "source_dir": info.source_dir,
+                "weekly_source": info.weekly_source, "weekly_source_dir": info.weekly_source_dir,
             },
         )
         conn.execute("create table meta.table_row_counts (table_name varchar, row_count bigint)")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import re
 import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -200,6 +201,19 @@ def run_weekly(
             asset_selection=selection,
             tags={PARTITION_RANGE_START: first, PARTITION_RANGE_END: last or first},
         )
+
+
+def readme_sql_statements() -> list[str]:
+    """The statements of the README's SQL examples (pieces that are only comments left out)."""
+    from orchestration.settings import PROJECT_ROOT
+
+    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
+    return [
+        statement.strip()
+        for block in re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+        for statement in block.split(";")
+        if statement.strip() and not all(line.startswith("--") for line in statement.strip().splitlines())
+    ]
 
 
 def published_weekly_marts(settings: Settings) -> dict[str, list[tuple]]:

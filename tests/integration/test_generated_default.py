@@ -17,6 +17,7 @@ from tests.integration.harness import (
     changed_tables,
     check_evaluations,
     materialized_keys,
+    readme_sql_statements,
     run_warehouse,
     run_weekly,
     warehouse_tables,
@@ -140,6 +141,7 @@ DBT_UNIT_TESTS = {
     "test_model_improvements_exactly_one_base",  # exactly-one-base rule
     "test_stg_leaderboard_v2_types_both_layouts",  # v2 layouts, case-insensitive evaluation key
     "test_int_leaderboard_v2_observations_keeps_best_case_duplicate",  # case-only duplicates
+    "test_leaderboard_v2_history_attribute_changes_open_versions",  # attributes versioned, layouts aside
     "test_int_merge_models_removes_merges_transitively",  # transitive merge removal, cycles
     "test_int_model_families_by_name_and_by_lineage",  # family patterns, sizes, lineage roots
     "test_top_author_activity_ranks_ten_authors_ties_by_name",  # top ten, ties by name
@@ -181,18 +183,8 @@ def test_dbt_unit_tests_pass(generated_build, tmp_path, monkeypatch):
 
 def test_readme_queries_run_on_the_published_warehouse(two_builds):
     """Every statement in the README's SQL examples answers, read-only, with rows."""
-    import re
-
-    from orchestration.settings import PROJECT_ROOT
-
     settings = two_builds.settings
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    statements = [
-        statement.strip()
-        for block in re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
-        for statement in block.split(";")
-        if statement.strip() and not all(line.startswith("--") for line in statement.strip().splitlines())
-    ]
+    statements = readme_sql_statements()
     assert len(statements) >= 3
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         for statement in statements:

@@ -7,7 +7,9 @@ its own: the files arriving there, and the runs they start from nothing, are the
 from __future__ import annotations
 
 import json
+import logging
 import os
+import re
 import subprocess
 import sys
 from datetime import UTC, date, datetime
@@ -22,7 +24,7 @@ from orchestration.definitions import build_definitions
 from orchestration.resources import build_resources
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import make_settings
-from tests.integration.harness import landing_dir_with, published_weekly_marts, run_weekly
+from tests.integration.harness import landing_dir_with, published_weekly_marts, readme_sql_statements, run_weekly
 
 
 def evaluate_sensor(settings, instance, cursor):
@@ -34,10 +36,12 @@ def evaluate_sensor(settings, instance, cursor):
         return result, context.cursor
 
 
-def requested(result) -> list[str]:
+def requested(result) -> list[tuple[str, str]]:
+    """The weeks each run request covers, (first, last)."""
     if isinstance(result, dg.SkipReason):
         return []
-    return [request.partition_key for request in result.run_requests]
+    return [(r.partition_key, r.partition_key) if r.partition_key else (r.partition_key_range.start, r.partition_key_range.end)
+            for r in result.run_requests]
 
 
 @pytest.mark.parametrize(
@@ -74,15 +78,16 @@ def test_sensor_requests_the_week_of_each_new_file_exactly_once(real_weekly_dir,
         landing_dir_with(tmp_path, real_weekly_dir, "2024-09-15", "2024-09-20", "2024-10-04")
         (landing / "README.txt").write_text("not a snapshot")
         result, cursor = evaluate_sensor(settings, instance, cursor)
-        # Two files of one week: one request for that week.
-        assert requested(result) == ["2024-09-15", "2024-09-29"]
-        assert len({r.run_key for r in result.run_requests}) == 2
+        # Two files of one week and one of the next: one run for both weeks, every file named.
+        assert requested(result) == [("2024-09-15", "2024-09-29")]
+        assert result.run_requests[0].tags["leaderboard_v2/files"] == ",".join(
+            f"huggingface_v2_{day}.csv.gz" for day in ("2024-09-15", "2024-09-20", "2024-10-04"))
 
         assert requested(evaluate_sensor(settings, instance, cursor)[0]) == [], "nothing new, nothing requested"
 
         landing_dir_with(tmp_path, real_weekly_dir, "2024-10-11")
         result, cursor = evaluate_sensor(settings, instance, cursor)
-        assert requested(result) == ["2024-10-06"]
+        assert requested(result) == [("2024-10-06", "2024-10-06")]
         assert requested(evaluate_sensor(settings, instance, cursor)[0]) == []
 
         # A file whose week has not ended yet waits for a later tick; one before the first
@@ -120,6 +125,11 @@ def test_a_dropped_file_extends_the_published_history_by_one_week(real_weekly_di
             assert conn.execute("select max(valid_from), max(last_seen_date) from marts.leaderboard_v2_history").fetchone()[1].isoformat() == "2025-02-08"
 
 
+def readme_queries(schema: str) -> list[str]:
+    """The statements of the README's SQL examples that read a table of `schema`."""
+    return [s for s in readme_sql_statements() if re.search(rf"\b(from|join)\s+{schema}\.", s)]
+
+
 def cli(*args: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         [sys.executable, "-m", "orchestration.cli", *args],
@@ -129,6 +139,10 @@ def cli(*args: str) -> subprocess.CompletedProcess:
 
 def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_dir, tmp_path, monkeypatch):
     landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-09-01", "2024-09-07", "2024-09-15")
+    # Strays beside the snapshots: each warned about, by the command and in the run's log.
+    strays = ("notes.txt", ".DS_Store", "huggingface_v2_2024-09-21.csv.gz.part")
+    for name in strays:
+        (landing / name).write_bytes(b"not a snapshot")
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
 
     bad = cli("backfill", "--from", "2024-09-02")
@@ -138,17 +152,31 @@ def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_d
     done = cli("backfill")  # default: every week with a file in the landing directory
     assert done.returncode == 0, done.stdout[-3000:] + done.stderr[-3000:]
     assert "weeks         2024-09-01 .. 2024-09-15" in done.stdout
+    assert f"source        landing ({landing})" in done.stdout, "every row came from the landing directory"
     assert "1 warnings" in done.stdout, "2024-09-08 has no snapshot: a warning, not a failure"
+    for name in strays:
+        assert f"backfill: warning: {landing / name}: ignored, not a snapshot file" in done.stderr
     with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         (run,) = instance.get_run_records()
         assert run.dagster_run.job_name == "leaderboard_v2_weekly"
         assert run.dagster_run.tags[PARTITION_RANGE_START] == "2024-09-01"
         assert run.dagster_run.tags[PARTITION_RANGE_END] == "2024-09-15"
+        logged = [entry.user_message for entry in instance.all_logs(run.dagster_run.run_id)
+                  if entry.level == logging.WARNING]
+        for name in strays:
+            assert any(f"{landing / name}: ignored, not a snapshot file" in message for message in logged), name
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         snapshots = conn.execute(
             "select list(distinct week_start::varchar order by week_start::varchar) from marts.weekly_leaderboard_v2 where has_snapshot"
         ).fetchone()[0]
+        sources = conn.execute("select source, source_dir, weekly_source, weekly_source_dir from meta.publication").fetchone()
+        # The README's queries on the published schemas besides the paper's marts answer here too.
+        assert readme_queries("audit"), "the README queries audit.quarantine"
+        for query in [*readme_queries("audit"), *readme_queries("meta")]:
+            assert conn.execute(query).fetchall(), query
+        assert conn.execute("select count(*) from audit.quarantine").fetchone() == (0,), "the weekly files quarantine nothing"
     assert snapshots == ["2024-09-01", "2024-09-15"]
+    assert sources == (None, None, "landing", str(landing)), "no paper's file; the weeks came from the landing directory"
 
 
 def test_backfill_with_only_a_current_week_file_is_an_error_but_make_run_goes_on(tmp_path, monkeypatch):

@@ -1,7 +1,8 @@
 """The weekly v2 leaderboard end to end on the 31 real snapshots: a one-run backfill, week by
 week runs and a full refresh give one history; a re-run changes nothing; the November 2024
-MATH re-scoring appears as versions, counted independently from the files; an unknown header
-blocks its week and everything downstream, in that run and in later ones.
+MATH re-scoring and attribute changes (licenses, base models, the January 2025 params recount)
+appear as versions, counted independently from the files; an unknown header blocks its week
+and everything downstream, in that run and in later ones.
 
 The one-run backfill is the session's `real_weekly_build`; tests that run again take a copy."""
 
@@ -28,7 +29,7 @@ from tests.integration.harness import (
     run_weekly,
     table_rows,
 )
-from tests.integration.v2_reference import all_evaluation_ids, math_restatements
+from tests.integration.v2_reference import all_evaluation_ids, attribute_changes, math_restatements
 
 WEEKLY_ASSETS = {
     "raw/leaderboard_v2", "staging/stg_leaderboard_v2", "intermediate/int_leaderboard_v2_observations",
@@ -103,6 +104,37 @@ def test_math_rescoring_of_november_2024_opens_versions_and_closes_the_old(backf
     assert all(not is_current and valid_to == date(2024, 11, 9) for _, is_current, valid_to in rows)
     weekly = dict(table_rows(settings.duckdb_path, "(select week_start, restated_evaluations from marts.weekly_leaderboard_v2)"))
     assert weekly[date(2024, 11, 3)] >= len(expected)
+
+
+# Consecutive snapshots: the base model column appears (2024-09-01: nothing to compare it with,
+# though some 700 evaluations show one), base models change (2024-09-29), params are recounted in
+# bulk (2025-01-12).
+ATTRIBUTE_CHANGES = [("2024-08-24", "2024-09-01"), ("2024-09-20", "2024-09-29"), ("2025-01-05", "2025-01-12")]
+
+
+@pytest.mark.parametrize(("before", "after"), ATTRIBUTE_CHANGES)
+def test_attribute_changes_open_versions_that_keep_the_old_values(backfilled, real_weekly_dir, before, after):
+    settings, _ = backfilled
+    expected = attribute_changes(real_weekly_dir, date.fromisoformat(before), date.fromisoformat(after))
+    changed = set().union(*expected.by_attribute.values())
+    assert changed, "the pair has attribute changes"
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        opened = conn.execute("""
+            select new.evaluation_id, new.change_kind, old.is_current,
+                   floor(old.params_b) is distinct from floor(new.params_b)
+            from marts.leaderboard_v2_history new
+            join marts.leaderboard_v2_history old
+              on old.evaluation_id = new.evaluation_id and old.valid_to = new.valid_from
+            where new.valid_from = ?
+        """, [after]).fetchall()
+    opened = [row for row in opened if row[0] in expected.compared]
+    kind = {evaluation: change_kind for evaluation, change_kind, _, _ in opened}
+    # One kind per version: a score restated the same day wins (its versions are tested above).
+    restated = {evaluation for evaluation, change_kind in kind.items() if change_kind == "restated"}
+    assert {evaluation for evaluation, change_kind in kind.items() if change_kind == "attributes_changed"} == changed - restated
+    assert not any(is_current for _, _, is_current, _ in opened), "the old version is closed, not overwritten"
+    params = {evaluation for evaluation, _, _, params_differ in opened if params_differ}
+    assert params == expected.by_attribute["params_b"], "both params counts kept, one per version"
 
 
 def test_rerunning_one_week_changes_nothing(real_weekly_build, tmp_path, monkeypatch):

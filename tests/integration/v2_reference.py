@@ -3,13 +3,15 @@ gzip files, with the few column names it needs spelled out here (not the project
 
 from __future__ import annotations
 
+import math
 import re
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pandas as pd
 
-FILE_DATE = re.compile(r"huggingface_v2_(\d{4}-\d{2}-\d{2})\.csv\.gz$")
+FILE_DATE = re.compile(r"huggingface_v2_([0-9]{4}-[0-9]{2}-[0-9]{2})\.csv\.gz")
 # Old layouts → December 2024 rename.
 ID_COLUMNS = ("fullname", "model_name")
 PRECISION_COLUMNS = ("precision", "model_precision")
@@ -34,7 +36,7 @@ def read_snapshot(path: Path) -> pd.DataFrame:
 
 def snapshot_files(directory: Path) -> dict[date, Path]:
     return {
-        date.fromisoformat(FILE_DATE.search(p.name).group(1)): p
+        date.fromisoformat(FILE_DATE.fullmatch(p.name).group(1)): p
         for p in sorted(directory.glob("huggingface_v2_*.csv.gz"))
     }
 
@@ -51,3 +53,71 @@ def math_restatements(directory: Path, before: date, after: date) -> set[str]:
     both = old.join(new, lsuffix="_old", rsuffix="_new", how="inner")
     changed = both[both["math_old"].round(2) != both["math_new"].round(2)]
     return set(changed.index)
+
+
+# The attributes a version of the history keeps besides scores and likes, by their names in the
+# scraped layouts to December 2024 and in the renamed ones after.
+ATTRIBUTE_COLUMNS = {
+    "model_type": ("type", "model_type"),
+    "architecture": ("architecture", "model_architecture"),
+    "params_b": ("params_b", "metadata_params_billions"),
+    "license": ("hub_license", "metadata_hub_license"),
+    "is_flagged": ("flagged", "features_is_flagged"),
+    "is_merged": ("not_merged", "features_is_merged"),
+    "is_moe": ("moe", "features_is_moe"),
+    "is_available_on_hub": ("available_on_the_hub", "features_is_not_available_on_hub"),
+    "base_model": ("base_model", "metadata_base_model"),
+    "submission_date": ("submission_date", "metadata_submission_date"),
+    "upload_date": ("upload_to_hub_date", "metadata_upload_date"),
+}
+
+
+def _attribute_values(name: str, text: pd.Series) -> pd.Series:
+    """As the history compares them: params in whole billions, truncated (the 2024 layouts print
+    7.616 as 7); dates as UTC days; ids lower-cased; flags in any case; empty text as missing."""
+    if name == "params_b":
+        return pd.to_numeric(text, errors="coerce").map(lambda v: None if pd.isna(v) else math.floor(v))
+    if name.endswith("_date"):
+        days = pd.to_datetime(text, utc=True, errors="coerce", format="mixed").dt.date.astype(object)
+        return days.where(days.notna(), None)
+    if name == "base_model":
+        text = text.str.lower()
+    elif name.startswith("is_"):
+        text = text.str.upper()
+    return text.replace("", None)
+
+
+def read_attributes(path: Path) -> pd.DataFrame:
+    """The attributes of one file by evaluation_id (ids listed twice left out), each column under
+    the name the file gives it: a file without a column (the base model before September 2024)
+    has nothing to compare in it."""
+    frame = pd.read_csv(path, dtype=str, keep_default_na=False)
+    ids = frame[_first_present(frame, ID_COLUMNS)].str.strip().str.lower()
+    precision = frame[_first_present(frame, PRECISION_COLUMNS)].str.strip()
+    values = {"evaluation_id": ids + "|" + precision + "|" + frame["model_sha"].str.strip()}
+    for name, sources in ATTRIBUTE_COLUMNS.items():
+        for source in (s for s in sources if s in frame.columns):
+            values[f"{name}:{source}"] = _attribute_values(name, frame[source].str.strip())
+    return pd.DataFrame(values).drop_duplicates("evaluation_id", keep=False).set_index("evaluation_id")
+
+
+@dataclass(frozen=True)
+class AttributeChanges:
+    compared: set[str]
+    """Evaluations in both files (once each)."""
+    by_attribute: dict[str, set[str]]
+    """Attribute → the evaluations whose value differs between the two files."""
+
+
+def attribute_changes(directory: Path, before: date, after: date) -> AttributeChanges:
+    """Attributes changed between two snapshots, compared where both files name the column alike
+    (a pair within one layout, or a later layout that only adds columns)."""
+    files = snapshot_files(directory)
+    old, new = read_attributes(files[before]), read_attributes(files[after])
+    compared = old.index.intersection(new.index)
+    by_attribute: dict[str, set[str]] = {}
+    for column in (c for c in old.columns if c in new.columns):
+        o, n = old.loc[compared, column], new.loc[compared, column]
+        differs = ~((o == n) | (o.isna() & n.isna()))
+        by_attribute.setdefault(column.split(":")[0], set()).update(compared[differs])
+    return AttributeChanges(set(compared), by_attribute)

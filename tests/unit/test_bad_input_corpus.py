@@ -23,7 +23,13 @@ from orchestration.sources.generator import generate_snapshot
 from orchestration.sources.generator_hfcommunity import generate_hfcommunity
 from orchestration.sources.generator_weekly import generate_weekly_v2
 from orchestration.sources.hfcommunity import load_hfcommunity_dump, raw_table_name
-from orchestration.sources.leaderboard_v2 import UnknownHeaderError, load_weekly_snapshots
+from orchestration.sources.leaderboard_v2 import (
+    UnknownHeaderError,
+    list_landing_dir,
+    load_weekly_snapshots,
+    snapshot_files_for_week,
+    stray_warning,
+)
 from orchestration.sources.snapshot import SNAPSHOT_FILES, SourceFileError, load_snapshot_file
 from tests.bad_inputs import (
     ACCEPTED,
@@ -31,6 +37,7 @@ from tests.bad_inputs import (
     CHECK_FAILED,
     HFC_SCALE,
     HFC_SQL,
+    IGNORED,
     LOAD_ERROR,
     QUARANTINED,
     RECORDED,
@@ -133,17 +140,23 @@ def run_snapshot_case(case: Case, good: GoodInputs, database: Path, tmp_path: Pa
 
 
 def run_weekly_case(case: Case, good: GoodInputs, database: Path, tmp_path: Path) -> Observed:
-    path = tmp_path / V2_FILE
+    """The week loaded from a landing directory of its own, as raw/leaderboard_v2 lists it."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = landing / V2_FILE
     shutil.copy(good.weekly / V2_FILE, path)
     case.mutate(path, ",")
+    week = date.fromisoformat(V2_WEEK)
     with duckdb.connect(str(database)) as conn:
         try:
-            load_weekly_snapshots(conn, [path], date.fromisoformat(V2_WEEK))
+            loaded = load_weekly_snapshots(conn, snapshot_files_for_week(landing, week), week)
         except UnknownHeaderError as exc:
             return Observed(Outcome(CHECK_FAILED, "leaderboard_v2_header_known"), str(exc))
         except SourceFileError as exc:
             return Observed(Outcome(LOAD_ERROR, row=exc.row, column=exc.column), str(exc))
-    return Observed(Outcome(ACCEPTED), "")
+    assert loaded.files == (path,) and loaded.rows > 0, "the snapshot itself was loaded"
+    warnings = [stray_warning(stray) for stray in list_landing_dir(landing).strays]
+    return Observed(Outcome(IGNORED if warnings else ACCEPTED), "\n".join(warnings))
 
 
 def run_hfcommunity_case(case: Case, good: GoodInputs, database: Path, tmp_path: Path) -> Observed:
@@ -248,7 +261,7 @@ def assert_accepted_byte_for_byte(case: Case, database: Path, after) -> None:
 def test_the_corpus_covers_every_source_and_kind():
     assert len(CASES) >= 25
     assert {c.source for c in CASES} == set(SOURCES)
-    assert {c.expected.kind for c in CASES} == {LOAD_ERROR, CHECK_FAILED, QUARANTINED, RECORDED, ACCEPTED}
+    assert {c.expected.kind for c in CASES} == {LOAD_ERROR, CHECK_FAILED, QUARANTINED, RECORDED, ACCEPTED, IGNORED}
     assert len({c.name for c in CASES}) == len(CASES)
     for source in SOURCES:
         assert any(c.source == source and c.expected.kind != ACCEPTED for c in CASES), source

@@ -165,3 +165,24 @@ def test_an_unexpected_error_is_summarised_by_its_own_first_line_not_dagsters_wr
 
     (failure,) = step_failures(dg.materialize([broken], raise_on_error=False))
     assert failure.line() == "broken (step broken): ValueError: the first line"
+
+
+def test_backfill_warns_of_each_stray_file_and_is_not_blocked_by_it(settings_factory, tmp_path, capsys):
+    """Only strays landed (and a week not ended yet): each named in a warning, then the usual
+    "nothing to backfill" (make run's --if-any goes on), no run started."""
+    from datetime import date
+
+    from orchestration.cli import backfill
+
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    for name in ("notes.txt", ".DS_Store", "huggingface_v2_2024-07-13.csv.gz.part"):
+        (landing / name).write_bytes(b"")
+    (landing / f"huggingface_v2_{date.today().isoformat()}.csv.gz").write_bytes(b"")
+    settings = settings_factory(WAREHOUSE_LANDING_DIR=str(landing))
+    assert backfill(settings, None, None, if_any=True) == 0
+    err = capsys.readouterr().err
+    for name in ("notes.txt", ".DS_Store", "huggingface_v2_2024-07-13.csv.gz.part"):
+        assert f"backfill: warning: {landing / name}: ignored, not a snapshot file" in err
+    assert "no snapshot file of a completed week" in err
+    assert not settings.duckdb_path.exists()

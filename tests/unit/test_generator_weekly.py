@@ -33,8 +33,8 @@ from orchestration.sources.generator_weekly import (
 
 OLD_SCORES = ("ifeval", "bbh", "math_lvl_5", "gpqa", "musr", "mmlupro")
 NEW_SCORES = ("ifeval", "bbh", "math", "gpqa", "musr", "mmlu_pro")
-ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-SHA = re.compile(r"^[0-9a-f]{40}$")
+ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")  # fullmatch: `$` would allow a trailing newline
+SHA = re.compile(r"[0-9a-f]{40}")
 EMOJI_TYPES = {
     "🟢": "🟢 pretrained",
     "🟩": "🟩 continuously pretrained",
@@ -267,7 +267,7 @@ def flags_ok(column: pd.Series) -> bool:
 
 
 def dates_ok(column: pd.Series) -> bool:
-    return column.map(lambda v: v == "" or bool(ISO_DATE.match(v))).all()
+    return column.map(lambda v: v == "" or bool(ISO_DATE.fullmatch(v))).all()
 
 
 def test_old_layout_values(tables):
@@ -289,7 +289,7 @@ def test_old_layout_values(tables):
         assert t["precision"].isin(["bfloat16", "float16", "4bit"]).all()
         assert t["params_b"].str.fullmatch(r"-?\d+").all()
         assert (t["hub_hearts"].astype(int) >= 0).all()
-        assert t["model_sha"].map(lambda v: v == "" or bool(SHA.match(v))).all()
+        assert t["model_sha"].map(lambda v: v == "" or bool(SHA.fullmatch(v))).all()
         assert (t["hub_license"][t["available_on_the_hub"] == "TRUE"] != "").mean() > 0.9
         if "co_cost_kg" in t.columns:
             assert (t["co_cost_kg"].astype(float) > 0).all()

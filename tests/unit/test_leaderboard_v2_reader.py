@@ -18,13 +18,17 @@ import pytest
 from orchestration.settings import real_data_dir
 from orchestration.sources.leaderboard_v2 import (
     CANONICAL_COLUMNS,
+    FILE_NAME,
     TABLE,
+    LandingDirFiles,
     UnknownHeaderError,
     identify_header,
+    list_landing_dir,
     load_column_mapping,
     load_weekly_snapshots,
     snapshot_date_of,
     snapshot_files_for_week,
+    stray_warning,
     sunday_week_start,
 )
 from orchestration.sources.snapshot import SourceFileError
@@ -316,13 +320,45 @@ def test_a_gzip_stream_cut_short_names_the_line_it_stops_at(conn, tmp_path):
      "huggingface_v2_2024-07-13.tsv.gz"],
 )  # fmt: skip
 def test_a_badly_named_file_raises(conn, tmp_path, name):
-    path = write_gz(tmp_path / name, OLD_COLUMNS, [{}])
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    path = write_gz(landing / name, OLD_COLUMNS, [{}])
     with pytest.raises(SourceFileError, match="huggingface_v2_|calendar date") as error:
         load_weekly_snapshots(conn, [path], date(2024, 7, 7))
     assert error.value.path == path
-    if name.startswith("huggingface_v2_"):  # looks like a snapshot: listing the landing dir fails too
-        with pytest.raises(SourceFileError):
-            snapshot_files_for_week(tmp_path, date(2024, 7, 7))
+    if FILE_NAME.fullmatch(name):  # named like a snapshot, of no week: listing the landing dir fails too
+        with pytest.raises(SourceFileError, match="calendar date"):
+            snapshot_files_for_week(landing, date(2024, 7, 7))
+    else:  # not named like a snapshot: a stray, ignored by the listing (and warned about)
+        assert snapshot_files_for_week(landing, date(2024, 7, 7)) == []
+        assert list_landing_dir(landing).strays == (path,)
+
+
+def test_stray_files_in_the_landing_dir_are_ignored_not_blocking(conn, tmp_path):
+    """Notes, a Finder file, a partial download beside the week's snapshot: the snapshot loads."""
+    landing = tmp_path / "landing"
+    landing.mkdir()
+    snapshot = write_gz(landing / "huggingface_v2_2024-07-13.csv.gz", OLD_COLUMNS, [{}])
+    strays = [landing / name for name in (".DS_Store", "huggingface_v2_2024-07-13.csv.gz.part", "notes.txt")]
+    for path in strays:
+        path.write_bytes(b"not a snapshot")
+    (landing / "huggingface_v2_2024-07-20.csv.gz").mkdir()  # a directory is no file at all
+    assert list_landing_dir(landing) == LandingDirFiles(snapshots=(snapshot,), strays=tuple(strays))
+    assert snapshot_files_for_week(landing, date(2024, 7, 7)) == [snapshot]
+    assert load_weekly_snapshots(conn, snapshot_files_for_week(landing, date(2024, 7, 7)), date(2024, 7, 7)).rows == 1
+    warning = stray_warning(strays[1])
+    assert warning.startswith(f"{strays[1]}: ignored, not a snapshot file")
+    assert list_landing_dir(tmp_path / "missing") == LandingDirFiles((), ())
+
+
+@pytest.mark.parametrize("name", ["huggingface_v2_2024-07-13.csv.gz\n", "huggingface_v2_2024-07-13.parquet\n"])
+def test_a_name_ending_in_a_newline_is_not_a_snapshot_name(conn, tmp_path, name):
+    """Python's `$` matches before a trailing newline: the whole name must match."""
+    path = write_gz(tmp_path / name, OLD_COLUMNS, [{}])
+    with pytest.raises(SourceFileError, match="is not named huggingface_v2_"):
+        snapshot_date_of(path)
+    with pytest.raises(SourceFileError, match="is not named huggingface_v2_"):
+        load_weekly_snapshots(conn, [path], date(2024, 7, 7))
 
 
 def test_a_file_outside_the_week_or_a_non_sunday_week_is_refused(conn, tmp_path):

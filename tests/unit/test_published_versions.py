@@ -101,6 +101,26 @@ def test_a_new_version_replaces_the_published_file_atomically(target, working):
     assert [v.version_id for v in list_versions(target)] == [first.version_id, second.version_id]
 
 
+def test_the_version_records_where_its_weekly_rows_came_from(target, working):
+    """A warehouse built by `make backfill` alone: no paper's file, the weekly files landed."""
+    landed = PublicationInfo("run-1", "run-1", None, None, weekly_source="landing", weekly_source_dir="/in/v2")
+    version, _ = publish(target, working, landed)
+    with connect_read_only(target.published_path) as conn:
+        assert conn.execute(
+            "select source, source_dir, weekly_source, weekly_source_dir from meta.publication").fetchall() == [
+            (None, None, "landing", "/in/v2")]
+    assert (version.info["source"], version.info["weekly_source"], version.info["weekly_source_dir"]) == (
+        None, "landing", "/in/v2")
+
+
+def test_only_a_whole_version_file_name_is_a_version(target, working):
+    """`$` also matches before a trailing newline: a name ending in one is not a version."""
+    version, _ = publish(target, working, info())
+    for name in (f"{version.path.name}\n", f"old-{version.path.name}", f"{version.path.name}.bak"):
+        os.link(version.path, target.versions_dir / name)
+    assert list_versions(target) == [version]
+
+
 def test_rollback_restores_the_previous_version_byte_for_byte(target, working):
     first, _ = publish(target, working, info("run-1"))
     first_bytes = sha256(target.published_path)

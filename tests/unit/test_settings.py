@@ -114,6 +114,14 @@ def test_the_huggingface_source_reads_what_its_connector_lands(tmp_path: Path):
     assert "hf_secret_in_settings" not in repr(settings)
     landing = load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_LANDING_DIR": str(tmp_path / "in")})
     assert landing.weekly_source_dir == tmp_path / "in"
+    assert settings.weekly_source_name == landing.weekly_source_name == "landing"
+
+
+def test_weekly_files_come_from_the_landing_dir_when_one_is_set(tmp_path: Path):
+    generated = load_settings({"WAREHOUSE_GENERATED_DIR": str(tmp_path / "generated")})
+    assert (generated.weekly_source_name, generated.weekly_source_dir) == ("generated", tmp_path / "generated" / "leaderboard_v2")
+    landing = load_settings({"WAREHOUSE_LANDING_DIR": str(tmp_path / "in")})
+    assert (landing.weekly_source_name, landing.weekly_source_dir) == ("landing", tmp_path / "in")
 
 
 @pytest.mark.parametrize("layout", ["paper_scrape", "final_table"])

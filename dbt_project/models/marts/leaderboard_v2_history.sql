@@ -20,9 +20,12 @@
 with observations as (
     select
         *,
-        -- What opens a new version: a score (at the two decimals every layout shows) or the
-        -- like count. Later layouts print more decimals; that is not a restatement.
+        -- What opens a new version: a score (at the two decimals every layout shows), another
+        -- published attribute (v2_attribute_columns; the base model apart, below) or the like
+        -- count. Later layouts print more decimals; that is not a restatement.
         md5(concat_ws('|'{% for column in scores %}, coalesce(cast({{ round_double(column, 2) }} as string), '∅'){% endfor %})) as scores_hash,
+        md5(concat_ws('|'{% for expression in v2_attribute_columns() %}, coalesce(cast({{ expression }} as string), '∅'){% endfor %})) as attributes_hash,
+        coalesce(base_model_id, '∅') as base_model_value,
         coalesce(cast(hub_likes as string), '∅') as likes_value
     from {{ ref('int_leaderboard_v2_observations') }}
     {%- if anchor is not none %}
@@ -34,16 +37,27 @@ snapshots as (
     select
         snapshot_date,
         row_number() over (order by snapshot_date) as snapshot_seq,
-        lead(snapshot_date) over (order by snapshot_date) as next_snapshot_date
-    from (select distinct snapshot_date from observations)
+        lead(snapshot_date) over (order by snapshot_date) as next_snapshot_date,
+        shows_base_model
+    from (
+        -- The layouts to August 2024 have no base model column: such a snapshot shows none at
+        -- all, and its missing base models are not a value a later snapshot changes.
+        select snapshot_date, count(base_model_id) > 0 as shows_base_model
+        from observations
+        group by snapshot_date
+    )
 ),
 
 compared as (
     select
         observations.*,
         snapshots.snapshot_seq,
+        snapshots.shows_base_model,
         lag(snapshots.snapshot_seq) over by_evaluation as previous_seq,
+        lag(snapshots.shows_base_model) over by_evaluation as previous_shows_base_model,
         lag(scores_hash) over by_evaluation as previous_scores_hash,
+        lag(attributes_hash) over by_evaluation as previous_attributes_hash,
+        lag(base_model_value) over by_evaluation as previous_base_model_value,
         lag(likes_value) over by_evaluation as previous_likes_value
     from observations
     join snapshots using (snapshot_date)
@@ -53,10 +67,14 @@ compared as (
 changes as (
     select
         *,
+        -- One kind per version, the weightiest change first.
         case
             when previous_seq is null then 'first_seen'
             when previous_seq <> snapshot_seq - 1 then 'reappeared'
             when previous_scores_hash <> scores_hash then 'restated'
+            when previous_attributes_hash <> attributes_hash
+                or (shows_base_model and previous_shows_base_model and previous_base_model_value <> base_model_value)
+                then 'attributes_changed'
             when previous_likes_value <> likes_value then 'likes_changed'
         end as change_kind  -- null: the version goes on
     from compared

@@ -50,6 +50,7 @@ version_changes as (
     select
         {{ sunday_of_date('valid_from') }} as week_start,
         count(distinct evaluation_id) filter (where change_kind = 'restated') as restated_evaluations,
+        count(distinct evaluation_id) filter (where change_kind = 'attributes_changed') as attributes_changed_evaluations,
         count(distinct evaluation_id) filter (where change_kind = 'likes_changed') as likes_changed_evaluations,
         count(distinct evaluation_id) filter (where change_kind = 'reappeared') as reappeared_evaluations
     from {{ ref('leaderboard_v2_history') }}
@@ -78,6 +79,7 @@ select
     coalesce(entrants.new_{{ model_type }}, 0) as new_{{ model_type }},
     {%- endfor %}
     coalesce(version_changes.restated_evaluations, 0) as restated_evaluations,
+    coalesce(version_changes.attributes_changed_evaluations, 0) as attributes_changed_evaluations,
     coalesce(version_changes.likes_changed_evaluations, 0) as likes_changed_evaluations,
     coalesce(version_changes.reappeared_evaluations, 0) as reappeared_evaluations,
     coalesce(departures.removed_evaluations, 0) as removed_evaluations,
