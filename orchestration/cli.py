@@ -9,8 +9,9 @@ backfill     the weekly v2 job over a range of weeks (--from/--to, default every
              file in the landing directory) as one run, through write-audit-publish
 ui           `dagster dev` on 127.0.0.1 with the same settings
 sql          the DuckDB shell on the published warehouse, read-only
-versions     the published versions kept, the current one marked
-rollback     point the published warehouse at the previous version (or --to VERSION)
+versions     the published versions kept, the current one marked, each verified against the
+             sha256 recorded when it was published (ok / CHANGED IN PLACE), and the served file
+rollback     serve the previous intact version again (or --to VERSION); never a changed one
 """
 
 from __future__ import annotations
@@ -23,7 +24,15 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from orchestration.settings import DBT_PROJECT_DIR, PROJECT_ROOT, V1_DATASET_FILE_NAME, Settings, load_settings
-from orchestration.wap.versions import PublishError, PublishTarget, current_version, list_versions, rollback
+from orchestration.wap.versions import (
+    CHANGED_IN_PLACE,
+    PublishError,
+    PublishTarget,
+    current_version,
+    list_versions,
+    rollback,
+    verify,
+)
 
 WEEKLY_JOB = "leaderboard_v2_weekly"  # orchestration/jobs.py; its runs read the weekly v2 files only
 
@@ -249,6 +258,8 @@ def sql_shell_command(settings: Settings, extra_args: list[str] = ()) -> list[st
 
 
 def print_versions(settings: Settings) -> int:
+    """The kept versions and the served file, each hashed and compared with the sha256 recorded
+    when its version was published. Exit status 1 if any was changed in place."""
     target = PublishTarget.from_settings(settings)
     current = current_version(target)
     versions = list_versions(target)
@@ -256,23 +267,42 @@ def print_versions(settings: Settings) -> int:
         print(f"nothing published yet at {settings.duckdb_path} (run `make run`)")
         return 1
     print(f"published warehouse: {settings.duckdb_path}   (keeping {target.keep} versions)")
+    checked = []
     for version in versions:
+        integrity = verify(version)
+        checked.append(integrity)
         marker = "*" if current and version.version_id == current.version_id else " "
         rows = sum(version.info.get("row_counts", {}).values())
         print(f" {marker} {version.version_id}  run {str(version.info.get('run_id'))[:8]}  "
               f"source {version.info.get('source') or '-'}  weekly {version.info.get('weekly_source') or '-'}  "
-              f"{rows} mart rows")
-    return 0
+              f"{rows} mart rows  {integrity.status}")
+    if current is None:
+        print("   served file: missing, or a copy of none of the kept versions")
+    else:
+        served = verify(current, settings.duckdb_path)
+        checked.append(served)
+        print(f"   served file, a copy of {current.version_id}: {served.status}")
+    changed = [integrity for integrity in checked if integrity.status == CHANGED_IN_PLACE]
+    for integrity in changed:
+        print(f"WARNING: {integrity.describe()}", file=sys.stderr)
+    if changed:
+        print("A changed version is never served by rollback. A changed served file is replaced by the next "
+              "publish, or now by `make rollback TO=<its version>` if that version is ok.", file=sys.stderr)
+    return 1 if changed else 0
 
 
 def roll_back(settings: Settings, to: str | None) -> int:
     try:
-        previous, now = rollback(PublishTarget.from_settings(settings), to)
+        rolled = rollback(PublishTarget.from_settings(settings), to)
     except PublishError as exc:
         print(f"rollback: {exc}", file=sys.stderr)
         return 2
-    print(f"{settings.duckdb_path} now serves {now.version_id} "
-          f"(was {previous.version_id if previous else 'nothing'}); readers already connected keep their view")
+    if rolled.replaced is not None and rolled.replaced.status == CHANGED_IN_PLACE:
+        print(f"rollback: WARNING: the file replaced, {rolled.replaced.describe()}", file=sys.stderr)
+    for integrity in rolled.refused:
+        print(f"rollback: passed over {integrity.describe()}", file=sys.stderr)
+    print(f"{settings.duckdb_path} now serves {rolled.now.version_id} "
+          f"(was {rolled.previous.version_id if rolled.previous else 'nothing'}); readers already connected keep their view")
     return 0
 
 

@@ -156,8 +156,8 @@ class Settings:
 
     @property
     def versions_dir(self) -> Path:
-        """Published versions live beside the published file (same filesystem: the swap is a
-        hard link and a rename)."""
+        """Published versions live beside the published file, which is a byte copy of one of them
+        (orchestration/wap/versions.py)."""
         return self.duckdb_path.parent / f"{self.duckdb_path.stem}.versions"
 
     @property

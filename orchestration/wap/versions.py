@@ -4,7 +4,7 @@ Mechanism (measured and argued in docs/architecture.md): each publication is a n
 read-only DuckDB file `<stem>.versions/vNNNNN-<UTC time>.duckdb`: a byte copy of the
 checkpointed working database, cut down to the published schemas (the marts) plus a `meta`
 schema that describes the version. The file users open,
-`WAREHOUSE_DUCKDB_PATH`, is a hard link to one of them, replaced by `rename(2)`:
+`WAREHOUSE_DUCKDB_PATH`, is a byte copy of one of them, replaced by `rename(2)`:
 
 - atomic: a new connection opens the old version or the new one, never a mix;
 - a reader already connected holds the old inode open and keeps a consistent view, even after
@@ -15,12 +15,20 @@ schema that describes the version. The file users open,
   files left by a killed publish are removed by the next one.
 
 Version files are written once, fsynced, renamed into place and made read-only (0444).
+
+Tamper evidence: mode 0444 does not stop root, and a writable `duckdb.connect` rewrites a file
+in place. So each version's sha256 is recorded when it is published (its sidecar and
+`history.jsonl`), and checked by `make versions`, by every rollback (which never serves a
+version whose bytes changed) and by every publish (which reports a served file that changed).
+The served file is its own copy, never a hard link: a write through it cannot reach the kept
+version, nor the reverse.
 """
 
 from __future__ import annotations
 
 import contextlib
 import fcntl
+import hashlib
 import json
 import os
 import re
@@ -44,8 +52,16 @@ PUBLISHED_SCHEMAS: tuple[str, ...] = ("marts", "audit")
 # Matched with fullmatch only: `$` also matches before a trailing newline.
 _VERSION_FILE = re.compile(r"v(?P<sequence>[0-9]{5,})-(?P<stamp>[0-9]{8}T[0-9]{6}Z)\.duckdb")
 HISTORY_FILE_NAME = "history.jsonl"
+SERVED_RECORD_NAME = "served.json"
+"""Which version the published file is a copy of, and that file's inode, so a record left stale
+(the file replaced by other means) is seen. Should a replacement reuse the inode number, it is
+taken for that version's copy, and verifying it reports it changed unless it has those bytes."""
 LOCK_FILE_NAME = ".publish.lock"
 READ_ONLY_MODE = stat.S_IRUSR | stat.S_IRGRP | stat.S_IROTH
+
+INTACT = "ok"
+CHANGED_IN_PLACE = "CHANGED IN PLACE"
+UNVERIFIABLE = "no checksum recorded"
 
 
 class PublishError(RuntimeError):
@@ -74,6 +90,69 @@ class Version:
     @property
     def sidecar(self) -> Path:
         return self.path.with_suffix(".json")
+
+    @property
+    def sha256(self) -> str | None:
+        """Of the version's bytes, recorded when it was published (None: published before that was kept)."""
+        return self.info.get("sha256")
+
+
+@dataclass(frozen=True)
+class Integrity:
+    """A published file against the sha256 recorded when its version was published, and any
+    write-ahead log beside it (uncheckpointed writes: DuckDB replays them for every reader,
+    and onto whatever file is renamed to that path next)."""
+
+    path: Path
+    version_id: str
+    recorded_sha256: str | None
+    found_sha256: str | None
+    wal_bytes: int | None = None
+    """The size of `<path>.wal`, None when there is none (nothing the project runs leaves one)."""
+
+    @property
+    def status(self) -> str:
+        if self.wal_bytes is not None or (self.recorded_sha256 and self.found_sha256 != self.recorded_sha256):
+            return CHANGED_IN_PLACE
+        return UNVERIFIABLE if self.recorded_sha256 is None else INTACT
+
+    @property
+    def intact(self) -> bool:
+        return self.status == INTACT
+
+    def describe(self) -> str:
+        where = f"{self.version_id} ({self.path})"
+        if self.status == CHANGED_IN_PLACE:
+            evidence = []
+            if self.recorded_sha256 and self.found_sha256 != self.recorded_sha256:
+                evidence.append(f"sha256 {self.found_sha256[:12]}..., recorded {self.recorded_sha256[:12]}...")
+            if self.wal_bytes is not None:
+                evidence.append(f"a write-ahead log of {self.wal_bytes} bytes beside it holds writes every reader replays")
+            return f"{where} was CHANGED IN PLACE since it was published: {'; '.join(evidence)}"
+        if self.status == UNVERIFIABLE:
+            return f"{where} cannot be verified: no sha256 was recorded when it was published"
+        return f"{where}: {INTACT}"
+
+    def record(self) -> dict[str, Any]:
+        """For history.jsonl, the sidecar and run metadata."""
+        return {"version_id": self.version_id, "path": str(self.path), "status": self.status,
+                "recorded_sha256": self.recorded_sha256, "found_sha256": self.found_sha256,
+                "wal_bytes": self.wal_bytes}
+
+    @classmethod
+    def from_record(cls, record: dict[str, Any]) -> Integrity:
+        return cls(Path(record["path"]), record["version_id"], record["recorded_sha256"], record["found_sha256"],
+                   record.get("wal_bytes"))
+
+
+@dataclass(frozen=True)
+class RolledBack:
+    previous: Version | None
+    now: Version
+    refused: tuple[Integrity, ...] = ()
+    """Versions passed over (without --to) because they changed or cannot be verified."""
+    replaced: Integrity | None = None
+    """What the served file was found to be before it was replaced."""
 
 
 @dataclass(frozen=True)
@@ -126,18 +205,24 @@ def list_versions(target: PublishTarget) -> list[Version]:
 
 
 def current_version(target: PublishTarget) -> Version | None:
-    """The version `WAREHOUSE_DUCKDB_PATH` points at (same inode), or None before the first publish."""
+    """The version `WAREHOUSE_DUCKDB_PATH` is a copy of, or None before the first publish."""
     try:
         published = target.published_path.stat()
     except FileNotFoundError:
         return None
     versions = list_versions(target)
-    for version in versions:
-        candidate = version.path.stat()
-        if (candidate.st_ino, candidate.st_dev) == (published.st_ino, published.st_dev):
-            return version
-    # Published by copy (a filesystem without hard links): ask the file itself.
-    published_id = read_published_version_id(target.published_path)
+    served = target.versions_dir / SERVED_RECORD_NAME
+    record = json.loads(served.read_text(encoding="utf-8")) if served.exists() else {}
+    if (record.get("inode"), record.get("device")) == (published.st_ino, published.st_dev):
+        # Without opening the file: a user holding it read-write must not stall a run.
+        published_id = record["version_id"]
+    else:
+        # Served before the record was kept, copied in by other means, or a crash between the
+        # swap and the record: ask the file itself.
+        try:
+            published_id = read_published_version_id(target.published_path)
+        except duckdb.Error:
+            return None  # not a DuckDB file, no `meta`, or held by a writer: a copy of no version
     return next((v for v in versions if v.version_id == published_id), None)
 
 
@@ -152,6 +237,20 @@ def connect_read_only(path: Path) -> duckdb.DuckDBPyConnection:
     if not path.exists():
         raise PublishError(f"{path} does not exist yet: nothing has been published (run `make run`)")
     return duckdb.connect(str(path), read_only=True)
+
+
+def file_sha256(path: Path) -> str:
+    with path.open("rb") as handle:
+        return hashlib.file_digest(handle, "sha256").hexdigest()
+
+
+def verify(version: Version, path: Path | None = None) -> Integrity:
+    """Hash `path` (a copy of `version`, such as the served file; by default the version's own
+    file), compare it with the sha256 recorded when the version was published, and look for a
+    write-ahead log beside it."""
+    path = path or version.path
+    found = file_sha256(path) if version.sha256 else None
+    return Integrity(path, version.version_id, version.sha256, found, _wal_bytes(path))
 
 
 def history(target: PublishTarget) -> list[dict[str, Any]]:
@@ -173,16 +272,24 @@ def publish(
     *,
     schemas: Sequence[str] = PUBLISHED_SCHEMAS,
 ) -> tuple[Version, list[TableAudit]]:
-    """Copy `schemas` of the working database into a new version, verify the copy, and point
-    the published file at it. Raises PublishError (publishing nothing) if the copy differs."""
+    """Copy `schemas` of the working database into a new version, verify the copy, and serve
+    it. Raises PublishError (publishing nothing) if the copy differs.
+
+    The file it replaces is verified first; one that was changed in place is still replaced
+    (the new version is good, and a write-ahead log left beside it is removed, or readers would
+    replay it onto the new version), and reported: in the new version's sidecar (`replaced`)
+    and in history.jsonl."""
     with _publish_lock(target):
         _remove_stale_temporaries(target)
+        replaced = _verify_served(target)
+        _record_changed_in_place(target, [replaced], found_by="publish")
         versions = list_versions(target)
         sequence = (versions[-1].sequence + 1) if versions else 1
         published_at = datetime.now(UTC).replace(microsecond=0)
         version_id = f"v{sequence:05d}-{published_at.strftime('%Y%m%dT%H%M%SZ')}"
         final = target.versions_dir / f"{version_id}.duckdb"
         tmp = target.versions_dir / f".{version_id}.duckdb.tmp"
+        swap = _swap_path(target)
         try:
             audits, source_files = _write_version(tmp, working_db, schemas, version_id, sequence, published_at, info)
             mismatched = [a for a in audits if not a.matches]
@@ -192,60 +299,81 @@ def publish(
                     + ", ".join(f"{a.table} ({a.working_rows} vs {a.published_rows} rows)" for a in mismatched)
                 )
             fsync_path(tmp)
+            os.chmod(tmp, READ_ONLY_MODE)
+            # The version's checksum is the served copy's, read back: what readers will open.
+            sha256 = _copy_hashing(tmp, swap)
+            sidecar = {
+                "version_id": version_id,
+                "sequence": sequence,
+                "published_at": published_at.isoformat(),
+                "run_id": info.run_id,
+                "audited_by_run": info.audited_by_run,
+                "source": info.source,
+                "source_dir": info.source_dir,
+                "weekly_source": info.weekly_source,
+                "weekly_source_dir": info.weekly_source_dir,
+                "source_files": source_files,
+                "row_counts": {a.table: a.published_rows for a in audits},
+                "gating_checks": list(info.gating_checks),
+                "bytes": tmp.stat().st_size,
+                "sha256": sha256,
+                "replaced": replaced.record() if replaced else None,
+            }
+            # Before the version appears, so no version is ever listed without its checksum.
+            write_json_atomically(final.with_suffix(".json"), sidecar)
             os.replace(tmp, final)
-            os.chmod(final, READ_ONLY_MODE)
             fsync_path(target.versions_dir)
+            version = Version(version_id, sequence, final, sidecar)
+            _swap_in(target, swap, version)
         finally:
             tmp.unlink(missing_ok=True)
-        sidecar = {
-            "version_id": version_id,
-            "sequence": sequence,
-            "published_at": published_at.isoformat(),
-            "run_id": info.run_id,
-            "audited_by_run": info.audited_by_run,
-            "source": info.source,
-            "source_dir": info.source_dir,
-            "weekly_source": info.weekly_source,
-            "weekly_source_dir": info.weekly_source_dir,
-            "source_files": source_files,
-            "row_counts": {a.table: a.published_rows for a in audits},
-            "gating_checks": list(info.gating_checks),
-            "bytes": final.stat().st_size,
-        }
-        write_json_atomically(final.with_suffix(".json"), sidecar)
-        version = Version(version_id, sequence, final, sidecar)
-        _point_published_at(target, version)
-        _append_history(target, {"event": "publish", "version_id": version_id, "run_id": info.run_id})
+            swap.unlink(missing_ok=True)
+        _append_history(target, {"event": "publish", "version_id": version_id, "run_id": info.run_id, "sha256": sha256})
         prune(target)
         return version, audits
 
 
-def rollback(target: PublishTarget, to: str | None = None) -> tuple[Version | None, Version]:
-    """Point the published file at an earlier version (the one before the current, or `to`,
-    a version id or its `vNNNNN` prefix). Returns (previous current, now current)."""
+def rollback(target: PublishTarget, to: str | None = None) -> RolledBack:
+    """Serve an earlier version again: `to` (a version id or its `vNNNNN` prefix), or the newest
+    one before the current whose bytes are still those recorded when it was published. A
+    version changed in place (or that cannot be verified) is never served: named with `to`, it
+    is refused; otherwise it is passed over, and if no earlier version is intact, refused. Like
+    a publish, it verifies the file it replaces and records one that changed."""
     with _publish_lock(target):
         versions = list_versions(target)
         current = current_version(target)
+        current_name = current.version_id if current else "the current one"
         if to is not None:
-            matches = [v for v in versions if v.version_id == to or v.version_id.split("-")[0] == to]
-            if not matches:
+            candidates = [v for v in versions if v.version_id == to or v.version_id.split("-")[0] == to][:1]
+            if not candidates:
                 known = ", ".join(v.version_id for v in versions) or "none"
                 raise PublishError(f"no published version {to!r}; kept versions: {known}")
-            chosen = matches[0]
         else:
-            earlier = [v for v in versions if current is None or v.sequence < current.sequence]
-            if not earlier:
-                raise PublishError(
-                    f"no version before {current.version_id if current else 'the current one'} to roll back to"
-                )
-            chosen = earlier[-1]
-        _point_published_at(target, chosen)
+            candidates = [v for v in reversed(versions) if current is None or v.sequence < current.sequence]
+            if not candidates:
+                raise PublishError(f"no version before {current_name} to roll back to")
+        replaced = _verify_served(target)
+        refused: list[Integrity] = []
+        chosen = None
+        for candidate in candidates:
+            integrity = _serve(target, candidate)
+            if integrity.intact:
+                chosen = candidate
+                break
+            refused.append(integrity)
+        _record_changed_in_place(target, [replaced, *refused], found_by="rollback")
+        if chosen is None:
+            reasons = "; ".join(i.describe() for i in refused)
+            if to is not None:
+                raise PublishError(f"rollback never serves a version it cannot vouch for: {reasons}")
+            raise PublishError(f"no intact version before {current_name} to roll back to: {reasons}")
         _append_history(
             target,
             {"event": "rollback", "version_id": chosen.version_id,
-             "from_version_id": current.version_id if current else None},
+             "from_version_id": current.version_id if current else None,
+             "passed_over": [i.version_id for i in refused]},
         )
-        return current, chosen
+        return RolledBack(current, chosen, tuple(refused), replaced)
 
 
 def prune(target: PublishTarget) -> list[Version]:
@@ -260,6 +388,7 @@ def prune(target: PublishTarget) -> list[Version]:
     for version in removed:
         version.path.unlink(missing_ok=True)
         version.sidecar.unlink(missing_ok=True)
+        _wal_of(version.path).unlink(missing_ok=True)
     return removed
 
 
@@ -402,20 +531,77 @@ def raw_source_files(conn: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
     return files
 
 
-def _point_published_at(target: PublishTarget, version: Version) -> None:
-    """Atomically make WAREHOUSE_DUCKDB_PATH the given version (hard link + rename)."""
-    published = target.published_path
-    published.parent.mkdir(parents=True, exist_ok=True)
-    swap = published.with_name(f".{published.name}.{os.getpid()}.swap")
-    swap.unlink(missing_ok=True)
+def _wal_bytes(path: Path) -> int | None:
     try:
-        os.link(version.path, swap)
-    except OSError:
-        # No hard links here (another filesystem): a full copy, still renamed atomically.
-        shutil.copyfile(version.path, swap)
-        fsync_path(swap)
-    os.replace(swap, published)
-    fsync_path(published.parent)
+        return _wal_of(path).stat().st_size
+    except FileNotFoundError:
+        return None
+
+
+def _wal_of(path: Path) -> Path:
+    """Where DuckDB keeps a database's uncheckpointed writes."""
+    return path.with_name(f"{path.name}.wal")
+
+
+def _swap_path(target: PublishTarget) -> Path:
+    """Beside the published file (the same filesystem, so the rename is atomic)."""
+    return target.published_path.with_name(f".{target.published_path.name}.{os.getpid()}.swap")
+
+
+def _copy_hashing(source: Path, destination: Path) -> str:
+    """A read-only byte copy with its own inode (never a hard link), fsynced; returns the sha256
+    of the copy, read back. shutil copies in the kernel (sendfile); a filesystem that shared
+    extents instead (a reflink) would copy them on write, so a write to one file still leaves
+    the other as it was."""
+    destination.parent.mkdir(parents=True, exist_ok=True)
+    destination.unlink(missing_ok=True)
+    shutil.copyfile(source, destination)
+    os.chmod(destination, READ_ONLY_MODE)
+    fsync_path(destination)
+    return file_sha256(destination)
+
+
+def _swap_in(target: PublishTarget, swap: Path, version: Version) -> None:
+    """Atomically make `swap`, a copy of `version`, the published file, and record which it is."""
+    # Left by a writer on the file being replaced (already recorded by the caller's check):
+    # DuckDB would replay it onto the new file for every reader.
+    _wal_of(target.published_path).unlink(missing_ok=True)
+    os.replace(swap, target.published_path)
+    fsync_path(target.published_path.parent)
+    served = target.published_path.stat()
+    write_json_atomically(
+        target.versions_dir / SERVED_RECORD_NAME,
+        {"version_id": version.version_id, "inode": served.st_ino, "device": served.st_dev},
+    )
+
+
+def _serve(target: PublishTarget, version: Version) -> Integrity:
+    """Copy the version's file beside the published one, hash the copy, and swap it in only if
+    it has the bytes recorded when the version was published (what is checked is what is
+    served). Otherwise the published file stays as it was."""
+    if version.sha256 is None:
+        return verify(version)
+    swap = _swap_path(target)
+    try:
+        integrity = Integrity(version.path, version.version_id, version.sha256, _copy_hashing(version.path, swap),
+                              _wal_bytes(version.path))
+        if integrity.intact:
+            _swap_in(target, swap, version)
+    finally:
+        swap.unlink(missing_ok=True)
+    return integrity
+
+
+def _verify_served(target: PublishTarget) -> Integrity | None:
+    """The published file against its version's recorded sha256 (None: it serves no kept version)."""
+    current = current_version(target)
+    return verify(current, target.published_path) if current else None
+
+
+def _record_changed_in_place(target: PublishTarget, found: Sequence[Integrity | None], *, found_by: str) -> None:
+    for integrity in found:
+        if integrity is not None and integrity.status == CHANGED_IN_PLACE:
+            _append_history(target, {"event": "changed_in_place", "found_by": found_by, **integrity.record()})
 
 
 def _append_history(target: PublishTarget, event: dict[str, Any]) -> None:
@@ -432,6 +618,11 @@ def _remove_stale_temporaries(target: PublishTarget) -> None:
         path.unlink(missing_ok=True)
     for path in target.published_path.parent.glob(f".{target.published_path.name}.*.swap"):
         path.unlink(missing_ok=True)
+    # A sidecar is written just before its version is renamed into place.
+    for sidecar in target.versions_dir.glob("v*.json"):
+        version_file = sidecar.with_suffix(".duckdb")
+        if _VERSION_FILE.fullmatch(version_file.name) and not version_file.exists():
+            sidecar.unlink(missing_ok=True)
 
 
 @contextlib.contextmanager

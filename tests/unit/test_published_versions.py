@@ -1,28 +1,38 @@
-"""Publishing, versions, rollback and pruning on real DuckDB files (orchestration/wap)."""
+"""Publishing, versions, rollback and pruning on real DuckDB files (orchestration/wap), and the
+evidence when a published file is changed in place."""
 
 from __future__ import annotations
 
 import hashlib
+import json
 import os
+import shutil
 import stat
 from pathlib import Path
 
 import duckdb
 import pytest
 
+from orchestration.cli import print_versions, roll_back
+from orchestration.settings import load_settings
 from orchestration.wap import versions as versions_module
 from orchestration.wap.state import AUDITED, BUILDING, read_state, write_state
 from orchestration.wap.versions import (
+    CHANGED_IN_PLACE,
+    INTACT,
+    UNVERIFIABLE,
     PublicationInfo,
     PublishError,
     PublishTarget,
     TableAudit,
+    Version,
     connect_read_only,
     current_version,
     history,
     list_versions,
     publish,
     rollback,
+    verify,
 )
 
 
@@ -73,8 +83,9 @@ def test_publish_copies_the_marts_and_describes_the_version(target, working):
     assert version.version_id.startswith("v00001-")
     assert {a.table for a in audits} == {"marts.dim_models", 'marts.odd name; drop'}
     assert all(a.matches for a in audits)
-    assert target.published_path.stat().st_ino == version.path.stat().st_ino
+    assert sha256(target.published_path) == sha256(version.path) == version.sha256, "the served file is a copy"
     assert stat.S_IMODE(version.path.stat().st_mode) == 0o444
+    assert stat.S_IMODE(target.published_path.stat().st_mode) == 0o444
     with connect_read_only(target.published_path) as conn:
         schemas = {s for (s,) in conn.execute("select distinct schema_name from duckdb_tables()").fetchall()}
         assert schemas == {"marts", "meta"}, "raw and staging stay in the working database"
@@ -87,7 +98,8 @@ def test_publish_copies_the_marts_and_describes_the_version(target, working):
         assert dict(conn.execute("select * from meta.table_row_counts").fetchall())["marts.dim_models"] == 10
     assert version.info["row_counts"]["marts.dim_models"] == 10
     assert current_version(target) == version
-    assert [e["event"] for e in history(target)] == ["publish"]
+    assert [(e["event"], e["sha256"]) for e in history(target)] == [("publish", version.sha256)]
+    assert version.info["replaced"] is None, "nothing was served before"
 
 
 def test_a_new_version_replaces_the_published_file_atomically(target, working):
@@ -127,9 +139,9 @@ def test_rollback_restores_the_previous_version_byte_for_byte(target, working):
     build_working(working, models=25)
     publish(target, working, info("run-2"))
 
-    previous, now = rollback(target)
+    rolled = rollback(target)
 
-    assert now == first and previous.sequence == 2
+    assert rolled.now == first and rolled.previous.sequence == 2 and rolled.refused == ()
     assert sha256(target.published_path) == first_bytes
     assert published_rows(target.published_path) == 10
     assert current_version(target) == first
@@ -200,25 +212,37 @@ def test_leftovers_of_a_killed_publish_are_cleared_by_the_next(target, working):
     before = sha256(target.published_path)
     stale_version = target.versions_dir / ".v00002-20260101T000000Z.duckdb.tmp"
     stale_version.write_bytes(b"half a file")
+    stale_sidecar = target.versions_dir / "v00002-20260101T000000Z.json"  # written just before the rename
+    stale_sidecar.write_text("{}")
     stale_swap = target.published_path.with_name(f".{target.published_path.name}.99999.swap")
-    stale_swap.write_bytes(b"half a link")
+    stale_swap.write_bytes(b"half a copy")
     assert sha256(target.published_path) == before, "leftovers never touch the published file"
 
     second, _ = publish(target, working, info("run-2"))
 
-    assert not stale_version.exists() and not stale_swap.exists()
+    assert not stale_version.exists() and not stale_swap.exists() and not stale_sidecar.exists()
     assert second.sequence == 2
+    assert [v.sequence for v in list_versions(target)] == [1, 2]
 
 
-def test_without_hard_links_the_published_file_is_a_renamed_copy(target, working, monkeypatch):
-    def no_links(src, dst):
-        raise OSError(18, "Invalid cross-device link")
+def test_a_served_file_copied_in_by_other_means_is_identified_by_its_own_meta(target, working):
+    """A copy made without `publish` or `rollback` (a backup restored, a test's copy of a build;
+    or a crash between the swap and served.json): served.json's inode no longer matches."""
+    first, _ = publish(target, working, info("run-1"))
+    publish(target, working, info("run-2"))
+    # Both made while the served file exists, so neither reuses the inode served.json names.
+    restored, garbage = target.published_path.with_name("restored.duckdb"), target.published_path.with_name("garbage")
+    shutil.copyfile(first.path, restored)
+    garbage.write_bytes(b"not a warehouse")
 
-    monkeypatch.setattr(os, "link", no_links)
-    version, _ = publish(target, working, info())
-    assert target.published_path.stat().st_ino != version.path.stat().st_ino
-    assert sha256(target.published_path) == sha256(version.path)
-    assert current_version(target) == version
+    os.replace(restored, target.published_path)
+    assert current_version(target) == first
+    assert verify(first, target.published_path).status == INTACT
+
+    os.replace(garbage, target.published_path)
+    assert current_version(target) is None, "a copy of none of the versions"
+    third, _ = publish(target, working, info("run-3"))
+    assert current_version(target) == third and third.info["replaced"] is None
 
 
 def test_readers_are_told_when_nothing_is_published(target):
@@ -236,3 +260,152 @@ def test_audit_state_round_trip(tmp_path):
     assert not read_state(tmp_path).audited
     with pytest.raises(ValueError, match="unknown audit status 'done'"):
         write_state(tmp_path, "done", run_id="r3", step="x")
+
+
+# ---------------------------------------------------------------------------------------------
+# Tamper evidence: a published file changed in place
+# ---------------------------------------------------------------------------------------------
+
+
+def write_a_row_through_duckdb(path: Path) -> None:
+    """A writable `duckdb.connect` on a published file: what root can do despite mode 0444."""
+    os.chmod(path, 0o644)  # root ignores 0444; anyone else would chmod first, so the test runs as any user
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("insert into marts.dim_models values (999, 'tampered')")
+
+
+def leave_a_write_uncheckpointed(path: Path) -> None:
+    """A writer killed before its checkpoint: the file's bytes are unchanged, but its
+    write-ahead log beside it is replayed by every reader (and onto the next file at that path)."""
+    os.chmod(path, 0o644)
+    with duckdb.connect(str(path)) as conn:
+        conn.execute("pragma disable_checkpoint_on_shutdown")
+        conn.execute("insert into marts.dim_models values (999, 'tampered')")
+    assert path.with_name(f"{path.name}.wal").exists()
+
+
+def append_bytes(path: Path) -> None:
+    os.chmod(path, 0o644)
+    with path.open("ab") as handle:
+        handle.write(b"\0tampered")
+
+
+TAMPERINGS = pytest.mark.parametrize(
+    "tamper", [write_a_row_through_duckdb, leave_a_write_uncheckpointed, append_bytes],
+    ids=["duckdb-write", "uncheckpointed-write", "appended-bytes"],
+)
+
+
+def settings_of(target: PublishTarget):
+    """The CLI's settings for `target` (its versions directory is the published file's `<stem>.versions`)."""
+    return load_settings({"WAREHOUSE_DUCKDB_PATH": str(target.published_path)})
+
+
+def three_versions(target: PublishTarget, working: Path) -> list[Version]:
+    published = []
+    for models in (10, 25, 40):
+        build_working(working, models=models)
+        published.append(publish(target, working, info(f"run-{models}"))[0])
+    return published
+
+
+def test_no_two_published_files_share_an_inode(target, working):
+    """So no write through one of them can change another."""
+    first, second, third = three_versions(target, working)
+    rollback(target, to=second.version_id)
+
+    files = [target.published_path, *(v.path for v in list_versions(target))]
+    stats = [path.stat() for path in files]
+    assert [s.st_nlink for s in stats] == [1] * len(files)
+    assert len({(s.st_dev, s.st_ino) for s in stats}) == len(files) == 4
+
+
+@TAMPERINGS
+def test_a_served_file_changed_in_place_is_reported_and_replaced_by_the_next_publish(target, working, tamper, capsys):
+    first, second = (publish(target, working, info(f"run-{i}"))[0] for i in (1, 2))
+    tamper(target.published_path)
+
+    assert sha256(first.path) == first.sha256 and sha256(second.path) == second.sha256, "the kept versions are unaffected"
+    assert verify(second, target.published_path).status == CHANGED_IN_PLACE
+    assert current_version(target) == second, "still known as the copy of its version"
+    assert print_versions(settings_of(target)) == 1
+    out, err = capsys.readouterr()
+    assert f" * {second.version_id}" in out and out.count(f"  {INTACT}\n") == 2, "both version files are ok"
+    assert f"served file, a copy of {second.version_id}: {CHANGED_IN_PLACE}" in out
+    assert f"WARNING: {second.version_id} ({target.published_path}) was CHANGED IN PLACE" in err
+
+    third, _ = publish(target, working, info("run-3"))
+
+    assert third.info["replaced"]["status"] == CHANGED_IN_PLACE
+    assert third.info["replaced"]["version_id"] == second.version_id
+    found = [e for e in history(target) if e["event"] == "changed_in_place"]
+    assert [(e["found_by"], e["version_id"], e["path"]) for e in found] == [
+        ("publish", second.version_id, str(target.published_path))]
+    assert sha256(target.published_path) == third.sha256, "the next publish serves a good copy"
+    assert published_rows(target.published_path) == 10, "and readers replay no write of the replaced file onto it"
+    assert print_versions(settings_of(target)) == 0
+
+
+def test_a_changed_served_file_is_restored_from_its_own_kept_version(target, working):
+    version, _ = publish(target, working, info())
+    write_a_row_through_duckdb(target.published_path)
+
+    rolled = rollback(target, to=version.version_id)
+
+    assert rolled.now == version and rolled.refused == ()
+    assert rolled.replaced.status == CHANGED_IN_PLACE, "what it replaced is reported"
+    assert [(e["found_by"], e["version_id"]) for e in history(target) if e["event"] == "changed_in_place"] == [
+        ("rollback", version.version_id)]
+    assert sha256(target.published_path) == version.sha256
+    assert published_rows(target.published_path) == 10
+
+
+@TAMPERINGS
+def test_a_version_changed_in_place_is_never_served_by_rollback(target, working, tamper, capsys):
+    first, second, third = three_versions(target, working)
+    tamper(second.path)
+    served = sha256(target.published_path)
+
+    assert served == third.sha256 and sha256(first.path) == first.sha256, "the other files are unaffected"
+    assert print_versions(settings_of(target)) == 1
+    out, err = capsys.readouterr()
+    assert f"   {second.version_id}" in out and out.count(f"mart rows  {CHANGED_IN_PLACE}\n") == 1
+    assert f"served file, a copy of {third.version_id}: {INTACT}" in out
+    assert f"WARNING: {second.version_id} ({second.path}) was CHANGED IN PLACE" in err
+
+    with pytest.raises(PublishError, match=rf"never serves .*{second.version_id} .* was CHANGED IN PLACE"):
+        rollback(target, to=second.version_id.split("-")[0])
+    assert sha256(target.published_path) == served, "a refused rollback leaves the published file as it was"
+    assert roll_back(settings_of(target), second.version_id) == 2
+    assert "CHANGED IN PLACE" in capsys.readouterr().err
+
+    assert roll_back(settings_of(target), None) == 0
+    out, err = capsys.readouterr()
+    assert f"passed over {second.version_id}" in err and f"now serves {first.version_id} (was {third.version_id})" in out
+    assert sha256(target.published_path) == first.sha256
+    assert published_rows(target.published_path) == 10
+    assert history(target)[-1]["passed_over"] == [second.version_id]
+    assert {e["found_by"] for e in history(target) if e["event"] == "changed_in_place"} == {"rollback"}
+
+
+def test_rollback_refuses_when_no_earlier_version_is_intact(target, working):
+    first, second = (publish(target, working, info(f"run-{i}"))[0] for i in (1, 2))
+    append_bytes(first.path)
+
+    with pytest.raises(PublishError, match=rf"no intact version before {second.version_id} to roll back to: "
+                                           rf"{first.version_id} .* was CHANGED IN PLACE"):
+        rollback(target)
+    assert current_version(target) == second and sha256(target.published_path) == second.sha256
+
+
+def test_a_version_without_a_recorded_checksum_is_not_served_by_rollback(target, working):
+    """Published before checksums were kept: it cannot be verified, so it is not served."""
+    first, second = (publish(target, working, info(f"run-{i}"))[0] for i in (1, 2))
+    sidecar = json.loads(first.sidecar.read_text())
+    del sidecar["sha256"]
+    first.sidecar.write_text(json.dumps(sidecar))
+
+    assert verify(list_versions(target)[0]).status == UNVERIFIABLE
+    with pytest.raises(PublishError, match=rf"no intact version before .* {first.version_id} .* cannot be verified"):
+        rollback(target)
+    assert current_version(target) == second
