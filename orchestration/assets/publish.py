@@ -5,6 +5,11 @@ in this run (raw GX gates, dbt tests). It then refuses unless the working databa
 is audited (orchestration/wap/state.py), copies the marts into a new read-only version file,
 verifies the copy, and swaps `WAREHOUSE_DUCKDB_PATH` to it atomically
 (orchestration/wap/versions.py). Roll back with `make rollback`.
+
+Before it publishes, the file it replaces is hashed and compared with the sha256 recorded for
+its version. A file changed in place (root ignores mode 0444) is still replaced, since the new
+version is good, and the check `replaced_file_unchanged` warns, naming it, in the run's
+output and metadata.
 """
 
 from collections.abc import Sequence
@@ -21,7 +26,9 @@ from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.wap.coverage import blocked, changes_since_published
 from orchestration.wap.state import CORE, WEEKLY, AuditState
 from orchestration.wap.versions import (
+    CHANGED_IN_PLACE,
     PUBLISHED_SCHEMAS,
+    Integrity,
     PublicationInfo,
     PublishError,
     connect_read_only,
@@ -41,6 +48,7 @@ AUDITED_CHECK = "working_database_audited"
 COVERAGE_CHECK = "volume_and_coverage_kept"
 COPY_CHECK = "copy_matches_working"
 READABLE_CHECK = "published_file_opens_read_only"
+REPLACED_UNCHANGED_CHECK = "replaced_file_unchanged"
 
 
 def gating_checks(instance: dg.DagsterInstance, run_ids: Sequence[str | None]) -> list[dict[str, Any]]:
@@ -115,6 +123,12 @@ def sources_held(
             READABLE_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
             description="WAREHOUSE_DUCKDB_PATH opens read-only and is the version just published.",
         ),
+        dg.AssetCheckSpec(
+            REPLACED_UNCHANGED_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=False,
+            description="The file this publish replaced still had the bytes (sha256) recorded when its "
+                        "version was published. A warning, not a gate: a file changed in place is replaced "
+                        "by the good new version; the check names it.",
+        ),
     ],
     description=(
         "The DuckDB file users query (WAREHOUSE_DUCKDB_PATH): the audited marts plus `meta` "
@@ -179,6 +193,7 @@ def published_warehouse(
         metadata={"tables_verified": len(audits), "rows_verified": sum(a.published_rows for a in audits)},
     )
     readable = _readable_check(warehouse, version.version_id, {a.table: a.published_rows for a in audits})
+    replaced = _replaced_check(context, version.info["replaced"])
     row_counts = {a.table: a.published_rows for a in audits}
     yield dg.MaterializeResult(
         metadata={
@@ -196,8 +211,10 @@ def published_warehouse(
             "gating_checks_passed": dg.MetadataValue.int(sum(c["passed"] for c in checks)),
             "versions_kept": dg.MetadataValue.json([v.version_id for v in list_versions(target)]),
             "bytes": dg.MetadataValue.int(version.info["bytes"]),
+            "sha256": version.info["sha256"],
+            "replaced": dg.MetadataValue.json(version.info["replaced"]),
         },
-        check_results=[audited, coverage, copy_check, readable],
+        check_results=[audited, coverage, copy_check, readable, replaced],
     )
 
 
@@ -223,6 +240,23 @@ def _coverage_check(warehouse: WarehouseResource, target, *, accepted: bool) -> 
         check_name=COVERAGE_CHECK, passed=False, severity=dg.AssetCheckSeverity.ERROR, metadata=metadata,
         description=f"{named}. If this is intended, accept it for one run: make run ACCEPT_CHANGE=1 "
                     "(or accept_volume_change: true in the published/warehouse config)",
+    )
+
+
+def _replaced_check(context: dg.AssetExecutionContext, replaced: dict[str, Any] | None) -> dg.AssetCheckResult:
+    """What `publish` found the file it replaced to be (None: nothing was served before)."""
+    if replaced is None:
+        return dg.AssetCheckResult(check_name=REPLACED_UNCHANGED_CHECK, passed=True,
+                                   metadata={"status": "nothing was served before"})
+    integrity = Integrity.from_record(replaced)
+    changed = integrity.status == CHANGED_IN_PLACE
+    description = None
+    if changed:
+        description = f"{integrity.describe()}; replaced by this version, and recorded in history.jsonl"
+        context.log.warning(description)
+    return dg.AssetCheckResult(
+        check_name=REPLACED_UNCHANGED_CHECK, passed=not changed, severity=dg.AssetCheckSeverity.WARN,
+        description=description, metadata={key: value for key, value in replaced.items() if value is not None},
     )
 
 

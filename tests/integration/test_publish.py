@@ -24,6 +24,7 @@ import dagster as dg
 import duckdb
 import pytest
 
+from orchestration.assets.publish import REPLACED_UNCHANGED_CHECK
 from orchestration.settings import DUCKDB_WRITER_POOL, PROJECT_ROOT, Settings
 from orchestration.sources.generator import generate_snapshot
 from orchestration.wap.state import read_state
@@ -34,6 +35,7 @@ from tests.integration.builds import Build, exported_settings
 from tests.integration.harness import (
     WITHOUT_FIGURES,
     PublishedState,
+    check_evaluations,
     file_sha256,
     published_version_id,
     run_warehouse,
@@ -228,6 +230,8 @@ def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(fir
     assert recovery.success, "with space again, the next run needs no clean-up"
     assert published_version_id(settings) > before.version_id
     assert_published_opens_complete(settings)
+    replaced = check_evaluations(recovery)[f"published/warehouse:{REPLACED_UNCHANGED_CHECK}"]
+    assert replaced.passed and replaced.metadata["status"].text == "ok", "the file it replaced was verified"
 
 
 # ------------------------------------------------------------------------------------------
