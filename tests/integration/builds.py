@@ -59,10 +59,11 @@ class Build:
     def copy(self, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, outputs: bool = False,
              dagster_home: bool = False, **overrides: str) -> Settings:
         """Settings for a copy of this warehouse under `tmp_path`, exported to the environment:
-        the working database and the published versions (hard links: a version file is never
-        written again); with `outputs` the figures and report, with `dagster_home` the build's
-        DAGSTER_HOME (runs then record there, as `make run`'s do: about 4 s more per run for
-        Dagster's SQLite storage; without it, the harness runs on an ephemeral instance).
+        the working database and the published versions (the version files hard-linked, since
+        the project never writes one again; the served file a byte copy, as `publish` makes it);
+        with `outputs` the figures and report, with `dagster_home` the build's DAGSTER_HOME
+        (runs then record there, as `make run`'s do: about 4 s more per run for Dagster's
+        SQLite storage; without it, the harness runs on an ephemeral instance).
         Inputs stay shared; overrides name other inputs (give a new WAREHOUSE_GENERATED_DIR with
         a new seed or scale, or the generator would rewrite the shared files)."""
         if set(overrides) & set(GENERATOR_SETTINGS) and "WAREHOUSE_GENERATED_DIR" not in overrides:
@@ -75,9 +76,10 @@ class Build:
 
 def copy_warehouse(source: Settings, target: Settings, *, outputs: bool = False, dagster_home: bool = False) -> None:
     """Give `target` a copy of `source`'s working database (without its dbt artifacts) and its
-    published versions, the published file pointing at the same current version; with `outputs`
-    its figures and report, with `dagster_home` its DAGSTER_HOME."""
-    from orchestration.wap.versions import PublishTarget, current_version
+    published versions, the published file a byte copy of the same current version (found by
+    its own `meta` until the next publish records it); with `outputs` its figures and report,
+    with `dagster_home` its DAGSTER_HOME."""
+    from orchestration.wap.versions import SERVED_RECORD_NAME, PublishTarget, current_version
 
     shutil.copytree(source.work_dir, target.work_dir, dirs_exist_ok=True,
                     ignore=lambda directory, names: ["dbt"] if Path(directory) == source.work_dir else [])
@@ -85,11 +87,11 @@ def copy_warehouse(source: Settings, target: Settings, *, outputs: bool = False,
     for path in source.versions_dir.iterdir():
         if path.suffix == ".duckdb":
             os.link(path, target.versions_dir / path.name)
-        elif path.is_file():
+        elif path.is_file() and path.name != SERVED_RECORD_NAME:  # it names the source's served file
             shutil.copy2(path, target.versions_dir / path.name)
     current = current_version(PublishTarget.from_settings(source))
     if current is not None:
-        os.link(target.versions_dir / current.path.name, target.duckdb_path)
+        shutil.copyfile(current.path, target.duckdb_path)
     if dagster_home and source.dagster_home.exists():
         shutil.copytree(source.dagster_home, target.dagster_home, dirs_exist_ok=True)
     if outputs:
