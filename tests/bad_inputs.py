@@ -547,6 +547,8 @@ def render_reliability_doc(faults: list[tuple[str, str, str]]) -> str:
         "nothing downstream run, the published warehouse byte for byte unchanged, or for a quarantine,",
         "published without the row, which is listed in `audit.quarantine`. The kill points are drawn",
         "from a seed, one per stage, each found by what the run does (tests/integration/test_publish.py).",
+        "The published files changed in place are changed on real DuckDB files, three ways each",
+        "(tests/unit/test_published_versions.py).",
         "",
         "Policy: a file whose shape is wrong (unreadable, wrong columns, a column named twice or",
         "not at all, a header line among its rows, a row of another width, bad bytes, a malformed id",

@@ -1,5 +1,6 @@
 """The faults the tests inject, as data: the seeded SIGKILL points of
-tests/integration/test_publish.py, and the rows of docs/reliability.md (rendered by
+tests/integration/test_publish.py, the published files changed in place of
+tests/unit/test_published_versions.py, and the rows of docs/reliability.md (rendered by
 tests/bad_inputs.py). Kept apart from the integration tests so the document renders without
 importing Dagster.
 
@@ -67,6 +68,24 @@ KILL_OUTCOME = (
     "left, frees the killed run's writer slot (no clean-up), and the run after the last kill publishes"
 )
 
+TAMPERINGS = {
+    "duckdb-write": "a row written through a writable `duckdb.connect`",
+    "uncheckpointed-write": "a write left uncheckpointed (a `.wal` beside the file, replayed by every reader)",
+    "appended-bytes": "bytes appended",
+}
+"""tests/unit/test_published_versions.py applies each to the served file and to a kept version."""
+TAMPER_OUTCOMES = (
+    ("the served file (`WAREHOUSE_DUCKDB_PATH`)",
+     "`make versions` marks it CHANGED IN PLACE against the sha256 recorded at publish and exits 1; the "
+     "kept versions are unaffected (no two files share an inode); the next publish replaces it (and its "
+     "`.wal`), records it in `history.jsonl` and the new version's sidecar, and warns (check "
+     "`replaced_file_unchanged`)"),
+    ("a kept version file",
+     "`make versions` marks it CHANGED IN PLACE and exits 1; the served file is unaffected; rollback "
+     "never serves it: refused by name, passed over for the newest intact earlier version, or refused "
+     "when none is"),
+)
+
 FAULT_ROWS: list[tuple[str, str, str]] = [
     *[(f"SIGKILL of `cli materialize` and its dbt child (seed {FAULT_SEED}, point {n})", point.describe(), KILL_OUTCOME)
       for n, point in enumerate(kill_points(), start=1)],
@@ -76,4 +95,6 @@ FAULT_ROWS: list[tuple[str, str, str]] = [
     ("two runs launched at once", "every writer step", "both succeed, one writer at a time (pool `duckdb_writer`)"),
     ("five SQL readers during a run", "the published file",
      "every read sees a complete version; a held session keeps its version"),
+    *[(f"a published file changed in place (mode 0444 does not stop root): {'; '.join(TAMPERINGS.values())}",
+       where, outcome) for where, outcome in TAMPER_OUTCOMES],
 ]
