@@ -14,8 +14,9 @@ file (the one `python -m orchestration.cli materialize` writes):
   D  atomic swap alone    os.link(version_file, tmp); os.replace(tmp, published), many times
   P  the project's own    orchestration.wap.versions.publish(): checkpoint, byte copy, drop all
                           but the published schemas, add `meta`, verify every published table
-                          against the working one (row count + content hash), fsync, hard-link
-                          swap — what the `published/warehouse` asset runs
+                          against the working one (row count + content hash), fsync, swap
+                          (measured in docs/architecture.md with a hard link; now a second byte
+                          copy, hashed) — what the `published/warehouse` asset runs
 
   B2 (COPY FROM DATABASE) is not measured: it only takes (SCHEMA) or (DATA), it cannot be
   restricted to some schemas or tables, so it would copy raw and staging as well.
