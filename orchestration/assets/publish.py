@@ -221,7 +221,10 @@ def published_warehouse(
 def _coverage_check(warehouse: WarehouseResource, target, *, accepted: bool) -> dg.AssetCheckResult:
     """Every figure against the published version (orchestration/wap/coverage.py); a fall beyond
     its tolerance fails the check (a warning only when accepted for this run)."""
-    published = target.published_path if current_version(target) is not None else None
+    current = current_version(target)
+    # The version's own file, as the project's other readers: the served copy may have been
+    # changed in place (it is verified, and replaced, by `publish`), or be held by a user.
+    published = current.path if current else None
     changes = changes_since_published(Path(warehouse.working_duckdb_path), published)
     falls = blocked(changes)
     metadata = {

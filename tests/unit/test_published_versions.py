@@ -365,6 +365,25 @@ def test_the_publish_asset_warns_of_a_replaced_file_that_changed(target, working
     assert "replaced by this version" in changed.description
 
 
+def test_the_coverage_gate_compares_with_the_kept_version_not_the_served_copy(target, working):
+    """A served file changed in place must not move the publish gate (orchestration/wap/coverage.py)."""
+    from orchestration.assets.publish import _coverage_check
+    from orchestration.resources import WarehouseResource
+
+    with duckdb.connect(str(working)) as conn:  # raw rows only: the mart figures need the real marts
+        conn.execute("drop table marts.dim_models")
+    publish(target, working, info())
+    os.chmod(target.published_path, 0o644)
+    with duckdb.connect(str(target.published_path)) as conn:
+        conn.execute("update meta.source_files set row_count = 1000000")  # as if 10 rows now were a fall
+    warehouse = WarehouseResource(working_duckdb_path=str(working), published_duckdb_path=str(target.published_path),
+                                  versions_dir=str(target.versions_dir))
+
+    coverage = _coverage_check(warehouse, target, accepted=False)
+
+    assert coverage.passed, coverage.description
+
+
 def test_a_changed_served_file_is_restored_from_its_own_kept_version(target, working):
     version, _ = publish(target, working, info())
     write_a_row_through_duckdb(target.published_path)
