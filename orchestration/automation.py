@@ -85,15 +85,26 @@ def landing_run_request(weeks: dict[str, list[str]], landed: dict[str, dict[str,
     return dg.RunRequest(run_key=run_key, tags={**tags, PARTITION_RANGE_START: first, PARTITION_RANGE_END: last})
 
 
-@dg.sensor(
-    name="leaderboard_v2_landing_sensor",
-    job=leaderboard_v2_weekly_job,
-    minimum_interval_seconds=60,
-    default_status=dg.DefaultSensorStatus.STOPPED,
-    description="A new snapshot file in the landing directory requests its week's partition, once; "
-                "new files of several weeks request one run for the range.",
-)
-def leaderboard_v2_landing_sensor(context: dg.SensorEvaluationContext, weekly_source: WeeklySourceResource):
+def landing_sensor(minimum_interval_seconds: int = 60) -> dg.SensorDefinition:
+    """The landing sensor, looking at most every `minimum_interval_seconds`
+    (WAREHOUSE_LANDING_SENSOR_SECONDS; build_definitions)."""
+
+    @dg.sensor(
+        name="leaderboard_v2_landing_sensor",
+        job=leaderboard_v2_weekly_job,
+        minimum_interval_seconds=minimum_interval_seconds,
+        default_status=dg.DefaultSensorStatus.STOPPED,
+        description="A new snapshot file in the landing directory requests its week's partition, once; "
+                    "new files of several weeks request one run for the range.",
+    )
+    def leaderboard_v2_landing_sensor(context: dg.SensorEvaluationContext, weekly_source: WeeklySourceResource):
+        return evaluate_landing(context, weekly_source)
+
+    return leaderboard_v2_landing_sensor
+
+
+def evaluate_landing(context: dg.SensorEvaluationContext, weekly_source: WeeklySourceResource):
+    """One tick: a run request for the weeks with new files, the cursor moved past them."""
     seen: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     landed = landed_files(weekly_source.watched_dir())
     complete_weeks = set(WEEKLY_PARTITIONS.get_partition_keys())
@@ -109,3 +120,6 @@ def leaderboard_v2_landing_sensor(context: dg.SensorEvaluationContext, weekly_so
     if request is None:
         return dg.SkipReason(f"no new snapshot file in {weekly_source.watched_dir()}")
     return dg.SensorResult(run_requests=[request])
+
+
+leaderboard_v2_landing_sensor = landing_sensor()

@@ -12,7 +12,7 @@ from orchestration.assets.publish import published_warehouse
 from orchestration.assets.hub import hub_assets
 from orchestration.assets.raw import build_raw_assets
 from orchestration.assets.report import findings_report
-from orchestration.automation import leaderboard_v2_landing_sensor, leaderboard_v2_weekly_schedule
+from orchestration.automation import landing_sensor, leaderboard_v2_weekly_schedule
 from orchestration.jobs import build_warehouse_job, leaderboard_v2_weekly_job
 from orchestration.resources import build_resources
 from orchestration.settings import Settings, load_settings
@@ -28,7 +28,7 @@ def build_definitions(settings: Settings | None = None) -> dg.Definitions:
         ],
         jobs=[build_warehouse_job, leaderboard_v2_weekly_job],
         schedules=[leaderboard_v2_weekly_schedule],
-        sensors=[leaderboard_v2_landing_sensor],
+        sensors=[landing_sensor(settings.landing_sensor_seconds)],
         resources=build_resources(settings),
         # One process per run: DuckDB allows a single writing process, and the steps of a run
         # share it instead of locking each other out.

@@ -83,6 +83,9 @@ class Settings:
     runs, so exposing it is a choice, never a default)."""
     ui_port: int = 3000
     """WAREHOUSE_UI_PORT."""
+    landing_sensor_seconds: int = 60
+    """WAREHOUSE_LANDING_SENSOR_SECONDS: how often, at most, the landing sensor looks at the
+    landing directory once it is switched on (Dagster's minimum interval; the daemon may take longer)."""
     max_quarantine_share: float = 0.01
     """WAREHOUSE_MAX_QUARANTINE_SHARE: the share of a raw file's rows that may be quarantined (a
     row-level rule broken: score out of range, unknown type, implausible date) before the
@@ -402,6 +405,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         max_quarantine_share=_float(env, "WAREHOUSE_MAX_QUARANTINE_SHARE", 0.01, low=0.0, high=1.0),
         ui_host=_ui_host(env),
         ui_port=int(_float(env, "WAREHOUSE_UI_PORT", 3000, low=1, high=65535)),
+        landing_sensor_seconds=int(_float(env, "WAREHOUSE_LANDING_SENSOR_SECONDS", 60, low=1)),
         bench_dir=_path(env, "WAREHOUSE_BENCH_DIR", data_dir / "bench"),
         engine=_engine(env),
         spark_dir=_path(env, "WAREHOUSE_SPARK_DIR", data_dir / "spark"),

@@ -10,6 +10,8 @@ UPDATE_DOCS_SCREENSHOTS=1 the README's screenshots in docs/images are refreshed 
 
 from __future__ import annotations
 
+import gzip
+import json
 import os
 import signal
 import socket
@@ -18,6 +20,7 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 from urllib.parse import quote
 
@@ -56,10 +59,20 @@ OPEN_GROUPS = ("raw", "published", "report")
 
 
 @pytest.fixture(scope="module")
+def generated_weekly_files(generated_build) -> list[Path]:
+    return sorted(generated_build.settings.weekly_source_dir.glob("huggingface_v2_*.csv.gz"))
+
+
+@pytest.fixture(scope="module")
 def settings(generated_build, tmp_path_factory) -> Iterator[Settings]:
     tmp_path = tmp_path_factory.mktemp("browser")
+    # A landing directory of its own, empty until the daemon test drops files into it; the
+    # sensor looks every 5 s instead of 60 (the same sensor and daemon, only sooner).
+    (tmp_path / "landing").mkdir()
     with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = generated_build.copy(tmp_path, monkeypatch, dagster_home=True)
+        settings = generated_build.copy(tmp_path, monkeypatch, dagster_home=True,
+                                        WAREHOUSE_LANDING_DIR=str(tmp_path / "landing"),
+                                        WAREHOUSE_LANDING_SENSOR_SECONDS="5")
         prepare_dagster_home(settings)
         yield settings
 
@@ -338,3 +351,107 @@ def test_figure_pages_filter_by_legend_and_brush_offline(findings_html, settings
 
         assert console_errors(driver) == [], mart
         assert {url for url in requested_urls(driver) if not url.startswith("data:")} == {page.as_uri()}, mart
+
+
+# ------------------------------------------------------------------------------------------
+# Scheduled work under the real daemon: `dagster dev` above runs the Dagster daemon, which
+# evaluates the landing sensor and launches the runs it requests, as `make ui` does for users.
+# ------------------------------------------------------------------------------------------
+
+SENSOR = "leaderboard_v2_landing_sensor"
+START_SENSOR = """
+mutation($selector: SensorSelector!) {
+  startSensor(sensorSelector: $selector) {
+    __typename
+    ... on Sensor { sensorState { status } }
+    ... on PythonError { message }
+  }
+}"""
+
+
+def graphql(base: str, query: str, variables: dict) -> dict:
+    request = urllib.request.Request(
+        f"{base}/graphql", data=json.dumps({"query": query, "variables": variables}).encode(),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        return json.load(response)
+
+
+def sensor_runs(settings: Settings) -> list[dg.DagsterRun]:
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        records = instance.get_run_records(filters=dg.RunsFilter(tags={"dagster/sensor_name": SENSOR}))
+    return sorted((r.dagster_run for r in records), key=lambda run: run.tags.get("dagster/partition", ""))
+
+
+def wait_for_sensor_runs(settings: Settings, count: int) -> list[dg.DagsterRun]:
+    """The sensor's runs once `count` of them exist and all have finished."""
+    deadline = time.monotonic() + RUN_TIMEOUT
+    while time.monotonic() < deadline:
+        runs = sensor_runs(settings)
+        if len(runs) >= count and all(run.is_finished for run in runs):
+            return runs
+        time.sleep(2)
+    pytest.fail(f"the daemon did not finish {count} run(s) of {SENSOR} within {RUN_TIMEOUT}s: {sensor_runs(settings)}")
+
+
+def published_weeks(settings: Settings) -> dict[str, bool]:
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        return {str(week): has for week, has in conn.execute(
+            "select week_start, has_snapshot from marts.weekly_leaderboard_v2").fetchall()}
+
+
+def drop_file(landing: Path, source: Path, day: date, *, header_renamed: bool = False) -> Path:
+    """A weekly file dated `day`, copied into the landing directory as a download lands: written
+    beside it, then renamed in (the sensor never sees half a file)."""
+    text = gzip.decompress(source.read_bytes()).decode("utf-8")
+    if header_renamed:  # an unannounced layout: the gate must block it
+        header, rest = text.split("\n", 1)
+        text = header.replace("math_lvl_5", "math_level_5") + "\n" + rest
+    target = landing / f"huggingface_v2_{day.isoformat()}.csv.gz"
+    partial = landing.parent / (target.name + ".part")
+    partial.write_bytes(gzip.compress(text.encode("utf-8")))
+    partial.rename(target)
+    return target
+
+
+def test_the_daemon_turns_dropped_files_into_published_weeks_and_a_bad_file_blocks_only_itself(
+    dagster_ui, settings, generated_weekly_files
+):
+    """The landing sensor switched on (the UI's toggle, through the same GraphQL call): a new
+    weekly file starts a run by itself that publishes its week; a file that fails its gate
+    publishes nothing; the next good file still goes through."""
+    from orchestration.sources.leaderboard_v2 import sunday_week_start
+    from orchestration.wap.versions import PublishTarget, current_version
+
+    landing = settings.landing_dir
+    last = generated_weekly_files[-1]
+    last_day = date.fromisoformat(last.name.removeprefix("huggingface_v2_").removesuffix(".csv.gz"))
+    good, bad, next_good = (last_day + timedelta(days=days) for days in (7, 14, 21))
+    target = PublishTarget.from_settings(settings)
+
+    started = graphql(dagster_ui, START_SENSOR, {"selector": {
+        "repositoryLocationName": "orchestration.definitions", "repositoryName": "__repository__", "sensorName": SENSOR}})
+    assert started["data"]["startSensor"]["sensorState"]["status"] == "RUNNING", started
+
+    drop_file(landing, last, good)
+    (first,) = wait_for_sensor_runs(settings, 1)
+    assert first.status == dg.DagsterRunStatus.SUCCESS, f"run {first.run_id}: {first.status}"
+    assert first.tags["dagster/partition"] == sunday_week_start(good).isoformat()
+    assert published_weeks(settings)[sunday_week_start(good).isoformat()] is True
+    published = current_version(target).version_id
+
+    drop_file(landing, last, bad, header_renamed=True)
+    runs = wait_for_sensor_runs(settings, 2)
+    (blocked,) = [run for run in runs if run.run_id != first.run_id]
+    assert blocked.status == dg.DagsterRunStatus.FAILURE, f"run {blocked.run_id}: {blocked.status}"
+    assert current_version(target).version_id == published, "a blocked file published nothing"
+
+    drop_file(landing, last, next_good)
+    runs = wait_for_sensor_runs(settings, 3)
+    (third,) = [run for run in runs if run.run_id not in (first.run_id, blocked.run_id)]
+    assert third.status == dg.DagsterRunStatus.SUCCESS, f"run {third.run_id}: {third.status}"
+    assert current_version(target).version_id > published
+    weeks = published_weeks(settings)
+    assert weeks[sunday_week_start(next_good).isoformat()] is True
+    assert weeks.get(sunday_week_start(bad).isoformat()) is not True, "the blocked week has no snapshot"
