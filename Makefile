@@ -33,7 +33,7 @@ help:
 	@echo "make run ENGINE=spark   the same on Spark (local[*]; Java 17): raw Parquet, dbt's spark target"
 	@echo "make run SELECT='not group:figures'   only the assets a Dagster asset selection picks"
 	@echo "make run ACCEPT_CHANGE=1   publish even if a source's rows or coverage fell beyond its tolerance (this run)"
-	@echo "make test   run the whole test suite (installs headless Chromium first: make browser)"
+	@echo "make test [TEST_WORKERS=2]   run the whole test suite on two workers (installs headless Chromium first: make browser)"
 	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
 	@echo "make bench [SCALES=1,10,100] [HUB=1] [REPEAT=3] [BENCH_DIR=...]   benchmarks -> docs/benchmarks.md (not in make test)"
 	@echo "make bench-run [BEFORE=rev] [REPEAT=3]   make run's fixed cost, before and after -> docs/benchmarks.md"
@@ -79,8 +79,11 @@ browser:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 
+# Two pytest-xdist workers (the machines' two cores), a whole test file to each: a module's
+# fixtures and its tests' order stay together; each worker builds the session builds it needs.
+TEST_WORKERS ?= 2
 test: manifest browser
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 # Benchmarks (not part of `make test`): the paper snapshot at SCALES, the Hub-sized set times HUB
 # (0 leaves it out), REPEAT repeats; inputs and runs under BENCH_DIR (default WAREHOUSE_BENCH_DIR,

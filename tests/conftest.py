@@ -52,10 +52,12 @@ SETTING_NAMES = (
 
 
 def pytest_configure(config: pytest.Config) -> None:
-    """`dbt parse` before any test module imports the dbt assets (they read the manifest)."""
+    """`dbt parse` before any test module imports the dbt assets (they read the manifest): once,
+    in the main process; pytest-xdist's workers (make test) start after it and read it."""
     from orchestration.cli import prepare_manifest
 
-    prepare_manifest(load_settings())
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        prepare_manifest(load_settings())
 
 
 def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> Settings:

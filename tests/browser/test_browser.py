@@ -405,9 +405,11 @@ def drop_file(landing: Path, source: Path, day: date, *, header_renamed: bool = 
     """A weekly file dated `day`, copied into the landing directory as a download lands: written
     beside it, then renamed in (the sensor never sees half a file)."""
     text = gzip.decompress(source.read_bytes()).decode("utf-8")
-    if header_renamed:  # an unannounced layout: the gate must block it
+    if header_renamed:  # an unannounced layout (its second column renamed): the gate must block it
         header, rest = text.split("\n", 1)
-        text = header.replace("math_lvl_5", "math_level_5") + "\n" + rest
+        columns = header.split(",")
+        columns[1] += "_renamed"
+        text = ",".join(columns) + "\n" + rest
     target = landing / f"huggingface_v2_{day.isoformat()}.csv.gz"
     partial = landing.parent / (target.name + ".part")
     partial.write_bytes(gzip.compress(text.encode("utf-8")))

@@ -73,13 +73,15 @@ WITHOUT_FIGURES = "not group:figures and not group:report"
 def run_warehouse(
     settings: Settings, *, figures: bool = False, report: bool | None = None, only: set[str] | None = None,
     skip_groups: set[str] = frozenset(), instance: dg.DagsterInstance | None = None,
+    accept_volume_change: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Run the `build_warehouse` job: without the figures and the report unless `figures` (the
     report alone with `report`, drawn from the figures already on disk), or only some assets by
     key (e.g. {"published/warehouse"}), or without some groups. On the instance given, else on
     the one in the settings' DAGSTER_HOME when it has been prepared (a copied build), else on
-    an ephemeral one (instance_for)."""
-    from orchestration.cli import selected_keys
+    an ephemeral one (instance_for). `accept_volume_change`: publish a fall in volume or
+    coverage (a test whose next run is on smaller data on purpose)."""
+    from orchestration.cli import run_config_for, selected_keys
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("build_warehouse")
@@ -93,7 +95,8 @@ def run_warehouse(
         selection = [key for key in chosen
                      if graph.get(key).is_materializable and (only is None or key.to_user_string() in only)]
     with instance_for(settings, instance) as chosen_instance:
-        return job.execute_in_process(instance=chosen_instance, raise_on_error=False, asset_selection=selection)
+        return job.execute_in_process(instance=chosen_instance, raise_on_error=False, asset_selection=selection,
+                                      run_config=run_config_for(accept_volume_change=accept_volume_change))
 
 
 @contextmanager

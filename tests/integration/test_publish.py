@@ -42,6 +42,10 @@ from tests.integration.harness import (
 )
 
 SCALE = "0.2"
+# The other data is a fifth of the build's size: a fall the publish step's volume and coverage
+# gate blocks (tests/integration/test_gates.py). Here publishing itself is the subject, so every
+# run accepts that fall for itself, as `make run ACCEPT_CHANGE=1` does.
+MATERIALIZE = ("materialize", "--select", WITHOUT_FIGURES, "--accept-volume-change")
 WRITER_STEP_PREFIXES = ("raw__", "warehouse_dbt_models", "published__warehouse")
 
 
@@ -56,7 +60,7 @@ def start_run() -> tuple[subprocess.Popen, list[str]]:
     """`make run`'s command (without figures and report) in its own process group; its output
     collected line by line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", "materialize", "--select", WITHOUT_FIGURES],
+        [sys.executable, "-m", "orchestration.cli", *MATERIALIZE],
         cwd=PROJECT_ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )
@@ -112,7 +116,7 @@ def test_sql_users_read_complete_versions_during_a_full_materialisation(first_ve
         assert time.monotonic() < deadline, "readers did not start"
         time.sleep(0.05)
 
-    result = run_warehouse(settings)
+    result = run_warehouse(settings, accept_volume_change=True)
     time.sleep(1.0)
     stop.touch()
     for _, process in readers:
@@ -191,7 +195,7 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean
         if set(settings.versions_dir.glob(".v*.duckdb.tmp")) - leftovers:
             assert read_state(settings.work_dir).audited, f"{point.describe()}: killed mid-publish, the audited build stays publishable"
 
-    recovery = cli("materialize", "--select", WITHOUT_FIGURES, timeout=1200)  # on the DAGSTER_HOME the killed runs left
+    recovery = cli(*MATERIALIZE, timeout=1200)  # on the DAGSTER_HOME the killed runs left
 
     assert recovery.returncode == 0, "the next run needs no manual clean-up:\n" + recovery.stdout[-3000:]
     assert "was killed: marked failed and its writer slot freed" in recovery.stdout
@@ -215,7 +219,7 @@ def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(fir
         resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
 
     run = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", "materialize", "--select", WITHOUT_FIGURES],
+        [sys.executable, "-m", "orchestration.cli", *MATERIALIZE],
         cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=1200, preexec_fn=disk_full_past_the_working_database,
     )
 
@@ -225,7 +229,7 @@ def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(fir
     assert PublishedState.of(settings) == before, "the published file changed"
     assert_published_opens_complete(settings)
 
-    recovery = run_warehouse(settings)
+    recovery = run_warehouse(settings, accept_volume_change=True)
 
     assert recovery.success, "with space again, the next run needs no clean-up"
     assert published_version_id(settings) > before.version_id
@@ -288,7 +292,7 @@ def two_versions_build(first_version, tmp_path_factory) -> Build:
     root = tmp_path_factory.mktemp("two_versions")
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = use_other_data(first_version, root, monkeypatch, seed=5)
-        assert run_warehouse(settings).success
+        assert run_warehouse(settings, accept_volume_change=True).success
         return Build(root, exported_settings())
 
 
