@@ -22,6 +22,7 @@ from tests.integration.harness import (
     run_weekly,
     warehouse_tables,
 )
+from tests.mart_docs import MARTS_SCHEMA, load_manifest, mart_nodes
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,26 @@ def test_every_mart_is_filled(two_builds):
         top_type = conn.execute(
             "select model_type from marts.dim_models group by 1 order by count(*) desc limit 1").fetchone()
         assert top_type == ("fine_tuned",)
+
+
+def test_every_published_mart_column_is_documented(generated_build):
+    """The columns of every published mart are exactly the columns its YAML documents (each with
+    a description: tests/unit/test_mart_docs.py), so `make docs` and the Dagster UI describe
+    what a SQL user queries."""
+    documented = {mart: set(node["columns"]) for mart, node in mart_nodes(load_manifest()).items()}
+    published: dict[str, set[str]] = {}
+    with duckdb.connect(str(generated_build.settings.duckdb_path), read_only=True) as conn:
+        for mart, column in conn.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?", [MARTS_SCHEMA]
+        ).fetchall():
+            published.setdefault(mart, set()).add(column)
+    assert len(published) >= len(MARTS)
+    assert set(published) == set(documented), "every published mart is a documented dbt model, and the reverse"
+    differences = {
+        mart: {"undocumented": sorted(columns - documented[mart]), "not published": sorted(documented[mart] - columns)}
+        for mart, columns in published.items() if columns != documented[mart]
+    }
+    assert differences == {}
 
 
 def test_figure_assets_carry_a_preview_and_row_counts(two_builds):
