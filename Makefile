@@ -26,7 +26,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest browser run backfill test bench bench-run ui sql versions rollback check clean
+.PHONY: help venv manifest browser run backfill test bench bench-run ui sql docs versions rollback check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
@@ -39,6 +39,7 @@ help:
 	@echo "make bench-run [BEFORE=rev] [REPEAT=3]   make run's fixed cost, before and after -> docs/benchmarks.md"
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make sql    the DuckDB shell on the published warehouse, read-only"
+	@echo "make docs [DOCS_PORT=8080]   dbt's docs site (every table and column described), offline, on http://127.0.0.1:8080"
 	@echo "make versions / make rollback [TO=vNNNNN]   published versions; go back to one"
 	@echo "make check  dg check defs: the Dagster definitions load"
 	@echo "make browser  install Debian's chromium and chromium-driver for the browser tests (apt-get)"
@@ -106,6 +107,12 @@ ui: manifest
 # Read-only SQL on the published warehouse; safe while runs and backfills write.
 sql: venv
 	$(BIN)/python -m orchestration.cli sql
+
+# dbt's documentation site (every model, column and test, the lineage graph), built offline from
+# the last run's working database (a schema-only copy of it) and served on 127.0.0.1.
+DOCS_PORT ?= 8080
+docs: venv
+	$(BIN)/python -m orchestration.cli docs --port $(DOCS_PORT)
 
 versions: venv
 	$(BIN)/python -m orchestration.cli versions

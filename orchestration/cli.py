@@ -12,6 +12,8 @@ sql          the DuckDB shell on the published warehouse, read-only
 versions     the published versions kept, the current one marked, each verified against the
              sha256 recorded when it was published (ok / CHANGED IN PLACE), and the served file
 rollback     serve the previous intact version again (or --to VERSION); never a changed one
+docs         dbt's documentation site, built offline from the working database, served on
+             127.0.0.1 (--port, default 8080)
 """
 
 from __future__ import annotations
@@ -313,9 +315,72 @@ def ui_command(settings: Settings) -> list[str]:
     return [dagster, "dev", "-w", workspace, "-h", settings.ui_host, "-p", str(settings.ui_port)]
 
 
+# The docs site is served to this machine only.
+DOCS_HOST = "127.0.0.1"
+DOCS_PORT = 8080
+
+
+def copy_working_schema(settings: Settings) -> bool:
+    """Write settings.dbt_docs_catalog_path: the working database's schemas, tables and views
+    without a row, which is all dbt's catalog reads (column names and types). The runs' own file
+    is attached read-only for a moment and never opened by dbt, so a run is not kept waiting.
+    False (an empty copy) when there is no working database yet; duckdb.IOException while a
+    run holds it."""
+    import duckdb
+
+    copy = settings.dbt_docs_catalog_path
+    copy.parent.mkdir(parents=True, exist_ok=True)
+    for stale in (copy, copy.with_name(f"{copy.name}.wal")):
+        stale.unlink(missing_ok=True)
+    with duckdb.connect(str(copy)) as conn:
+        if not settings.working_duckdb_path.exists():
+            return False
+        working = str(settings.working_duckdb_path).replace("'", "''")
+        conn.execute(f"attach '{working}' as runs_working (read_only)")
+        conn.execute(f"copy from database runs_working to {copy.stem} (schema)")
+    return True
+
+
+def build_docs(settings: Settings) -> int:
+    """`dbt docs generate --static` into settings.dbt_docs_dir, offline: every model, column and
+    test with its description, the lineage graph and each table's column types; `index.html`
+    for a server, `static_index.html` one self-contained page. dbt's exit status."""
+    import subprocess
+
+    import duckdb
+
+    from orchestration.resources import dbt_cli_resource
+
+    try:
+        copied = copy_working_schema(settings)
+    except duckdb.IOException as exc:
+        print(f"docs: cannot read the working database (is a run writing it?): {exc}\n"
+              "docs: run `make docs` again when the run has finished", file=sys.stderr)
+        return 1
+    if not copied:
+        print(f"docs: no working database at {settings.working_duckdb_path} yet (`make run` builds it): "
+              "the site has every description but no column types")
+    # The duckdb target whatever the engine: on Spark the working database holds the marts copied back.
+    command = [
+        dbt_cli_resource().dbt_executable, "docs", "generate", "--static", "--target", "duckdb",
+        "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
+        "--target-path", str(settings.dbt_docs_dir),
+    ]
+    env = {**os.environ, **settings.dbt_env(), "WAREHOUSE_WORKING_DUCKDB_PATH": str(settings.dbt_docs_catalog_path)}
+    return subprocess.run(command, env=env, check=False).returncode
+
+
+def docs_server_command(settings: Settings, port: int = DOCS_PORT) -> list[str]:
+    """Python's file server on the docs site, bound to the loopback."""
+    return [sys.executable, "-m", "http.server", str(port), "--bind", DOCS_HOST,
+            "--directory", str(settings.dbt_docs_dir)]
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
-    parser.add_argument("command", choices=["prepare", "run", "materialize", "backfill", "ui", "sql", "versions", "rollback"])
+    parser.add_argument(
+        "command", choices=["prepare", "run", "materialize", "backfill", "ui", "sql", "versions", "rollback", "docs"]
+    )
     parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
     parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
     parser.add_argument("--full-refresh", action="store_true", help="backfill: rebuild the history from every loaded week")
@@ -330,11 +395,15 @@ def main(argv: list[str] | None = None) -> int:
         "--select", default=None,
         help="materialize, run: only these assets of build_warehouse, as a Dagster asset selection (e.g. 'not group:figures and not group:report')",
     )
+    parser.add_argument("--port", type=int, default=None,
+                        help=f"docs: the port to serve the site on {DOCS_HOST} (default {DOCS_PORT})")
     args, extra = parser.parse_known_args(argv)
     if extra and args.command != "sql":
         parser.error(f"unrecognized arguments: {' '.join(extra)}")
     if args.select and args.command not in ("materialize", "run"):
         parser.error("--select applies to materialize and run only")
+    if args.port is not None and args.command != "docs":
+        parser.error("--port applies to docs only")
     settings = load_settings()
     if args.command == "versions":
         return print_versions(settings)
@@ -355,6 +424,15 @@ def main(argv: list[str] | None = None) -> int:
         prepare_dagster_home(settings)
         prepare_manifest(settings)
         return 0
+    if args.command == "docs":
+        code = build_docs(settings)
+        if code:
+            return code
+        print(f"docs: {settings.dbt_docs_dir / 'index.html'} (one self-contained page: static_index.html)")
+        port = args.port or DOCS_PORT
+        print(f"docs: serving http://{DOCS_HOST}:{port}/   (Ctrl+C stops it)", flush=True)
+        command = docs_server_command(settings, port)
+        os.execv(command[0], command)
     if args.command == "ui":
         settings.export()
         command = ui_command(settings)

@@ -158,6 +158,17 @@ class Settings:
         return self.work_dir / "dbt"
 
     @property
+    def dbt_docs_dir(self) -> Path:
+        """dbt's documentation site (`make docs`), built from this working database."""
+        return self.work_dir / "dbt_docs"
+
+    @property
+    def dbt_docs_catalog_path(self) -> Path:
+        """The schema-only copy of the working database that `make docs` reads for its catalog;
+        named as the working database, whose views name it."""
+        return self.work_dir / "dbt_docs_catalog" / WORKING_DATABASE_NAME
+
+    @property
     def versions_dir(self) -> Path:
         """Published versions live beside the published file, which is a byte copy of one of them
         (orchestration/wap/versions.py)."""

@@ -22,6 +22,7 @@ from tests.integration.harness import (
     run_weekly,
     warehouse_tables,
 )
+from tests.mart_docs import MARTS_SCHEMA, load_manifest, mart_nodes
 
 
 @dataclass(frozen=True)
@@ -85,6 +86,49 @@ def test_every_mart_is_filled(two_builds):
         top_type = conn.execute(
             "select model_type from marts.dim_models group by 1 order by count(*) desc limit 1").fetchone()
         assert top_type == ("fine_tuned",)
+
+
+def test_every_published_mart_column_is_documented(generated_build):
+    """The columns of every published mart are exactly the columns its YAML documents (each with
+    a description: tests/unit/test_mart_docs.py), so `make docs` and the Dagster UI describe
+    what a SQL user queries."""
+    documented = {mart: set(node["columns"]) for mart, node in mart_nodes(load_manifest()).items()}
+    published: dict[str, set[str]] = {}
+    with duckdb.connect(str(generated_build.settings.duckdb_path), read_only=True) as conn:
+        for mart, column in conn.execute(
+            "select table_name, column_name from information_schema.columns where table_schema = ?", [MARTS_SCHEMA]
+        ).fetchall():
+            published.setdefault(mart, set()).add(column)
+    assert len(published) >= len(MARTS)
+    assert set(published) == set(documented), "every published mart is a documented dbt model, and the reverse"
+    differences = {
+        mart: {"undocumented": sorted(columns - documented[mart]), "not published": sorted(documented[mart] - columns)}
+        for mart, columns in published.items() if columns != documented[mart]
+    }
+    assert differences == {}
+
+
+def test_make_docs_builds_the_site_offline_from_the_working_database(generated_build, tmp_path, monkeypatch):
+    """`make docs` after `make run` (on a copy: the site is written beside its working database):
+    every mart in the catalog with its documented columns typed, no usage tracking in the page,
+    and the working database only read."""
+    import hashlib
+    import json
+
+    from orchestration.cli import build_docs
+
+    settings = generated_build.copy(tmp_path, monkeypatch)
+    working = hashlib.sha256(settings.working_duckdb_path.read_bytes()).hexdigest()
+    assert build_docs(settings) == 0
+    site = settings.dbt_docs_dir
+    assert (site / "index.html").stat().st_size > 0 and (site / "static_index.html").stat().st_size > 0
+    manifest = json.loads((site / "manifest.json").read_text(encoding="utf-8"))
+    assert manifest["metadata"]["send_anonymous_usage_stats"] is False, "the page would load dbt's tracker"
+    catalog = json.loads((site / "catalog.json").read_text(encoding="utf-8"))
+    catalogued = {node["metadata"]["name"]: set(node["columns"]) for node in catalog["nodes"].values()
+                  if node["metadata"]["schema"] == MARTS_SCHEMA}
+    assert catalogued == {mart: set(node["columns"]) for mart, node in mart_nodes(manifest).items()}
+    assert hashlib.sha256(settings.working_duckdb_path.read_bytes()).hexdigest() == working
 
 
 def test_figure_assets_carry_a_preview_and_row_counts(two_builds):

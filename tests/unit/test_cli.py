@@ -1,4 +1,5 @@
-"""The CLI behind the Makefile: DAGSTER_HOME preparation and the read-only SQL shell command."""
+"""The CLI behind the Makefile: DAGSTER_HOME preparation, the read-only SQL shell command and the
+docs site's catalog and server."""
 
 from __future__ import annotations
 
@@ -8,7 +9,13 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-from orchestration.cli import prepare_dagster_home, sql_shell_command, ui_command
+from orchestration.cli import (
+    copy_working_schema,
+    docs_server_command,
+    prepare_dagster_home,
+    sql_shell_command,
+    ui_command,
+)
 from orchestration.settings import PROJECT_ROOT, SettingsError, load_settings
 
 
@@ -40,6 +47,53 @@ def test_the_ui_binds_the_loopback_unless_configured():
     assert command[command.index("-h") + 1] == "127.0.0.1" and command[command.index("-p") + 1] == "3000"
     exposed = ui_command(load_settings({"WAREHOUSE_UI_HOST": "0.0.0.0", "WAREHOUSE_UI_PORT": "8080"}))
     assert exposed[exposed.index("-h") + 1] == "0.0.0.0" and exposed[exposed.index("-p") + 1] == "8080"
+
+
+def test_the_docs_catalog_reads_a_rowless_copy_of_the_working_database(tmp_path: Path):
+    """dbt's catalog needs the tables' columns, not their rows: `make docs` copies the schema and
+    only reads the working database (no run is kept waiting on it)."""
+    import hashlib
+
+    import duckdb
+
+    settings = load_settings({"WAREHOUSE_WORK_DIR": str(tmp_path / "work"),
+                              "WAREHOUSE_DUCKDB_PATH": str(tmp_path / "warehouse.duckdb")})
+    assert copy_working_schema(settings) is False, "no working database yet: an empty catalog"
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
+    with duckdb.connect(str(settings.working_duckdb_path)) as conn:
+        conn.execute("create schema raw; create schema staging; create schema marts")
+        conn.execute("create table raw.scores as select 'a/m' as model_id, 61.5 as average")
+        conn.execute("create view staging.scores as select lower(model_id) as model_id, average from raw.scores")
+        conn.execute("create table marts.dim_models as select model_id, average, 7.0 as params_b from staging.scores")
+    working = hashlib.sha256(settings.working_duckdb_path.read_bytes()).hexdigest()
+
+    assert copy_working_schema(settings) is True
+    assert hashlib.sha256(settings.working_duckdb_path.read_bytes()).hexdigest() == working
+    with duckdb.connect(str(settings.dbt_docs_catalog_path), read_only=True) as conn:
+        columns = conn.execute(
+            "select table_schema || '.' || table_name, column_name, data_type from information_schema.columns "
+            "order by all").fetchall()
+        rows = conn.execute("select count(*) from marts.dim_models").fetchone()
+    assert columns == [
+        ("marts.dim_models", "average", "DECIMAL(3,1)"), ("marts.dim_models", "model_id", "VARCHAR"),
+        ("marts.dim_models", "params_b", "DECIMAL(2,1)"),
+        ("raw.scores", "average", "DECIMAL(3,1)"), ("raw.scores", "model_id", "VARCHAR"),
+        ("staging.scores", "average", "DECIMAL(3,1)"), ("staging.scores", "model_id", "VARCHAR"),
+    ]
+    assert rows == (0,)
+
+
+def test_the_docs_site_is_served_on_the_loopback_from_its_directory(capsys):
+    from orchestration.cli import main
+
+    settings = load_settings({})
+    command = docs_server_command(settings, 8181)
+    assert command[1:4] == ["-m", "http.server", "8181"]
+    assert command[command.index("--bind") + 1] == "127.0.0.1"
+    assert command[command.index("--directory") + 1] == str(settings.dbt_docs_dir)
+    with pytest.raises(SystemExit) as exit_:
+        main(["versions", "--port", "8181"])
+    assert exit_.value.code == 2 and "--port applies to docs only" in capsys.readouterr().err
 
 
 @pytest.mark.parametrize("name, value", [
