@@ -13,57 +13,24 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.charts import CHART_MODULES
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
 from orchestration.wap.versions import PublishTarget, list_versions
 
-MARTS = (
-    "dim_models",
-    "authors_over_time",
-    "repos_per_author",
-    "authors_per_repo",
-    "weekly_models_by_type",
-    "weekly_models_by_architecture",
-    "model_improvements",
-    "benchmark_improvement_per_base",
-    "top_author_activity",
-    "type_score_over_time",
-    "architecture_popularity_change",
-    "architecture_change_vs_mean",
-    "params_vs_score",
-    "base_model_evolution",
-    "improvement_per_dataset",
-    "base_model_releases",
-    "benchmark_improvement_heatmap",
-    "size_efficiency_frontier",
-    "base_family_agreement",
-    "hub_authors_over_time",
-    "hub_repos_per_author",
-    "hub_authors_per_repo",
-    "discussion_activity_per_family",
-)
-FIGURE_MARTS = (
-    "authors_over_time",
-    "repos_per_author",
-    "authors_per_repo",
-    "weekly_models_by_type",
-    "weekly_models_by_architecture",
-    "benchmark_improvement_per_base",
-    "top_author_activity",
-    "type_score_over_time",
-    "architecture_popularity_change",
-    "architecture_change_vs_mean",
-    "params_vs_score",
-    "base_model_evolution",
-    "improvement_per_dataset",
-    "benchmark_improvement_heatmap",
-    "size_efficiency_frontier",
-    "base_family_agreement",
-    "hub_authors_over_time",
-    "hub_repos_per_author",
-    "hub_authors_per_repo",
-    "discussion_activity_per_family",
-)
+
+def mart_names(dbt_assets: dg.AssetsDefinition) -> tuple[str, ...]:
+    """The models of schema `marts` among a dbt assets definition's (read from the dbt manifest)."""
+    return tuple(sorted(key.path[1] for key in dbt_assets.keys if key.path[0] == "marts"))
+
+
+# Every mart of the dbt project, from its manifest: those `build_warehouse` builds (the paper's
+# and beyond), and the weekly v2 ones (tag weekly_v2, partitioned by week).
+MARTS = mart_names(warehouse_dbt_models)
+WEEKLY_MARTS = mart_names(weekly_v2_dbt_models)
+# Every figure: one per chart module (orchestration/charts), in the findings report's order.
+FIGURE_MARTS = tuple(CHART_MODULES)
 
 
 # What runs in tests leave out unless figures, the report or the UI are what the test is about.
@@ -169,9 +136,6 @@ class PublishedState:
 def published_version_id(settings: Settings) -> str:
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         return conn.execute("select version_id from meta.publication").fetchone()[0]
-
-
-WEEKLY_MARTS = ("leaderboard_v2_history", "weekly_leaderboard_v2")
 
 
 def run_weekly(
