@@ -14,6 +14,7 @@ import dagster as dg
 import duckdb
 
 from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.assets.hfcommunity import raw_hfcommunity
 from orchestration.charts import CHART_MODULES
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
@@ -29,6 +30,12 @@ def mart_names(dbt_assets: dg.AssetsDefinition) -> tuple[str, ...]:
 # and beyond), and the weekly v2 ones (tag weekly_v2, partitioned by week).
 MARTS = mart_names(warehouse_dbt_models)
 WEEKLY_MARTS = mart_names(weekly_v2_dbt_models)
+# The Hub-wide marts: downstream of the HFCommunity dump's own tables (raw/hfc_*) in the dbt lineage.
+HUB_MARTS = tuple(sorted(
+    key.path[1]
+    for key in dg.AssetSelection.assets(*raw_hfcommunity.keys).downstream().resolve([raw_hfcommunity, warehouse_dbt_models])
+    if key.path[0] == "marts"
+))
 # Every figure: one per chart module (orchestration/charts), in the findings report's order.
 FIGURE_MARTS = tuple(CHART_MODULES)
 
