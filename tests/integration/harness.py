@@ -174,17 +174,23 @@ def run_weekly(
         )
 
 
-def readme_sql_statements() -> list[str]:
-    """The statements of the README's SQL examples (pieces that are only comments left out)."""
+# The pages whose SQL examples are run against builds: each statement must answer with rows.
+SQL_EXAMPLE_PAGES = ("README.md", "docs/querying.md")
+
+
+def documented_sql_statements() -> list[str]:
+    """The statements of the SQL examples in SQL_EXAMPLE_PAGES, each once (pieces that are only
+    comments left out)."""
     from orchestration.settings import PROJECT_ROOT
 
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    return [
+    statements = [
         statement.strip()
-        for block in re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+        for page in SQL_EXAMPLE_PAGES
+        for block in re.findall(r"```sql\n(.*?)```", (PROJECT_ROOT / page).read_text(encoding="utf-8"), flags=re.S)
         for statement in block.split(";")
         if statement.strip() and not all(line.startswith("--") for line in statement.strip().splitlines())
     ]
+    return list(dict.fromkeys(statements))
 
 
 def published_weekly_marts(settings: Settings) -> dict[str, list[tuple]]:

@@ -16,8 +16,8 @@ from tests.integration.harness import (
     MARTS,
     changed_tables,
     check_evaluations,
+    documented_sql_statements,
     materialized_keys,
-    readme_sql_statements,
     run_warehouse,
     run_weekly,
     warehouse_tables,
@@ -184,10 +184,11 @@ def test_dbt_unit_tests_pass(generated_build, tmp_path, monkeypatch):
     assert statuses == {name: "pass" for name in statuses}
 
 
-def test_readme_queries_run_on_the_published_warehouse(two_builds):
-    """Every statement in the README's SQL examples answers, read-only, with rows."""
+def test_documented_queries_run_on_the_published_warehouse(two_builds):
+    """Every statement in the SQL examples of the README and docs/querying.md answers, read-only,
+    with rows."""
     settings = two_builds.settings
-    statements = readme_sql_statements()
+    statements = documented_sql_statements()
     assert len(statements) >= 3
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         for statement in statements:
