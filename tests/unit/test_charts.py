@@ -469,13 +469,13 @@ def test_registry_holds_every_module_of_the_package_but_the_shared_helpers():
     assert modules - set(CHART_MODULES) == {"common", "releases", "render"}
 
 
-def test_registry_lists_the_papers_figures_first_in_their_order():
+def test_registry_keeps_the_papers_figures_in_their_order():
     positions = [module.REPORT_POSITION for module in CHART_MODULES.values()]
     assert positions == sorted(positions) and len(set(positions)) == len(positions)
     paper = [int(m[1]) for module in CHART_MODULES.values() if (m := re.match(r"Fig\. (\d+):", module.TITLE))]
     assert paper == list(range(1, 13)), "Figs. 1-12 of the paper, in order"
     hub = [int(m[1]) for module in CHART_MODULES.values() if (m := re.match(r"Whole Hub, Fig\. (\d+):", module.TITLE))]
-    assert hub == [1, 2, 3], "then Figs. 1-3 over the whole Hub"
+    assert hub == [1, 2, 3], "and Figs. 1-3 over the whole Hub"
 
 
 def chart_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, str]) -> ModuleType:
