@@ -1,8 +1,8 @@
 """The one place that reads the environment.
 
-Every setting has a documented default (README, `.env.example`). Paths are made absolute:
-a relative value is taken relative to the project root, so Dagster, dbt and the Makefile
-agree whatever directory they are started from.
+Every setting has a documented default (docs/settings.md, `.env.example`). Paths are made
+absolute: a relative value is taken relative to the project root, so Dagster, dbt and the
+Makefile agree whatever directory they are started from.
 """
 
 from __future__ import annotations

@@ -60,6 +60,24 @@ def pytest_configure(config: pytest.Config) -> None:
         prepare_manifest(load_settings())
 
 
+# The longest files first: with `make test`'s two workers (a whole file each, in this order),
+# neither is left alone with a long file at the end while the other idles.
+LONGEST_FIRST = (
+    "tests/integration/test_spark_engine.py",
+    "tests/integration/test_publish.py",
+    "tests/browser/test_browser.py",
+    "tests/integration/test_weekly_history.py",
+)
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    def rank(item: pytest.Item) -> int:
+        path = item.nodeid.split("::")[0]
+        return LONGEST_FIRST.index(path) if path in LONGEST_FIRST else len(LONGEST_FIRST)
+
+    items.sort(key=rank)  # stable: a file's tests keep their order
+
+
 def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> Settings:
     """Settings for one test: every path under tmp_path, exported to the environment dbt reads."""
     for name in SETTING_NAMES:

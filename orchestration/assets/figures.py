@@ -1,7 +1,7 @@
 """One Dagster asset per figure: read the published mart, build the Altair chart, write PNG, SVG and HTML.
 
-The assets come from one factory over `orchestration.charts.CHART_MODULES`; adding a chart
-module there adds its figure asset here. A chart module may list further marts it draws from in
+The assets come from one factory over `orchestration.charts.CHART_MODULES`; a chart module
+added to that package adds its figure asset here. A chart module may list further marts it draws from in
 `CONTEXT_MARTS` (e.g. the base-model release dates it marks); they are read from the same
 published version and passed to `build_chart` as keyword arguments named after the mart.
 The HTML is interactive as the module's `INTERACTIVITY` declares (orchestration/charts/render.py),

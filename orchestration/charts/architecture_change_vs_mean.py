@@ -21,6 +21,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "architecture_change_vs_mean"
 TITLE = "Fig. 9: New models per architecture against the mean across architectures"
+REPORT_POSITION = 10
 INTERACTIVITY = Interactivity(category="architecture_group", time="week_start")
 CONTEXT_MARTS = (RELEASES_MART,)
 

@@ -9,6 +9,7 @@ from orchestration.charts.common import WIDTH, chart_title, count_tooltip, date_
 
 MART = "architecture_popularity_change"
 TITLE = "Fig. 8: Week-over-week change in new models per architecture"
+REPORT_POSITION = 9
 
 ROW_HEIGHT = 42
 GROWTH_COLOR = "#54a24b"

@@ -18,6 +18,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "authors_over_time"
 TITLE = "Fig. 1: New authors per month and total authors over time"
+REPORT_POSITION = 1
 INTERACTIVITY = Interactivity(time="month_start")
 
 NEW_COLOR = "#4c78a8"

@@ -9,6 +9,7 @@ from orchestration.charts.common import chart_title, count_distribution_chart
 
 MART = "authors_per_repo"
 TITLE = "Fig. 3: Distribution of authors per repository"
+REPORT_POSITION = 3
 
 
 def build_chart(df: pd.DataFrame, *, title: str = TITLE) -> alt.TopLevelMixin:

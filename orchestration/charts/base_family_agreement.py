@@ -10,6 +10,7 @@ from orchestration.charts.common import WIDTH, chart_title, count_tooltip
 
 MART = "base_family_agreement"
 TITLE = "Base-model families by name vs by declared lineage (beyond the paper; cf. Fig. 11)"
+REPORT_POSITION = 16
 
 PARTS = {
     "models_in_both": "both methods",

@@ -21,6 +21,7 @@ from orchestration.charts.releases import RELEASES_MART, release_rules
 
 MART = "base_model_evolution"
 TITLE = "Fig. 11: Evolution of base-model families (new best models only, merges removed)"
+REPORT_POSITION = 12
 CONTEXT_MARTS = (RELEASES_MART,)
 
 PANEL_HEIGHT = 240

@@ -13,6 +13,7 @@ TITLE = (
     "Mean improvement over the base model per benchmark, ten most fine-tuned bases "
     "(beyond the paper; cf. Fig. 12)"
 )
+REPORT_POSITION = 14
 
 BENCHMARK_ORDER = ["average", "arc", "hellaswag", "mmlu", "truthfulqa", "winogrande", "gsm8k"]
 BENCHMARK_LABELS = {

@@ -11,6 +11,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "discussion_activity_per_family"
 TITLE = "Whole Hub: discussions and pull requests per month by base-model family (HFCommunity; beyond the paper, cf. Fig. 11)"
+REPORT_POSITION = 20
 INTERACTIVITY = Interactivity(time="month_start")
 
 

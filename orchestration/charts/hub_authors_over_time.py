@@ -10,6 +10,7 @@ from orchestration.charts import authors_over_time
 
 MART = "hub_authors_over_time"
 TITLE = "Whole Hub, Fig. 1: New model-repo authors per month and total authors (HFCommunity)"
+REPORT_POSITION = 17
 INTERACTIVITY = authors_over_time.INTERACTIVITY
 
 

@@ -10,6 +10,7 @@ from orchestration.charts import authors_per_repo
 
 MART = "hub_authors_per_repo"
 TITLE = "Whole Hub, Fig. 3: Distribution of authors per model repository (HFCommunity)"
+REPORT_POSITION = 19
 
 
 def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:

@@ -10,6 +10,7 @@ from orchestration.charts import repos_per_author
 
 MART = "hub_repos_per_author"
 TITLE = "Whole Hub, Fig. 2: Distribution of model repositories per author (HFCommunity)"
+REPORT_POSITION = 18
 
 
 def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:

@@ -10,6 +10,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "improvement_per_dataset"
 TITLE = "Fig. 12: Mean improvement over the base model per fine-tuning dataset, fine-tuned vs chat"
+REPORT_POSITION = 13
 INTERACTIVITY = Interactivity(category="model_type")
 
 TYPE_ORDER = ["fine_tuned", "chat"]

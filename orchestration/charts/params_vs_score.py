@@ -18,6 +18,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "params_vs_score"
 TITLE = "Fig. 10: Parameter size: models by architecture, architecture share, best Average per size"
+REPORT_POSITION = 11
 INTERACTIVITY = Interactivity(category="architecture_group")
 
 PANEL_HEIGHT = 170

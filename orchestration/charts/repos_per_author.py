@@ -9,6 +9,7 @@ from orchestration.charts.common import chart_title, count_distribution_chart
 
 MART = "repos_per_author"
 TITLE = "Fig. 2: Distribution of repositories per author"
+REPORT_POSITION = 2
 
 
 def build_chart(df: pd.DataFrame, *, title: str = TITLE) -> alt.TopLevelMixin:

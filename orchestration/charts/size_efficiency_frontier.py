@@ -19,6 +19,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "size_efficiency_frontier"
 TITLE = "Best Average reached so far per parameter-size class (beyond the paper; cf. Fig. 10)"
+REPORT_POSITION = 15
 INTERACTIVITY = Interactivity(time="month_start")
 CONTEXT_MARTS = (RELEASES_MART,)
 

@@ -20,6 +20,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "top_author_activity"
 TITLE = "Fig. 6: Activity and mean Average of the ten most active authors"
+REPORT_POSITION = 7
 INTERACTIVITY = Interactivity(category="model_type")
 
 MEAN_PANEL_WIDTH = 150

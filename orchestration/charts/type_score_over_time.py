@@ -22,6 +22,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "type_score_over_time"
 TITLE = "Fig. 7: Average score of new models over time by model type, and models per type"
+REPORT_POSITION = 8
 INTERACTIVITY = Interactivity(category="model_type")
 CONTEXT_MARTS = (RELEASES_MART,)
 

@@ -19,6 +19,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "weekly_models_by_architecture"
 TITLE = "Fig. 5: Cumulative models per architecture over time"
+REPORT_POSITION = 5
 INTERACTIVITY = Interactivity(category="architecture_group", time="week_start")
 
 def largest_groups_first(df: pd.DataFrame) -> list[str]:

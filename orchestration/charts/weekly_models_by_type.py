@@ -21,6 +21,7 @@ from orchestration.charts.render import Interactivity
 
 MART = "weekly_models_by_type"
 TITLE = "Fig. 4: New models per week by model type"
+REPORT_POSITION = 4
 INTERACTIVITY = Interactivity(category="model_type", time="week_start")
 
 

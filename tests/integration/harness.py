@@ -13,57 +13,31 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
+from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.assets.hfcommunity import raw_hfcommunity
+from orchestration.charts import CHART_MODULES
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
 from orchestration.wap.versions import PublishTarget, list_versions
 
-MARTS = (
-    "dim_models",
-    "authors_over_time",
-    "repos_per_author",
-    "authors_per_repo",
-    "weekly_models_by_type",
-    "weekly_models_by_architecture",
-    "model_improvements",
-    "benchmark_improvement_per_base",
-    "top_author_activity",
-    "type_score_over_time",
-    "architecture_popularity_change",
-    "architecture_change_vs_mean",
-    "params_vs_score",
-    "base_model_evolution",
-    "improvement_per_dataset",
-    "base_model_releases",
-    "benchmark_improvement_heatmap",
-    "size_efficiency_frontier",
-    "base_family_agreement",
-    "hub_authors_over_time",
-    "hub_repos_per_author",
-    "hub_authors_per_repo",
-    "discussion_activity_per_family",
-)
-FIGURE_MARTS = (
-    "authors_over_time",
-    "repos_per_author",
-    "authors_per_repo",
-    "weekly_models_by_type",
-    "weekly_models_by_architecture",
-    "benchmark_improvement_per_base",
-    "top_author_activity",
-    "type_score_over_time",
-    "architecture_popularity_change",
-    "architecture_change_vs_mean",
-    "params_vs_score",
-    "base_model_evolution",
-    "improvement_per_dataset",
-    "benchmark_improvement_heatmap",
-    "size_efficiency_frontier",
-    "base_family_agreement",
-    "hub_authors_over_time",
-    "hub_repos_per_author",
-    "hub_authors_per_repo",
-    "discussion_activity_per_family",
-)
+
+def mart_names(dbt_assets: dg.AssetsDefinition) -> tuple[str, ...]:
+    """The models of schema `marts` among a dbt assets definition's (read from the dbt manifest)."""
+    return tuple(sorted(key.path[1] for key in dbt_assets.keys if key.path[0] == "marts"))
+
+
+# Every mart of the dbt project, from its manifest: those `build_warehouse` builds (the paper's
+# and beyond), and the weekly v2 ones (tag weekly_v2, partitioned by week).
+MARTS = mart_names(warehouse_dbt_models)
+WEEKLY_MARTS = mart_names(weekly_v2_dbt_models)
+# The Hub-wide marts: downstream of the HFCommunity dump's own tables (raw/hfc_*) in the dbt lineage.
+HUB_MARTS = tuple(sorted(
+    key.path[1]
+    for key in dg.AssetSelection.assets(*raw_hfcommunity.keys).downstream().resolve([raw_hfcommunity, warehouse_dbt_models])
+    if key.path[0] == "marts"
+))
+# Every figure: one per chart module (orchestration/charts), in the findings report's order.
+FIGURE_MARTS = tuple(CHART_MODULES)
 
 
 # What runs in tests leave out unless figures, the report or the UI are what the test is about.
@@ -174,9 +148,6 @@ def published_version_id(settings: Settings) -> str:
         return conn.execute("select version_id from meta.publication").fetchone()[0]
 
 
-WEEKLY_MARTS = ("leaderboard_v2_history", "weekly_leaderboard_v2")
-
-
 def run_weekly(
     settings: Settings,
     instance: dg.DagsterInstance | None,
@@ -206,17 +177,23 @@ def run_weekly(
         )
 
 
-def readme_sql_statements() -> list[str]:
-    """The statements of the README's SQL examples (pieces that are only comments left out)."""
+# The pages whose SQL examples are run against builds: each statement must answer with rows.
+SQL_EXAMPLE_PAGES = ("README.md", "docs/querying.md")
+
+
+def documented_sql_statements() -> list[str]:
+    """The statements of the SQL examples in SQL_EXAMPLE_PAGES, each once (pieces that are only
+    comments left out)."""
     from orchestration.settings import PROJECT_ROOT
 
-    readme = (PROJECT_ROOT / "README.md").read_text(encoding="utf-8")
-    return [
+    statements = [
         statement.strip()
-        for block in re.findall(r"```sql\n(.*?)```", readme, flags=re.S)
+        for page in SQL_EXAMPLE_PAGES
+        for block in re.findall(r"```sql\n(.*?)```", (PROJECT_ROOT / page).read_text(encoding="utf-8"), flags=re.S)
         for statement in block.split(";")
         if statement.strip() and not all(line.startswith("--") for line in statement.strip().splitlines())
     ]
+    return list(dict.fromkeys(statements))
 
 
 def published_weekly_marts(settings: Settings) -> dict[str, list[tuple]]:

@@ -22,6 +22,7 @@ from orchestration.settings import DBT_PROJECT_DIR
 from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, SQL_DUMP_NAME, SQL_MEMBER_NAME, generate_hfcommunity
 from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
 from tests.integration.harness import (
+    HUB_MARTS,
     PublishedState,
     check_evaluations,
     materialized_keys,
@@ -29,7 +30,6 @@ from tests.integration.harness import (
 )
 
 RAW_KEYS = {f"raw/{raw_table_name(table)}" for table in HFC_TABLES}
-HUB_MARTS = ("hub_authors_over_time", "hub_repos_per_author", "hub_authors_per_repo", "discussion_activity_per_family")
 HFC_DBT_KEYS = {
     *(f"staging/stg_hfc_{table}" for table in HFC_TABLES),
     "intermediate/int_hfc_commit_authors",

@@ -24,7 +24,7 @@ from orchestration.definitions import build_definitions
 from orchestration.resources import build_resources
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import make_settings
-from tests.integration.harness import landing_dir_with, published_weekly_marts, readme_sql_statements, run_weekly
+from tests.integration.harness import landing_dir_with, documented_sql_statements, published_weekly_marts, run_weekly
 
 
 def evaluate_sensor(settings, instance, cursor):
@@ -125,9 +125,9 @@ def test_a_dropped_file_extends_the_published_history_by_one_week(real_weekly_di
             assert conn.execute("select max(valid_from), max(last_seen_date) from marts.leaderboard_v2_history").fetchone()[1].isoformat() == "2025-02-08"
 
 
-def readme_queries(schema: str) -> list[str]:
-    """The statements of the README's SQL examples that read a table of `schema`."""
-    return [s for s in readme_sql_statements() if re.search(rf"\b(from|join)\s+{schema}\.", s)]
+def documented_queries(schema: str) -> list[str]:
+    """The statements of the documented SQL examples that read a table of `schema`."""
+    return [s for s in documented_sql_statements() if re.search(rf"\b(from|join)\s+{schema}\.", s)]
 
 
 def cli(*args: str) -> subprocess.CompletedProcess:
@@ -170,9 +170,9 @@ def test_make_backfill_runs_one_run_over_the_range_through_publish(real_weekly_d
             "select list(distinct week_start::varchar order by week_start::varchar) from marts.weekly_leaderboard_v2 where has_snapshot"
         ).fetchone()[0]
         sources = conn.execute("select source, source_dir, weekly_source, weekly_source_dir from meta.publication").fetchone()
-        # The README's queries on the published schemas besides the paper's marts answer here too.
-        assert readme_queries("audit"), "the README queries audit.quarantine"
-        for query in [*readme_queries("audit"), *readme_queries("meta")]:
+        # The documented queries on the published schemas besides the paper's marts answer here too.
+        assert documented_queries("audit"), "the documented queries read audit.quarantine"
+        for query in [*documented_queries("audit"), *documented_queries("meta")]:
             assert conn.execute(query).fetchall(), query
         assert conn.execute("select count(*) from audit.quarantine").fetchone() == (0,), "the weekly files quarantine nothing"
     assert snapshots == ["2024-09-01", "2024-09-15"]

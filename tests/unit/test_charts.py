@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import importlib
+import pkgutil
 import re
 import zlib
 from collections.abc import Iterator
 from pathlib import Path
+from types import ModuleType
 
 import altair as alt
 import dagster as dg
@@ -16,7 +19,8 @@ import pytest
 import vl_convert
 
 from orchestration.assets.figures import figure_assets
-from orchestration.charts import CHART_MODULES
+import orchestration.charts
+from orchestration.charts import CHART_MODULES, discover_chart_modules
 from orchestration.charts.common import MODEL_TYPE_ORDER
 from orchestration.charts.releases import RELEASES_MART, release_rules, releases_within
 from orchestration.charts.render import (
@@ -28,7 +32,7 @@ from orchestration.charts.render import (
 )
 from orchestration.resources import FiguresResource, WarehouseResource
 from orchestration.wap.versions import PublicationInfo, publish
-from tests.integration.harness import FIGURE_MARTS
+from tests.integration.harness import FIGURE_MARTS, MARTS
 
 
 
@@ -242,6 +246,15 @@ SAMPLE_RELEASES = pd.DataFrame(
 )
 
 
+def sample_of(mart: str) -> pd.DataFrame:
+    """The mart's sample: every figure has one, so its chart is checked here, not only drawn by
+    the integration tests (a missing sample fails, never skips)."""
+    if mart not in SAMPLE_MARTS:
+        pytest.fail(f"marts.{mart} has no sample in SAMPLE_MARTS: add a few rows for its chart here "
+                    "(tests/unit/test_charts.py; docs/contributing.md)")
+    return SAMPLE_MARTS[mart]
+
+
 def context_of(mart: str, releases: pd.DataFrame = SAMPLE_RELEASES) -> dict[str, pd.DataFrame]:
     """The keyword arguments a figure asset passes beside the mart (its CONTEXT_MARTS)."""
     known = {"base_model_releases": releases}
@@ -250,7 +263,7 @@ def context_of(mart: str, releases: pd.DataFrame = SAMPLE_RELEASES) -> dict[str,
 
 def build(mart: str, df: pd.DataFrame | None = None) -> alt.TopLevelMixin:
     """The chart of a mart (its sample by default), with its context marts."""
-    frame = SAMPLE_MARTS[mart] if df is None else df
+    frame = sample_of(mart) if df is None else df
     return CHART_MODULES[mart].build_chart(frame, **context_of(mart))
 
 # mart -> {channel: field} that some view of the chart encodes, and the fields its tooltip shows.
@@ -445,11 +458,59 @@ def empty_like(df: pd.DataFrame) -> pd.DataFrame:
 
 
 def test_registry_names_each_chart_module_after_its_mart():
-    assert list(CHART_MODULES) == list(FIGURE_MARTS)
     for mart, module in CHART_MODULES.items():
         assert module.MART == mart
         assert module.__name__ == f"orchestration.charts.{mart}"
         assert "Fig" in module.TITLE
+    assert set(CHART_MODULES) <= set(MARTS), "each figure draws a mart of the dbt project"
+
+
+def test_registry_holds_every_module_of_the_package_but_the_shared_helpers():
+    modules = {info.name for info in pkgutil.iter_modules(orchestration.charts.__path__)}
+    assert modules - set(CHART_MODULES) == {"common", "releases", "render"}
+
+
+def test_registry_keeps_the_papers_figures_in_their_order():
+    positions = [module.REPORT_POSITION for module in CHART_MODULES.values()]
+    assert positions == sorted(positions) and len(set(positions)) == len(positions)
+    paper = [int(m[1]) for module in CHART_MODULES.values() if (m := re.match(r"Fig\. (\d+):", module.TITLE))]
+    assert paper == list(range(1, 13)), "Figs. 1-12 of the paper, in order"
+    hub = [int(m[1]) for module in CHART_MODULES.values() if (m := re.match(r"Whole Hub, Fig\. (\d+):", module.TITLE))]
+    assert hub == [1, 2, 3], "and Figs. 1-3 over the whole Hub"
+
+
+def chart_package(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, modules: dict[str, str]) -> ModuleType:
+    """A package under tmp_path holding the given modules (name -> source), named after the test."""
+    name = re.sub(r"\W", "_", f"charts_{tmp_path.name}")
+    package = tmp_path / name
+    package.mkdir()
+    (package / "__init__.py").write_text("")
+    for module, source in modules.items():
+        (package / f"{module}.py").write_text(source)
+    monkeypatch.syspath_prepend(str(tmp_path))
+    return importlib.import_module(name)
+
+
+@pytest.mark.parametrize(
+    ("modules", "refusal"),
+    [
+        ({"a": "MART = 'b'\nREPORT_POSITION = 1\n"}, "a chart module is named after its mart"),
+        ({"a": "MART = 'a'\n"}, "declares no REPORT_POSITION"),
+        ({"a": "MART = 'a'\nREPORT_POSITION = 1\n", "b": "MART = 'b'\nREPORT_POSITION = 1\n"}, "share REPORT_POSITION [1]"),
+    ],
+)
+def test_discovery_refuses_a_module_it_could_not_place(tmp_path, monkeypatch, modules, refusal):
+    package = chart_package(tmp_path, monkeypatch, modules)
+    with pytest.raises(ImportError, match=re.escape(refusal)):
+        discover_chart_modules(package)
+
+
+def test_discovery_orders_chart_modules_by_position_and_leaves_helpers_out(tmp_path, monkeypatch):
+    package = chart_package(tmp_path, monkeypatch, {
+        "late": "MART = 'late'\nREPORT_POSITION = 9\n", "early": "MART = 'early'\nREPORT_POSITION = 2\n",
+        "helper": "WIDTH = 720\n",
+    })
+    assert list(discover_chart_modules(package)) == ["early", "late"]
 
 
 @pytest.mark.parametrize("mart", FIGURE_MARTS)
@@ -465,7 +526,7 @@ def test_chart_is_valid_vega_lite_with_expected_encodings_and_tooltips(mart):
 
 @pytest.mark.parametrize("mart", FIGURE_MARTS)
 def test_chart_of_an_empty_mart_renders_empty(mart):
-    chart = build(mart, empty_like(SAMPLE_MARTS[mart]))
+    chart = build(mart, empty_like(sample_of(mart)))
 
     spec = chart.to_dict()
     assert all(rows in ([], [{}]) for rows in spec.get("datasets", {}).values())
@@ -606,7 +667,7 @@ def test_release_dates_are_labelled_rules_within_the_data_span(mart):
 
 @pytest.mark.parametrize("mart", TIME_AXIS_MARTS)
 def test_without_release_dates_time_axis_charts_draw_no_rules(mart):
-    spec = CHART_MODULES[mart].build_chart(SAMPLE_MARTS[mart]).to_dict()
+    spec = CHART_MODULES[mart].build_chart(sample_of(mart)).to_dict()
 
     assert release_views(spec) == []
 

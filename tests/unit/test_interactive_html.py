@@ -25,14 +25,14 @@ from orchestration.charts.render import (
     unit_views,
     vega_javascript,
 )
-from tests.unit.test_charts import SAMPLE_MARTS
+from tests.unit.test_charts import SAMPLE_MARTS, sample_of
 
 CATEGORY_FIELDS = {"model_type", "architecture_group"}
 """Colouring by one of these makes a chart's legend a filter (issue 5)."""
 
 
 def static_spec(mart: str) -> dict:
-    return CHART_MODULES[mart].build_chart(SAMPLE_MARTS[mart]).to_dict()
+    return CHART_MODULES[mart].build_chart(sample_of(mart)).to_dict()
 
 
 def page_spec(mart: str) -> dict:
