@@ -418,7 +418,7 @@ def _write_version(
 
     A byte copy of the checkpointed working file, then everything but `schemas` dropped and
     `meta` added: at Hub scale this is ~20x faster and needs ~40x less memory than copying
-    the tables with SQL (docs/architecture.md, benchmarks/publish_mechanism.py).
+    the tables with SQL (measured: docs/architecture.md, "Choosing the mechanism").
     """
     if not working_db.exists():
         raise PublishError(f"the working database {working_db} does not exist: nothing to publish")
