@@ -32,6 +32,9 @@ class Figure:
     description: str
     sql: str | None = None
     """One value from the marts; None: a raw table's rows (the published `meta.source_files`)."""
+    reads: tuple[str, ...] = ()
+    """The marts `sql` reads: a database without one of them (a weekly-only warehouse has no v1
+    marts) does not measure the figure."""
 
     def allowed_minimum(self, before: float) -> float:
         return before * (1 - self.tolerance) if self.kind == COUNT else before - self.tolerance
@@ -44,8 +47,8 @@ class Figure:
         return f"falls by more than {self.tolerance * 100:.0f} points"
 
 
-def _share(condition: str, relation: str = "marts.dim_models") -> str:
-    return f"select count(*) filter (where {condition}) / nullif(count(*), 0) from {relation}"
+def _share(condition: str) -> str:
+    return f"select count(*) filter (where {condition}) / nullif(count(*), 0) from marts.dim_models"
 
 
 RAW_ROWS = Figure(
@@ -55,19 +58,21 @@ RAW_ROWS = Figure(
 FIGURES: tuple[Figure, ...] = (
     Figure("models on the leaderboard", COUNT, 0.5, 1,
            "rows of `marts.dim_models` (non-flagged v1 models)",
-           "select count(*) from marts.dim_models"),
+           "select count(*) from marts.dim_models", ("marts.dim_models",)),
     Figure("share of models with repo details", SHARE, 0.10, 0.5,
            "models with a Hub creation date, or one censored at the Hub's floor",
-           _share("created_at is not null or coalesce(created_at_censored, false)")),
+           _share("created_at is not null or coalesce(created_at_censored, false)"), ("marts.dim_models",)),
     Figure("share of models with commit data", SHARE, 0.10, 0.5,
            "models with at least one commit author (`marts.authors_per_repo`)",
-           _share("model_id in (select model_id from marts.authors_per_repo)")),
+           _share("model_id in (select model_id from marts.authors_per_repo)"),
+           ("marts.dim_models", "marts.authors_per_repo")),
     Figure("share of models with a creation week", SHARE, 0.10, 0.5,
            "models counted in the weekly time series (`week_start` not null)",
-           _share("week_start is not null")),
+           _share("week_start is not null"), ("marts.dim_models",)),
     Figure("weeks with a v2 snapshot", COUNT, 0.0, 0,
            "weeks of `marts.weekly_leaderboard_v2` with a snapshot: a week is never lost",
-           "select count(*) filter (where has_snapshot) from marts.weekly_leaderboard_v2"),
+           "select count(*) filter (where has_snapshot) from marts.weekly_leaderboard_v2",
+           ("marts.weekly_leaderboard_v2",)),
 )
 
 
@@ -101,11 +106,10 @@ def _table_exists(conn: duckdb.DuckDBPyConnection, qualified: str) -> bool:
 
 
 def mart_figures(conn: duckdb.DuckDBPyConnection) -> dict[str, float]:
-    """Every figure whose marts exist in this database (a weekly-only warehouse has no v1 marts)."""
+    """Every figure whose marts exist in this database."""
     values = {}
     for figure in FIGURES:
-        relations = [word.rstrip(")") for word in figure.sql.split() if word.startswith("marts.")]
-        if all(_table_exists(conn, relation) for relation in relations):
+        if all(_table_exists(conn, relation) for relation in figure.reads):
             (value,) = conn.execute(figure.sql).fetchone()
             if value is not None:
                 values[figure.name] = float(value)
