@@ -26,7 +26,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := False
 export DO_NOT_TRACK := 1
 export GX_ANALYTICS_ENABLED := False
 
-.PHONY: help venv manifest browser run backfill test bench bench-run ui sql docs versions rollback check clean
+.PHONY: help venv manifest browser run backfill test bench bench-run ui sql docs settings-docs versions rollback check clean
 
 help:
 	@echo "make run    build the environment and materialise every asset (offline default)"
@@ -40,6 +40,7 @@ help:
 	@echo "make ui     open the Dagster UI on http://127.0.0.1:3000"
 	@echo "make sql    the DuckDB shell on the published warehouse, read-only"
 	@echo "make docs [DOCS_PORT=8080]   dbt's docs site (every table and column described), offline, on http://127.0.0.1:8080"
+	@echo "make settings-docs   regenerate docs/settings.md and .env.example from orchestration/settings.py"
 	@echo "make versions / make rollback [TO=vNNNNN]   published versions; go back to one"
 	@echo "make check  dg check defs: the Dagster definitions load"
 	@echo "make browser  install Debian's chromium and chromium-driver for the browser tests (apt-get)"
@@ -113,6 +114,11 @@ sql: venv
 DOCS_PORT ?= 8080
 docs: venv
 	$(BIN)/python -m orchestration.cli docs --port $(DOCS_PORT)
+
+# docs/settings.md and .env.example are generated from the settings registry (SETTINGS);
+# a unit test fails while either is stale.
+settings-docs: venv
+	$(BIN)/python -m orchestration.cli settings-docs
 
 versions: venv
 	$(BIN)/python -m orchestration.cli versions

@@ -38,10 +38,11 @@ def compile_models(scratch_dir: Path) -> Path:
 
     scratch_dir.mkdir(parents=True, exist_ok=True)
     env_path = scratch_dir / WORKING_DATABASE_NAME
-    dbt = dbt_cli_resource()
+    settings = load_settings()
+    dbt = dbt_cli_resource(settings)
     command = [dbt.dbt_executable, "compile", "--quiet", "--project-dir", str(DBT_PROJECT_DIR),
                "--profiles-dir", str(DBT_PROJECT_DIR), "--target-path", str(COMPILED_TARGET)]  # fmt: skip
-    env = {**os.environ, **load_settings().dbt_env(), "WAREHOUSE_WORKING_DUCKDB_PATH": str(env_path)}
+    env = {**os.environ, **settings.dbt_env(), "WAREHOUSE_WORKING_DUCKDB_PATH": str(env_path)}
     subprocess.run(command, check=True, env=env, cwd=DBT_PROJECT_DIR, stdout=subprocess.DEVNULL)
     return COMPILED_TARGET / "manifest.json"
 

@@ -176,12 +176,13 @@ def main(task_path: str) -> int:
     with contextlib.redirect_stdout(log):
         import dagster as dg
 
-        from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START, run_job
+        from orchestration.cli import run_job
+        from orchestration.partitions import partition_range_tags
         from orchestration.settings import DBT_PROJECT_DIR, load_settings
 
         settings = load_settings()
         imported = time.time()
-        tags = {PARTITION_RANGE_START: task["weeks"][0], PARTITION_RANGE_END: task["weeks"][1]} if task.get("weeks") else None
+        tags = partition_range_tags(*task["weeks"]) if task.get("weeks") else None
         exit_code = run_job(settings, task["job"], tags=tags)
         with dg.DagsterInstance.get() as instance:
             run = instance.get_runs(limit=1)[0]

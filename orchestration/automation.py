@@ -14,9 +14,8 @@ from pathlib import Path
 
 import dagster as dg
 
-from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START
 from orchestration.jobs import leaderboard_v2_weekly_job
-from orchestration.partitions import FIRST_WEEK, WEEKLY_PARTITIONS
+from orchestration.partitions import FIRST_WEEK, WEEKLY_PARTITIONS, partition_range_tags
 from orchestration.resources import WeeklySourceResource
 from orchestration.sources.leaderboard_v2 import FILE_NAME, list_landing_dir, sunday_week_start
 
@@ -82,7 +81,7 @@ def landing_run_request(weeks: dict[str, list[str]], landed: dict[str, dict[str,
     tags = {"leaderboard_v2/files": ",".join(names)}
     if first == last:
         return dg.RunRequest(run_key=run_key, partition_key=first, tags=tags)
-    return dg.RunRequest(run_key=run_key, tags={**tags, PARTITION_RANGE_START: first, PARTITION_RANGE_END: last})
+    return dg.RunRequest(run_key=run_key, tags={**tags, **partition_range_tags(first, last)})
 
 
 def landing_sensor(minimum_interval_seconds: int = 60) -> dg.SensorDefinition:

@@ -14,6 +14,8 @@ versions     the published versions kept, the current one marked, each verified 
 rollback     serve the previous intact version again (or --to VERSION); never a changed one
 docs         dbt's documentation site, built offline from the working database, served on
              127.0.0.1 (--port, default 8080)
+settings-docs  docs/settings.md and .env.example from the settings registry; --check only says
+             whether they are stale (exit status 1)
 """
 
 from __future__ import annotations
@@ -81,10 +83,9 @@ def prepare_manifest(settings: Settings, *, force: bool = False) -> None:
     """`dbt parse`, unless the manifest is already newer than the dbt project's files."""
     from orchestration.resources import dbt_cli_resource
 
-    settings.export()
     if force or not manifest_is_fresh():
         manifest = DBT_PROJECT_DIR / "target" / "manifest.json"
-        dbt_cli_resource().cli(["parse", "--quiet"], target_path=manifest.parent, raise_on_error=True).wait()
+        dbt_cli_resource(settings).cli(["parse", "--quiet"], target_path=manifest.parent, raise_on_error=True).wait()
         # dbt leaves manifest.json untouched when partial parsing finds nothing to change.
         manifest.touch()
 
@@ -114,9 +115,9 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
 
     from orchestration.dead_runs import process_tags, release_dead_runs
     from orchestration.definitions import build_definitions
+    from orchestration.partitions import PARTITION_RANGE_END, PARTITION_RANGE_START
     from orchestration.run_summary import step_failures
 
-    settings.export()
     defs = build_definitions(settings)
     try:
         asset_selection = selected_keys(defs, job_name, select)
@@ -124,7 +125,7 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
         print(f"{job_name}: {exc}", file=sys.stderr)
         return 2
     prepare_dagster_home(settings)
-    with dg.DagsterInstance.get() as instance:
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
         for run_id in release_dead_runs(instance):
             print(f"run {run_id} was killed: marked failed and its writer slot freed")
         result = defs.resolve_job_def(job_name).execute_in_process(
@@ -138,9 +139,9 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     materialized = {e.asset_key for e in result.get_asset_materialization_events()}
     print(f"\n{job_name} run {result.run_id}: {'succeeded' if succeeded else 'FAILED'}")
     if job_name == WEEKLY_JOB:
-        print(f"  source        {settings.weekly_source_name} ({settings.weekly_source_dir})")
+        print(f"  source        {settings.weekly_source} ({settings.weekly_source_dir})")
     else:
-        print(f"  source        {settings.source_name} ({settings.source_dir})")
+        print(f"  source        {settings.source} ({settings.source_dir})")
         if settings.v1_source == "final_table":
             print(f"  v1 source     final_table ({settings.v1_final_table_path})")
         elif settings.v1_source == "dataset_parquet":
@@ -184,11 +185,6 @@ def materialize(settings: Settings, select: str | None = None, *, accept_volume_
                    run_config=run_config_for(accept_volume_change=accept_volume_change))
 
 
-# The tags of a single-run backfill: what the UI's "Launch backfill" puts on its one run.
-PARTITION_RANGE_START = "dagster/asset_partition_range_start"
-PARTITION_RANGE_END = "dagster/asset_partition_range_end"
-
-
 def backfill_weeks(
     landing_dir: Path, first: str | None, last: str | None, complete_weeks: Sequence[str]
 ) -> tuple[str, str]:
@@ -225,7 +221,7 @@ def backfill(
 ) -> int:
     """The weekly job over a range of weeks as one run, through write-audit-publish. With
     `if_any` (`make run`), no completed week to load is a note, not an error."""
-    from orchestration.partitions import WEEKLY_PARTITIONS, NothingToBackfill, PartitionKeyError
+    from orchestration.partitions import WEEKLY_PARTITIONS, NothingToBackfill, PartitionKeyError, partition_range_tags
     from orchestration.resources import build_resources
     from orchestration.sources.leaderboard_v2 import list_landing_dir, stray_warning
 
@@ -241,7 +237,7 @@ def backfill(
         print(f"backfill: {exc}", file=sys.stderr)
         return 2
     run_config = run_config_for(full_refresh=full_refresh, accept_volume_change=accept_volume_change)
-    tags = {PARTITION_RANGE_START: first, PARTITION_RANGE_END: last, "openllm/launched_by": "make backfill"}
+    tags = {**partition_range_tags(first, last), "openllm/launched_by": "make backfill"}
     return run_job(settings, WEEKLY_JOB, tags=tags, run_config=run_config)
 
 
@@ -362,7 +358,7 @@ def build_docs(settings: Settings) -> int:
               "the site has every description but no column types")
     # The duckdb target whatever the engine: on Spark the working database holds the marts copied back.
     command = [
-        dbt_cli_resource().dbt_executable, "docs", "generate", "--static", "--target", "duckdb",
+        dbt_cli_resource(settings).dbt_executable, "docs", "generate", "--static", "--target", "duckdb",
         "--project-dir", str(DBT_PROJECT_DIR), "--profiles-dir", str(DBT_PROJECT_DIR),
         "--target-path", str(settings.dbt_docs_dir),
     ]
@@ -376,10 +372,25 @@ def docs_server_command(settings: Settings, port: int = DOCS_PORT) -> list[str]:
             "--directory", str(settings.dbt_docs_dir)]
 
 
+def settings_docs(*, check: bool = False, root: Path = PROJECT_ROOT) -> int:
+    """Write the stale files generated from the settings registry, or (check) only name them."""
+    from orchestration.settings_docs import REGENERATE, stale_files, write_settings_docs
+
+    if check:
+        stale = stale_files(root)
+        for path in stale:
+            print(f"settings-docs: {path} is out of date: run `{REGENERATE}`", file=sys.stderr)
+        return 1 if stale else 0
+    for path in write_settings_docs(root):
+        print(f"settings-docs: wrote {path}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
     parser.add_argument(
-        "command", choices=["prepare", "run", "materialize", "backfill", "ui", "sql", "versions", "rollback", "docs"]
+        "command",
+        choices=["prepare", "run", "materialize", "backfill", "ui", "sql", "versions", "rollback", "docs", "settings-docs"],
     )
     parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
     parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
@@ -395,6 +406,8 @@ def main(argv: list[str] | None = None) -> int:
         "--select", default=None,
         help="materialize, run: only these assets of build_warehouse, as a Dagster asset selection (e.g. 'not group:figures and not group:report')",
     )
+    parser.add_argument("--check", action="store_true",
+                        help="settings-docs: exit 1 if docs/settings.md or .env.example is stale, writing nothing")
     parser.add_argument("--port", type=int, default=None,
                         help=f"docs: the port to serve the site on {DOCS_HOST} (default {DOCS_PORT})")
     args, extra = parser.parse_known_args(argv)
@@ -404,6 +417,10 @@ def main(argv: list[str] | None = None) -> int:
         parser.error("--select applies to materialize and run only")
     if args.port is not None and args.command != "docs":
         parser.error("--port applies to docs only")
+    if args.check and args.command != "settings-docs":
+        parser.error("--check applies to settings-docs only")
+    if args.command == "settings-docs":  # reads the registry, not the environment
+        return settings_docs(check=args.check)
     settings = load_settings()
     if args.command == "versions":
         return print_versions(settings)
@@ -434,9 +451,9 @@ def main(argv: list[str] | None = None) -> int:
         command = docs_server_command(settings, port)
         os.execv(command[0], command)
     if args.command == "ui":
-        settings.export()
         command = ui_command(settings)
-        os.execv(command[0], command)
+        # `dagster dev` reads its instance from DAGSTER_HOME; its code server reads the settings.
+        os.execve(command[0], command, {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)})
     return materialize(settings, args.select, accept_volume_change=args.accept_volume_change)
 
 

@@ -12,6 +12,16 @@ import dagster as dg
 FIRST_WEEK = date(2024, 7, 7)
 WEEKLY_PARTITIONS = dg.WeeklyPartitionsDefinition(start_date=FIRST_WEEK.isoformat())
 
+# The tags of a single-run backfill: what the UI's "Launch backfill" puts on its one run.
+PARTITION_RANGE_START = "dagster/asset_partition_range_start"
+PARTITION_RANGE_END = "dagster/asset_partition_range_end"
+
+
+def partition_range_tags(first: str, last: str) -> dict[str, str]:
+    """The tags of one run over the weeks first..last (both included), as the UI's single-run
+    backfill, `make backfill` and the landing sensor launch it."""
+    return {PARTITION_RANGE_START: first, PARTITION_RANGE_END: last}
+
 
 class PartitionKeyError(ValueError):
     """A week given by a user (make backfill FROM/TO) that is not a weekly partition key."""

@@ -3,7 +3,6 @@ figures and report directories, dbt."""
 
 from __future__ import annotations
 
-import os
 import shutil
 import sys
 from collections.abc import Iterator, Mapping
@@ -81,10 +80,6 @@ class SourceFilesResource(dg.ConfigurableResource):
             return spec, Path(self.hfcommunity_landing_dir) / spec.file_name
         return spec, directory / spec.file_name
 
-    @property
-    def source_name(self) -> str:
-        return self.source
-
     def resolve_dir(self) -> Path:
         if self.snapshot_dir:
             return Path(self.snapshot_dir)
@@ -104,8 +99,8 @@ class WeeklySourceResource(dg.ConfigurableResource):
     generator_scale: float = 1.0
 
     @property
-    def source_name(self) -> str:
-        """`landing` or `generated`, as Settings.weekly_source_name."""
+    def source(self) -> str:
+        """`landing` or `generated`, as Settings.weekly_source."""
         return WEEKLY_LANDING if self.landing_dir else WEEKLY_GENERATED
 
     def watched_dir(self) -> Path:
@@ -223,10 +218,19 @@ def short_connection(resource: DuckDBResource) -> Iterator[duckdb.DuckDBPyConnec
             conn.close()
 
 
-class WarehouseDbtCliResource(DbtCliResource):
-    """dagster-dbt's resource with the working database's own dbt target directory, and without
-    two costs it pays before every dbt invocation that this project never uses.
+# Starts dbt with variables added to the environment dagster-dbt gives it (a copy of this
+# process's, with no parameter for more): POSIX env(1), which execs dbt in the same process.
+ENV_EXECUTABLE = "/usr/bin/env"
 
+
+class WarehouseDbtCliResource(DbtCliResource):
+    """dagster-dbt's resource with the settings dbt reads given to each dbt process, the working
+    database's own dbt target directory, and without two costs it pays before every dbt
+    invocation that this project never uses.
+
+    * `env` (Settings.dbt_env: the working database, the engine, the memory limit), and the
+      variables a call adds (a partition window), reach the dbt process only: os.environ is
+      never written, so two resources (two warehouses) in one process cannot leak into each other.
     * Every invocation writes its artifacts under `target_dir` (beside the working database),
       starting from the partial parse of the last invocation there: dbt's partial parse holds the
       profile, so it is reused only by invocations on the same working database (the project's
@@ -242,8 +246,24 @@ class WarehouseDbtCliResource(DbtCliResource):
 
     target_dir: str | None = None
     """Where invocations write (None: dagster-dbt's default, the project's `target/`)."""
+    env: dict[str, str] = {}
+    """Variables added to every dbt process's environment (Settings.dbt_env)."""
 
     KEEP_INVOCATIONS: ClassVar[int] = 5
+
+    def cli(self, args, *, env: Mapping[str, str] | None = None, **kwargs):
+        """dagster-dbt's `cli(args)`, dbt started as `env NAME=VALUE… dbt …` with this resource's
+        `env` and this call's."""
+        added = {**self.env, **(env or {})}
+        if not added:
+            return super().cli(args, **kwargs)
+        launcher = self.model_copy(update={
+            "dbt_executable": ENV_EXECUTABLE,
+            "global_config_flags": [*(f"{name}={value}" for name, value in added.items()),
+                                    self.dbt_executable, *self.global_config_flags],
+            "env": {},
+        })
+        return launcher.cli(args, **kwargs)
 
     @property
     def _cli_version(self):
@@ -272,41 +292,20 @@ class WarehouseDbtCliResource(DbtCliResource):
             shutil.rmtree(old, ignore_errors=True)
         return path
 
-    def cli_with_env(self, args: list[str], env: Mapping[str, str], **kwargs):
-        """`cli(args)` with `env` added to dbt's environment only (the process's stays as it was):
-        dagster-dbt copies os.environ into dbt's and starts dbt before `cli` returns."""
-        with scoped_environ(env):
-            return self.cli(args, **kwargs)
 
-
-@contextmanager
-def scoped_environ(env: Mapping[str, str]) -> Iterator[None]:
-    """os.environ with `env` set inside the block, as it was after it."""
-    saved = {name: os.environ.get(name) for name in env}
-    os.environ.update(env)
-    try:
-        yield
-    finally:
-        for name, value in saved.items():
-            if value is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = value
-
-
-def dbt_cli_resource(target_dir: Path | None = None) -> WarehouseDbtCliResource:
-    """dbt from this interpreter's environment, so a bare `.venv/bin/python` finds it too;
-    invocations write under `target_dir` (a working database's own) when given."""
+def dbt_cli_resource(settings: Settings, *, target_dir: Path | None = None) -> WarehouseDbtCliResource:
+    """dbt from this interpreter's environment, so a bare `.venv/bin/python` finds it too, with
+    the settings' dbt environment; invocations write under `target_dir` (a working database's
+    own) when given."""
     beside_python = Path(sys.executable).with_name("dbt")
     executable = str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
     return WarehouseDbtCliResource(
         project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable,
-        target_dir=str(target_dir) if target_dir else None,
+        target_dir=str(target_dir) if target_dir else None, env=settings.dbt_env(),
     )
 
 
 def build_resources(settings: Settings) -> dict[str, object]:
-    settings.export()
     settings.duckdb_path.parent.mkdir(parents=True, exist_ok=True)
     settings.work_dir.mkdir(parents=True, exist_ok=True)
     return {
@@ -337,12 +336,12 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "figures": FiguresResource(figures_dir=str(settings.figures_dir)),
         "report": ReportResource(report_dir=str(settings.report_dir)),
         "weekly_source": WeeklySourceResource(
-            landing_dir=str(settings.weekly_source_dir) if settings.weekly_source_name == WEEKLY_LANDING else None,
+            landing_dir=str(settings.weekly_source_dir) if settings.weekly_source == WEEKLY_LANDING else None,
             generated_dir=str(settings.generated_dir / "leaderboard_v2"),
             generator_seed=settings.generator_seed,
             generator_scale=settings.generator_scale,
         ),
-        "dbt": dbt_cli_resource(settings.dbt_target_dir),
+        "dbt": dbt_cli_resource(settings, target_dir=settings.dbt_target_dir),
         "engine": EngineResource(
             engine=settings.engine, spark_dir=str(settings.spark_dir), spark_master=settings.spark_master,
             spark_gx_max_rows=settings.spark_gx_max_rows,

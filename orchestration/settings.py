@@ -1,17 +1,22 @@
 """The one place that reads the environment.
 
-Every setting has a documented default (docs/settings.md, `.env.example`). Paths are made
-absolute: a relative value is taken relative to the project root, so Dagster, dbt and the
-Makefile agree whatever directory they are started from.
+`SETTINGS` is the registry of every setting: its variable, its group, its default (stated here
+only), how its value is parsed and what it means. `load_settings` builds `Settings` from it;
+docs/settings.md and `.env.example` are generated from it (orchestration/settings_docs.py,
+`make settings-docs`). Paths are made absolute: a relative value is taken relative to the project
+root, so Dagster, dbt and the Makefile agree whatever directory they are started from. Nothing
+here writes the environment: dbt receives what it reads through its own process
+(Settings.dbt_env, orchestration/resources.py).
 """
 
 from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 DBT_PROJECT_DIR = PROJECT_ROOT / "dbt_project"
@@ -24,99 +29,319 @@ DUCKDB_WRITER_POOL = "duckdb_writer"
 # The working database's file name inside WAREHOUSE_WORK_DIR (runs write here; users never open it).
 WORKING_DATABASE_NAME = "working.duckdb"
 
-# The real data that tests and CI read (never committed): ../shared/data beside the checkout.
-DEFAULT_REAL_DATA_DIR = PROJECT_ROOT.parent / "shared" / "data"
+# DuckDB names a database after its file's stem; a stem equal to a schema makes every
+# `raw.table` reference ambiguous.
+WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "audit", "main")
+
+# WAREHOUSE_SOURCE: every source feeds the same raw tables and staging contract.
+SOURCES = ("generated", "snapshot", "huggingface", "hfcommunity")
+# Where the weekly v2 files come from (Settings.weekly_source).
+WEEKLY_LANDING, WEEKLY_GENERATED = "landing", "generated"
+# The generated HFCommunity dump's name inside WAREHOUSE_GENERATED_DIR.
+HFCOMMUNITY_GENERATED_NAME = "hfcommunity"
+# The generated dump's name in it: a .zip holding the MariaDB dump, as HFCommunity publishes it.
+HFCOMMUNITY_GENERATED_DUMP = "hfcommunity_dump.zip"
+# WAREHOUSE_ENGINE: where dbt builds (the dbt target of the same name).
+ENGINES = ("duckdb", "spark")
+# WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
+# (orchestration/sources/snapshot.py, LEADERBOARD_LAYOUTS), the final table's default name, and
+# the v1 dataset's parquet name (in the source directory).
+V1_SOURCES = ("paper_scrape", "final_table", "dataset_parquet")
+V1_FINAL_TABLE_FILE_NAME = "leaderboard_v1_final.csv"
+V1_DATASET_FILE_NAME = "leaderboard_v1.parquet"
 
 
-def _path(environ: Mapping[str, str], name: str, default: Path) -> Path:
-    raw = environ.get(name, "").strip()
-    path = Path(raw).expanduser() if raw else default
-    if not path.is_absolute():
-        path = PROJECT_ROOT / path
-    return path.resolve()
+class SettingsError(ValueError):
+    pass
+
+
+# ------------------------------------------------------------------------------------------
+# Parsers: a setting's text (stripped, never empty) to its value; ValueError says what is wrong
+# and Setting.read names the variable.
+# ------------------------------------------------------------------------------------------
+
+
+def path(raw: str) -> Path:
+    resolved = Path(raw).expanduser()
+    return (resolved if resolved.is_absolute() else PROJECT_ROOT / resolved).resolve()
+
+
+def text(raw: str) -> str:
+    return raw
+
+
+def choice(options: tuple[str, ...], *, lower: bool = False, why: str = "") -> Callable[[str], str]:
+    def parse(raw: str) -> str:
+        value = raw.lower() if lower else raw
+        if value not in options:
+            raise ValueError(f"expected one of {', '.join(options)}{f' ({why})' if why else ''}")
+        return value
+
+    return parse
+
+
+def number(low: float | None = None, high: float | None = None, *, above: float | None = None,
+           integer: bool = False, why: str = "") -> Callable[[str], float | int]:
+    """A number (an integer if `integer`) with inclusive bounds `low`/`high`, or exclusive `above`."""
+
+    def parse(raw: str) -> float | int:
+        try:
+            value = int(raw) if integer else float(raw)
+        except ValueError:
+            raise ValueError(f"not {'an integer' if integer else 'a number'}") from None
+        if above is not None and value <= above:
+            raise ValueError("must be positive" if above == 0 else f"must be above {above}")
+        if (low is not None and value < low) or (high is not None and value > high):
+            bound = f"between {low} and {high}" if low is not None and high is not None else f"at least {low}"
+            raise ValueError(f"must be {bound}{f' ({why})' if why else ''}")
+        return value
+
+    return parse
+
+
+def memory_limit(raw: str) -> str:
+    """A size DuckDB takes (`4GB`, `512MiB`); a share of RAM (`80%`) resolved to MiB."""
+    if not re.fullmatch(r"\d+(\.\d+)?\s*(%|[KMGT]i?B)", raw, flags=re.IGNORECASE):
+        raise ValueError("expected a size like 4GB or 512MiB, or a share of RAM like 80%")
+    if raw.endswith("%"):  # DuckDB takes sizes only: the share of this machine's RAM, in MiB
+        share = float(raw[:-1]) / 100
+        if not 0 < share <= 1:
+            raise ValueError("a share of RAM must be above 0% and at most 100%")
+        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
+        return f"{max(1, int(physical * share / (1 << 20)))}MiB"
+    return raw.replace(" ", "")
+
+
+def host(raw: str) -> str:
+    if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", raw):
+        raise ValueError("expected a host name or an IP address")
+    return raw
+
+
+def spark_master(raw: str) -> str:
+    if not re.fullmatch(r"local(\[(\*|\d+)\])?|(spark|yarn|k8s)(://[A-Za-z0-9.:\-/\[\]]+)?", raw):
+        raise ValueError("expected local[*], local[N], spark://host:port, yarn or k8s://…")
+    return raw
+
+
+def url(raw: str) -> str:
+    return raw.rstrip("/")
+
+
+# ------------------------------------------------------------------------------------------
+# The registry
+# ------------------------------------------------------------------------------------------
+
+# A setting's group: its heading in docs/settings.md and `.env.example`, in this order.
+GROUPS = {
+    "paths": "Where the warehouse and its outputs live",
+    "source": "Where the raw data comes from",
+    "hub": "The Hugging Face connector (`WAREHOUSE_SOURCE=huggingface`)",
+    "engine": "Where dbt builds, and with how much memory",
+    "ui": "The Dagster UI and its automation",
+    "bench": "Benchmarks",
+    "tests": "Tests",
+}
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    """The environment variable."""
+    group: str
+    """A key of GROUPS."""
+    default: str | None
+    """The value when the variable is unset or empty, written as in `.env`; None: no value, and
+    `unset` says what that means."""
+    parser: Callable[[str], Any]
+    description: str
+    unset: str = ""
+    """With no default: what leaving the variable unset does (docs/settings.md's default column)."""
+
+    def __post_init__(self) -> None:
+        if self.group not in GROUPS:
+            raise ValueError(f"{self.name}: unknown group {self.group!r}")
+        if (self.default is None) != bool(self.unset):
+            raise ValueError(f"{self.name}: a setting has a default, or says what unset means, not both")
+
+    def is_set(self, env: Mapping[str, str]) -> bool:
+        return bool(env.get(self.name, "").strip())
+
+    def read(self, env: Mapping[str, str]) -> Any:
+        """The parsed value from `env`, else the parsed default; None if neither."""
+        raw = env.get(self.name, "").strip() or self.default
+        if raw is None:
+            return None
+        try:
+            return self.parser(raw)
+        except ValueError as exc:
+            raise SettingsError(f"{self.name}={raw!r}: {exc}") from None
+
+
+SETTINGS: tuple[Setting, ...] = (
+    # -- paths --------------------------------------------------------------------------------
+    Setting("WAREHOUSE_DUCKDB_PATH", "paths", "data/warehouse.duckdb", path,
+            "The published DuckDB file that users query (read-only); its versions sit beside it."),
+    Setting("WAREHOUSE_WORK_DIR", "paths", "data/work", path,
+            "The working database that runs build and audit in before publishing (`working.duckdb`; "
+            "users never open it). `make docs` writes dbt's docs site beside it (`dbt_docs/`)."),
+    Setting("WAREHOUSE_KEEP_VERSIONS", "paths", "5",
+            number(low=2, integer=True, why="the current version and one to roll back to"),
+            "Published versions kept for `make rollback` (at least 2)."),
+    Setting("WAREHOUSE_FIGURES_DIR", "paths", "data/figures", path, "PNG, SVG and HTML of every figure."),
+    Setting("WAREHOUSE_REPORT_DIR", "paths", "data/report", path,
+            "The findings report (`findings.html`): one self-contained page, openable offline."),
+    Setting("DAGSTER_HOME", "paths", ".dagster_home", path,
+            "Dagster's instance directory: run history and event logs (`dagster.yaml` is copied there)."),
+    # -- source -------------------------------------------------------------------------------
+    Setting("WAREHOUSE_SOURCE", "source", None, choice(SOURCES),
+            "Where raw/leaderboard, raw/repo_details and raw/commit_data come from: `generated` (the "
+            "offline default), `snapshot` (WAREHOUSE_SNAPSHOT_DIR), `huggingface` (the Hub at HF_ENDPOINT) "
+            "or `hfcommunity` (an HFCommunity dump); docs/sources.md.",
+            unset="`snapshot` when WAREHOUSE_SNAPSHOT_DIR is set, else `generated`"),
+    Setting("WAREHOUSE_SNAPSHOT_DIR", "source", None, path,
+            "A directory with the paper's `leaderboard.csv`, `repo_details.csv` and `commit_data.csv`.",
+            unset="the generated data"),
+    Setting("WAREHOUSE_V1_SOURCE", "source", "paper_scrape",
+            choice(V1_SOURCES, why="paper_scrape = the paper's leaderboard.csv, final_table = the final v1 "
+                                   f"table, dataset_parquet = the v1 dataset's parquet, {V1_DATASET_FILE_NAME}"),
+            "Which v1 leaderboard raw/leaderboard loads: `paper_scrape` (`leaderboard.csv`, the paper's "
+            "scrape), `final_table` (the final v1 table, `v1_2024-07-07.csv` layout, with evaluation dates) or "
+            f"`dataset_parquet` (the v1 dataset's own parquet, `{V1_DATASET_FILE_NAME}` in the source "
+            "directory; always, with `WAREHOUSE_SOURCE=huggingface`)."),
+    Setting("WAREHOUSE_V1_FINAL_TABLE", "source", None, path,
+            "The final v1 table's CSV, read when `WAREHOUSE_V1_SOURCE=final_table`.",
+            unset=f"`{V1_FINAL_TABLE_FILE_NAME}` in the source directory (WAREHOUSE_SNAPSHOT_DIR, or the "
+                  "generated data)"),
+    Setting("WAREHOUSE_HFCOMMUNITY_DUMP", "source", None, path,
+            "The HFCommunity dump raw/hfc_* load on every run: the published `.zip` of a MariaDB dump, or a "
+            "bare `.sql`/`.sql.gz` (schema v1.1 or v1.0; docs/sources.md).",
+            unset=f"the generated dump, `WAREHOUSE_GENERATED_DIR/{HFCOMMUNITY_GENERATED_NAME}/"
+                  f"{HFCOMMUNITY_GENERATED_DUMP}`"),
+    Setting("WAREHOUSE_LANDING_DIR", "source", None, path,
+            "Weekly v2 files, `huggingface_v2_<date>.csv.gz` (or `.parquet`, the dataset's own).",
+            unset="generated weekly files (with `WAREHOUSE_SOURCE=huggingface`: "
+                  "`WAREHOUSE_HF_CACHE_DIR/leaderboard_v2`)"),
+    Setting("WAREHOUSE_GENERATED_DIR", "source", "data/generated", path,
+            "Where the generator writes the offline default."),
+    Setting("WAREHOUSE_GENERATOR_SEED", "source", "42", number(integer=True), "The generator's seed."),
+    Setting("WAREHOUSE_GENERATOR_SCALE", "source", "1.0", number(above=0),
+            "Multiplies the generated data's size."),
+    Setting("WAREHOUSE_MAX_QUARANTINE_SHARE", "source", "0.01", number(0, 1),
+            "The share of a raw file's rows that may be quarantined (a score out of 0-100, an unknown model "
+            "type, a date before 2015 or in the future) before `<source>_quarantine_share` rejects the whole "
+            "file (docs/reliability.md)."),
+    # -- hub ----------------------------------------------------------------------------------
+    Setting("HF_ENDPOINT", "hub", "https://huggingface.co", url,
+            "The Hub the `huggingface` source reads (a mirror, or a local server); `https` when HF_TOKEN is "
+            "set, unless on this machine."),
+    Setting("HF_TOKEN", "hub", None, text,
+            "A Hub token, sent as the `Authorization` header over https only, never logged or stored "
+            "(`[REDACTED]` where a server echoes it).",
+            unset="no token"),
+    Setting("WAREHOUSE_HF_CACHE_DIR", "hub", "data/huggingface", path,
+            "The connector's landed files, per-model cache (keyed by model sha) and dataset downloads."),
+    Setting("WAREHOUSE_HF_REQUESTS_PER_SECOND", "hub", "5", number(low=0.01), "The request rate limit."),
+    Setting("WAREHOUSE_HF_TIMEOUT_SECONDS", "hub", "30", number(low=0.01),
+            "A request that takes longer fails, and is retried."),
+    Setting("WAREHOUSE_HF_MAX_RETRIES", "hub", "5", number(low=0, integer=True),
+            "Retries, with exponential backoff, on 429, 5xx, timeouts and connection errors."),
+    Setting("WAREHOUSE_HF_BACKOFF_SECONDS", "hub", "1", number(low=0),
+            "The first retry's wait, doubled at each retry (a server's `Retry-After` wins)."),
+    Setting("WAREHOUSE_HF_MAX_FAILURE_SHARE", "hub", "0.05", number(0, 1),
+            "The share of models that may keep failing before `hub_fetch_failure_share` fails the load."),
+    # -- engine -------------------------------------------------------------------------------
+    Setting("WAREHOUSE_ENGINE", "engine", ENGINES[0], choice(ENGINES, lower=True),
+            "Where dbt builds: `duckdb` (the working database) or `spark` (raw tables land as Parquet under "
+            "WAREHOUSE_SPARK_DIR, dbt runs its `spark` target; needs Java 17 and `pip install .[spark]`; "
+            "docs/spark.md). Either way the audited marts are published to WAREHOUSE_DUCKDB_PATH."),
+    Setting("WAREHOUSE_DUCKDB_MEMORY_LIMIT", "engine", "80%", memory_limit,
+            "The most memory DuckDB may use in a run and in dbt: a size (`4GiB`, `512MiB`) or a share of RAM "
+            "(`80%` is DuckDB's own default); past it DuckDB spills to disk."),
+    Setting("WAREHOUSE_SPARK_DIR", "engine", "data/spark", path,
+            "With `spark`: the warehouse location, `raw/` (landed Parquet), `tables/` (dbt's tables) and "
+            "`metastore/` (the local catalog); on a cluster, a path every executor reads."),
+    Setting("WAREHOUSE_SPARK_MASTER", "engine", "local[*]", spark_master,
+            "With `spark`: the master of the Spark sessions (`local[*]` = every core here, `local[N]`, "
+            "`spark://host:port`, `yarn`, `k8s://…`)."),
+    Setting("WAREHOUSE_SPARK_GX_MAX_ROWS", "engine", "1000000", number(low=1, integer=True),
+            "With `spark`: the most rows of a landed raw table the GX suites read through Spark; a longer "
+            "table is judged on a seeded sample of this many rows (its row count on every row)."),
+    # -- ui -----------------------------------------------------------------------------------
+    Setting("WAREHOUSE_UI_HOST", "ui", "127.0.0.1", host,
+            "The address `make ui` binds: the loopback unless set (the UI can launch runs, so exposing it "
+            "is a choice, never a default)."),
+    Setting("WAREHOUSE_UI_PORT", "ui", "3000", number(1, 65535, integer=True), "The port `make ui` serves on."),
+    Setting("WAREHOUSE_LANDING_SENSOR_SECONDS", "ui", "60", number(low=1, integer=True),
+            "How often, at most, the landing sensor (once switched on in the UI) looks at the landing "
+            "directory (docs/weekly.md)."),
+    # -- bench --------------------------------------------------------------------------------
+    Setting("WAREHOUSE_BENCH_DIR", "bench", "data/bench", path,
+            "Where `make bench` writes its generated inputs (about 10 GB at Hub size) and the warehouses it "
+            "builds: a large scratch disk (docs/benchmarks.md)."),
+    # -- tests --------------------------------------------------------------------------------
+    Setting("WAREHOUSE_REAL_DATA_DIR", "tests", "../shared/data", path,
+            "The real snapshots the tests read (never committed)."),
+)
+SETTINGS_BY_NAME = {setting.name: setting for setting in SETTINGS}
+
+
+def default(name: str) -> Any:
+    """A setting's default value, parsed."""
+    return SETTINGS_BY_NAME[name].read({})
+
+
+# ------------------------------------------------------------------------------------------
+# The resolved settings (what the code reads; each field's meaning is its setting's description)
+# ------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class HuggingFaceSettings:
+    endpoint: str  # HF_ENDPOINT
+    token: str | None = field(default=None, repr=False)  # HF_TOKEN: never logged, never stored (repr hides it)
+    cache_dir: Path = default("WAREHOUSE_HF_CACHE_DIR")
+    requests_per_second: float = default("WAREHOUSE_HF_REQUESTS_PER_SECOND")
+    timeout_seconds: float = default("WAREHOUSE_HF_TIMEOUT_SECONDS")
+    max_retries: int = default("WAREHOUSE_HF_MAX_RETRIES")
+    backoff_seconds: float = default("WAREHOUSE_HF_BACKOFF_SECONDS")
+    max_failure_share: float = default("WAREHOUSE_HF_MAX_FAILURE_SHARE")
 
 
 @dataclass(frozen=True)
 class Settings:
-    duckdb_path: Path
-    """WAREHOUSE_DUCKDB_PATH: the published DuckDB file that users query (read-only)."""
-    work_dir: Path
-    """WAREHOUSE_WORK_DIR: the working database that runs build and audit before publishing."""
-    keep_versions: int
-    """WAREHOUSE_KEEP_VERSIONS: published versions kept for rollback (the current one included)."""
-    snapshot_dir: Path | None
-    """WAREHOUSE_SNAPSHOT_DIR: leaderboard.csv, repo_details.csv, commit_data.csv; None = generated."""
-    generated_dir: Path
-    """WAREHOUSE_GENERATED_DIR: where the generator writes the offline default."""
-    generator_seed: int
-    """WAREHOUSE_GENERATOR_SEED."""
-    generator_scale: float
-    """WAREHOUSE_GENERATOR_SCALE: multiplies the generated snapshot's size."""
-    figures_dir: Path
-    """WAREHOUSE_FIGURES_DIR: PNG, SVG and HTML of every figure."""
-    dagster_home: Path
-    """DAGSTER_HOME: Dagster's instance directory (runs, event logs)."""
-    landing_dir: Path | None = None
-    """WAREHOUSE_LANDING_DIR: weekly leaderboard v2 files (huggingface_v2_<date>.csv.gz); None =
-    the generated weekly files under WAREHOUSE_GENERATED_DIR/leaderboard_v2."""
-
-    v1_source: str = "paper_scrape"
-    """WAREHOUSE_V1_SOURCE: which v1 leaderboard raw/leaderboard loads: `paper_scrape` (the
-    paper's leaderboard.csv in the source directory), `final_table` (the final v1 table) or
-    `dataset_parquet` (the v1 dataset's own parquet, leaderboard_v1.parquet in the source
-    directory; what the huggingface source lands)."""
-    report_dir: Path = PROJECT_ROOT / "data" / "report"
-    """WAREHOUSE_REPORT_DIR: the findings report (findings.html), one self-contained page."""
-    v1_final_table: Path | None = None
-    """WAREHOUSE_V1_FINAL_TABLE: the final v1 table's CSV (v1_2024-07-07.csv layout); None =
-    leaderboard_v1_final.csv in the source directory. Read only when v1_source is final_table."""
-
-    source: str = "generated"
-    """WAREHOUSE_SOURCE: where raw/leaderboard, raw/repo_details and raw/commit_data come from:
-    `generated` (the offline default), `snapshot` (WAREHOUSE_SNAPSHOT_DIR), `huggingface` (the
-    Hub and its datasets, at HF_ENDPOINT) or `hfcommunity` (an HFCommunity dump). Default:
-    `snapshot` when WAREHOUSE_SNAPSHOT_DIR is set, else `generated`."""
-    huggingface: "HuggingFaceSettings | None" = None
-    """The Hugging Face connector's settings (read whatever the source, used when it is huggingface)."""
-    ui_host: str = "127.0.0.1"
-    """WAREHOUSE_UI_HOST: the address `make ui` binds; the loopback unless set (the UI can launch
-    runs, so exposing it is a choice, never a default)."""
-    ui_port: int = 3000
-    """WAREHOUSE_UI_PORT."""
-    landing_sensor_seconds: int = 60
-    """WAREHOUSE_LANDING_SENSOR_SECONDS: how often, at most, the landing sensor looks at the
-    landing directory once it is switched on (Dagster's minimum interval; the daemon may take longer)."""
-    max_quarantine_share: float = 0.01
-    """WAREHOUSE_MAX_QUARANTINE_SHARE: the share of a raw file's rows that may be quarantined (a
-    row-level rule broken: score out of range, unknown type, implausible date) before the
-    blocking `<source>_quarantine_share` check rejects the whole file."""
-    hfcommunity_dump: Path | None = None
-    """WAREHOUSE_HFCOMMUNITY_DUMP: an HFCommunity dump as published (a `.zip` holding the MariaDB
-    dump), or the bare `.sql`/`.sql.gz`, schema v1.1 or v1.0; None = the generated dump under
-    WAREHOUSE_GENERATED_DIR (docs/sources.md)."""
-
-    duckdb_memory_limit: str = "80%"
-    """WAREHOUSE_DUCKDB_MEMORY_LIMIT: the most memory DuckDB may use in a run's connections and in
-    dbt (DuckDB's `memory_limit`, as a size: `4GB`, `512MiB`; a share of RAM like `80%`, DuckDB's
-    own default, is resolved here to MiB); past it DuckDB spills to disk."""
-    engine: str = "duckdb"
-    """WAREHOUSE_ENGINE: where dbt builds the warehouse: `duckdb` (the working DuckDB file) or
-    `spark` (raw tables land as Parquet under WAREHOUSE_SPARK_DIR and dbt runs its `spark` target;
-    needs `pip install .[spark]` and Java 17). Either way the audited marts are published to
-    WAREHOUSE_DUCKDB_PATH for SQL users and figures."""
-    spark_dir: Path = PROJECT_ROOT / "data" / "spark"
-    """WAREHOUSE_SPARK_DIR: the Spark warehouse location: `raw/` (the landed Parquet raw tables),
-    `tables/` (spark.sql.warehouse.dir: the tables dbt builds) and `metastore/` (the local
-    catalog). On a cluster, a path every executor reads (HDFS, S3, a shared mount)."""
-    spark_master: str = "local[*]"
-    """WAREHOUSE_SPARK_MASTER: the Spark master of the `spark` target's session (local[*] = every
-    core of this machine)."""
-    spark_gx_max_rows: int = 1_000_000
-    """WAREHOUSE_SPARK_GX_MAX_ROWS: the most rows of a landed Parquet table the GX suites read
-    through Spark; a longer table is validated on a seeded sample of this many rows."""
-    bench_dir: Path = PROJECT_ROOT / "data" / "bench"
-    """WAREHOUSE_BENCH_DIR: where `make bench` writes its generated inputs (up to ~10 GB at Hub
-    size) and the warehouses it builds."""
+    # paths
+    duckdb_path: Path  # WAREHOUSE_DUCKDB_PATH
+    work_dir: Path  # WAREHOUSE_WORK_DIR
+    keep_versions: int  # WAREHOUSE_KEEP_VERSIONS
+    figures_dir: Path  # WAREHOUSE_FIGURES_DIR
+    report_dir: Path  # WAREHOUSE_REPORT_DIR
+    dagster_home: Path  # DAGSTER_HOME
+    # source
+    source: str  # WAREHOUSE_SOURCE, its default resolved
+    snapshot_dir: Path | None  # WAREHOUSE_SNAPSHOT_DIR
+    v1_source: str  # WAREHOUSE_V1_SOURCE (dataset_parquet with the huggingface source)
+    v1_final_table: Path | None  # WAREHOUSE_V1_FINAL_TABLE (see v1_final_table_path)
+    hfcommunity_dump: Path | None  # WAREHOUSE_HFCOMMUNITY_DUMP (see hfcommunity_dump_path)
+    landing_dir: Path | None  # WAREHOUSE_LANDING_DIR (see weekly_source_dir)
+    generated_dir: Path  # WAREHOUSE_GENERATED_DIR
+    generator_seed: int  # WAREHOUSE_GENERATOR_SEED
+    generator_scale: float  # WAREHOUSE_GENERATOR_SCALE
+    max_quarantine_share: float  # WAREHOUSE_MAX_QUARANTINE_SHARE
+    # hub: read whatever the source, used when it is huggingface
+    huggingface: HuggingFaceSettings
+    # engine
+    engine: str  # WAREHOUSE_ENGINE
+    duckdb_memory_limit: str  # WAREHOUSE_DUCKDB_MEMORY_LIMIT, a share of RAM resolved to MiB
+    spark_dir: Path  # WAREHOUSE_SPARK_DIR
+    spark_master: str  # WAREHOUSE_SPARK_MASTER
+    spark_gx_max_rows: int  # WAREHOUSE_SPARK_GX_MAX_ROWS
+    # ui
+    ui_host: str  # WAREHOUSE_UI_HOST
+    ui_port: int  # WAREHOUSE_UI_PORT
+    landing_sensor_seconds: int  # WAREHOUSE_LANDING_SENSOR_SECONDS
+    # bench
+    bench_dir: Path  # WAREHOUSE_BENCH_DIR
 
     @property
     def hfcommunity_generated_dir(self) -> Path:
@@ -133,7 +358,7 @@ class Settings:
         return self.v1_final_table or self.source_dir / V1_FINAL_TABLE_FILE_NAME
 
     @property
-    def weekly_source_name(self) -> str:
+    def weekly_source(self) -> str:
         """Where the weekly v2 files come from: `landing` (WAREHOUSE_LANDING_DIR, or with the
         huggingface source the directory its v2 pulls land in) or `generated`."""
         return WEEKLY_LANDING if self.landing_dir is not None or self.source == "huggingface" else WEEKLY_GENERATED
@@ -191,16 +416,12 @@ class Settings:
     @property
     def hub_snapshot_dir(self) -> Path:
         """Where the Hugging Face connector lands the paper-layout files it builds."""
-        cache_dir = self.huggingface.cache_dir if self.huggingface else PROJECT_ROOT / "data" / "huggingface"
-        return cache_dir / "snapshot"
-
-    @property
-    def source_name(self) -> str:
-        return self.source
+        return self.huggingface.cache_dir / "snapshot"
 
     def dbt_env(self) -> dict[str, str]:
-        """The variables dbt's profiles.yml reads (it has no defaults of its own): dbt writes
-        the working database, never the published one."""
+        """The variables dbt's profiles.yml reads (it has no defaults of its own), given to each
+        dbt process by the dbt resource (orchestration/resources.py), never written into this
+        process's environment: dbt writes the working database, never the published one."""
         return {
             "WAREHOUSE_WORKING_DUCKDB_PATH": str(self.working_duckdb_path),
             "WAREHOUSE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
@@ -211,225 +432,75 @@ class Settings:
             "DO_NOT_TRACK": "1",
         }
 
-    def export(self) -> None:
-        """Write the resolved settings into os.environ for child processes (dbt, Dagster)."""
-        os.environ.update(self.dbt_env())
-        os.environ.setdefault("DAGSTER_HOME", str(self.dagster_home))
-
-
-# DuckDB names a database after its file's stem; a stem equal to a schema makes every
-# `raw.table` reference ambiguous.
-WAREHOUSE_SCHEMAS = ("raw", "seeds", "staging", "intermediate", "marts", "meta", "audit", "main")
-
-
-class SettingsError(ValueError):
-    pass
-
-
-# WAREHOUSE_SOURCE: every source feeds the same raw tables and staging contract.
-SOURCES = ("generated", "snapshot", "huggingface", "hfcommunity")
-# Where the weekly v2 files come from (Settings.weekly_source_name).
-WEEKLY_LANDING, WEEKLY_GENERATED = "landing", "generated"
-# The generated HFCommunity dump's name inside WAREHOUSE_GENERATED_DIR.
-HFCOMMUNITY_GENERATED_NAME = "hfcommunity"
-# The generated dump's name in it: a .zip holding the MariaDB dump, as HFCommunity publishes it.
-HFCOMMUNITY_GENERATED_DUMP = "hfcommunity_dump.zip"
-DEFAULT_HF_ENDPOINT = "https://huggingface.co"
-
-
-@dataclass(frozen=True)
-class HuggingFaceSettings:
-    endpoint: str
-    """HF_ENDPOINT: the Hub's base URL (a mirror, or a local server in tests)."""
-    token: str | None = field(default=None, repr=False)
-    """HF_TOKEN: sent to the Hub, never logged, never stored (repr hides it)."""
-    cache_dir: Path = Path()
-    """WAREHOUSE_HF_CACHE_DIR: fetched files and per-model responses, keyed by model sha."""
-    requests_per_second: float = 5.0
-    """WAREHOUSE_HF_REQUESTS_PER_SECOND: the connector's request rate limit."""
-    timeout_seconds: float = 30.0
-    """WAREHOUSE_HF_TIMEOUT_SECONDS: a request that takes longer fails (and is retried)."""
-    max_retries: int = 5
-    """WAREHOUSE_HF_MAX_RETRIES: retries, with exponential backoff, on 429, 5xx and timeouts."""
-    backoff_seconds: float = 1.0
-    """WAREHOUSE_HF_BACKOFF_SECONDS: the first retry's wait, doubled at each retry (a server's
-    Retry-After wins)."""
-    max_failure_share: float = 0.05
-    """WAREHOUSE_HF_MAX_FAILURE_SHARE: the share of models that may keep failing before the
-    blocking check fails the load."""
-
-
-def _float(env: Mapping[str, str], name: str, default: float, *, low: float, high: float | None = None) -> float:
-    raw = env.get(name, "").strip()
-    try:
-        value = float(raw) if raw else default
-    except ValueError as exc:
-        raise SettingsError(f"{name}={raw!r}: not a number") from exc
-    if value < low or (high is not None and value > high):
-        bound = f"between {low} and {high}" if high is not None else f"at least {low}"
-        raise SettingsError(f"{name}={raw!r}: must be {bound}")
-    return value
-
-
-def _huggingface_settings(env: Mapping[str, str], data_dir: Path) -> HuggingFaceSettings:
-    return HuggingFaceSettings(
-        endpoint=(env.get("HF_ENDPOINT", "").strip() or DEFAULT_HF_ENDPOINT).rstrip("/"),
-        token=env.get("HF_TOKEN", "").strip() or None,
-        cache_dir=_path(env, "WAREHOUSE_HF_CACHE_DIR", data_dir / "huggingface"),
-        requests_per_second=_float(env, "WAREHOUSE_HF_REQUESTS_PER_SECOND", 5.0, low=0.01),
-        timeout_seconds=_float(env, "WAREHOUSE_HF_TIMEOUT_SECONDS", 30.0, low=0.01),
-        max_retries=int(_float(env, "WAREHOUSE_HF_MAX_RETRIES", 5, low=0)),
-        backoff_seconds=_float(env, "WAREHOUSE_HF_BACKOFF_SECONDS", 1.0, low=0.0),
-        max_failure_share=_float(env, "WAREHOUSE_HF_MAX_FAILURE_SHARE", 0.05, low=0.0, high=1.0),
-    )
-
-
-def _memory_limit(env: Mapping[str, str]) -> str:
-    raw = env.get("WAREHOUSE_DUCKDB_MEMORY_LIMIT", "").strip() or "80%"
-    if not re.fullmatch(r"\d+(\.\d+)?\s*(%|[KMGT]i?B)", raw, flags=re.IGNORECASE):
-        raise SettingsError(
-            f"WAREHOUSE_DUCKDB_MEMORY_LIMIT={raw!r}: expected a size like 4GB or 512MiB, or a share of RAM like 80%"
-        )
-    if raw.endswith("%"):  # DuckDB takes sizes only: the share of this machine's RAM, in MiB
-        share = float(raw[:-1]) / 100
-        if not 0 < share <= 1:
-            raise SettingsError(f"WAREHOUSE_DUCKDB_MEMORY_LIMIT={raw!r}: a share of RAM must be above 0% and at most 100%")
-        physical = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
-        return f"{max(1, int(physical * share / (1 << 20)))}MiB"
-    return raw.replace(" ", "")
-
-
-def _ui_host(env: Mapping[str, str]) -> str:
-    host = env.get("WAREHOUSE_UI_HOST", "").strip() or "127.0.0.1"
-    if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", host):
-        raise SettingsError(f"WAREHOUSE_UI_HOST={host!r}: expected a host name or an IP address")
-    return host
-
-
-def _source(env: Mapping[str, str]) -> str:
-    has_snapshot_dir = bool(env.get("WAREHOUSE_SNAPSHOT_DIR", "").strip())
-    source = env.get("WAREHOUSE_SOURCE", "").strip() or ("snapshot" if has_snapshot_dir else "generated")
-    if source not in SOURCES:
-        raise SettingsError(f"WAREHOUSE_SOURCE={source!r}: expected one of {', '.join(SOURCES)}")
-    if source == "snapshot" and not has_snapshot_dir:
-        raise SettingsError("WAREHOUSE_SOURCE=snapshot needs WAREHOUSE_SNAPSHOT_DIR (the paper's three files)")
-    return source
-
-
-# WAREHOUSE_ENGINE: where dbt builds (the dbt target of the same name).
-ENGINES = ("duckdb", "spark")
-
-
-def _engine(env: Mapping[str, str]) -> str:
-    engine = env.get("WAREHOUSE_ENGINE", "").strip().lower() or ENGINES[0]
-    if engine not in ENGINES:
-        raise SettingsError(f"WAREHOUSE_ENGINE={engine!r}: expected one of {', '.join(ENGINES)}")
-    return engine
-
-
-def _spark_master(env: Mapping[str, str]) -> str:
-    master = env.get("WAREHOUSE_SPARK_MASTER", "").strip() or "local[*]"
-    if not re.fullmatch(r"local(\[(\*|\d+)\])?|(spark|yarn|k8s)(://[A-Za-z0-9.:\-/\[\]]+)?", master):
-        raise SettingsError(f"WAREHOUSE_SPARK_MASTER={master!r}: expected local[*], local[N], spark://host:port, yarn or k8s://…")
-    return master
-
-
-# WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
-# (orchestration/sources/snapshot.py, LEADERBOARD_LAYOUTS), the final table's default name, and
-# the v1 dataset's parquet name (in the source directory).
-V1_SOURCES = ("paper_scrape", "final_table", "dataset_parquet")
-V1_FINAL_TABLE_FILE_NAME = "leaderboard_v1_final.csv"
-V1_DATASET_FILE_NAME = "leaderboard_v1.parquet"
-
-
-def _v1_settings(env: Mapping[str, str], source: str) -> dict[str, object]:
-    v1_source = env.get("WAREHOUSE_V1_SOURCE", "").strip()
-    if source == "huggingface":
-        # The connector lands the v1 dataset's parquet as it is; there is no scrape to read.
-        if v1_source not in ("", "dataset_parquet"):
-            raise SettingsError(
-                f"WAREHOUSE_V1_SOURCE={v1_source!r}: with WAREHOUSE_SOURCE=huggingface the v1 leaderboard "
-                "is the v1 dataset's parquet from the Hub (dataset_parquet)"
-            )
-        return {"v1_source": "dataset_parquet", "v1_final_table": None}
-    v1_source = v1_source or V1_SOURCES[0]
-    if v1_source not in V1_SOURCES:
-        raise SettingsError(
-            f"WAREHOUSE_V1_SOURCE={v1_source!r}: expected one of {', '.join(V1_SOURCES)} "
-            f"(paper_scrape = the paper's leaderboard.csv, final_table = the final v1 table, "
-            f"dataset_parquet = the v1 dataset's parquet, {V1_DATASET_FILE_NAME})"
-        )
-    final_table = env.get("WAREHOUSE_V1_FINAL_TABLE", "").strip()
-    return {
-        "v1_source": v1_source,
-        "v1_final_table": _path(env, "WAREHOUSE_V1_FINAL_TABLE", Path()) if final_table else None,
-    }
-
 
 def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
+    """Settings from `environ` (default os.environ): every setting of SETTINGS read and parsed,
+    then the rules that tie several together."""
     env = os.environ if environ is None else environ
-    data_dir = PROJECT_ROOT / "data"
-    snapshot_raw = env.get("WAREHOUSE_SNAPSHOT_DIR", "").strip()
-    duckdb_path = _path(env, "WAREHOUSE_DUCKDB_PATH", data_dir / "warehouse.duckdb")
+    value = {setting.name: setting.read(env) for setting in SETTINGS}
+    duckdb_path, work_dir = value["WAREHOUSE_DUCKDB_PATH"], value["WAREHOUSE_WORK_DIR"]
     if duckdb_path.stem.lower() in WAREHOUSE_SCHEMAS:
         raise SettingsError(
             f"WAREHOUSE_DUCKDB_PATH={duckdb_path}: the file name {duckdb_path.name!r} clashes with "
             f"the warehouse schema {duckdb_path.stem!r}; choose another name, e.g. warehouse.duckdb"
         )
-    try:
-        seed = int(env.get("WAREHOUSE_GENERATOR_SEED", "42"))
-        scale = float(env.get("WAREHOUSE_GENERATOR_SCALE", "1.0"))
-    except ValueError as exc:
-        raise SettingsError(f"WAREHOUSE_GENERATOR_SEED / WAREHOUSE_GENERATOR_SCALE: {exc}") from exc
-    if scale <= 0:
-        raise SettingsError(f"WAREHOUSE_GENERATOR_SCALE must be positive, got {scale}")
-    try:
-        keep_versions = int(env.get("WAREHOUSE_KEEP_VERSIONS", "5"))
-    except ValueError as exc:
-        raise SettingsError(f"WAREHOUSE_KEEP_VERSIONS: {exc}") from exc
-    if keep_versions < 2:
-        raise SettingsError(
-            f"WAREHOUSE_KEEP_VERSIONS must be at least 2 (the current version and one to roll back to), "
-            f"got {keep_versions}"
-        )
-    work_dir = _path(env, "WAREHOUSE_WORK_DIR", data_dir / "work")
     if work_dir / WORKING_DATABASE_NAME == duckdb_path:
         raise SettingsError(
             f"WAREHOUSE_DUCKDB_PATH={duckdb_path} is the working database of WAREHOUSE_WORK_DIR; "
             "users' file and the runs' file must differ"
         )
+    snapshot_dir = value["WAREHOUSE_SNAPSHOT_DIR"]
+    source = value["WAREHOUSE_SOURCE"] or ("snapshot" if snapshot_dir is not None else "generated")
+    if source == "snapshot" and snapshot_dir is None:
+        raise SettingsError("WAREHOUSE_SOURCE=snapshot needs WAREHOUSE_SNAPSHOT_DIR (the paper's three files)")
+    v1_source, v1_final_table = value["WAREHOUSE_V1_SOURCE"], value["WAREHOUSE_V1_FINAL_TABLE"]
+    if source == "huggingface":
+        # The connector lands the v1 dataset's parquet as it is; there is no scrape to read.
+        if SETTINGS_BY_NAME["WAREHOUSE_V1_SOURCE"].is_set(env) and v1_source != "dataset_parquet":
+            raise SettingsError(
+                f"WAREHOUSE_V1_SOURCE={v1_source!r}: with WAREHOUSE_SOURCE=huggingface the v1 leaderboard "
+                "is the v1 dataset's parquet from the Hub (dataset_parquet)"
+            )
+        v1_source, v1_final_table = "dataset_parquet", None
     return Settings(
         duckdb_path=duckdb_path,
         work_dir=work_dir,
-        keep_versions=keep_versions,
-        snapshot_dir=_path(env, "WAREHOUSE_SNAPSHOT_DIR", data_dir) if snapshot_raw else None,
-        generated_dir=_path(env, "WAREHOUSE_GENERATED_DIR", data_dir / "generated"),
-        generator_seed=seed,
-        generator_scale=scale,
-        figures_dir=_path(env, "WAREHOUSE_FIGURES_DIR", data_dir / "figures"),
-        report_dir=_path(env, "WAREHOUSE_REPORT_DIR", data_dir / "report"),
-        landing_dir=_path(env, "WAREHOUSE_LANDING_DIR", data_dir) if env.get("WAREHOUSE_LANDING_DIR", "").strip() else None,
-        dagster_home=_path(env, "DAGSTER_HOME", PROJECT_ROOT / ".dagster_home"),
-        **_v1_settings(env, _source(env)),
-        source=_source(env),
-        huggingface=_huggingface_settings(env, data_dir),
-        max_quarantine_share=_float(env, "WAREHOUSE_MAX_QUARANTINE_SHARE", 0.01, low=0.0, high=1.0),
-        ui_host=_ui_host(env),
-        ui_port=int(_float(env, "WAREHOUSE_UI_PORT", 3000, low=1, high=65535)),
-        landing_sensor_seconds=int(_float(env, "WAREHOUSE_LANDING_SENSOR_SECONDS", 60, low=1)),
-        bench_dir=_path(env, "WAREHOUSE_BENCH_DIR", data_dir / "bench"),
-        engine=_engine(env),
-        spark_dir=_path(env, "WAREHOUSE_SPARK_DIR", data_dir / "spark"),
-        spark_master=_spark_master(env),
-        spark_gx_max_rows=int(_float(env, "WAREHOUSE_SPARK_GX_MAX_ROWS", 1_000_000, low=1)),
-        duckdb_memory_limit=_memory_limit(env),
-        hfcommunity_dump=_path(env, "WAREHOUSE_HFCOMMUNITY_DUMP", data_dir)
-        if env.get("WAREHOUSE_HFCOMMUNITY_DUMP", "").strip()
-        else None,
+        keep_versions=value["WAREHOUSE_KEEP_VERSIONS"],
+        figures_dir=value["WAREHOUSE_FIGURES_DIR"],
+        report_dir=value["WAREHOUSE_REPORT_DIR"],
+        dagster_home=value["DAGSTER_HOME"],
+        source=source,
+        snapshot_dir=snapshot_dir,
+        v1_source=v1_source,
+        v1_final_table=v1_final_table,
+        hfcommunity_dump=value["WAREHOUSE_HFCOMMUNITY_DUMP"],
+        landing_dir=value["WAREHOUSE_LANDING_DIR"],
+        generated_dir=value["WAREHOUSE_GENERATED_DIR"],
+        generator_seed=value["WAREHOUSE_GENERATOR_SEED"],
+        generator_scale=value["WAREHOUSE_GENERATOR_SCALE"],
+        max_quarantine_share=value["WAREHOUSE_MAX_QUARANTINE_SHARE"],
+        huggingface=HuggingFaceSettings(
+            endpoint=value["HF_ENDPOINT"],
+            token=value["HF_TOKEN"],
+            cache_dir=value["WAREHOUSE_HF_CACHE_DIR"],
+            requests_per_second=value["WAREHOUSE_HF_REQUESTS_PER_SECOND"],
+            timeout_seconds=value["WAREHOUSE_HF_TIMEOUT_SECONDS"],
+            max_retries=value["WAREHOUSE_HF_MAX_RETRIES"],
+            backoff_seconds=value["WAREHOUSE_HF_BACKOFF_SECONDS"],
+            max_failure_share=value["WAREHOUSE_HF_MAX_FAILURE_SHARE"],
+        ),
+        engine=value["WAREHOUSE_ENGINE"],
+        duckdb_memory_limit=value["WAREHOUSE_DUCKDB_MEMORY_LIMIT"],
+        spark_dir=value["WAREHOUSE_SPARK_DIR"],
+        spark_master=value["WAREHOUSE_SPARK_MASTER"],
+        spark_gx_max_rows=value["WAREHOUSE_SPARK_GX_MAX_ROWS"],
+        ui_host=value["WAREHOUSE_UI_HOST"],
+        ui_port=value["WAREHOUSE_UI_PORT"],
+        landing_sensor_seconds=value["WAREHOUSE_LANDING_SENSOR_SECONDS"],
+        bench_dir=value["WAREHOUSE_BENCH_DIR"],
     )
 
 
 def real_data_dir(environ: Mapping[str, str] | None = None) -> Path:
-    """WAREHOUSE_REAL_DATA_DIR: the shared real snapshots that tests read (default ../shared/data)."""
-    env = os.environ if environ is None else environ
-    return _path(env, "WAREHOUSE_REAL_DATA_DIR", DEFAULT_REAL_DATA_DIR)
+    """WAREHOUSE_REAL_DATA_DIR: the shared real snapshots that tests read."""
+    return SETTINGS_BY_NAME["WAREHOUSE_REAL_DATA_DIR"].read(os.environ if environ is None else environ)

@@ -13,42 +13,10 @@ os.environ.setdefault("DBT_SEND_ANONYMOUS_USAGE_STATS", "False")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-from orchestration.settings import Settings, load_settings, real_data_dir  # noqa: E402
+from orchestration.settings import SETTINGS, Settings, load_settings, real_data_dir  # noqa: E402
 
-SETTING_NAMES = (
-    "WAREHOUSE_DUCKDB_PATH",
-    "WAREHOUSE_WORK_DIR",
-    "WAREHOUSE_KEEP_VERSIONS",
-    "WAREHOUSE_SNAPSHOT_DIR",
-    "WAREHOUSE_GENERATED_DIR",
-    "WAREHOUSE_GENERATOR_SEED",
-    "WAREHOUSE_GENERATOR_SCALE",
-    "WAREHOUSE_FIGURES_DIR",
-    "WAREHOUSE_REPORT_DIR",
-    "WAREHOUSE_LANDING_DIR",
-    "WAREHOUSE_V1_SOURCE",
-    "WAREHOUSE_V1_FINAL_TABLE",
-    "WAREHOUSE_SOURCE",
-    "HF_ENDPOINT",
-    "HF_TOKEN",
-    "WAREHOUSE_HF_CACHE_DIR",
-    "WAREHOUSE_HF_REQUESTS_PER_SECOND",
-    "WAREHOUSE_HF_TIMEOUT_SECONDS",
-    "WAREHOUSE_HF_MAX_RETRIES",
-    "WAREHOUSE_HF_BACKOFF_SECONDS",
-    "WAREHOUSE_HF_MAX_FAILURE_SHARE",
-    "WAREHOUSE_MAX_QUARANTINE_SHARE",
-    "WAREHOUSE_UI_HOST",
-    "WAREHOUSE_UI_PORT",
-    "WAREHOUSE_LANDING_SENSOR_SECONDS",
-    "WAREHOUSE_BENCH_DIR",
-    "WAREHOUSE_DUCKDB_MEMORY_LIMIT",
-    "WAREHOUSE_ENGINE",
-    "WAREHOUSE_SPARK_DIR",
-    "WAREHOUSE_SPARK_MASTER",
-    "WAREHOUSE_SPARK_GX_MAX_ROWS",
-    "WAREHOUSE_SPARK_RAW_TABLES",
-)
+# The variables that choose a warehouse (every setting but the tests' own), cleared by make_settings.
+SETTING_NAMES = tuple(setting.name for setting in SETTINGS if setting.group != "tests")
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -79,7 +47,8 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 
 
 def make_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, **overrides: str) -> Settings:
-    """Settings for one test: every path under tmp_path, exported to the environment dbt reads."""
+    """Settings for one test: every path under tmp_path, set in the environment (as a user sets
+    them) for the code that reads the settings again, e.g. a subprocess."""
     for name in SETTING_NAMES:
         monkeypatch.delenv(name, raising=False)
     values = {

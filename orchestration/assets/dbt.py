@@ -19,21 +19,25 @@ from typing import Any
 
 import dagster as dg
 from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtProject, dbt_assets
+from dagster_dbt.dbt_project import using_dagster_dev
 from dagster_duckdb import DuckDBResource
 
 from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
+from orchestration.cli import prepare_manifest
 from orchestration.partitions import WEEKLY_PARTITIONS
 from orchestration.resources import EngineResource, WarehouseDbtCliResource, WarehouseResource, short_connection
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
 from orchestration.wap.state import AUDITED, CORE, WEEKLY
 from orchestration.wap.versions import PUBLISHED_SCHEMAS
 
+
 dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` / `dg` the manifest is (re)built on load, and dbt's profiles.yml reads its
-# paths from the environment the settings export; elsewhere `make manifest` builds it.
-load_settings().export()
-dbt_project.prepare_if_dev()
+# Under `dagster dev` / `dg` the manifest is brought up to date on load, as `make manifest` does
+# it: dbt given the settings' environment (profiles.yml reads its paths from it), this process's
+# left as it is. Elsewhere `make manifest` builds it.
+if using_dagster_dev():
+    prepare_manifest(load_settings())
 
 
 # The dbt vars the models read (macro window_var, which checks them again in Jinja): each an
@@ -135,7 +139,7 @@ def build_and_audit(
     if engine.is_spark:
         # The raw tables dbt's spark target registers (macros/engine/raw_tables.sql).
         env["WAREHOUSE_SPARK_RAW_TABLES"] = ",".join(engine.landed_raw_tables())
-    yield from dbt.cli_with_env(args, env, context=context).stream()
+    yield from dbt.cli(args, env=env, context=context).stream()
     if engine.is_spark:
         with short_connection(duckdb) as conn:
             copied = engine.copy_models_to_working(conn, published_models(context.selected_asset_keys))

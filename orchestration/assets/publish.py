@@ -89,9 +89,9 @@ def sources_held(
     file, and its weekly rows came from the landing directory, not the generator)."""
     core, weekly = state.area(CORE) is not None, state.area(WEEKLY) is not None
     return {
-        "source": source_files.source_name if core else None,
+        "source": source_files.source if core else None,
         "source_dir": str(source_files.snapshot_dir or source_files.generated_dir) if core else None,
-        "weekly_source": weekly_source.source_name if weekly else None,
+        "weekly_source": weekly_source.source if weekly else None,
         "weekly_source_dir": str(weekly_source.watched_dir()) if weekly else None,
     }
 

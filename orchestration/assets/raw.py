@@ -33,21 +33,17 @@ from orchestration.sources.snapshot import (
     matching_layouts,
 )
 
-# Sources with several layouts: name → {layout: spec}.
-_LAYOUTS: dict[str, dict[str, SnapshotFile]] = {"leaderboard": LEADERBOARD_LAYOUTS}
-
-
 def _file_description(spec: SnapshotFile) -> str:
-    layouts = _LAYOUTS.get(spec.name)
-    if not layouts:
+    if not spec.layout:  # one layout: only the v1 leaderboard has several (LEADERBOARD_LAYOUTS)
         return f"`{spec.file_name}`"
-    choices = "; ".join(f"`{layout}`: {s.description}" for layout, s in layouts.items())
+    choices = "; ".join(f"`{layout}`: {s.description}" for layout, s in LEADERBOARD_LAYOUTS.items())
     return f"The v1 leaderboard that WAREHOUSE_V1_SOURCE selects ({choices})"
 
 
 def _layout_hint(spec: SnapshotFile, path) -> str:
-    """For a header that does not fit the configured layout but fits another one: say so."""
-    others = [s for s in _LAYOUTS.get(spec.name, {}).values() if s is not spec]
+    """For a v1 leaderboard whose header does not fit the configured layout but fits another
+    one: say so."""
+    others = [s for s in LEADERBOARD_LAYOUTS.values() if s is not spec] if spec.layout else []
     fits = [s.layout for s in matching_layouts(path, others)]
     if not fits:
         return ""
@@ -175,7 +171,7 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
         yield dg.MaterializeResult(
             metadata={
                 "dagster/row_count": loaded.rows,
-                "source": source_files.source_name,
+                "source": source_files.source,
                 "source_file": dg.MetadataValue.path(str(path)),
                 "checksum_sha256": loaded.checksum,
                 "reloaded": loaded.reloaded,

@@ -27,7 +27,6 @@ from __future__ import annotations
 import functools
 import json
 import math
-import os
 import threading
 import time
 from collections.abc import Mapping, Sequence
@@ -40,9 +39,6 @@ import dagster as dg
 import pandas as pd
 
 from orchestration.settings import EXPECTATIONS_DIR
-
-# GX is imported lazily (in _gx_batch_definition), so this runs before any GX import made here.
-os.environ["GX_ANALYTICS_ENABLED"] = "False"
 
 ROW_COLUMN = "_source_row"
 FILE_COLUMN = "_source_file"

@@ -141,4 +141,4 @@ def exported_settings() -> dict[str, str]:
     """The settings exported to this process's environment now (by make_settings)."""
     from tests.conftest import SETTING_NAMES
 
-    return {name: os.environ[name] for name in (*SETTING_NAMES, "DAGSTER_HOME") if os.environ.get(name)}
+    return {name: os.environ[name] for name in SETTING_NAMES if os.environ.get(name)}

@@ -160,7 +160,7 @@ def run_weekly(
     """The `leaderboard_v2_weekly` job over weeks first..last as one run, with the tags of a
     single-run backfill (what the UI and `make backfill` launch), on the given instance (None:
     instance_for's choice); optionally only some of its assets (e.g. without `raw/leaderboard_v2`)."""
-    from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START
+    from orchestration.partitions import partition_range_tags
 
     job = build_definitions(settings).resolve_job_def("leaderboard_v2_weekly")
     run_config = {"ops": {"weekly_v2_dbt_models": {"config": {"full_refresh": True}}}} if full_refresh else None
@@ -173,7 +173,7 @@ def run_weekly(
             raise_on_error=False,
             run_config=run_config,
             asset_selection=selection,
-            tags={PARTITION_RANGE_START: first, PARTITION_RANGE_END: last or first},
+            tags=partition_range_tags(first, last or first),
         )
 
 

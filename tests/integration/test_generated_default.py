@@ -215,8 +215,8 @@ def test_dbt_unit_tests_pass(generated_build, tmp_path, monkeypatch):
     on a copy of the generated warehouse (dbt opens it to write)."""
     from orchestration.resources import dbt_cli_resource
 
-    generated_build.copy(tmp_path, monkeypatch)  # exports the copy's working database for dbt
-    invocation = dbt_cli_resource().cli(
+    settings = generated_build.copy(tmp_path, monkeypatch)
+    invocation = dbt_cli_resource(settings).cli(
         ["test", "--select", "test_type:unit"], target_path=tmp_path / "target", raise_on_error=False
     )
     invocation.wait()

@@ -19,8 +19,8 @@ import duckdb
 import pytest
 
 from orchestration.automation import leaderboard_v2_landing_sensor, leaderboard_v2_weekly_schedule
-from orchestration.cli import PARTITION_RANGE_END, PARTITION_RANGE_START
 from orchestration.definitions import build_definitions
+from orchestration.partitions import PARTITION_RANGE_END, PARTITION_RANGE_START
 from orchestration.resources import build_resources
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import make_settings

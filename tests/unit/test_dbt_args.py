@@ -51,16 +51,16 @@ def test_the_window_reaches_dbt_through_the_environment():
     }
 
 
-def test_invocations_write_beside_the_working_database_from_the_last_partial_parse(tmp_path, monkeypatch):
+def test_invocations_write_beside_the_working_database_from_the_last_partial_parse(tmp_path):
     """Each dbt invocation gets its own directory under the working database's target directory,
     holding a copy of the newest partial parse there (dbt's partial parse is valid only for the
     profile, i.e. the working database, it was made with); only the newest few are kept."""
-    import os
     import time
 
-    from orchestration.resources import WarehouseDbtCliResource, dbt_cli_resource, scoped_environ
+    from orchestration.resources import WarehouseDbtCliResource, dbt_cli_resource
+    from orchestration.settings import load_settings
 
-    resource = dbt_cli_resource(tmp_path / "dbt")
+    resource = dbt_cli_resource(load_settings({}), target_dir=tmp_path / "dbt")
     first = resource._get_unique_target_path(context=None)
     assert first.parent == tmp_path / "dbt" and not (first / "partial_parse.msgpack").exists()
     (first / "partial_parse.msgpack").write_bytes(b"first")
@@ -75,11 +75,31 @@ def test_invocations_write_beside_the_working_database_from_the_last_partial_par
     assert len(list((tmp_path / "dbt").iterdir())) == WarehouseDbtCliResource.KEEP_INVOCATIONS
     assert not first.exists()
 
-    monkeypatch.setenv("WAREHOUSE_WINDOW_END", "before")
-    monkeypatch.delenv("WAREHOUSE_WINDOW_START", raising=False)
-    with scoped_environ({"WAREHOUSE_WINDOW_START": "2024-07-07", "WAREHOUSE_WINDOW_END": "2024-07-14"}):
-        assert os.environ["WAREHOUSE_WINDOW_START"] == "2024-07-07"
-    assert "WAREHOUSE_WINDOW_START" not in os.environ and os.environ["WAREHOUSE_WINDOW_END"] == "before"
+
+def test_dbt_gets_the_settings_and_the_calls_variables_in_its_own_process_only(tmp_path, monkeypatch):
+    """A real dbt process (`dbt debug`: it renders profiles.yml and connects, ~5 s) sees the
+    resource's settings (the memory limit) and the variables of its call (here the working
+    database's path, as a partition window is passed), while this process's environment is
+    left exactly as it was: nothing of either is written to os.environ."""
+    import os
+
+    from orchestration.resources import dbt_cli_resource
+    from orchestration.settings import load_settings
+
+    for name in ("WAREHOUSE_WORKING_DUCKDB_PATH", "WAREHOUSE_DUCKDB_MEMORY_LIMIT"):
+        monkeypatch.delenv(name, raising=False)  # profiles.yml has no defaults: dbt fails without them
+    settings = load_settings({"WAREHOUSE_WORK_DIR": str(tmp_path / "work"), "WAREHOUSE_DUCKDB_MEMORY_LIMIT": "123MiB"})
+    called_with = tmp_path / "called_with.duckdb"
+    environ_before = dict(os.environ)
+
+    invocation = dbt_cli_resource(settings, target_dir=tmp_path / "dbt").cli(
+        ["debug"], env={"WAREHOUSE_WORKING_DUCKDB_PATH": str(called_with)}, raise_on_error=False)
+    output = "\n".join(str(event.raw_event["info"]["msg"]) for event in invocation.stream_raw_events())
+
+    assert invocation.is_successful(), output
+    assert f"path: {called_with}" in output and "'memory_limit': '123MiB'" in output
+    assert called_with.exists() and not settings.working_duckdb_path.exists()  # the call's variable won
+    assert dict(os.environ) == environ_before
 
 
 def test_the_dbt_resource_skips_the_version_subprocess_and_the_unused_adapter(monkeypatch):
@@ -93,6 +113,7 @@ def test_the_dbt_resource_skips_the_version_subprocess_and_the_unused_adapter(mo
     from dagster_dbt import DbtCliResource
 
     from orchestration.resources import WarehouseDbtCliResource, dbt_cli_resource
+    from orchestration.settings import load_settings
 
     assert isinstance(DbtCliResource.__dict__["_cli_version"], dagster_dbt_resource.cached_property)
     assert callable(DbtCliResource.__dict__["_initialize_dbt_core_adapter"])
@@ -103,7 +124,7 @@ def test_the_dbt_resource_skips_the_version_subprocess_and_the_unused_adapter(mo
 
     monkeypatch.setattr(dagster_dbt_resource, "check_output", no_subprocess)
     monkeypatch.setattr(subprocess, "check_output", no_subprocess)
-    resource = dbt_cli_resource()
+    resource = dbt_cli_resource(load_settings({}))
     assert isinstance(resource, WarehouseDbtCliResource)
     assert str(resource._cli_version) == version("dbt-core")
     assert resource._initialize_dbt_core_adapter(["build"]) is None

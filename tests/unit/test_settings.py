@@ -12,7 +12,7 @@ def test_defaults_are_absolute_and_inside_the_project():
     assert settings.report_dir == PROJECT_ROOT / "data" / "report"
     assert settings.dagster_home == PROJECT_ROOT / ".dagster_home"
     assert settings.snapshot_dir is None
-    assert settings.source_name == "generated"
+    assert settings.source == "generated"
     assert settings.source_dir == settings.generated_dir
 
 
@@ -26,7 +26,7 @@ def test_relative_paths_resolve_against_the_project_root(tmp_path: Path):
     )
     assert settings.duckdb_path == PROJECT_ROOT / "elsewhere" / "w.duckdb"
     assert settings.snapshot_dir == tmp_path
-    assert settings.source_name == "snapshot"
+    assert settings.source == "snapshot"
     assert settings.generator_scale == 0.5
 
 
@@ -114,14 +114,14 @@ def test_the_huggingface_source_reads_what_its_connector_lands(tmp_path: Path):
     assert "hf_secret_in_settings" not in repr(settings)
     landing = load_settings({"WAREHOUSE_SOURCE": "huggingface", "WAREHOUSE_LANDING_DIR": str(tmp_path / "in")})
     assert landing.weekly_source_dir == tmp_path / "in"
-    assert settings.weekly_source_name == landing.weekly_source_name == "landing"
+    assert settings.weekly_source == landing.weekly_source == "landing"
 
 
 def test_weekly_files_come_from_the_landing_dir_when_one_is_set(tmp_path: Path):
     generated = load_settings({"WAREHOUSE_GENERATED_DIR": str(tmp_path / "generated")})
-    assert (generated.weekly_source_name, generated.weekly_source_dir) == ("generated", tmp_path / "generated" / "leaderboard_v2")
+    assert (generated.weekly_source, generated.weekly_source_dir) == ("generated", tmp_path / "generated" / "leaderboard_v2")
     landing = load_settings({"WAREHOUSE_LANDING_DIR": str(tmp_path / "in")})
-    assert (landing.weekly_source_name, landing.weekly_source_dir) == ("landing", tmp_path / "in")
+    assert (landing.weekly_source, landing.weekly_source_dir) == ("landing", tmp_path / "in")
 
 
 @pytest.mark.parametrize("layout", ["paper_scrape", "final_table"])
@@ -170,3 +170,45 @@ def test_the_engine_defaults_to_duckdb_and_spark_reaches_dbt(tmp_path: Path):
     assert (env["WAREHOUSE_ENGINE"], env["WAREHOUSE_SPARK_DIR"], env["WAREHOUSE_SPARK_MASTER"]) == (
         "spark", str(tmp_path / "lake"), "spark://head:7077")
     assert load_settings({}).spark_dir == PROJECT_ROOT / "data" / "spark"
+
+
+# -- the registry and what is generated from it -------------------------------------------------
+
+
+def test_docs_settings_md_and_env_example_are_generated_from_the_registry():
+    """`make settings-docs` rewrites them; otherwise they must equal what SETTINGS gives."""
+    from orchestration.settings_docs import REGENERATE, stale_files
+
+    assert stale_files() == [], f"out of date: run `{REGENERATE}`"
+
+
+def test_settings_docs_check_names_a_stale_file_and_the_command_rewrites_it(tmp_path, capsys):
+    from orchestration import cli
+    from orchestration.settings_docs import render_settings_md
+
+    assert cli.main(["settings-docs", "--check"]) == 0  # this checkout's, as the test above
+    (tmp_path / "docs").mkdir()
+    (tmp_path / "docs" / "settings.md").write_text(render_settings_md(), encoding="utf-8")
+    (tmp_path / ".env.example").write_text("WAREHOUSE_DUCKDB_PATH=somewhere/else.duckdb\n", encoding="utf-8")
+
+    assert cli.settings_docs(check=True, root=tmp_path) == 1
+    assert capsys.readouterr().err == "settings-docs: .env.example is out of date: run `make settings-docs`\n"
+    assert (tmp_path / ".env.example").read_text(encoding="utf-8").startswith("WAREHOUSE_DUCKDB_PATH=somewhere")
+    assert cli.settings_docs(root=tmp_path) == 0 and cli.settings_docs(check=True, root=tmp_path) == 0
+    # the example, as a .env, is the defaults
+    example = (tmp_path / ".env.example").read_text(encoding="utf-8").splitlines()
+    assert load_settings(dict(line.split("=", 1) for line in example if line and not line.startswith("#"))) == (
+        load_settings({}))
+
+
+def test_every_setting_is_documented_once_with_its_default():
+    from orchestration.settings import GROUPS, SETTINGS
+    from orchestration.settings_docs import render_env_example, render_settings_md
+
+    names = [setting.name for setting in SETTINGS]
+    assert len(names) == len(set(names))
+    table, env_example = render_settings_md(), render_env_example()
+    for setting in SETTINGS:
+        assert table.count(f"| `{setting.name}` |") == 1
+        assert f"\n{setting.name}={setting.default or ''}\n" in env_example
+    assert [group for group in GROUPS if any(s.group == group for s in SETTINGS)] == list(GROUPS)
