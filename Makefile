@@ -127,7 +127,7 @@ rollback: venv
 	$(BIN)/python -m orchestration.cli rollback $(if $(TO),--to $(TO))
 
 check: manifest
-	$(BIN)/dg check defs
+	$(BIN)/python -m orchestration.cli check
 
 clean:
 	rm -rf data .dagster_home dbt_project/target dbt_project/logs

@@ -14,6 +14,7 @@ versions     the published versions kept, the current one marked, each verified 
 rollback     serve the previous intact version again (or --to VERSION); never a changed one
 docs         dbt's documentation site, built offline from the working database, served on
              127.0.0.1 (--port, default 8080)
+check        `dg check defs` (the Dagster definitions load) with the same settings
 settings-docs  docs/settings.md and .env.example from the settings registry; --check only says
              whether they are stale (exit status 1)
 """
@@ -304,6 +305,12 @@ def roll_back(settings: Settings, to: str | None) -> int:
     return 0
 
 
+def dagster_cli_env(settings: Settings) -> dict[str, str]:
+    """The environment of a Dagster command line (`dagster dev`, `dg`): this one, and the
+    instance in DAGSTER_HOME (its dagster.yaml turns telemetry off), which the settings resolve."""
+    return {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)}
+
+
 def ui_command(settings: Settings) -> list[str]:
     """`dagster dev` on WAREHOUSE_UI_HOST (the loopback unless set) and WAREHOUSE_UI_PORT."""
     dagster = os.path.join(os.path.dirname(sys.executable), "dagster")
@@ -390,7 +397,8 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m orchestration.cli")
     parser.add_argument(
         "command",
-        choices=["prepare", "run", "materialize", "backfill", "ui", "sql", "versions", "rollback", "docs", "settings-docs"],
+        choices=["prepare", "run", "materialize", "backfill", "ui", "check", "sql", "versions", "rollback", "docs",
+                 "settings-docs"],
     )
     parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
     parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
@@ -452,8 +460,10 @@ def main(argv: list[str] | None = None) -> int:
         os.execv(command[0], command)
     if args.command == "ui":
         command = ui_command(settings)
-        # `dagster dev` reads its instance from DAGSTER_HOME; its code server reads the settings.
-        os.execve(command[0], command, {**os.environ, "DAGSTER_HOME": str(settings.dagster_home)})
+        os.execve(command[0], command, dagster_cli_env(settings))
+    if args.command == "check":
+        dg = os.path.join(os.path.dirname(sys.executable), "dg")
+        os.execve(dg, [dg, "check", "defs"], dagster_cli_env(settings))
     return materialize(settings, args.select, accept_volume_change=args.accept_volume_change)
 
 
