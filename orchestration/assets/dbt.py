@@ -49,6 +49,10 @@ DBT_VARS = ("window_start", "window_end")
 WINDOW_ENV = {name: f"WAREHOUSE_{name.upper()}" for name in DBT_VARS}
 
 
+# On Spark, the raw tables dbt's spark target registers (macros/engine/raw_tables.sql).
+SPARK_RAW_TABLES_ENV = "WAREHOUSE_SPARK_RAW_TABLES"
+
+
 def validate_dbt_vars(vars: Mapping[str, Any]) -> dict[str, str]:
     """The vars as dbt receives them; a var this project does not define, or a value that is
     not an ISO date (YYYY-MM-DD), is an error."""
@@ -137,8 +141,7 @@ def build_and_audit(
     warehouse.mark_building(context.run_id, step=step, area=area)
     env = dict(env or {})
     if engine.is_spark:
-        # The raw tables dbt's spark target registers (macros/engine/raw_tables.sql).
-        env["WAREHOUSE_SPARK_RAW_TABLES"] = ",".join(engine.landed_raw_tables())
+        env[SPARK_RAW_TABLES_ENV] = ",".join(engine.landed_raw_tables())
     yield from dbt.cli(args, env=env, context=context).stream()
     if engine.is_spark:
         with short_connection(duckdb) as conn:

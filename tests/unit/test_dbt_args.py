@@ -128,3 +128,23 @@ def test_the_dbt_resource_skips_the_version_subprocess_and_the_unused_adapter(mo
     assert isinstance(resource, WarehouseDbtCliResource)
     assert str(resource._cli_version) == version("dbt-core")
     assert resource._initialize_dbt_core_adapter(["build"]) is None
+
+
+def test_every_variable_the_dbt_project_reads_is_given_to_dbts_process():
+    """Nothing writes the settings into os.environ: each WAREHOUSE_ variable the dbt project
+    reads (profiles.yml, models, macros) must be one that the dbt resource (Settings.dbt_env) or
+    the dbt assets (a partition window, Spark's landed raw tables) give the dbt process."""
+    import re
+
+    from orchestration.assets.dbt import SPARK_RAW_TABLES_ENV, WINDOW_ENV
+    from orchestration.settings import DBT_PROJECT_DIR, load_settings
+
+    files = [DBT_PROJECT_DIR / "profiles.yml", DBT_PROJECT_DIR / "dbt_project.yml",
+             *(path for folder in ("models", "macros", "tests") for path in (DBT_PROJECT_DIR / folder).rglob("*")
+               if path.suffix in (".sql", ".yml"))]
+    source = "\n".join(path.read_text(encoding="utf-8") for path in files)
+    read = set(re.findall(r"env_var\(\s*['\"](WAREHOUSE_[A-Z0-9_]+)['\"]", source))
+    given = set(load_settings({}).dbt_env()) | set(WINDOW_ENV.values()) | {SPARK_RAW_TABLES_ENV}
+    assert "WAREHOUSE_WORKING_DUCKDB_PATH" in read and read <= given, sorted(read - given)
+    # macro window_var builds its variable's name: 'WAREHOUSE_' ~ name | upper, i.e. WINDOW_ENV's
+    assert "env_var('WAREHOUSE_' ~ name | upper" in source
