@@ -92,9 +92,9 @@ def real_weekly_dir() -> Path:
 def generated_build(tmp_path_factory):
     """`make run` on the offline default: the paper's warehouse with its figures and report,
     then every generated week in one backfill run."""
-    from tests.integration.builds import EVERY_WEEK, build
+    from tests.integration.builds import EVERY_WEEK, shared_build
 
-    return build(tmp_path_factory.mktemp("generated_build"), figures=True, weeks=EVERY_WEEK)
+    return shared_build(tmp_path_factory, "generated_build", figures=True, weeks=EVERY_WEEK)
 
 
 @pytest.fixture(scope="session")
@@ -108,10 +108,10 @@ def real_snapshot_dir() -> Path:
 @pytest.fixture(scope="session")
 def real_snapshot_build(tmp_path_factory, real_snapshot_dir):
     """The paper's warehouse from the real paper snapshot, with its figures and report."""
-    from tests.integration.builds import build
+    from tests.integration.builds import shared_build
 
-    return build(tmp_path_factory.mktemp("real_snapshot_build"), figures=True,
-                 WAREHOUSE_SNAPSHOT_DIR=str(real_snapshot_dir))
+    return shared_build(tmp_path_factory, "real_snapshot_build", figures=True,
+                        WAREHOUSE_SNAPSHOT_DIR=str(real_snapshot_dir))
 
 
 REAL_FIRST_WEEK, REAL_LAST_WEEK = "2024-07-07", "2025-02-02"
@@ -120,10 +120,10 @@ REAL_FIRST_WEEK, REAL_LAST_WEEK = "2024-07-07", "2025-02-02"
 @pytest.fixture(scope="session")
 def real_weekly_build(tmp_path_factory, real_weekly_dir):
     """Every real weekly v2 file loaded, audited and published by one backfill run (no paper build)."""
-    from tests.integration.builds import build
+    from tests.integration.builds import shared_build
 
-    return build(tmp_path_factory.mktemp("real_weekly_build"), figures=False, core=False,
-                 weeks=(REAL_FIRST_WEEK, REAL_LAST_WEEK), WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
+    return shared_build(tmp_path_factory, "real_weekly_build", figures=False, core=False,
+                        weeks=(REAL_FIRST_WEEK, REAL_LAST_WEEK), WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
 
 
 @pytest.fixture(scope="session")
@@ -132,17 +132,20 @@ def hub_snapshot(tmp_path_factory) -> Path:
     the data behind the fake Hub and the HFCommunity dump written from it."""
     from orchestration.sources.generator import generate_snapshot
     from tests.hub_server import hub_consistent_snapshot
+    from tests.integration.builds import once_per_session
 
-    root = tmp_path_factory.mktemp("hub_snapshot")
-    generate_snapshot(root / "generated", seed=7, scale=0.05)
-    return hub_consistent_snapshot(root / "generated", root / "snapshot")
+    def make(root: Path) -> None:
+        generate_snapshot(root / "generated", seed=7, scale=0.05)
+        hub_consistent_snapshot(root / "generated", root / "snapshot")
+
+    return once_per_session(tmp_path_factory, "hub_snapshot", make) / "snapshot"
 
 
 @pytest.fixture(scope="session")
 def hub_snapshot_build(tmp_path_factory, hub_snapshot):
     """`hub_snapshot` read as a snapshot (final v1 table layout): what the huggingface and the
     hfcommunity sources of the same data must equal, mart for mart."""
-    from tests.integration.builds import build
+    from tests.integration.builds import shared_build
 
-    return build(tmp_path_factory.mktemp("hub_snapshot_build"), figures=False, WAREHOUSE_SOURCE="snapshot",
-                 WAREHOUSE_SNAPSHOT_DIR=str(hub_snapshot), WAREHOUSE_V1_SOURCE="final_table")
+    return shared_build(tmp_path_factory, "hub_snapshot_build", figures=False, WAREHOUSE_SOURCE="snapshot",
+                        WAREHOUSE_SNAPSHOT_DIR=str(hub_snapshot), WAREHOUSE_V1_SOURCE="final_table")

@@ -16,14 +16,17 @@ docs/testing.md says which tests use which, and how to add a test without adding
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from typing import ClassVar
 from pathlib import Path
 
 import dagster as dg
 import pytest
+from filelock import FileLock
 
 from orchestration.settings import Settings
 from tests.conftest import make_settings
@@ -72,6 +75,68 @@ class Build:
         settings = make_settings(tmp_path, monkeypatch, **{**self.inputs, **overrides})
         copy_warehouse(source, settings, outputs=outputs, dagster_home=dagster_home)
         return settings
+
+    RECORD: ClassVar[str] = "build.json"
+
+    def save(self) -> None:
+        """Record the build beside it (its settings and its runs' ids) for `load`."""
+        runs = {name: result.run_id for name, result in self.results.items()}
+        (self.root / self.RECORD).write_text(json.dumps({"environment": dict(self.environment), "runs": runs}))
+
+    @classmethod
+    def load(cls, root: Path) -> Build:
+        """The build `save` recorded under `root`, its runs read back from its DAGSTER_HOME."""
+        record = json.loads((root / cls.RECORD).read_text())
+        with dg.DagsterInstance.from_config(record["environment"]["DAGSTER_HOME"]) as instance:
+            results = {name: recorded_result(instance, run_id) for name, run_id in record["runs"].items()}
+        return cls(root, record["environment"], results)
+
+
+def recorded_result(instance: dg.DagsterInstance, run_id: str) -> dg.ExecuteInProcessResult:
+    """A finished run as `execute_in_process` returned it (its events, its run), read back from
+    the instance that recorded it: what tests read of a build's runs (`success`, the events, the
+    materialisations and check evaluations) without the job definition."""
+    events = [entry.dagster_event for entry in instance.all_logs(run_id) if entry.is_dagster_event]
+    return dg.ExecuteInProcessResult(event_list=events, dagster_run=instance.get_run_by_id(run_id),
+                                     output_capture=None, job_def=None)
+
+
+def once_per_session(tmp_path_factory: pytest.TempPathFactory, name: str, make: Callable[[Path], None]) -> Path:
+    """`make(root)` run once per test session, however many pytest-xdist workers ask: the first
+    worker to ask makes it under a directory every worker shares, the others wait for it and use
+    it (`make test` runs two workers, and each would otherwise build the same warehouse). Under a
+    single process, the session's own temporary directory. A failure is reported to every worker
+    that asks, not retried on a half-made directory."""
+    if os.environ.get("PYTEST_XDIST_WORKER") is None:
+        root = tmp_path_factory.mktemp(name)
+        make(root)
+        return root
+    root = tmp_path_factory.getbasetemp().parent / name
+    done, failed = root.with_name(f"{name}.done"), root.with_name(f"{name}.failed")
+    with FileLock(str(root.with_name(f"{name}.lock"))):
+        if failed.exists():
+            pytest.fail(f"the shared session build {name} failed in another worker: {failed.read_text()}")
+        if not done.exists():
+            root.mkdir()
+            try:
+                make(root)
+            except BaseException as error:
+                failed.write_text(f"{type(error).__name__}: {error}")
+                raise
+            done.touch()
+    return root
+
+
+def shared_build(tmp_path_factory: pytest.TempPathFactory, name: str, **build_arguments) -> Build:
+    """`build(...)` once per test session (once_per_session), shared by every worker."""
+    made: list[Build] = []
+
+    def make(root: Path) -> None:
+        made.append(build(root, **build_arguments))
+        made[0].save()
+
+    root = once_per_session(tmp_path_factory, name, make)
+    return made[0] if made else Build.load(root)
 
 
 def copy_warehouse(source: Settings, target: Settings, *, outputs: bool = False, dagster_home: bool = False) -> None:
