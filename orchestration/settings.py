@@ -69,7 +69,10 @@ class Settings:
     """WAREHOUSE_REPORT_DIR: the findings report (findings.html), one self-contained page."""
     v1_final_table: Path | None = None
     """WAREHOUSE_V1_FINAL_TABLE: the final v1 table's CSV (v1_2024-07-07.csv layout); None =
-    leaderboard_v1_final.csv in the source directory. Read only when v1_source is final_table."""
+    leaderboard_v1_final.csv in the source directory. raw/leaderboard reads it when v1_source is
+    final_table; raw/leaderboard_v1_final loads it beside the paper's scrape whatever the v1 source
+    (the era verdicts compare the two), or, when unset and the source directory has none, says
+    that no final table is configured."""
 
     source: str = "generated"
     """WAREHOUSE_SOURCE: where raw/leaderboard, raw/repo_details and raw/commit_data come from:
