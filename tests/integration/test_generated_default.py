@@ -185,6 +185,9 @@ DBT_UNIT_TESTS = {
     "test_int_commit_authors_drops_bots",  # bots
     "test_dim_models_sunday_weeks_and_groups",  # Sunday weeks
     "test_model_improvements_exactly_one_base",  # exactly-one-base rule
+    "test_dim_models_v2_keeps_best_evaluation_ties_by_sha_then_row",  # v2 canon: kept evaluation, flagged, multimodal
+    "test_dim_models_v2_first_row_wins_a_full_tie",  # v2 canon: the earlier file row
+    "test_dim_models_v2_base_model_removed_self_merge_suffix",  # v2 canon: unknown bases, as-of snapshot
     "test_stg_leaderboard_v2_types_both_layouts",  # v2 layouts, case-insensitive evaluation key
     "test_int_leaderboard_v2_observations_keeps_best_case_duplicate",  # case-only duplicates
     "test_leaderboard_v2_history_attribute_changes_open_versions",  # attributes versioned, layouts aside
