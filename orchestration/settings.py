@@ -11,6 +11,7 @@ import os
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
@@ -117,6 +118,9 @@ class Settings:
     spark_gx_max_rows: int = 1_000_000
     """WAREHOUSE_SPARK_GX_MAX_ROWS: the most rows of a landed Parquet table the GX suites read
     through Spark; a longer table is validated on a seeded sample of this many rows."""
+    v2_as_of: str | None = None
+    """WAREHOUSE_V2_AS_OF: the date (YYYY-MM-DD) the v2 canon dim_models_v2 and its marts are read
+    as of: the last loaded weekly snapshot on or before it; None = the latest loaded."""
     bench_dir: Path = PROJECT_ROOT / "data" / "bench"
     """WAREHOUSE_BENCH_DIR: where `make bench` writes its generated inputs (up to ~10 GB at Hub
     size) and the warehouses it builds."""
@@ -210,6 +214,8 @@ class Settings:
             "WAREHOUSE_ENGINE": self.engine,
             "WAREHOUSE_SPARK_DIR": str(self.spark_dir),
             "WAREHOUSE_SPARK_MASTER": self.spark_master,
+            # Read by dbt's macro window_var, which checks the date again.
+            "WAREHOUSE_V2_AS_OF": self.v2_as_of or "",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DO_NOT_TRACK": "1",
         }
@@ -307,6 +313,23 @@ def _ui_host(env: Mapping[str, str]) -> str:
     if not re.fullmatch(r"[A-Za-z0-9.:\-\[\]]+", host):
         raise SettingsError(f"WAREHOUSE_UI_HOST={host!r}: expected a host name or an IP address")
     return host
+
+
+def is_iso_date(text: str) -> bool:
+    """`text` is a date written YYYY-MM-DD (what dbt's date vars accept)."""
+    try:
+        return date.fromisoformat(text).isoformat() == text
+    except ValueError:
+        return False
+
+
+def _v2_as_of(env: Mapping[str, str]) -> str | None:
+    raw = env.get("WAREHOUSE_V2_AS_OF", "").strip()
+    if not raw:
+        return None
+    if not is_iso_date(raw):
+        raise SettingsError(f"WAREHOUSE_V2_AS_OF={raw!r}: expected a date YYYY-MM-DD (or unset: the latest loaded snapshot)")
+    return raw
 
 
 def _source(env: Mapping[str, str]) -> str:
@@ -421,6 +444,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ui_port=int(_float(env, "WAREHOUSE_UI_PORT", 3000, low=1, high=65535)),
         landing_sensor_seconds=int(_float(env, "WAREHOUSE_LANDING_SENSOR_SECONDS", 60, low=1)),
         bench_dir=_path(env, "WAREHOUSE_BENCH_DIR", data_dir / "bench"),
+        v2_as_of=_v2_as_of(env),
         engine=_engine(env),
         spark_dir=_path(env, "WAREHOUSE_SPARK_DIR", data_dir / "spark"),
         spark_master=_spark_master(env),

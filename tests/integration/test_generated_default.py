@@ -185,6 +185,14 @@ DBT_UNIT_TESTS = {
     "test_int_commit_authors_drops_bots",  # bots
     "test_dim_models_sunday_weeks_and_groups",  # Sunday weeks
     "test_model_improvements_exactly_one_base",  # exactly-one-base rule
+    "test_dim_models_v2_keeps_best_evaluation_ties_by_sha_then_row",  # v2 canon: kept evaluation, flagged, multimodal
+    "test_dim_models_v2_first_row_wins_a_full_tie",  # v2 canon: the earlier file row
+    "test_dim_models_v2_base_model_removed_self_merge_suffix",  # v2 canon: unknown bases, as-of snapshot
+    "test_weekly_models_by_type_v2_counts_submission_weeks",  # Fig 4 rule on v2 submission weeks
+    "test_model_improvements_v2_declared_base_on_the_board",  # improvement rule over v2 declared bases
+    "test_benchmark_improvement_per_base_v2_summarises_each_base",  # per-base summary
+    "test_merge_share_v2_merges_by_type_or_flag_and_generation",  # merges and generation per week
+    "test_base_model_lineage_agreement_v2_compares_where_both_exist",  # v2 base vs Hub card base
     "test_stg_leaderboard_v2_types_both_layouts",  # v2 layouts, case-insensitive evaluation key
     "test_int_leaderboard_v2_observations_keeps_best_case_duplicate",  # case-only duplicates
     "test_leaderboard_v2_history_attribute_changes_open_versions",  # attributes versioned, layouts aside

@@ -170,3 +170,11 @@ def test_the_engine_defaults_to_duckdb_and_spark_reaches_dbt(tmp_path: Path):
     assert (env["WAREHOUSE_ENGINE"], env["WAREHOUSE_SPARK_DIR"], env["WAREHOUSE_SPARK_MASTER"]) == (
         "spark", str(tmp_path / "lake"), "spark://head:7077")
     assert load_settings({}).spark_dir == PROJECT_ROOT / "data" / "spark"
+
+
+def test_v2_as_of_reaches_dbt_as_a_checked_date():
+    assert load_settings({}).dbt_env()["WAREHOUSE_V2_AS_OF"] == ""
+    assert load_settings({"WAREHOUSE_V2_AS_OF": " 2024-12-01 "}).dbt_env()["WAREHOUSE_V2_AS_OF"] == "2024-12-01"
+    for value in ("2024-13-01", "20241201", "latest"):
+        with pytest.raises(SettingsError, match=f"WAREHOUSE_V2_AS_OF={value!r}"):
+            load_settings({"WAREHOUSE_V2_AS_OF": value})
