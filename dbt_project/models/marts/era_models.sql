@@ -1,40 +1,25 @@
 -- One row per (era, model): the era-neutral model set the era verdicts are computed on. The
 -- two v1 eras come from the paper's warehouse (int_era_models_v1, built by build_warehouse);
--- `v2_latest` is the latest loaded v2 snapshot, one row per model kept by the v1 rules (its
--- best evaluation; flagged models out). Rebuilt with every weekly v2 load, so a new week moves
+-- `v2_latest` is dim_models_v2, the v2 canon as of the latest loaded snapshot (the v1 rules:
+-- each model's best evaluation, flagged models out). Rebuilt with every weekly v2 load, so a new week moves
 -- the v2 era to it. Where the paper's warehouse is not built (a weekly-only warehouse), the v1
 -- eras have no rows.
 {%- set v1_eras = load_relation(ref('int_era_models_v1')) if execute else none %}
-with latest_snapshot as (
-    select *
-    from {{ ref('int_leaderboard_v2_observations') }}
-    where snapshot_date = (select max(snapshot_date) from {{ ref('int_leaderboard_v2_observations') }})
-),
-
-v2_ranked as (
-    {{ ranked_evaluations('latest_snapshot') }}
-),
-
-v2_latest as (
+with v2_latest as (
+    -- The v2 canon as of the latest loaded snapshot (or WAREHOUSE_V2_AS_OF): its base model is
+    -- the leaderboard's own column, with Removed, empty and the model itself as none.
     select
         'v2_latest' as era,
-        ranked.model_id,
-        ranked.model_type,
-        -- The leaderboard's own base_model column; `Removed`, empty and the model itself are none.
-        case
-            when ranked.base_model_id in ('', 'removed') or ranked.base_model_id = ranked.model_id then null
-            else ranked.base_model_id
-        end as base_model_id,
-        {{ architecture_group('ranked.architecture') }} as architecture_group,
-        ranked.params_b,
-        ranked.average,
-        ranked.model_type = 'merge' or coalesce(ranked.is_merged, false) as is_merge,
-        ranked.submission_date as listed_on,
-        ranked.snapshot_date
-    from v2_ranked as ranked
-    left join {{ ref('architecture_groups') }} as ag
-        on ag.raw_architecture = lower(trim(ranked.architecture))
-    where ranked.evaluation_rank = 1 and not ranked.any_evaluation_flagged
+        model_id,
+        model_type,
+        base_model_id,
+        architecture_group,
+        params_b,
+        average,
+        model_type = 'merge' or coalesce(is_merged, false) as is_merge,
+        submission_date as listed_on,
+        as_of_snapshot_date as snapshot_date
+    from {{ ref('dim_models_v2') }}
 ),
 
 all_eras as (

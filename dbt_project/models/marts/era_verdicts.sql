@@ -9,6 +9,7 @@
 {%- set small_model_max_params_b = 9 %}
 {%- set manageable_loss = 0.10 %}
 {%- set majority = 0.5 %}
+{%- set era_names = ['paper', 'v1_final', 'v2_latest'] %}
 with eras as (
     select 'paper' as era, 1 as era_order, 'Paper snapshot (May 2024)' as era_label,
            'the paper''s scrape is not loaded: raw.leaderboard holds the final v1 table, or the paper''s warehouse is not built' as missing_note
@@ -59,18 +60,29 @@ rise as (
 ),
 
 -- Fine-tuned and chat models against their one declared base, where the base is a model of the
--- same era; the Average's change at two decimals.
+-- same era: the paper's improvement rule (macro improvements_over_base) on each era's Average.
+{%- for era in era_names %}
+models_{{ era }} as (
+    select * from models where era = '{{ era }}'
+),
+
+bases_{{ era }} as (
+    select model_id, base_model_id from models_{{ era }} where base_model_id is not null
+),
+{% endfor %}
+
+pairs as (
+    {%- for era in era_names %}
+    select '{{ era }}' as era, model_id, base_model_id, improvement
+    from ({{ improvements_over_base('models_' ~ era, 'bases_' ~ era, ['average'], 2) }}) as era_pairs
+    {% if not loop.last %}union all{% endif %}
+    {%- endfor %}
+),
+
 improvements as (
-    select
-        model.era,
-        model.model_id,
-        model.base_model_id,
-        base.architecture_group as base_architecture_group,
-        round(model.average - base.average, 2) as improvement
-    from models as model
-    join models as base on base.era = model.era and base.model_id = model.base_model_id
-    where model.model_type in {{ tuned_types }}
-      and model.average is not null and base.average is not null
+    select pairs.*, base.architecture_group as base_architecture_group
+    from pairs
+    join models as base on base.era = pairs.era and base.model_id = pairs.base_model_id
 ),
 
 per_base as (
