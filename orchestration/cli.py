@@ -160,7 +160,7 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     print(f"  published     {settings.duckdb_path} ({version.version_id if version else 'nothing yet'})")
     print(f"  working db    {settings.working_duckdb_path}   (runs only; query the published file: make sql)")
     print(f"  figures       {settings.figures_dir}")
-    if job_name == "build_warehouse":
+    if job_name in ("build_warehouse", WEEKLY_JOB):  # the weekly job writes it again (era verdicts)
         written = dg.AssetKey(["report", "findings"]) in materialized
         print(f"  report        {settings.report_dir / 'findings.html'}"
               f"{'   (open it in a browser)' if written else '   (not written by this run)'}")

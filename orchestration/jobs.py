@@ -5,6 +5,8 @@ import dagster as dg
 from orchestration.assets.dbt import weekly_v2_dbt_models
 from orchestration.assets.leaderboard_v2 import KEY as RAW_LEADERBOARD_V2
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
+from orchestration.assets.report import REPORT_KEY
+from orchestration.cli import WEEKLY_JOB
 from orchestration.partitions import WEEKLY_PARTITIONS
 
 WEEKLY_ASSETS = dg.AssetSelection.assets(RAW_LEADERBOARD_V2) | dg.AssetSelection.assets(*weekly_v2_dbt_models.keys)
@@ -17,10 +19,11 @@ build_warehouse_job = dg.define_asset_job(
 )
 
 leaderboard_v2_weekly_job = dg.define_asset_job(
-    "leaderboard_v2_weekly",
+    WEEKLY_JOB,
     # Write (raw load, incremental dbt build), audit (gates, dbt tests), publish: one run for a
-    # week, or for any range of weeks (the single-run backfill policy of its assets).
-    selection=WEEKLY_ASSETS | dg.AssetSelection.assets(PUBLISHED_WAREHOUSE_KEY),
+    # week, or for any range of weeks (the single-run backfill policy of its assets). Then the
+    # findings report again, whose era verdicts read the latest v2 week.
+    selection=WEEKLY_ASSETS | dg.AssetSelection.assets(PUBLISHED_WAREHOUSE_KEY, REPORT_KEY),
     partitions_def=WEEKLY_PARTITIONS,
     description="Load the weekly v2 leaderboard snapshots of a week or a range of weeks, extend the history, publish.",
 )

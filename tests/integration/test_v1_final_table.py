@@ -12,7 +12,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.settings import real_data_dir
 from tests.bad_inputs import rewrite_csv
 from tests.integration.builds import Build, exported_settings
 from tests.integration.paper_reference import TYPE_BY_TEXT
@@ -81,13 +80,6 @@ def _leaderboard_metadata(result) -> dict:
 # --------------------------------------------------------------------------------------------
 # The real final v1 table
 # --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def real_final_table() -> Path:
-    path = real_data_dir() / "open-llm-leaderboard" / "v1_2024-07-07.csv"
-    assert path.is_file(), f"the real final v1 table is missing at {path} (set WAREHOUSE_REAL_DATA_DIR)"
-    return path
 
 
 @pytest.fixture(scope="module")
