@@ -385,6 +385,8 @@ class WhatChanged:
     """The snapshot that restated the most MATH Lvl 5 scores (MATH_RESTATEMENT_SQL); None without v2 history."""
     math_improvement: list[dict[str, Any]]
     """MATH improvement over the base before and after that snapshot (MATH_IMPROVEMENT_SQL)."""
+    v2_history: bool = True
+    """Whether the warehouse has the v2 history (marts.leaderboard_v2_history) at all."""
     merge_sql: str = MERGE_SHARE_SQL
     restatement_sql: str = MATH_RESTATEMENT_SQL
     improvement_sql: str = MATH_IMPROVEMENT_SQL
@@ -397,10 +399,11 @@ def what_changed(conn: duckdb.DuckDBPyConnection) -> WhatChanged | None:
         return None
     merges = rows(conn, MERGE_SHARE_SQL)
     restatement, improvement = None, []
-    if has_table(conn, "marts", "leaderboard_v2_history"):
+    v2_history = has_table(conn, "marts", "leaderboard_v2_history")
+    if v2_history:
         found = rows(conn, MATH_RESTATEMENT_SQL)
         restatement = found[0] if found else None
         if restatement is not None:
             before = restatement["snapshot_date"] - dt.timedelta(days=1)
             improvement = rows(conn, MATH_IMPROVEMENT_SQL, [before, restatement["snapshot_date"]])
-    return WhatChanged(merges, restatement, improvement)
+    return WhatChanged(merges, restatement, improvement, v2_history=v2_history)

@@ -280,28 +280,32 @@ def _what_changed(changes: WhatChanged) -> str:
 <p><strong>The rise of merges.</strong> Share of merges (type merge, or flagged as merged) among
 each era's models: {merges}.</p>
 <details><summary>The query</summary><pre>{esc(changes.merge_sql)}</pre></details>"""]
+    if changes.v2_history:
+        parts.append(_math_rescoring(changes))
+    return "\n".join(parts)
+
+
+def _math_rescoring(changes: WhatChanged) -> str:
     restated = changes.math_restatement
     if restated is None:
-        parts.append("<p><strong>MATH Lvl 5 re-scoring.</strong> The loaded v2 history restates no MATH score.</p>")
-    else:
-        by_side = {row["side"]: row for row in changes.math_improvement}
-        improvement = ""
-        if "before" in by_side and "after" in by_side:
-            before, after = by_side["before"], by_side["after"]
-            improvement = (
-                f" On the {before['models']:,} fine-tuned and chat models compared with their base on both days, "
-                f"the mean MATH improvement over the base went from {_points(before['mean_improvement'])} "
-                f"({_share(before['share_improved'])} improving) the day before to "
-                f"{_points(after['mean_improvement'])} ({_share(after['share_improved'])} improving) after."
-            )
-        parts.append(f"""<p><strong>MATH Lvl 5 re-scoring.</strong> The snapshot of
+        return "<p><strong>MATH Lvl 5 re-scoring.</strong> The loaded v2 history restates no MATH score.</p>"
+    by_side = {row["side"]: row for row in changes.math_improvement}
+    improvement = ""
+    if "before" in by_side and "after" in by_side:
+        before, after = by_side["before"], by_side["after"]
+        improvement = (
+            f" On the {before['models']:,} fine-tuned and chat models compared with their base on both days, "
+            f"the mean MATH improvement over the base went from {_points(before['mean_improvement'])} "
+            f"({_share(before['share_improved'])} improving) the day before to "
+            f"{_points(after['mean_improvement'])} ({_share(after['share_improved'])} improving) after."
+        )
+    return f"""<p><strong>MATH Lvl 5 re-scoring.</strong> The snapshot of
 {day(restated['snapshot_date'])} restated the MATH Lvl 5 score of {restated['math_restated']:,} of the
 {restated['evaluations_listed']:,} evaluations listed then (against their version of
 {day(restated['previous_snapshot_date'])}), by {_points(restated['mean_change'])} on average: the largest
 re-scoring the loaded weeks show.{improvement}</p>
 <details><summary>The queries</summary><pre>{esc(changes.restatement_sql)}</pre>
-<pre>{esc(changes.improvement_sql)}</pre></details>""")
-    return "\n".join(parts)
+<pre>{esc(changes.improvement_sql)}</pre></details>"""
 
 
 def _figures(figures: Sequence[ReportFigure], source: DataSource) -> str:

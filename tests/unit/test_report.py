@@ -269,3 +269,48 @@ def test_quarantined_rows_are_listed_escaped_and_an_empty_quarantine_says_so(tmp
     clean_result = materialize_report(working, clean, figures_dir_with_every_figure(working))
     assert clean_result.success
     assert "No row was quarantined" in (working / "report" / "findings.html").read_text(encoding="utf-8")
+
+
+ERA_SQL = """
+create table marts.era_verdicts as
+select * from (values
+    ('community_improves_bases', 3, 'The community improves on the base models.', 'paper', 1, 'Paper snapshot (May 2024)',
+     date '2024-04-15', 10, 8, 1.5, 'mean change', 0.75, 'share improving', 'supports', 'Supports when ...', null),
+    ('community_improves_bases', 3, 'The community improves on the base models.', 'v1_final', 2, 'Final v1 table (July 2024)',
+     null, 0, 0, null, 'mean change', null, 'share improving', 'not enough data', 'Supports when ...',
+     'no final v1 table configured: set WAREHOUSE_V1_FINAL_TABLE'),
+    ('community_improves_bases', 3, 'The community improves on the base models.', 'v2_latest', 3, 'Latest v2 week',
+     date '2025-02-08', 6, 4, -0.5, 'mean change', 0.25, 'share improving', 'contradicts', 'Supports when ...', null)
+) as t(claim_id, claim_order, claim, era, era_order, era_label, era_as_of, era_models, models, measure, measure_name,
+       reference, reference_name, verdict, rule, note);
+create table marts.era_models as
+select * from (values ('paper', 'a/m', true), ('paper', 'a/n', false), ('v2_latest', 'b/m', true))
+    as t(era, model_id, is_merge);
+"""
+
+
+def test_the_claims_across_eras_sit_side_by_side_and_a_missing_era_says_why(tmp_path):
+    warehouse = published_warehouse(tmp_path, MARTS_SQL + ERA_SQL)
+    result = materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path))
+
+    assert result.success
+    page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="eras">(.*?)</section>', page, re.S).group(1)
+    header = re.search(r"<thead>(.*?)</thead>", section, re.S).group(1)
+    assert re.findall(r"<th>([^<]*)<br>", header) == [
+        "Paper snapshot (May 2024)", "Final v1 table (July 2024)", "Latest v2 week"]
+    assert "data to 08 February 2025" in header
+    cells = re.findall(r"<td>(<span class=\"verdict.*?)</td>", section, re.S)
+    assert [re.search(r'class="verdict ([a-z-]+)"', cell).group(1) for cell in cells] == ["supports", "no-data", "contradicts"]
+    assert "+1.50 points (against 75.0%); 8 models" in cells[0]
+    assert "no final v1 table configured: set WAREHOUSE_V1_FINAL_TABLE" in cells[1]
+    assert "where claim_id = &#x27;community_improves_bases&#x27;" in section  # the SQL behind the numbers
+    assert "paper: 50.0% (1 of 2); v2_latest: 100.0% (1 of 1)" in section  # the rise of merges
+    assert "The loaded v2 history restates no MATH score" not in section  # no v2 history: nothing said
+    assert '<a href="#eras">' in page
+
+
+def test_a_warehouse_without_the_era_table_has_no_era_section(tmp_path, warehouse):
+    assert materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path)).success
+    page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
+    assert 'id="eras"' not in page and 'href="#eras"' not in page
