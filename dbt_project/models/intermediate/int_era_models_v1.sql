@@ -60,6 +60,13 @@ final_table as (
     where ranked.evaluation_rank = 1 and not ranked.any_evaluation_flagged
 )
 
-select * from paper
-union all
-select * from final_table
+select
+    *,
+    {{ sunday_of_date('listed_on') }} as listed_week,
+    -- What the era's data shows: the latest date of its models.
+    max(listed_on) over (partition by era) as era_as_of
+from (
+    select * from paper
+    union all
+    select * from final_table
+) as eras

@@ -18,31 +18,15 @@ with v2_latest as (
         average,
         model_type = 'merge' or coalesce(is_merged, false) as is_merge,
         submission_date as listed_on,
-        as_of_snapshot_date as snapshot_date
+        week_start as listed_week,
+        as_of_snapshot_date as era_as_of
     from {{ ref('dim_models_v2') }}
-),
-
-all_eras as (
-    {%- if v1_eras is not none %}
-    select *, cast(null as date) as snapshot_date from {{ ref('int_era_models_v1') }}
-    union all
-    {%- else %}
-    -- {{ ref('int_era_models_v1') }} is not built: the v1 eras have no rows.
-    {%- endif %}
-    select * from v2_latest
 )
 
-select
-    era,
-    model_id,
-    model_type,
-    base_model_id,
-    architecture_group,
-    params_b,
-    average,
-    is_merge,
-    listed_on,
-    {{ sunday_of_date('listed_on') }} as listed_week,
-    -- What the era's data shows: the v2 snapshot's date, or the latest date of a v1 era's models.
-    coalesce(max(snapshot_date) over (partition by era), max(listed_on) over (partition by era)) as era_as_of
-from all_eras
+{%- if v1_eras is not none %}
+select * from {{ ref('int_era_models_v1') }}
+union all
+{%- else %}
+-- {{ ref('int_era_models_v1') }} is not built (a warehouse without the paper's build): no v1 eras.
+{%- endif %}
+select * from v2_latest
