@@ -12,7 +12,7 @@
 {%- set era_names = ['paper', 'v1_final', 'v2_latest'] %}
 with eras as (
     select 'paper' as era, 1 as era_order, 'Paper snapshot (May 2024)' as era_label,
-           'the paper''s scrape is not loaded: raw.leaderboard holds the final v1 table, or the paper''s warehouse is not built' as missing_note
+           {{ text_literal("the paper's scrape is not loaded: raw.leaderboard holds the final v1 table, or the paper's warehouse is not built") }} as missing_note
     union all
     select 'v1_final', 2, 'Final v1 table (July 2024)',
            'no final v1 table configured: set WAREHOUSE_V1_FINAL_TABLE (the huggingface source lands the v1 dataset itself)'
@@ -110,7 +110,7 @@ improvement as (
         era,
         count(*) as models,
         {{ exact_mean('improvement', scale=2) }} as mean_improvement,
-        avg(case when improvement > 0 then 1.0 else 0.0 end) as share_improved
+        avg(case when improvement > 0 then 1 else 0 end) as share_improved
     from improvements
     group by era
 ),
@@ -132,12 +132,12 @@ claims as (
         'rise_of_tuned_models' as claim_id,
         rise.era,
         rise.first_models + rise.last_models as models,
-        case when rise.last_models > 0 then rise.last_tuned * 1.0 / rise.last_models end as measure,
-        case when rise.first_models > 0 then rise.first_tuned * 1.0 / rise.first_models end as reference
+        case when rise.last_models > 0 then cast(rise.last_tuned as double) / rise.last_models end as measure,
+        case when rise.first_models > 0 then cast(rise.first_tuned as double) / rise.first_models end as reference
     from rise
     union all
     select 2, 'concentration_on_few_bases', era, models,
-           on_llama_mistral * 1.0 / models, on_top_five_bases * 1.0 / models
+           cast(on_llama_mistral as double) / models, cast(on_top_five_bases as double) / models
     from concentration
     union all
     select 3, 'community_improves_bases', era, models, mean_improvement, share_improved
@@ -154,7 +154,7 @@ claim_rules as (
            'Fine-tuned and chat models are on the rise: they make up a growing share of new models.' as claim,
            'share of fine-tuned and chat models among the models of the last 13 weeks' as measure_name,
            'the same share in the first 13 weeks' as reference_name,
-           'Supports when the share of fine-tuned and chat models among new models is higher in the last 13 weeks of the era''s weekly series than in its first 13 weeks; contradicts when it is lower; mixed when equal.' as rule
+           {{ text_literal("Supports when the share of fine-tuned and chat models among new models is higher in the last 13 weeks of the era's weekly series than in its first 13 weeks; contradicts when it is lower; mixed when equal.") }} as rule
     union all
     select 2, 'concentration_on_few_bases',
            'Community work concentrates on a few base models, such as those of the Llama and Mistral families.',
@@ -170,9 +170,9 @@ claim_rules as (
     union all
     select 4, 'small_models_manageable_loss',
            'Smaller models reach an accuracy close to the large ones: the loss is manageable.',
-           'loss of the best model of up to 9 billion parameters against the best larger model, as a share of the larger one''s Average',
+           {{ text_literal("loss of the best model of up to 9 billion parameters against the best larger model, as a share of the larger one's Average") }},
            'the best Average of a model of up to 9 billion parameters',
-           'Supports when the best model of up to 9 billion parameters scores within 10% of the best larger model''s Average; contradicts otherwise.'
+           {{ text_literal("Supports when the best model of up to 9 billion parameters scores within 10% of the best larger model's Average; contradicts otherwise.") }}
 )
 
 select
