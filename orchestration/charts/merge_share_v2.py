@@ -7,14 +7,13 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from orchestration.charts.common import WIDTH, chart_title, count_tooltip, date_axis, date_tooltip, iso_dates
+from orchestration.charts.common import MARK_COLOR, WIDTH, chart_title, count_tooltip, date_axis, date_tooltip, iso_dates
 
 MART = "merge_share_v2"
 TITLE = "Merges and generation depth per submission week, v2 leaderboard (beyond the paper; cf. Fig. 4)"
 REPORT_POSITION = 24
 
 PANEL_HEIGHT = 170
-MEAN_COLOR = "#4c78a8"
 DEEPEST_COLOR = "#e45756"
 
 
@@ -37,7 +36,7 @@ def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
         tooltip=tooltip,
     )
     # Two layers, not a fold: a folded empty mart leaves Vega no size to draw.
-    mean_depth = base.mark_line(point=True, color=MEAN_COLOR).encode(
+    mean_depth = base.mark_line(point=True, color=MARK_COLOR).encode(
         x=date_axis("week_start", "week (starting Sunday)"),
         y=alt.Y("mean_generation:Q", title="generation (line: mean, ticks: deepest)"),
         tooltip=tooltip,
