@@ -247,7 +247,9 @@ def backfill(
 
 def run_everything(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False) -> int:
     """`make run`: the paper's warehouse, then every completed week of the weekly v2 leaderboard
-    (one backfill run), in one process (one interpreter start and one Dagster import, not two)."""
+    (one backfill run, which draws the v2 figures and writes the findings report again with them
+    and with the era verdicts of the latest week), in one process (one interpreter start and one
+    Dagster import, not two)."""
     code = materialize(settings, select, accept_volume_change=accept_volume_change)
     return code if code else backfill(settings, None, None, if_any=True, accept_volume_change=accept_volume_change)
 

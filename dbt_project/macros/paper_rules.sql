@@ -16,17 +16,6 @@
     from {{ relation }}
 {%- endmacro %}
 
-{#- An architecture class (`LlamaForCausalLM`) as its group, by the seed architecture_groups
-    joined on the lower-cased class as `groups_relation`: Unknown when empty, Other when the
-    seed does not list it. -#}
-{% macro architecture_group(architecture, groups_relation='ag') -%}
-    case
-        when {{ groups_relation }}.architecture_group is not null then {{ groups_relation }}.architecture_group
-        when {{ architecture }} is null or trim({{ architecture }}) = '' then 'Unknown'
-        else 'Other'
-    end
-{%- endmacro %}
-
 {#- Fig 4's rule: new models per Sunday week (`week_start`) and model type, with each type's share
     of its week; models without a week count in totals only (`undated_models_left_out`). -#}
 {% macro new_models_by_week_and_type(models) -%}

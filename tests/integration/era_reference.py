@@ -26,7 +26,7 @@ def architecture_group(architecture: pd.Series) -> pd.Series:
 
 
 def sunday_week(dates: pd.Series) -> pd.Series:
-    day = pd.to_datetime(dates, utc=True, errors="coerce").dt.tz_convert("UTC").dt.normalize().dt.tz_localize(None)
+    day = pd.to_datetime(dates, utc=True, errors="coerce", format="ISO8601").dt.tz_convert("UTC").dt.normalize().dt.tz_localize(None)
     return day - pd.to_timedelta((day.dt.dayofweek + 1) % 7, unit="D")
 
 

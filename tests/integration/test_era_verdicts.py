@@ -34,7 +34,7 @@ def eras_build(real_snapshot_build, real_snapshot_dir, real_weekly_dir, real_fin
         )
         core = run_warehouse(settings, only=V1_FINAL_ASSETS)
         assert core.success and materialized_keys(core) == V1_FINAL_ASSETS
-        weekly = run_weekly(settings, None, FIRST_WEEK)
+        weekly = run_weekly(settings, None, FIRST_WEEK, report=True)
         assert weekly.success
         assert {"marts/era_verdicts", "published/warehouse", "report/findings"} <= materialized_keys(weekly)
         yield settings, root
@@ -110,7 +110,7 @@ def test_a_new_weekly_file_once_loaded_moves_the_v2_verdicts_to_its_week(eras_bu
     settings, root = eras_build
     before = published_verdicts(settings)
     shutil.copy(real_weekly_dir / f"huggingface_v2_{NEXT_FILE}.csv.gz", settings.landing_dir)
-    assert run_weekly(settings, None, NEXT_WEEK).success
+    assert run_weekly(settings, None, NEXT_WEEK, report=True).success
     after = published_verdicts(settings)
     assert_era_matches(after, "v2_latest", era_reference.claims(
         era_reference.v2_era(real_weekly_dir / f"huggingface_v2_{NEXT_FILE}.csv.gz")))

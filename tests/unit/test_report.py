@@ -223,6 +223,20 @@ def test_report_fails_naming_the_figures_not_drawn_yet(tmp_path, warehouse):
     assert not (tmp_path / "report" / "findings.html").exists()
 
 
+def test_report_leaves_out_the_v2_figures_until_the_weekly_job_draws_them(tmp_path, warehouse):
+    from orchestration.assets.figures import WEEKLY_FIGURE_KEYS
+
+    weekly = tuple(key.path[-1] for key in WEEKLY_FIGURE_KEYS)
+    assert weekly, "the v2 marts have figures"
+    result = materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path, skip=weekly))
+
+    assert result.success
+    page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
+    assert all(f"../figures/{mart}.html" not in page for mart in weekly)
+    (materialization,) = result.asset_materializations_for_node(findings_report.op.name)
+    assert materialization.metadata["figures"].value == len(CHART_MODULES) - len(weekly)
+
+
 def test_report_asset_depends_on_the_published_warehouse_and_every_figure(settings_factory):
     from orchestration.definitions import build_definitions
 

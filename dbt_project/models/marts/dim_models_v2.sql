@@ -53,7 +53,6 @@ select
     end as base_model_id,
     kept.generation,
     kept.architecture,
-    {{ architecture_group('kept.architecture') }} as architecture_group,
     kept.params_b,
     kept.precision,
     kept.model_sha,
@@ -72,5 +71,3 @@ select
     kept.n_evaluations,
     kept.snapshot_date as as_of_snapshot_date
 from kept
-left join {{ ref('architecture_groups') }} as ag
-    on ag.raw_architecture = lower(trim(kept.architecture))

@@ -97,6 +97,8 @@ concentration as (
         improvements.era,
         count(*) as models,
         sum(case when improvements.base_architecture_group in {{ llama_mistral_groups }} then 1 else 0 end) as on_llama_mistral,
+        -- None where the era has no architecture groups (a weekly-only warehouse has no seed).
+        count(improvements.base_architecture_group) as with_group,
         max(top_five.models) as on_top_five_bases
     from improvements
     left join (
@@ -137,7 +139,8 @@ claims as (
     from rise
     union all
     select 2, 'concentration_on_few_bases', era, models,
-           cast(on_llama_mistral as double) / models, cast(on_top_five_bases as double) / models
+           case when with_group > 0 then cast(on_llama_mistral as double) / models end,
+           cast(on_top_five_bases as double) / models
     from concentration
     union all
     select 3, 'community_improves_bases', era, models, mean_improvement, share_improved
