@@ -47,7 +47,7 @@ final_table as (
         ranked.model_id,
         ranked.model_type,
         single_bases.base_model_id,
-        {{ architecture_group('ranked.architecture') }} as architecture_group,
+        {{ architecture_group_of('ranked.architecture') }} as architecture_group,
         ranked.params_b,
         ranked.average,
         ranked.model_type = 'merge' or coalesce(ranked.is_merged, false) as is_merge,

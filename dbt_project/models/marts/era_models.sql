@@ -16,7 +16,7 @@ with v2_latest as (
         v2.model_type,
         v2.base_model_id,
         {% if groups is not none -%}
-        {{ architecture_group('v2.architecture') }}
+        {{ architecture_group_of('v2.architecture') }}
         {%- else -%}
         cast(null as {{ dbt.type_string() }})
         {%- endif %} as architecture_group,
