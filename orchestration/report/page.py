@@ -285,6 +285,10 @@ each era's models: {merges}.</p>
     return "\n".join(parts)
 
 
+BULK_RESCORING_SHARE = 0.10
+"""A snapshot restating at least this share of the evaluations it lists re-scored them in bulk."""
+
+
 def _math_rescoring(changes: WhatChanged) -> str:
     restated = changes.math_restatement
     if restated is None:
@@ -299,11 +303,13 @@ def _math_rescoring(changes: WhatChanged) -> str:
             f"({_share(before['share_improved'])} improving) the day before to "
             f"{_points(after['mean_improvement'])} ({_share(after['share_improved'])} improving) after."
         )
+    bulk = restated["math_restated"] >= BULK_RESCORING_SHARE * restated["evaluations_listed"]
+    verdict = ("the largest re-scoring the loaded weeks show" if bulk else
+               f"no bulk re-scoring (of at least {BULK_RESCORING_SHARE:.0%} of the evaluations) is in the loaded weeks")
     return f"""<p><strong>MATH Lvl 5 re-scoring.</strong> The snapshot of
 {day(restated['snapshot_date'])} restated the MATH Lvl 5 score of {restated['math_restated']:,} of the
 {restated['evaluations_listed']:,} evaluations listed then (against their version of
-{day(restated['previous_snapshot_date'])}), by {_points(restated['mean_change'])} on average: the largest
-re-scoring the loaded weeks show.{improvement}</p>
+{day(restated['previous_snapshot_date'])}), by {_points(restated['mean_change'])} on average: {verdict}.{improvement}</p>
 <details><summary>The queries</summary><pre>{esc(changes.restatement_sql)}</pre>
 <pre>{esc(changes.improvement_sql)}</pre></details>"""
 

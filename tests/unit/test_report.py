@@ -328,3 +328,35 @@ def test_a_warehouse_without_the_era_table_has_no_era_section(tmp_path, warehous
     assert materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path)).success
     page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
     assert 'id="eras"' not in page and 'href="#eras"' not in page
+
+
+def test_what_changed_finds_the_bulk_math_rescoring_and_its_effect_on_improvement():
+    """A history where the snapshot of 2024-11-09 restates MATH for two of three evaluations:
+    it is found, with the mean change, and the MATH improvement over the base is measured on
+    the versions valid the day before and on that day."""
+    from orchestration.report.findings import what_changed
+
+    conn = duckdb.connect()
+    conn.execute(MARTS_SQL + ERA_SQL)
+    conn.execute("""
+        create table marts.leaderboard_v2_history as
+        select * from (values
+            ('base|bf16|s', 'o/base', 'pretrained', null, 30.0, 's', 10.0, date '2024-11-01', date '2024-11-09', false),
+            ('base|bf16|s', 'o/base', 'pretrained', null, 30.0, 's', 14.0, date '2024-11-09', null, false),
+            ('tuned|bf16|t', 'o/tuned', 'fine_tuned', 'o/base', 31.0, 't', 12.0, date '2024-11-01', date '2024-11-09', false),
+            ('tuned|bf16|t', 'o/tuned', 'fine_tuned', 'o/base', 31.0, 't', 13.0, date '2024-11-09', null, false),
+            ('other|bf16|u', 'o/other', 'chat', 'o/missing', 20.0, 'u', 5.0, date '2024-11-01', null, false)
+        ) as t(evaluation_id, model_id, model_type, base_model_id, average, model_sha, math_lvl_5, valid_from,
+               valid_to, is_flagged)
+    """)
+    changes = what_changed(conn)
+
+    assert changes.v2_history
+    restated = changes.math_restatement
+    assert (restated["snapshot_date"].isoformat(), restated["previous_snapshot_date"].isoformat()) == ("2024-11-09", "2024-11-01")
+    assert (restated["math_restated"], restated["evaluations_listed"]) == (2, 3)
+    assert restated["mean_change"] == pytest.approx(2.5)
+    by_side = {row["side"]: row for row in changes.math_improvement}
+    assert (by_side["before"]["models"], by_side["before"]["mean_improvement"]) == (1, pytest.approx(2.0))
+    assert (by_side["after"]["models"], by_side["after"]["mean_improvement"]) == (1, pytest.approx(-1.0))
+    assert (by_side["before"]["share_improved"], by_side["after"]["share_improved"]) == (1.0, 0.0)
