@@ -347,7 +347,7 @@ EXPECTED_ENCODINGS: dict[str, dict[str, str]] = {
 EXPECTED_ENCODINGS.update({
     "weekly_models_by_type_v2": EXPECTED_ENCODINGS["weekly_models_by_type"],
     "benchmark_improvement_per_base_v2": EXPECTED_ENCODINGS["benchmark_improvement_per_base"],
-    "model_improvements_v2": {"x": "benchmark", "y": "mean_improvement", "color": "model_type"},
+    "model_improvements_v2": {"x": "benchmark", "y": "model_type", "color": "mean_improvement"},
     "merge_share_v2": {"x": "week_start", "y": "merge_share"},
     "base_model_lineage_agreement_v2": {"x": "models", "y": "model_type", "color": "agreement"},
 })
