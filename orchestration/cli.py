@@ -162,7 +162,7 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
     print(f"  published     {settings.duckdb_path} ({version.version_id if version else 'nothing yet'})")
     print(f"  working db    {settings.working_duckdb_path}   (runs only; query the published file: make sql)")
     print(f"  figures       {settings.figures_dir}")
-    if job_name == "build_warehouse":
+    if job_name in ("build_warehouse", WEEKLY_JOB):  # the weekly job writes it again (era verdicts)
         written = dg.AssetKey(["report", "findings"]) in materialized
         print(f"  report        {settings.report_dir / 'findings.html'}"
               f"{'   (open it in a browser)' if written else '   (not written by this run)'}")
@@ -244,7 +244,9 @@ def backfill(
 
 def run_everything(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False) -> int:
     """`make run`: the paper's warehouse, then every completed week of the weekly v2 leaderboard
-    (one backfill run), in one process (one interpreter start and one Dagster import, not two)."""
+    (one backfill run, which draws the v2 figures and writes the findings report again with them
+    and with the era verdicts of the latest week), in one process (one interpreter start and one
+    Dagster import, not two)."""
     code = materialize(settings, select, accept_volume_change=accept_volume_change)
     return code if code else backfill(settings, None, None, if_any=True, accept_volume_change=accept_volume_change)
 

@@ -22,7 +22,7 @@ from orchestration.settings import (
     WEEKLY_LANDING,
     Settings,
 )
-from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, SnapshotFile
+from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, V1_FINAL_BESIDE, V1_FINAL_LAYOUTS, SnapshotFile
 from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
 
@@ -63,9 +63,12 @@ class SourceFilesResource(dg.ConfigurableResource):
             generated_dir, seed=self.generator_seed, scale=self.generator_scale, forms=("zip",)
         ) / SQL_DUMP_NAME
 
-    def locate(self, name: str) -> tuple[SnapshotFile, Path]:
-        """The layout and file that raw.<name> is loaded from, under the configured sources."""
+    def locate(self, name: str) -> tuple[SnapshotFile, Path] | None:
+        """The layout and file that raw.<name> is loaded from, under the configured sources; None
+        for the final v1 table beside the scrape when none is configured."""
         directory = self.resolve_dir()  # generates the offline default first, if that is the source
+        if name == V1_FINAL_BESIDE:
+            return self.locate_v1_final(directory)
         if name == "leaderboard":
             if self.v1_source not in LEADERBOARD_LAYOUTS:
                 raise ValueError(
@@ -79,6 +82,21 @@ class SourceFilesResource(dg.ConfigurableResource):
         if self.source == "hfcommunity" and name in ("repo_details", "commit_data"):
             return spec, Path(self.hfcommunity_landing_dir) / spec.file_name
         return spec, directory / spec.file_name
+
+    def locate_v1_final(self, directory: Path) -> tuple[SnapshotFile, Path] | None:
+        """The final v1 table that raw.leaderboard_v1_final loads beside raw.leaderboard: the v1
+        dataset's parquet where that is the v1 source (what the huggingface source lands), the
+        file raw.leaderboard reads where it is the final table, else WAREHOUSE_V1_FINAL_TABLE,
+        else leaderboard_v1_final.csv in the source directory if there is one (the generator
+        writes it; the paper's snapshot has none), else None."""
+        if self.v1_source == "dataset_parquet":
+            spec = V1_FINAL_LAYOUTS["dataset_parquet"]
+            return spec, directory / spec.file_name
+        spec = V1_FINAL_LAYOUTS["final_table"]
+        if self.v1_final_table:
+            return spec, Path(self.v1_final_table)
+        path = directory / spec.file_name
+        return (spec, path) if self.v1_source == "final_table" or path.exists() else None
 
     def resolve_dir(self) -> Path:
         if self.snapshot_dir:

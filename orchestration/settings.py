@@ -15,6 +15,7 @@ import os
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -128,6 +129,20 @@ def url(raw: str) -> str:
     return raw.rstrip("/")
 
 
+def is_iso_date(raw: str) -> bool:
+    """`raw` is a date written YYYY-MM-DD (what dbt's date vars accept)."""
+    try:
+        return date.fromisoformat(raw).isoformat() == raw
+    except ValueError:
+        return False
+
+
+def iso_date(raw: str) -> str:
+    if not is_iso_date(raw):
+        raise ValueError("expected a date YYYY-MM-DD")
+    return raw
+
+
 # ------------------------------------------------------------------------------------------
 # The registry
 # ------------------------------------------------------------------------------------------
@@ -210,7 +225,9 @@ SETTINGS: tuple[Setting, ...] = (
             f"`dataset_parquet` (the v1 dataset's own parquet, `{V1_DATASET_FILE_NAME}` in the source "
             "directory; always, with `WAREHOUSE_SOURCE=huggingface`)."),
     Setting("WAREHOUSE_V1_FINAL_TABLE", "source", None, path,
-            "The final v1 table's CSV, read when `WAREHOUSE_V1_SOURCE=final_table`.",
+            "The final v1 table's CSV: raw/leaderboard reads it when `WAREHOUSE_V1_SOURCE=final_table`; "
+            "raw/leaderboard_v1_final loads it beside the paper's scrape whatever the v1 source, for the "
+            "claims across eras (with `WAREHOUSE_SOURCE=huggingface`, the v1 dataset's parquet is that table).",
             unset=f"`{V1_FINAL_TABLE_FILE_NAME}` in the source directory (WAREHOUSE_SNAPSHOT_DIR, or the "
                   "generated data)"),
     Setting("WAREHOUSE_HFCOMMUNITY_DUMP", "source", None, path,
@@ -222,6 +239,10 @@ SETTINGS: tuple[Setting, ...] = (
             "Weekly v2 files, `huggingface_v2_<date>.csv.gz` (or `.parquet`, the dataset's own).",
             unset="generated weekly files (with `WAREHOUSE_SOURCE=huggingface`: "
                   "`WAREHOUSE_HF_CACHE_DIR/leaderboard_v2`)"),
+    Setting("WAREHOUSE_V2_AS_OF", "source", None, iso_date,
+            "The date (YYYY-MM-DD) the v2 canon (`dim_models_v2` and its marts) is read as of: the last "
+            "loaded weekly snapshot on or before it.",
+            unset="the latest loaded weekly snapshot"),
     Setting("WAREHOUSE_GENERATED_DIR", "source", "data/generated", path,
             "Where the generator writes the offline default."),
     Setting("WAREHOUSE_GENERATOR_SEED", "source", "42", number(integer=True), "The generator's seed."),
@@ -324,6 +345,7 @@ class Settings:
     v1_final_table: Path | None  # WAREHOUSE_V1_FINAL_TABLE (see v1_final_table_path)
     hfcommunity_dump: Path | None  # WAREHOUSE_HFCOMMUNITY_DUMP (see hfcommunity_dump_path)
     landing_dir: Path | None  # WAREHOUSE_LANDING_DIR (see weekly_source_dir)
+    v2_as_of: str | None  # WAREHOUSE_V2_AS_OF
     generated_dir: Path  # WAREHOUSE_GENERATED_DIR
     generator_seed: int  # WAREHOUSE_GENERATOR_SEED
     generator_scale: float  # WAREHOUSE_GENERATOR_SCALE
@@ -428,6 +450,8 @@ class Settings:
             "WAREHOUSE_ENGINE": self.engine,
             "WAREHOUSE_SPARK_DIR": str(self.spark_dir),
             "WAREHOUSE_SPARK_MASTER": self.spark_master,
+            # Read by dbt's macro window_var, which checks the date again.
+            "WAREHOUSE_V2_AS_OF": self.v2_as_of or "",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DO_NOT_TRACK": "1",
         }
@@ -475,6 +499,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         v1_final_table=v1_final_table,
         hfcommunity_dump=value["WAREHOUSE_HFCOMMUNITY_DUMP"],
         landing_dir=value["WAREHOUSE_LANDING_DIR"],
+        v2_as_of=value["WAREHOUSE_V2_AS_OF"],
         generated_dir=value["WAREHOUSE_GENERATED_DIR"],
         generator_seed=value["WAREHOUSE_GENERATOR_SEED"],
         generator_scale=value["WAREHOUSE_GENERATOR_SCALE"],

@@ -106,6 +106,15 @@ def real_snapshot_dir() -> Path:
 
 
 @pytest.fixture(scope="session")
+def real_final_table() -> Path:
+    """The real final v1 table (v1_2024-07-07.csv)."""
+    path = real_data_dir() / "open-llm-leaderboard" / "v1_2024-07-07.csv"
+    if not path.is_file():
+        pytest.fail(f"the real final v1 table is missing at {path} (set WAREHOUSE_REAL_DATA_DIR)")
+    return path
+
+
+@pytest.fixture(scope="session")
 def real_snapshot_build(tmp_path_factory, real_snapshot_dir):
     """The paper's warehouse from the real paper snapshot, with its figures and report."""
     from tests.integration.builds import shared_build

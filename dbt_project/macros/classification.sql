@@ -1,9 +1,13 @@
 {#- model_type from the leaderboard's self-declared type, its emoji stripped (METHOD.md): the
-    TypeString text decides; the bare symbol is the fallback where TypeString is empty. -#}
-{% macro model_type(type_symbol, type_string) -%}
+    TypeString text decides; the bare symbol is the fallback where TypeString is empty.
+    `multimodal`: v2's 🌸 multimodal type as its own code (dim_models_v2) instead of unknown. -#}
+{% macro model_type(type_symbol, type_string, multimodal=false) -%}
     case
         when nullif(trim({{ type_string }}), '') is not null then
             case
+                {%- if multimodal %}
+                when lower({{ type_string }}) like '%multimodal%' then 'multimodal'
+                {%- endif %}
                 when lower({{ type_string }}) like '%fine-tuned%' then 'fine_tuned'
                 when lower({{ type_string }}) like '%chat%' then 'chat'
                 when lower({{ type_string }}) like '%merge%' then 'merge'
@@ -18,6 +22,9 @@
                 when '🤝' then 'merge'
                 when '🟩' then 'continuously_pretrained'
                 when '🟢' then 'pretrained'
+                {%- if multimodal %}
+                when '🌸' then 'multimodal'
+                {%- endif %}
                 else 'unknown'
             end
     end

@@ -26,11 +26,11 @@
     case upper(trim({{ expr }})) when 'TRUE' then true when 'FALSE' then false end
 {%- endmacro %}
 
-{#- A partition window bound (`window_start`, `window_end`): an ISO date, or none when the run
-    covers every week. Dagster passes it as the environment variable WAREHOUSE_WINDOW_START /
-    WAREHOUSE_WINDOW_END (a change of --vars would make dbt re-parse the whole project); by hand,
-    `--vars` works too and wins. Anything else stops the build, so a malformed value can never
-    reach SQL. -#}
+{#- A date var: a partition window bound (`window_start`, `window_end`), or the date the v2 canon
+    is read as of (`v2_as_of`): an ISO date, or none when unset. Dagster passes it as the
+    environment variable WAREHOUSE_<NAME> (orchestration/settings.py; a change of --vars would
+    make dbt re-parse the whole project); by hand, `--vars` works too and wins. Anything else
+    stops the build, so a malformed value can never reach SQL. -#}
 {% macro window_var(name) -%}
     {%- set value = var(name, env_var('WAREHOUSE_' ~ name | upper, '')) -%}
     {%- if value is none or value == '' -%}{{ return(none) }}{%- endif -%}

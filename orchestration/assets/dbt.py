@@ -27,7 +27,7 @@ from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.cli import prepare_manifest
 from orchestration.partitions import WEEKLY_PARTITIONS
 from orchestration.resources import EngineResource, WarehouseDbtCliResource, WarehouseResource, short_connection
-from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, load_settings
+from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, is_iso_date, load_settings
 from orchestration.wap.state import AUDITED, CORE, WEEKLY
 from orchestration.wap.versions import PUBLISHED_SCHEMAS
 
@@ -62,11 +62,7 @@ def validate_dbt_vars(vars: Mapping[str, Any]) -> dict[str, str]:
     checked = {}
     for name, value in vars.items():
         text = value.isoformat() if isinstance(value, date) else str(value)
-        try:
-            valid = date.fromisoformat(text).isoformat() == text
-        except ValueError:
-            valid = False
-        if not valid:
+        if not is_iso_date(text):
             raise ValueError(f"dbt var {name} must be an ISO date (YYYY-MM-DD), got {text!r}")
         checked[name] = text
     return checked

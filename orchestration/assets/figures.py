@@ -1,7 +1,9 @@
 """One Dagster asset per figure: read the published mart, build the Altair chart, write PNG, SVG and HTML.
 
 The assets come from one factory over `orchestration.charts.CHART_MODULES`; a chart module
-added to that package adds its figure asset here. A chart module may list further marts it draws from in
+added to that package adds its figure asset here. A figure of a weekly v2 mart (tag `weekly_v2`)
+is drawn by the weekly job, after it publishes (`WEEKLY_FIGURE_KEYS`); the others by
+build_warehouse. A chart module may list further marts it draws from in
 `CONTEXT_MARTS` (e.g. the base-model release dates it marks); they are read from the same
 published version and passed to `build_chart` as keyword arguments named after the mart.
 The HTML is interactive as the module's `INTERACTIVITY` declares (orchestration/charts/render.py),
@@ -23,6 +25,7 @@ from types import ModuleType
 import dagster as dg
 import duckdb
 
+from orchestration.assets.dbt import weekly_v2_dbt_models
 from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
 from orchestration.charts import CHART_MODULES
 from orchestration.charts.render import Interactivity, output_paths, preview_markdown, render_chart
@@ -136,4 +139,9 @@ def chart_interactivity(chart_module: ModuleType) -> Interactivity:
 
 figure_assets: list[dg.AssetsDefinition] = [
     build_figure_asset(chart_module) for chart_module in CHART_MODULES.values()
+]
+
+# The figures of the weekly v2 marts: the weekly job draws them once it has published their marts.
+WEEKLY_FIGURE_KEYS = [
+    asset.key for asset in figure_assets if dg.AssetKey(["marts", asset.key.path[-1]]) in weekly_v2_dbt_models.keys
 ]

@@ -27,23 +27,35 @@ from orchestration.sources.paper_layout import read_source_label
 from orchestration.sources.snapshot import (
     LEADERBOARD_LAYOUTS,
     SNAPSHOT_FILES,
+    V1_FINAL_BESIDE,
+    V1_FINAL_LAYOUTS,
     SnapshotFile,
     SourceFileError,
     load_snapshot_file,
     matching_layouts,
 )
 
+# Sources with several layouts, name → {layout: spec}: the v1 leaderboard, and the final v1 table
+# loaded beside it.
+LAYOUTS: dict[str, dict[str, SnapshotFile]] = {"leaderboard": LEADERBOARD_LAYOUTS, V1_FINAL_BESIDE: V1_FINAL_LAYOUTS}
+
+
 def _file_description(spec: SnapshotFile) -> str:
-    if not spec.layout:  # one layout: only the v1 leaderboard has several (LEADERBOARD_LAYOUTS)
+    layouts = LAYOUTS.get(spec.name)
+    if not layouts:
         return f"`{spec.file_name}`"
-    choices = "; ".join(f"`{layout}`: {s.description}" for layout, s in LEADERBOARD_LAYOUTS.items())
+    if spec.name == V1_FINAL_BESIDE:
+        return ("The final v1 table beside the v1 leaderboard, for the era verdicts: the v1 dataset's parquet "
+                "where that is the v1 source, else WAREHOUSE_V1_FINAL_TABLE, else leaderboard_v1_final.csv in "
+                "the source directory; with none, an empty table that says no final table is configured")
+    choices = "; ".join(f"`{layout}`: {s.description}" for layout, s in layouts.items())
     return f"The v1 leaderboard that WAREHOUSE_V1_SOURCE selects ({choices})"
 
 
 def _layout_hint(spec: SnapshotFile, path) -> str:
     """For a v1 leaderboard whose header does not fit the configured layout but fits another
     one: say so."""
-    others = [s for s in LEADERBOARD_LAYOUTS.values() if s is not spec] if spec.layout else []
+    others = [s for s in LAYOUTS.get(spec.name, {}).values() if s is not spec]
     fits = [s.layout for s in matching_layouts(path, others)]
     if not fits:
         return ""
@@ -67,6 +79,8 @@ DUMP_CUT_DEPS = [dg.AssetKey(["raw", "leaderboard"])] + [
 
 
 def _upstream(spec: SnapshotFile, source: str) -> list[dg.AssetKey]:
+    if source == "huggingface" and spec.name == V1_FINAL_BESIDE:
+        return [dg.AssetKey(["raw", "leaderboard"])]  # which lands the v1 dataset's parquet
     if source == "huggingface" and spec.name in HUB_LANDED:
         return [HUB_MODELS_KEY]
     if source == "hfcommunity" and spec.name in DUMP_LANDERS:
@@ -103,7 +117,11 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
         huggingface: dg.ResourceParam[HuggingFaceSettings],
         engine: EngineResource,
     ):
-        layout, path = source_files.locate(spec.name)
+        located = source_files.locate(spec.name)
+        if located is None:
+            yield from _no_final_table(context, duckdb, warehouse, engine, spec, check_spec, quarantine_spec)
+            return
+        layout, path = located
         if from_hub and spec.name == "leaderboard":
             pull = download_dataset(huggingface, V1_DATASET)
             rows = land_v1_leaderboard(pull, path)
@@ -187,6 +205,32 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
     return _raw_asset
 
 
+NO_FINAL_TABLE = ("no final v1 table configured (WAREHOUSE_V1_FINAL_TABLE unset, and no "
+                  "leaderboard_v1_final.csv in the source directory)")
+
+
+def _no_final_table(context, duckdb, warehouse, engine, spec, check_spec, quarantine_spec):
+    """raw.leaderboard_v1_final without a final table: emptied (not left holding an earlier
+    file's rows), so the era verdicts say the final table is missing instead of using stale rows."""
+    columns = ", ".join(f"cast(null as varchar) as {name}" for name in spec.raw_columns)
+    with short_connection(duckdb) as conn:
+        warehouse.mark_building(context.run_id, step=f"raw/{spec.name}")
+        conn.execute("create schema if not exists raw")
+        conn.execute(
+            f"create or replace table {spec.table} as select {columns}, cast(null as varchar) as _source_file, "
+            "cast(null as varchar) as _source_checksum, cast(null as timestamptz) as _loaded_at, "
+            "cast(null as bigint) as _source_row limit 0"
+        )
+        if engine.is_spark:
+            engine.land(conn, [spec.name], {})  # nothing to gate: an empty table
+    context.log.info(f"{spec.table} is empty: {NO_FINAL_TABLE}")
+    results = [dg.AssetCheckResult(check_name=check.name, passed=True, description=f"Nothing to gate: {NO_FINAL_TABLE}.")
+               for check in (check_spec, quarantine_spec)]
+    yield dg.MaterializeResult(
+        metadata={"dagster/row_count": 0, "configured": False, "note": NO_FINAL_TABLE}, check_results=results
+    )
+
+
 def _quarantine_check_result(quarantine: QuarantinedRows, check_name: str) -> dg.AssetCheckResult:
     return dg.AssetCheckResult(
         check_name=check_name,
@@ -206,5 +250,6 @@ def _quarantine_check_result(quarantine: QuarantinedRows, check_name: str) -> dg
 
 
 def build_raw_assets(source: str) -> list[dg.AssetsDefinition]:
-    """The three raw assets, wired for a WAREHOUSE_SOURCE."""
-    return [build_raw_asset(spec, source) for spec in SNAPSHOT_FILES.values()]
+    """The three raw assets and the final v1 table beside the scrape, wired for a WAREHOUSE_SOURCE."""
+    specs = [*SNAPSHOT_FILES.values(), V1_FINAL_LAYOUTS["final_table"]]
+    return [build_raw_asset(spec, source) for spec in specs]

@@ -32,7 +32,7 @@ def top_bases(df: pd.DataFrame) -> pd.DataFrame:
     ).head(TOP_BASES)
 
 
-def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
+def build_chart(df: pd.DataFrame, *, title: str = TITLE) -> alt.TopLevelMixin:
     bases = top_bases(df)
     base_axis = alt.Y("base_model_id:N", title="base model", sort=bases["base_model_id"].tolist())
     tooltip = [
@@ -62,5 +62,5 @@ def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
         alt.layer(improvement, zero_line, width=WIDTH - COUNT_PANEL_WIDTH, height=HEIGHT),
         alt.layer(models, models_labels, width=COUNT_PANEL_WIDTH, height=HEIGHT),
         spacing=8,
-        title=chart_title(TITLE, df),
+        title=chart_title(title, df),
     )

@@ -51,14 +51,15 @@ CENSORED_COLUMN = "censored_models_left_out"
 """Marts of models over time may say how many models had no created_at (METHOD.md)."""
 
 
-def chart_title(title: str, mart: pd.DataFrame) -> alt.TitleParams:
-    """The title; when the mart counts models left out for want of a date, a subtitle says so."""
+def chart_title(title: str, mart: pd.DataFrame, date_name: str = "creation date") -> alt.TitleParams:
+    """The title; when the mart counts models left out for want of a date (`date_name`), a
+    subtitle says so."""
     if UNDATED_COLUMN in mart.columns and len(mart):
         left_out = int(mart[UNDATED_COLUMN].max())
         censored = int(mart[CENSORED_COLUMN].max()) if CENSORED_COLUMN in mart.columns else 0
         if left_out:
             why = f" ({censored:,} dated only at the Hub's 2022-03-02 floor)" if censored else ""
-            return alt.TitleParams(title, subtitle=f"{left_out:,} models without a creation date are left out{why}")
+            return alt.TitleParams(title, subtitle=f"{left_out:,} models without a {date_name} are left out{why}")
     return alt.TitleParams(title)
 
 

@@ -25,11 +25,11 @@ REPORT_POSITION = 4
 INTERACTIVITY = Interactivity(category="model_type", time="week_start")
 
 
-def build_chart(df: pd.DataFrame) -> alt.TopLevelMixin:
+def build_chart(df: pd.DataFrame, *, title: str = TITLE, date_name: str = "creation date") -> alt.TopLevelMixin:
     weeks = with_periods(df, "week_start", "week_end", pd.DateOffset(weeks=1))
     types = category_order(weeks["model_type"], preferred=MODEL_TYPE_ORDER)
     return (
-        alt.Chart(weeks, title=chart_title(TITLE, df), width=WIDTH, height=HEIGHT)
+        alt.Chart(weeks, title=chart_title(title, df, date_name), width=WIDTH, height=HEIGHT)
         .mark_bar(orient="vertical", stroke="white", strokeWidth=0.3)
         .encode(
             x=date_axis("week_start", "week (starting Sunday)"),

@@ -49,23 +49,29 @@ RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
 HFC_RAW_SOURCES: tuple[str, ...] = tuple(raw_table_name(table) for table in HFC_TABLES)
 
 # Sources with several layouts (orchestration/sources/snapshot.py): layout → suite. The first
-# layout is the default one, gated by raw_<name>.
+# layout's suite is the source's default one.
 LAYOUT_SUITES: dict[str, dict[str, str]] = {
     "leaderboard": {
         "paper_scrape": "raw_leaderboard",
         "final_table": "raw_leaderboard_final_table",
         "dataset_parquet": "raw_leaderboard_final_table",  # same raw text as the final table
     },
+    # The final v1 table loaded beside the scrape (raw.leaderboard_v1_final): the final table's suites.
+    "leaderboard_v1_final": {
+        "final_table": "raw_leaderboard_final_table",
+        "dataset_parquet": "raw_leaderboard_final_table",
+    },
 }
 
 
 def raw_suite_name(name: str, layout: str | None = None) -> str:
     """The suite gating raw.<name> loaded from a file of `layout` (None: the source's default)."""
-    if name not in (*RAW_SOURCES, *HFC_RAW_SOURCES):
-        raise ValueError(f"unknown raw source {name!r}; expected one of {(*RAW_SOURCES, *HFC_RAW_SOURCES)}")
-    if layout is None:
-        return f"raw_{name}"
+    known = (*RAW_SOURCES, *HFC_RAW_SOURCES, *LAYOUT_SUITES)
+    if name not in known:
+        raise ValueError(f"unknown raw source {name!r}; expected one of {tuple(dict.fromkeys(known))}")
     suites = LAYOUT_SUITES.get(name, {})
+    if layout is None:
+        return next(iter(suites.values())) if suites else f"raw_{name}"
     if layout not in suites:
         raise ValueError(f"raw source {name!r} has no layout {layout!r}; expected one of {sorted(suites)}")
     return suites[layout]

@@ -7,6 +7,7 @@ claim needs gives the verdict "not enough data", never a guess.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -46,8 +47,8 @@ class Finding:
     numbers: dict[str, Any] = field(default_factory=dict)
 
 
-def rows(conn: duckdb.DuckDBPyConnection, sql: str) -> list[dict[str, Any]]:
-    cursor = conn.execute(sql)
+def rows(conn: duckdb.DuckDBPyConnection, sql: str, parameters: list[Any] | None = None) -> list[dict[str, Any]]:
+    cursor = conn.execute(sql, parameters)
     names = [column[0] for column in cursor.description]
     return [dict(zip(names, row)) for row in cursor.fetchall()]
 
@@ -253,10 +254,7 @@ def data_source(conn: duckdb.DuckDBPyConnection) -> DataSource:
     (coverage,) = rows(conn, "select count(*) as models, min(created_at) as first_created, "
                              "max(created_at) as last_created from marts.dim_models")
     weekly = None
-    has_weekly = conn.execute(
-        "select count(*) from information_schema.tables where table_schema = 'marts' "
-        "and table_name = 'weekly_leaderboard_v2'").fetchone()[0]
-    if has_weekly:
+    if has_table(conn, "marts", "weekly_leaderboard_v2"):
         (weekly,) = rows(conn, "select count(*) filter (where has_snapshot) as weeks, min(week_start) as first_week, "
                                "max(week_start) as last_week from marts.weekly_leaderboard_v2")
         weekly = weekly if weekly["weeks"] else None
@@ -268,3 +266,144 @@ def data_source(conn: duckdb.DuckDBPyConnection) -> DataSource:
         last_created=coverage["last_created"], weekly_v2=weekly, checks=checks,
         quarantine=quarantine_listing(conn),
     )
+
+
+# --- The claims across eras (marts.era_verdicts, rebuilt with every weekly v2 load) -----------
+
+ERA_VERDICT_SQL = """\
+select era, era_label, era_as_of, models, measure, reference, verdict, note
+from marts.era_verdicts
+where claim_id = '{claim_id}'
+order by era_order"""
+
+
+@dataclass(frozen=True)
+class EraClaim:
+    """One claim evaluated by one rule on each era: the rows of marts.era_verdicts for it."""
+
+    claim_id: str
+    claim: str
+    rule: str
+    measure_name: str
+    reference_name: str
+    eras: list[dict[str, Any]]
+    """One row per era, oldest first: era, era_label, era_as_of, models, measure, reference,
+    verdict, note (why an era has no models)."""
+
+    @property
+    def sql(self) -> str:
+        return ERA_VERDICT_SQL.format(claim_id=self.claim_id)
+
+
+def has_table(conn: duckdb.DuckDBPyConnection, schema: str, name: str) -> bool:
+    return bool(conn.execute(
+        "select count(*) from information_schema.tables where table_schema = ? and table_name = ?", [schema, name]
+    ).fetchone()[0])
+
+
+def era_claims(conn: duckdb.DuckDBPyConnection) -> list[EraClaim]:
+    """Every claim of marts.era_verdicts with its eras; empty when the warehouse has no era
+    table (it is built by the weekly v2 load, beside the paper's warehouse)."""
+    if not has_table(conn, "marts", "era_verdicts"):
+        return []
+    claims: dict[str, EraClaim] = {}
+    for row in rows(conn, "select * from marts.era_verdicts order by claim_order, era_order"):
+        claim = claims.setdefault(row["claim_id"], EraClaim(
+            row["claim_id"], row["claim"], row["rule"], row["measure_name"], row["reference_name"], []))
+        claim.eras.append({key: row[key] for key in (
+            "era", "era_label", "era_as_of", "models", "measure", "reference", "verdict", "note")})
+    return list(claims.values())
+
+
+MERGE_SHARE_SQL = """\
+select era, count(*) as models,
+       sum(case when is_merge then 1 else 0 end) as merges,
+       avg(case when is_merge then 1.0 else 0.0 end) as merge_share
+from marts.era_models
+group by era
+order by case era when 'paper' then 1 when 'v1_final' then 2 else 3 end"""
+
+# The snapshot whose versions restated the most MATH Lvl 5 scores (compared at two decimals, as
+# the history compares scores), against the version each evaluation had before.
+MATH_RESTATEMENT_SQL = """\
+with versions as (
+    select evaluation_id, valid_from, math_lvl_5,
+           lag(math_lvl_5) over (partition by evaluation_id order by valid_from) as previous_math,
+           lag(valid_from) over (partition by evaluation_id order by valid_from) as previous_from
+    from marts.leaderboard_v2_history
+)
+select valid_from as snapshot_date,
+       max(previous_from) as previous_snapshot_date,
+       count(*) as math_restated,
+       avg(math_lvl_5 - previous_math) as mean_change,
+       (select count(distinct evaluation_id) from marts.leaderboard_v2_history
+        where valid_from <= versions.valid_from
+          and (valid_to is null or valid_to > versions.valid_from)) as evaluations_listed
+from versions
+where previous_math is not null and round(math_lvl_5, 2) <> round(previous_math, 2)
+group by valid_from
+order by math_restated desc, snapshot_date
+limit 1"""
+
+# The MATH Lvl 5 improvement of fine-tuned and chat models over their base, the day before that
+# snapshot and on it: each model's evaluation with the best Average among the versions valid on
+# the day (flagged ones out), over the pairs present on both days.
+MATH_IMPROVEMENT_SQL = """\
+with days as (
+    select 'before' as side, cast(? as date) as day
+    union all select 'after', cast(? as date)
+),
+valid as (
+    select days.side, history.model_id, history.model_type, history.base_model_id, history.math_lvl_5,
+           row_number() over (partition by days.side, history.model_id
+                              order by history.average desc nulls last, history.model_sha) as kept
+    from marts.leaderboard_v2_history as history
+    join days on history.valid_from <= days.day and (history.valid_to is null or history.valid_to > days.day)
+    where not history.is_flagged
+),
+pairs as (
+    select model.side, model.model_id, round(model.math_lvl_5 - base.math_lvl_5, 2) as improvement
+    from valid as model
+    join valid as base on base.side = model.side and base.model_id = model.base_model_id and base.kept = 1
+    where model.kept = 1 and model.model_type in ('fine_tuned', 'chat') and model.model_id <> base.model_id
+      and model.math_lvl_5 is not null and base.math_lvl_5 is not null
+),
+on_both_days as (
+    select model_id from pairs group by model_id having count(distinct side) = 2
+)
+select side, count(*) as models, avg(improvement) as mean_improvement,
+       avg(case when improvement > 0 then 1.0 else 0.0 end) as share_improved
+from pairs where model_id in (select model_id from on_both_days)
+group by side order by side desc"""
+
+
+@dataclass(frozen=True)
+class WhatChanged:
+    merges: list[dict[str, Any]]
+    """Share of merges per era (MERGE_SHARE_SQL)."""
+    math_restatement: dict[str, Any] | None
+    """The snapshot that restated the most MATH Lvl 5 scores (MATH_RESTATEMENT_SQL); None without v2 history."""
+    math_improvement: list[dict[str, Any]]
+    """MATH improvement over the base before and after that snapshot (MATH_IMPROVEMENT_SQL)."""
+    v2_history: bool = True
+    """Whether the warehouse has the v2 history (marts.leaderboard_v2_history) at all."""
+    merge_sql: str = MERGE_SHARE_SQL
+    restatement_sql: str = MATH_RESTATEMENT_SQL
+    improvement_sql: str = MATH_IMPROVEMENT_SQL
+
+
+def what_changed(conn: duckdb.DuckDBPyConnection) -> WhatChanged | None:
+    """Between the eras: the share of merges, and the bulk re-scoring of MATH Lvl 5 the v2
+    history shows, with what it did to the improvement over the base on MATH."""
+    if not has_table(conn, "marts", "era_models"):
+        return None
+    merges = rows(conn, MERGE_SHARE_SQL)
+    restatement, improvement = None, []
+    v2_history = has_table(conn, "marts", "leaderboard_v2_history")
+    if v2_history:
+        found = rows(conn, MATH_RESTATEMENT_SQL)
+        restatement = found[0] if found else None
+        if restatement is not None:
+            before = restatement["snapshot_date"] - dt.timedelta(days=1)
+            improvement = rows(conn, MATH_IMPROVEMENT_SQL, [before, restatement["snapshot_date"]])
+    return WhatChanged(merges, restatement, improvement, v2_history=v2_history)

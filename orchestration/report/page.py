@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from orchestration.report.findings import CONTRADICTS, MIXED, SUPPORTS, DataSource, Finding
+from orchestration.report.findings import CONTRADICTS, MIXED, SUPPORTS, DataSource, EraClaim, Finding, WhatChanged
 
 VERDICT_LABELS = {
     SUPPORTS: ("Supported", "supports"),
@@ -103,12 +103,15 @@ def render_report(
     sizes: Sequence[dict[str, Any]],
     figures: Sequence[ReportFigure],
     built_at: dt.datetime,
+    eras: Sequence[EraClaim] = (),
+    changes: WhatChanged | None = None,
 ) -> str:
-    """The whole page."""
+    """The whole page; the claims across eras when the warehouse has them (marts.era_verdicts)."""
     sections = [
         _header(source, findings, built_at),
-        _contents(figures),
+        _contents(figures, eras=bool(eras)),
         _claims(findings, sizes),
+        *([_eras(eras, changes)] if eras else []),
         _figures(figures, source),
         _data(source),
         _checks(source.checks),
@@ -155,12 +158,13 @@ Report written {when(built_at)}. {supported} of {len(findings)} claims supported
 </header>"""
 
 
-def _contents(figures: Sequence[ReportFigure]) -> str:
+def _contents(figures: Sequence[ReportFigure], *, eras: bool = False) -> str:
+    era_item = '<li><a href="#eras">The claims across eras</a></li>\n' if eras else ""
     return f"""<nav>
 <strong>Contents</strong>
 <ul>
 <li><a href="#claims">The paper's claims, checked</a></li>
-<li><a href="#figures">Figures</a> ({len(figures)})</li>
+{era_item}<li><a href="#figures">Figures</a> ({len(figures)})</li>
 <li><a href="#data">Data and its date</a></li>
 <li><a href="#checks">Quality checks</a></li>
 <li><a href="#glossary">Words used here</a></li>
@@ -207,6 +211,107 @@ contradicts it. The verdict follows a fixed rule, shown with the query under
 </tbody>
 </table>
 </section>"""
+
+
+def _share(value: float) -> str:
+    return f"{value:.1%}"
+
+
+def _points(value: float) -> str:
+    return f"{value:+.2f} points"
+
+
+# How each claim's measure and reference read (marts.era_verdicts: measure_name, reference_name).
+ERA_NUMBER_FORMATS = {
+    "rise_of_tuned_models": (_share, _share),
+    "concentration_on_few_bases": (_share, _share),
+    "community_improves_bases": (_points, _share),
+    "small_models_manageable_loss": (_share, lambda value: f"{value:.2f}"),
+}
+
+
+def _era_cell(claim: EraClaim, era: dict[str, Any]) -> str:
+    if era["note"]:
+        return f"{_verdict(era['verdict'])}<br><small>{esc(era['note'])}</small>"
+    measure_format, reference_format = ERA_NUMBER_FORMATS[claim.claim_id]
+    numbers = (f"{measure_format(era['measure'])} (against {reference_format(era['reference'])})"
+               if era["measure"] is not None and era["reference"] is not None else "")
+    return f"{_verdict(era['verdict'])}<br><small>{numbers}; {era['models']:,} models</small>"
+
+
+def _eras(eras: Sequence[EraClaim], changes: WhatChanged | None) -> str:
+    header = "".join(
+        f"<th>{esc(era['era_label'])}<br><small>data to {day(era['era_as_of'])}</small></th>" for era in eras[0].eras
+    )
+    rows = "\n".join(
+        f"""<tr>
+<td>{esc(claim.claim)}
+<details><summary>How this was decided</summary>
+<p>{esc(claim.rule)} The number is the {esc(claim.measure_name)}, against {esc(claim.reference_name)}.</p>
+<p>The numbers come from this query on the published warehouse (<code>make sql</code>); the dbt
+model <code>era_verdicts</code> computes every era by the same SQL, over <code>marts.era_models</code>:</p>
+<pre>{esc(claim.sql)}</pre></details></td>
+{"".join(f"<td>{_era_cell(claim, era)}</td>" for era in claim.eras)}
+</tr>"""
+        for claim in eras
+    )
+    return f"""<section id="eras">
+<h2>The claims across eras</h2>
+<p>The same claims, each decided by one fixed rule, on three states of the leaderboard side by
+side: the paper's own snapshot, the final table of the v1 leaderboard, and the latest week of
+the v2 leaderboard loaded. Each era's models are kept by the same rules (each model's best
+evaluation; flagged models out). The v2 leaderboard scores other benchmarks, so its Average is
+not the v1 Average: compare verdicts, not points.</p>
+<table>
+<thead><tr><th style="width:28%">The paper says</th>{header}</tr></thead>
+<tbody>
+{rows}
+</tbody>
+</table>
+{_what_changed(changes) if changes else ""}
+</section>"""
+
+
+def _what_changed(changes: WhatChanged) -> str:
+    merges = "; ".join(
+        f"{esc(row['era'])}: {_share(row['merge_share'])} ({row['merges']:,} of {row['models']:,})" for row in changes.merges
+    )
+    parts = [f"""<h3>What changed</h3>
+<p><strong>The rise of merges.</strong> Share of merges (type merge, or flagged as merged) among
+each era's models: {merges}.</p>
+<details><summary>The query</summary><pre>{esc(changes.merge_sql)}</pre></details>"""]
+    if changes.v2_history:
+        parts.append(_math_rescoring(changes))
+    return "\n".join(parts)
+
+
+BULK_RESCORING_SHARE = 0.10
+"""A snapshot restating at least this share of the evaluations it lists re-scored them in bulk."""
+
+
+def _math_rescoring(changes: WhatChanged) -> str:
+    restated = changes.math_restatement
+    if restated is None:
+        return "<p><strong>MATH Lvl 5 re-scoring.</strong> The loaded v2 history restates no MATH score.</p>"
+    by_side = {row["side"]: row for row in changes.math_improvement}
+    improvement = ""
+    if "before" in by_side and "after" in by_side:
+        before, after = by_side["before"], by_side["after"]
+        improvement = (
+            f" On the {before['models']:,} fine-tuned and chat models compared with their base on both days, "
+            f"the mean MATH improvement over the base went from {_points(before['mean_improvement'])} "
+            f"({_share(before['share_improved'])} improving) the day before to "
+            f"{_points(after['mean_improvement'])} ({_share(after['share_improved'])} improving) after."
+        )
+    bulk = restated["math_restated"] >= BULK_RESCORING_SHARE * restated["evaluations_listed"]
+    verdict = ("the largest re-scoring the loaded weeks show" if bulk else
+               f"no bulk re-scoring (of at least {BULK_RESCORING_SHARE:.0%} of the evaluations) is in the loaded weeks")
+    return f"""<p><strong>MATH Lvl 5 re-scoring.</strong> The snapshot of
+{day(restated['snapshot_date'])} restated the MATH Lvl 5 score of {restated['math_restated']:,} of the
+{restated['evaluations_listed']:,} evaluations listed then (against their version of
+{day(restated['previous_snapshot_date'])}), by {_points(restated['mean_change'])} on average: {verdict}.{improvement}</p>
+<details><summary>The queries</summary><pre>{esc(changes.restatement_sql)}</pre>
+<pre>{esc(changes.improvement_sql)}</pre></details>"""
 
 
 def _figures(figures: Sequence[ReportFigure], source: DataSource) -> str:

@@ -25,7 +25,7 @@ import hashlib
 import re
 import zlib
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -195,6 +195,13 @@ LEADERBOARD_V1_DATASET = SnapshotFile(
 # WAREHOUSE_V1_SOURCE → the layout raw/leaderboard reads.
 LEADERBOARD_LAYOUTS: dict[str, SnapshotFile] = {
     spec.layout: spec for spec in (LEADERBOARD, LEADERBOARD_V1_FINAL, LEADERBOARD_V1_DATASET) if spec.layout
+}
+# The final v1 table loaded beside raw.leaderboard (raw.leaderboard_v1_final), so that the
+# paper's scrape and the final table can be compared era by era (marts.era_verdicts): the same
+# layouts as raw.leaderboard's final table and dataset parquet, under another table name.
+V1_FINAL_BESIDE = "leaderboard_v1_final"
+V1_FINAL_LAYOUTS: dict[str, SnapshotFile] = {
+    layout: replace(LEADERBOARD_LAYOUTS[layout], name=V1_FINAL_BESIDE) for layout in ("final_table", "dataset_parquet")
 }
 FLAG_POLARITIES = ("inverted", "true")
 for _spec in LEADERBOARD_LAYOUTS.values():  # every v1 layout says how it spells its flags

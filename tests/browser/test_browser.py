@@ -250,12 +250,17 @@ def test_dagster_ui_shows_assets_and_checks_and_materialises_the_generated_defau
 
 @pytest.fixture(scope="module")
 def findings_html(settings: Settings) -> Path:
-    """The report of a real materialisation: the UI's run above, or (run alone) one in-process."""
+    """The report of a real materialisation: the UI's run above, or (run alone) one in-process;
+    then, as `make run` goes on, the weekly job's v2 figures and the report again with them."""
+    from tests.integration.harness import WEEKLY_FIGURE_MARTS, run_warehouse, run_weekly
+
     path = settings.report_dir / "findings.html"
     if not path.exists():
-        from tests.integration.harness import run_warehouse
-
         assert run_warehouse(settings, figures=True).success
+    # The figures alone (unpartitioned): any week of the weekly job's partitions runs them.
+    assert run_weekly(settings, None, "2024-07-07", assets={f"figures/{mart}" for mart in WEEKLY_FIGURE_MARTS},
+                      figures=True).success
+    assert run_warehouse(settings, figures=True, only={"report/findings"}).success
     return path
 
 

@@ -183,8 +183,9 @@ def landed_weeks(settings: Settings) -> tuple[str, str]:
 def build(root: Path, *, figures: bool, weeks: tuple[str, str] | str | None = None, core: bool = True,
           **environment: str) -> Build:
     """Build a warehouse under `root` as `make run` does: `build_warehouse` (without figures and
-    report unless `figures`), then the weekly backfill of `weeks` (a range, or EVERY_WEEK), on a
-    Dagster instance in the build's own DAGSTER_HOME."""
+    report unless `figures`), then the weekly backfill of `weeks` (a range, or EVERY_WEEK; with `figures`
+    the v2 figures and the report again, as the weekly job ends), on a Dagster instance in the build's own
+    DAGSTER_HOME."""
     from orchestration.cli import prepare_dagster_home
     from tests.integration.harness import run_warehouse, run_weekly
 
@@ -197,7 +198,8 @@ def build(root: Path, *, figures: bool, weeks: tuple[str, str] | str | None = No
                 results["core"] = run_warehouse(settings, figures=figures, instance=instance)
                 assert results["core"].success, f"the session build under {root} failed"
             if weeks:
-                results["weekly"] = run_weekly(settings, instance, *(landed_weeks(settings) if weeks == EVERY_WEEK else weeks))
+                results["weekly"] = run_weekly(settings, instance, *(landed_weeks(settings) if weeks == EVERY_WEEK else weeks),
+                                               figures=figures)
                 assert results["weekly"].success, f"the session backfill under {root} failed"
         return Build(root, exported_settings(), results)
 

@@ -36,8 +36,11 @@ HUB_MARTS = tuple(sorted(
     for key in dg.AssetSelection.assets(*raw_hfcommunity.keys).downstream().resolve([raw_hfcommunity, warehouse_dbt_models])
     if key.path[0] == "marts"
 ))
-# Every figure: one per chart module (orchestration/charts), in the findings report's order.
+# Every figure: one per chart module (orchestration/charts), in the findings report's order;
+# those of the weekly v2 marts the weekly job draws, the others build_warehouse.
 FIGURE_MARTS = tuple(CHART_MODULES)
+WEEKLY_FIGURE_MARTS = tuple(mart for mart in FIGURE_MARTS if mart in WEEKLY_MARTS)
+CORE_FIGURE_MARTS = tuple(mart for mart in FIGURE_MARTS if mart not in WEEKLY_MARTS)
 
 
 # What runs in tests leave out unless figures, the report or the UI are what the test is about.
@@ -156,17 +159,21 @@ def run_weekly(
     *,
     full_refresh: bool = False,
     assets: set[str] | None = None,
+    figures: bool = False,
+    report: bool | None = None,
 ) -> dg.ExecuteInProcessResult:
     """The `leaderboard_v2_weekly` job over weeks first..last as one run, with the tags of a
     single-run backfill (what the UI and `make backfill` launch), on the given instance (None:
-    instance_for's choice); optionally only some of its assets (e.g. without `raw/leaderboard_v2`)."""
+    instance_for's choice); optionally only some of its assets (e.g. without `raw/leaderboard_v2`);
+    without the v2 figures and the report unless `figures` (the report alone with `report`, as
+    run_warehouse)."""
     from orchestration.partitions import partition_range_tags
 
     job = build_definitions(settings).resolve_job_def("leaderboard_v2_weekly")
     run_config = {"ops": {"weekly_v2_dbt_models": {"config": {"full_refresh": True}}}} if full_refresh else None
-    selection = None
-    if assets is not None:
-        selection = [key for key in job.asset_layer.selected_asset_keys if key.to_user_string() in assets]
+    skipped = ({"figures"} if not figures else set()) | ({"report"} if not (figures if report is None else report) else set())
+    selection = [key for key in job.asset_layer.selected_asset_keys
+                 if (assets is None or key.to_user_string() in assets) and key.path[0] not in skipped]
     with instance_for(settings, instance) as chosen_instance:
         return job.execute_in_process(
             instance=chosen_instance,

@@ -12,7 +12,8 @@ import pytest
 from orchestration.settings import Settings
 from tests.integration.builds import landed_weeks
 from tests.integration.harness import (
-    FIGURE_MARTS,
+    CORE_FIGURE_MARTS,
+    WEEKLY_FIGURE_MARTS,
     MARTS,
     changed_tables,
     check_evaluations,
@@ -60,7 +61,8 @@ def test_generated_default_builds_every_asset_with_every_check_passing(two_build
     keys = materialized_keys(first)
     assert {"raw/leaderboard", "raw/repo_details", "raw/commit_data"} <= keys
     assert {f"marts/{mart}" for mart in MARTS} <= keys
-    assert {f"figures/{mart}" for mart in FIGURE_MARTS} <= keys
+    assert {f"figures/{mart}" for mart in CORE_FIGURE_MARTS} <= keys
+    assert {f"figures/{mart}" for mart in WEEKLY_FIGURE_MARTS} <= materialized_keys(two_builds.first_weekly)
     for name in ("leaderboard.csv", "repo_details.csv", "commit_data.csv"):
         assert (settings.generated_dir / name).stat().st_size > 0
 
@@ -132,7 +134,8 @@ def test_make_docs_builds_the_site_offline_from_the_working_database(generated_b
 
 
 def test_figure_assets_carry_a_preview_and_row_counts(two_builds):
-    for event in two_builds.first.get_asset_materialization_events():
+    events = [*two_builds.first.get_asset_materialization_events(), *two_builds.first_weekly.get_asset_materialization_events()]
+    for event in events:
         key = event.asset_key.to_user_string()
         if key.startswith("figures/"):
             metadata = event.materialization.metadata
@@ -155,7 +158,7 @@ def test_figures_are_drawn_once_and_kept_while_their_marts_stay_the_same(two_bui
                 for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "figures"}
 
     drawn, kept = figures(first), figures(second)
-    assert set(drawn) == set(kept) == {f"figures/{mart}" for mart in FIGURE_MARTS}
+    assert set(drawn) == set(kept) == {f"figures/{mart}" for mart in CORE_FIGURE_MARTS}
     assert all(metadata["rendered"].value for metadata in drawn.values())
     for key, metadata in kept.items():
         assert metadata["rendered"].value is False, f"{key} was drawn again from unchanged marts"
@@ -185,6 +188,14 @@ DBT_UNIT_TESTS = {
     "test_int_commit_authors_drops_bots",  # bots
     "test_dim_models_sunday_weeks_and_groups",  # Sunday weeks
     "test_model_improvements_exactly_one_base",  # exactly-one-base rule
+    "test_dim_models_v2_keeps_best_evaluation_ties_by_sha_then_row",  # v2 canon: kept evaluation, flagged, multimodal
+    "test_dim_models_v2_first_row_wins_a_full_tie",  # v2 canon: the earlier file row
+    "test_dim_models_v2_base_model_removed_self_merge_suffix",  # v2 canon: unknown bases, as-of snapshot
+    "test_weekly_models_by_type_v2_counts_submission_weeks",  # Fig 4 rule on v2 submission weeks
+    "test_model_improvements_v2_declared_base_on_the_board",  # improvement rule over v2 declared bases
+    "test_benchmark_improvement_per_base_v2_summarises_each_base",  # per-base summary
+    "test_merge_share_v2_merges_by_type_or_flag_and_generation",  # merges and generation per week
+    "test_base_model_lineage_agreement_v2_compares_where_both_exist",  # v2 base vs Hub card base
     "test_stg_leaderboard_v2_types_both_layouts",  # v2 layouts, case-insensitive evaluation key
     "test_int_leaderboard_v2_observations_keeps_best_case_duplicate",  # case-only duplicates
     "test_leaderboard_v2_history_attribute_changes_open_versions",  # attributes versioned, layouts aside

@@ -12,7 +12,6 @@ import duckdb
 import pandas as pd
 import pytest
 
-from orchestration.settings import real_data_dir
 from tests.bad_inputs import rewrite_csv
 from tests.integration.builds import Build, exported_settings
 from tests.integration.paper_reference import TYPE_BY_TEXT
@@ -81,13 +80,6 @@ def _leaderboard_metadata(result) -> dict:
 # --------------------------------------------------------------------------------------------
 # The real final v1 table
 # --------------------------------------------------------------------------------------------
-
-
-@pytest.fixture(scope="module")
-def real_final_table() -> Path:
-    path = real_data_dir() / "open-llm-leaderboard" / "v1_2024-07-07.csv"
-    assert path.is_file(), f"the real final v1 table is missing at {path} (set WAREHOUSE_REAL_DATA_DIR)"
-    return path
 
 
 @pytest.fixture(scope="module")
@@ -280,7 +272,7 @@ def test_the_v1_dataset_parquet_gives_the_final_tables_dim_models(dataset_parque
         "dataset_parquet", "raw_leaderboard_final_table", str(path))
     assert metadata["reloaded"] is True and check_evaluations(result)["raw/leaderboard:leaderboard_expectations"].passed
     assert _working_rows(settings, "select distinct _source_file from raw.leaderboard") == [(str(path),)]
-    staged = "select * exclude (_source_file) from staging.stg_leaderboard order by _source_row"
+    staged = "select * exclude (_source_file, _source_checksum) from staging.stg_leaderboard order by _source_row"
     assert _working_rows(settings, staged) == _working_rows(final_settings, staged)
     dim = "select * from marts.dim_models order by model_id"
     ours = _working_rows(settings, dim)

@@ -14,6 +14,7 @@ from pathlib import Path
 
 import dagster as dg
 import duckdb
+import pandas as pd
 import pytest
 
 from tests.conftest import REAL_FIRST_WEEK as FIRST_WEEK
@@ -26,10 +27,23 @@ from tests.integration.harness import (
     landing_dir_with,
     materialized_keys,
     published_weekly_marts,
+    run_warehouse,
     run_weekly,
     table_rows,
 )
-from tests.integration.v2_reference import all_evaluation_ids, attribute_changes, math_restatements
+from tests.integration.paper_reference import PaperReference
+from tests.integration.v2_reference import (
+    all_evaluation_ids,
+    attribute_changes,
+    math_restatements,
+    snapshot_files,
+    v2_canon,
+    v2_improvement_per_base,
+    v2_lineage_agreement,
+    v2_merge_share,
+    v2_model_improvements,
+    v2_weekly_models_by_type,
+)
 
 WEEKLY_ASSETS = {
     "raw/leaderboard_v2", "staging/stg_leaderboard_v2", "intermediate/int_leaderboard_v2_observations",
@@ -135,6 +149,106 @@ def test_attribute_changes_open_versions_that_keep_the_old_values(backfilled, re
     assert not any(is_current for _, _, is_current, _ in opened), "the old version is closed, not overwritten"
     params = {evaluation for evaluation, _, _, params_differ in opened if params_differ}
     assert params == expected.by_attribute["params_b"], "both params counts kept, one per version"
+
+
+# -- The v2 canon and its marts against pandas over the latest real file ----------------------
+
+# Published scores are doubles from text, improvements kept to six decimals.
+SCORE_TOLERANCE = 1e-6
+
+
+@pytest.fixture(scope="module")
+def canon_reference(real_weekly_dir):
+    """dim_models_v2 read again from the latest real file (2025-02-08) in pandas."""
+    files = snapshot_files(real_weekly_dir)
+    return v2_canon(files[max(files)])
+
+
+def published_frame(settings, sql: str):
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        return conn.execute(sql).df()
+
+
+def test_v2_canon_keeps_one_evaluation_per_model_of_the_latest_snapshot(backfilled, canon_reference):
+    settings, _ = backfilled
+    canon = published_frame(settings, "select * from marts.dim_models_v2").set_index("model_id").sort_index()
+    expected = canon_reference.sort_index()
+    assert list(canon.index) == list(expected.index)
+    assert len(canon) == 3742 and (canon["as_of_snapshot_date"].astype(str) == "2025-02-08").all()
+    for column in ("model_type", "base_model_status", "model_sha", "precision", "is_merged"):
+        assert canon[column].tolist() == expected[column].tolist(), column
+    assert canon["base_model_id"].fillna("∅").tolist() == expected["base_model_id"].fillna("∅").tolist()
+    assert canon["generation"].astype("Int64").tolist() == expected["generation"].tolist()
+    assert [None if pd.isna(d) else d.date() for d in canon["week_start"]] == expected["week_start"].tolist()
+    for benchmark in ("average", "ifeval", "bbh", "math_lvl_5", "gpqa", "musr", "mmlu_pro"):
+        assert (canon[benchmark] - expected[benchmark]).abs().max() < SCORE_TOLERANCE, benchmark
+    # The rules at work on the real file: merges name themselves `org/m (Merge)`, multimodal kept apart.
+    assert expected["base_model_status"].value_counts().to_dict() == {"self": 2729, "declared": 624, "removed": 389}
+    assert (expected["model_type"] == "multimodal").sum() == 6
+
+
+def test_v2_weekly_models_by_type_counts_submission_weeks(backfilled, canon_reference):
+    settings, _ = backfilled
+    mart = published_frame(settings, "select * from marts.weekly_models_by_type_v2")
+    counted = {(row.week_start.date(), row.model_type): row.new_models for row in mart.itertuples()}
+    assert counted == v2_weekly_models_by_type(canon_reference)
+    assert set(mart["undated_models_left_out"]) == {int(canon_reference["week_start"].isna().sum())}
+
+
+def test_v2_model_improvements_over_declared_bases_on_the_board(backfilled, canon_reference):
+    settings, _ = backfilled
+    mart = published_frame(settings, "select * from marts.model_improvements_v2")
+    expected = v2_model_improvements(canon_reference)
+    key = ["model_id", "benchmark"]
+    both = mart.merge(expected, on=key, how="outer", suffixes=("", "_expected"), indicator=True)
+    assert (both["_merge"] == "both").all(), both.loc[both["_merge"] != "both", key + ["_merge"]].head()
+    assert (both["base_model_id"] == both["base_model_id_expected"]).all()
+    assert (both["model_type"] == both["model_type_expected"]).all()
+    assert (both["improvement"] - both["improvement_expected"]).abs().max() < SCORE_TOLERANCE
+    average = expected[expected["benchmark"] == "average"].groupby("model_type")["improvement"].mean()
+    assert expected["model_id"].nunique() == 514
+    assert round(average["fine_tuned"], 1) == 1.0 and round(average["chat"], 1) == 2.2
+
+
+def test_v2_improvement_per_base_summarises_each_base(backfilled, canon_reference):
+    settings, _ = backfilled
+    mart = published_frame(settings, "select * from marts.benchmark_improvement_per_base_v2").set_index(["base_model_id", "benchmark"])
+    expected = v2_improvement_per_base(v2_model_improvements(canon_reference))
+    assert sorted(mart.index) == sorted(expected.index)
+    mart = mart.loc[expected.index]
+    assert mart["n_models"].tolist() == expected["n_models"].tolist()
+    for column in ("mean_improvement", "median_improvement", "max_improvement", "share_improved"):
+        assert (mart[column] - expected[column]).abs().max() < SCORE_TOLERANCE, column
+
+
+def test_v2_merge_share_and_generation_depth_per_week(backfilled, canon_reference):
+    settings, _ = backfilled
+    mart = published_frame(settings, "select * from marts.merge_share_v2")
+    mart.index = [d.date() for d in mart["week_start"]]
+    expected = v2_merge_share(canon_reference)
+    assert list(mart.index) == list(expected.index)
+    for column in ("new_models", "merge_models", "merge_type_models", "merged_flag_models", "max_generation"):
+        assert mart[column].tolist() == expected[column].astype(int).tolist(), column
+    assert (mart["mean_generation"] - expected["mean_generation"]).abs().max() < SCORE_TOLERANCE
+    assert int(expected["max_generation"].max()) == 10
+
+
+def test_v2_lineage_agreement_with_the_paper_snapshot_hub_cards(real_weekly_build, canon_reference, real_snapshot_dir,
+                                                                 tmp_path, monkeypatch):
+    """A weekly-only warehouse has no Hub cards: the mart is empty there. With the paper
+    snapshot's repo details loaded into a copy (their raw table and the three models to the
+    declared bases, not the paper's whole build), the weekly job compares them."""
+    assert published_frame(real_weekly_build.settings, "select count(*) n from marts.base_model_lineage_agreement_v2")["n"][0] == 0
+    settings = real_weekly_build.copy(tmp_path, monkeypatch, WAREHOUSE_SNAPSHOT_DIR=str(real_snapshot_dir))
+    hub_bases = {"raw/repo_details", "staging/stg_repo_details", "intermediate/int_repo_details",
+                 "intermediate/int_declared_base_models"}
+    assert run_warehouse(settings, only=hub_bases).success
+    assert run_weekly(settings, None, LAST_WEEK, assets={"marts/base_model_lineage_agreement_v2"}).success
+    with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
+        agrees = dict(conn.execute("select model_id, agrees from marts.base_model_lineage_agreement_v2").fetchall())
+    expected = v2_lineage_agreement(canon_reference, PaperReference(real_snapshot_dir).declared_bases)
+    assert agrees == expected
+    assert (len(agrees), sum(agrees.values())) == (33, 28)
 
 
 def test_rerunning_one_week_changes_nothing(real_weekly_build, tmp_path, monkeypatch):

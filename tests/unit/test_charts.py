@@ -32,7 +32,7 @@ from orchestration.charts.render import (
 )
 from orchestration.resources import FiguresResource, WarehouseResource
 from orchestration.wap.versions import PublicationInfo, publish
-from tests.integration.harness import FIGURE_MARTS, MARTS
+from tests.integration.harness import FIGURE_MARTS, MARTS, WEEKLY_MARTS
 
 
 
@@ -232,6 +232,48 @@ SAMPLE_MARTS: dict[str, pd.DataFrame] = {
         }
     ),
 }
+# The v2 marts (weekly job), in the dtypes DuckDB hands to pandas.
+SAMPLE_MARTS.update({
+    "weekly_models_by_type_v2": pd.DataFrame({
+        "week_start": weeks("2024-12-29", "2024-12-29", "2025-01-05"),
+        "model_type": strings("merge", "multimodal", "fine_tuned"),
+        "new_models": [3, 1, 2],
+        "share_of_week": [0.75, 0.25, 1.0],
+        "undated_models_left_out": [4, 4, 4],
+    }),
+    "benchmark_improvement_per_base_v2": SAMPLE_MARTS["benchmark_improvement_per_base"].assign(
+        base_model_id=strings("qwen/qwen2.5-7b", "qwen/qwen2.5-7b", "meta-llama/llama-3.1-8b"),
+        benchmark=strings("average", "math_lvl_5", "average")),
+    "model_improvements_v2": pd.DataFrame({
+        "model_id": strings("f/a", "f/a", "c/b", "c/b"),
+        "base_model_id": strings("b/base", "b/base", "b/base", "b/base"),
+        "model_type": strings("fine_tuned", "fine_tuned", "chat", "chat"),
+        "benchmark": strings("average", "ifeval", "average", "ifeval"),
+        "model_score": [21.5, 30.0, 22.0, 40.0],
+        "base_score": [20.0, 32.0, 20.0, 32.0],
+        "improvement": [1.5, -2.0, 2.0, 8.0],
+    }),
+    "merge_share_v2": pd.DataFrame({
+        "week_start": weeks("2024-12-29", "2025-01-05", "2025-01-12"),
+        "new_models": [10, 20, 8],
+        "merge_type_models": [4, 9, 5],
+        "merged_flag_models": [2, 6, 3],
+        "merge_models": [5, 11, 5],
+        "merge_share": [0.5, 0.55, 0.625],
+        "models_with_generation": [10, 20, 8],
+        "mean_generation": [0.8, 1.1, 0.9],
+        "max_generation": [3, 7, 4],
+        "models_generation_2_plus": [2, 5, 1],
+    }),
+    "base_model_lineage_agreement_v2": pd.DataFrame({
+        "model_id": strings("f/a", "f/b", "c/c"),
+        "model_type": strings("fine_tuned", "fine_tuned", "chat"),
+        "v2_base_model_id": strings("b/x", "b/y", "b/x"),
+        "hub_base_model_ids": [["b/x"], ["b/z"], ["b/w", "b/x"]],
+        "n_hub_bases": [1, 1, 2],
+        "agrees": [True, False, True],
+    }),
+})
 SAMPLE_MARTS.update({f"hub_{mart}": SAMPLE_MARTS[mart] for mart in ("authors_over_time", "repos_per_author", "authors_per_repo")})
 
 # marts.base_model_releases: the context the time-axis charts mark (two releases fall within
@@ -302,6 +344,13 @@ EXPECTED_ENCODINGS: dict[str, dict[str, str]] = {
     "base_family_agreement": {"x": "models", "y": "family", "color": "part_label"},
     "discussion_activity_per_family": {"x": "month_start", "y": "threads", "color": "family"},
 }
+EXPECTED_ENCODINGS.update({
+    "weekly_models_by_type_v2": EXPECTED_ENCODINGS["weekly_models_by_type"],
+    "benchmark_improvement_per_base_v2": EXPECTED_ENCODINGS["benchmark_improvement_per_base"],
+    "model_improvements_v2": {"x": "benchmark", "y": "model_type", "color": "mean_improvement"},
+    "merge_share_v2": {"x": "week_start", "y": "merge_share"},
+    "base_model_lineage_agreement_v2": {"x": "models", "y": "model_type", "color": "agreement"},
+})
 EXPECTED_ENCODINGS.update({f"hub_{mart}": EXPECTED_ENCODINGS[mart] for mart in ("authors_over_time", "repos_per_author", "authors_per_repo")})
 RELEASE_TOOLTIPS = {"base_model", "release_date"}
 EXPECTED_TOOLTIPS: dict[str, set[str]] = {
@@ -418,6 +467,14 @@ EXPECTED_TOOLTIPS: dict[str, set[str]] = {
         "bot_pull_requests", "participants", "repos",
     },
 }
+EXPECTED_TOOLTIPS.update({
+    "weekly_models_by_type_v2": EXPECTED_TOOLTIPS["weekly_models_by_type"],
+    "benchmark_improvement_per_base_v2": EXPECTED_TOOLTIPS["benchmark_improvement_per_base"],
+    "model_improvements_v2": {"benchmark", "model_type", "models", "mean_improvement", "share_improved"},
+    "merge_share_v2": {"week_start", "new_models", "merge_models", "merge_type_models", "merged_flag_models",
+                       "merge_share", "mean_generation", "max_generation"},
+    "base_model_lineage_agreement_v2": {"model_type", "agreement", "models"},
+})
 EXPECTED_TOOLTIPS.update({f"hub_{mart}": EXPECTED_TOOLTIPS[mart] for mart in ("authors_over_time", "repos_per_author", "authors_per_repo")})
 
 
@@ -462,7 +519,7 @@ def test_registry_names_each_chart_module_after_its_mart():
         assert module.MART == mart
         assert module.__name__ == f"orchestration.charts.{mart}"
         assert "Fig" in module.TITLE
-    assert set(CHART_MODULES) <= set(MARTS), "each figure draws a mart of the dbt project"
+    assert set(CHART_MODULES) <= set(MARTS) | set(WEEKLY_MARTS), "each figure draws a mart of the dbt project"
 
 
 def test_registry_holds_every_module_of_the_package_but_the_shared_helpers():

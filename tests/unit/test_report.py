@@ -223,6 +223,20 @@ def test_report_fails_naming_the_figures_not_drawn_yet(tmp_path, warehouse):
     assert not (tmp_path / "report" / "findings.html").exists()
 
 
+def test_report_leaves_out_the_v2_figures_until_the_weekly_job_draws_them(tmp_path, warehouse):
+    from orchestration.assets.figures import WEEKLY_FIGURE_KEYS
+
+    weekly = tuple(key.path[-1] for key in WEEKLY_FIGURE_KEYS)
+    assert weekly, "the v2 marts have figures"
+    result = materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path, skip=weekly))
+
+    assert result.success
+    page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
+    assert all(f"../figures/{mart}.html" not in page for mart in weekly)
+    (materialization,) = result.asset_materializations_for_node(findings_report.op.name)
+    assert materialization.metadata["figures"].value == len(CHART_MODULES) - len(weekly)
+
+
 def test_report_asset_depends_on_the_published_warehouse_and_every_figure(settings_factory):
     from orchestration.definitions import build_definitions
 
@@ -232,7 +246,8 @@ def test_report_asset_depends_on_the_published_warehouse_and_every_figure(settin
         dg.AssetKey(["published", "warehouse"]), *(dg.AssetKey(["figures", mart]) for mart in CHART_MODULES)}
     definitions = build_definitions(settings_factory())
     assert REPORT_KEY in definitions.resolve_job_def("build_warehouse").asset_layer.selected_asset_keys
-    assert REPORT_KEY not in definitions.resolve_job_def("leaderboard_v2_weekly").asset_layer.selected_asset_keys
+    # The weekly v2 job writes it again: its era verdicts read the latest loaded week.
+    assert REPORT_KEY in definitions.resolve_job_def("leaderboard_v2_weekly").asset_layer.selected_asset_keys
 
 
 def test_quarantined_rows_are_listed_escaped_and_an_empty_quarantine_says_so(tmp_path):
@@ -268,3 +283,80 @@ def test_quarantined_rows_are_listed_escaped_and_an_empty_quarantine_says_so(tmp
     clean_result = materialize_report(working, clean, figures_dir_with_every_figure(working))
     assert clean_result.success
     assert "No row was quarantined" in (working / "report" / "findings.html").read_text(encoding="utf-8")
+
+
+ERA_SQL = """
+create table marts.era_verdicts as
+select * from (values
+    ('community_improves_bases', 3, 'The community improves on the base models.', 'paper', 1, 'Paper snapshot (May 2024)',
+     date '2024-04-15', 10, 8, 1.5, 'mean change', 0.75, 'share improving', 'supports', 'Supports when ...', null),
+    ('community_improves_bases', 3, 'The community improves on the base models.', 'v1_final', 2, 'Final v1 table (July 2024)',
+     null, 0, 0, null, 'mean change', null, 'share improving', 'not enough data', 'Supports when ...',
+     'no final v1 table configured: set WAREHOUSE_V1_FINAL_TABLE'),
+    ('community_improves_bases', 3, 'The community improves on the base models.', 'v2_latest', 3, 'Latest v2 week',
+     date '2025-02-08', 6, 4, -0.5, 'mean change', 0.25, 'share improving', 'contradicts', 'Supports when ...', null)
+) as t(claim_id, claim_order, claim, era, era_order, era_label, era_as_of, era_models, models, measure, measure_name,
+       reference, reference_name, verdict, rule, note);
+create table marts.era_models as
+select * from (values ('paper', 'a/m', true), ('paper', 'a/n', false), ('v2_latest', 'b/m', true))
+    as t(era, model_id, is_merge);
+"""
+
+
+def test_the_claims_across_eras_sit_side_by_side_and_a_missing_era_says_why(tmp_path):
+    warehouse = published_warehouse(tmp_path, MARTS_SQL + ERA_SQL)
+    result = materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path))
+
+    assert result.success
+    page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
+    section = re.search(r'<section id="eras">(.*?)</section>', page, re.S).group(1)
+    header = re.search(r"<thead>(.*?)</thead>", section, re.S).group(1)
+    assert re.findall(r"<th>([^<]*)<br>", header) == [
+        "Paper snapshot (May 2024)", "Final v1 table (July 2024)", "Latest v2 week"]
+    assert "data to 08 February 2025" in header
+    cells = re.findall(r"<td>(<span class=\"verdict.*?)</td>", section, re.S)
+    assert [re.search(r'class="verdict ([a-z-]+)"', cell).group(1) for cell in cells] == ["supports", "no-data", "contradicts"]
+    assert "+1.50 points (against 75.0%); 8 models" in cells[0]
+    assert "no final v1 table configured: set WAREHOUSE_V1_FINAL_TABLE" in cells[1]
+    assert "where claim_id = &#x27;community_improves_bases&#x27;" in section  # the SQL behind the numbers
+    assert "paper: 50.0% (1 of 2); v2_latest: 100.0% (1 of 1)" in section  # the rise of merges
+    assert "The loaded v2 history restates no MATH score" not in section  # no v2 history: nothing said
+    assert '<a href="#eras">' in page
+
+
+def test_a_warehouse_without_the_era_table_has_no_era_section(tmp_path, warehouse):
+    assert materialize_report(tmp_path, warehouse, figures_dir_with_every_figure(tmp_path)).success
+    page = (tmp_path / "report" / "findings.html").read_text(encoding="utf-8")
+    assert 'id="eras"' not in page and 'href="#eras"' not in page
+
+
+def test_what_changed_finds_the_bulk_math_rescoring_and_its_effect_on_improvement():
+    """A history where the snapshot of 2024-11-09 restates MATH for two of three evaluations:
+    it is found, with the mean change, and the MATH improvement over the base is measured on
+    the versions valid the day before and on that day."""
+    from orchestration.report.findings import what_changed
+
+    conn = duckdb.connect()
+    conn.execute(MARTS_SQL + ERA_SQL)
+    conn.execute("""
+        create table marts.leaderboard_v2_history as
+        select * from (values
+            ('base|bf16|s', 'o/base', 'pretrained', null, 30.0, 's', 10.0, date '2024-11-01', date '2024-11-09', false),
+            ('base|bf16|s', 'o/base', 'pretrained', null, 30.0, 's', 14.0, date '2024-11-09', null, false),
+            ('tuned|bf16|t', 'o/tuned', 'fine_tuned', 'o/base', 31.0, 't', 12.0, date '2024-11-01', date '2024-11-09', false),
+            ('tuned|bf16|t', 'o/tuned', 'fine_tuned', 'o/base', 31.0, 't', 13.0, date '2024-11-09', null, false),
+            ('other|bf16|u', 'o/other', 'chat', 'o/missing', 20.0, 'u', 5.0, date '2024-11-01', null, false)
+        ) as t(evaluation_id, model_id, model_type, base_model_id, average, model_sha, math_lvl_5, valid_from,
+               valid_to, is_flagged)
+    """)
+    changes = what_changed(conn)
+
+    assert changes.v2_history
+    restated = changes.math_restatement
+    assert (restated["snapshot_date"].isoformat(), restated["previous_snapshot_date"].isoformat()) == ("2024-11-09", "2024-11-01")
+    assert (restated["math_restated"], restated["evaluations_listed"]) == (2, 3)
+    assert restated["mean_change"] == pytest.approx(2.5)
+    by_side = {row["side"]: row for row in changes.math_improvement}
+    assert (by_side["before"]["models"], by_side["before"]["mean_improvement"]) == (1, pytest.approx(2.0))
+    assert (by_side["after"]["models"], by_side["after"]["mean_improvement"]) == (1, pytest.approx(-1.0))
+    assert (by_side["before"]["share_improved"], by_side["after"]["share_improved"]) == (1.0, 0.0)

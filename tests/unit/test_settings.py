@@ -212,3 +212,11 @@ def test_every_setting_is_documented_once_with_its_default():
         assert table.count(f"| `{setting.name}` |") == 1
         assert f"\n{setting.name}={setting.default or ''}\n" in env_example
     assert [group for group in GROUPS if any(s.group == group for s in SETTINGS)] == list(GROUPS)
+
+
+def test_v2_as_of_reaches_dbt_as_a_checked_date():
+    assert load_settings({}).dbt_env()["WAREHOUSE_V2_AS_OF"] == ""
+    assert load_settings({"WAREHOUSE_V2_AS_OF": " 2024-12-01 "}).dbt_env()["WAREHOUSE_V2_AS_OF"] == "2024-12-01"
+    for value in ("2024-13-01", "20241201", "latest"):
+        with pytest.raises(SettingsError, match=f"WAREHOUSE_V2_AS_OF={value!r}"):
+            load_settings({"WAREHOUSE_V2_AS_OF": value})

@@ -7,11 +7,7 @@ select
     lb.author,
     lb.model_type,
     lb.architecture,
-    case
-        when ag.architecture_group is not null then ag.architecture_group
-        when lb.architecture is null or trim(lb.architecture) = '' then 'Unknown'
-        else 'Other'
-    end as architecture_group,
+    {{ architecture_group_of('lb.architecture') }} as architecture_group,
     lb.params_b,
     lb.precision,
     lb.license,

@@ -1,19 +1,12 @@
--- Fig 4. New models per Sunday week and type; models without created_at count in totals, not
--- here (`undated_models_left_out` says how many; `censored_models_left_out` how many of them the
--- Hub dates at its 2022-03-02 floor).
-with weekly as (
-    select week_start, model_type, count(*) as new_models
-    from {{ ref('dim_models') }}
-    where week_start is not null
-    group by week_start, model_type
+-- Fig 4. New models per Sunday week and type (macro new_models_by_week_and_type); models without
+-- created_at count in totals, not here (`undated_models_left_out` says how many;
+-- `censored_models_left_out` how many of them the Hub dates at its 2022-03-02 floor).
+with by_week_and_type as (
+    {{ new_models_by_week_and_type(ref('dim_models')) }}
 )
 
 select
-    week_start,
-    model_type,
-    new_models,
-    new_models / sum(new_models) over (partition by week_start) as share_of_week,
-    (select count(*) from {{ ref('dim_models') }} where week_start is null) as undated_models_left_out,
+    *,
     (select count(*) from {{ ref('dim_models') }} where created_at_censored) as censored_models_left_out
-from weekly
+from by_week_and_type
 order by week_start, model_type

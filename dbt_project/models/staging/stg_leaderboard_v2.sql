@@ -24,6 +24,7 @@ select
     {{ to_boolean('has_chat_template') }} as has_chat_template,
     {{ to_boolean('is_official_provider') }} as is_official_provider,
     {{ model_key('base_model') }} as base_model_id,
+    cast({{ to_double('generation') }} as integer) as generation,
     cast({{ to_timestamp_utc('submission_date') }} as date) as submission_date,
     cast({{ to_timestamp_utc('upload_date') }} as date) as upload_date,
     {%- for column in v2_score_columns() %}
