@@ -314,6 +314,8 @@ def publish(
                 "weekly_source_dir": info.weekly_source_dir,
                 "source_files": source_files,
                 "row_counts": {a.table: a.published_rows for a in audits},
+                # What unchanged_version compares the next run's marts with.
+                "fingerprints": {a.table: [a.published_rows, a.published_hash] for a in audits},
                 "gating_checks": list(info.gating_checks),
                 "bytes": tmp.stat().st_size,
                 "sha256": sha256,
@@ -331,6 +333,40 @@ def publish(
         _append_history(target, {"event": "publish", "version_id": version_id, "run_id": info.run_id, "sha256": sha256})
         prune(target)
         return version, audits
+
+
+# PublicationInfo's fields that say where the rows came from: another source is a change.
+SOURCE_FIELDS = ("source", "source_dir", "weekly_source", "weekly_source_dir")
+
+
+def unchanged_version(
+    target: PublishTarget, working_db: Path, info: PublicationInfo, *, schemas: Sequence[str] = PUBLISHED_SCHEMAS,
+) -> Version | None:
+    """The version served now if publishing the working database would give it again, else None.
+
+    The same: every published table with the same rows and content hash (table_fingerprint,
+    recorded in the version's sidecar when it was published), built from the same raw files
+    (meta.source_files) of the same sources, and the served file intact; one changed in place
+    is replaced by a new version."""
+    with _publish_lock(target):
+        current = current_version(target)
+        if current is None or "fingerprints" not in current.info or not working_db.exists():
+            return None
+        if any(current.info.get(name) != getattr(info, name) for name in SOURCE_FIELDS):
+            return None
+        if not verify(current, target.published_path).intact:
+            return None
+        with duckdb.connect(str(working_db), read_only=True) as conn:
+            tables = conn.execute(
+                "select schema_name, table_name from duckdb_tables() "
+                "where database_name = current_database() and list_contains($schemas, schema_name) order by all",
+                {"schemas": list(schemas)},
+            ).fetchall()
+            fingerprints = {f"{schema}.{name}": list(table_fingerprint(conn, f"{_quote(schema)}.{_quote(name)}"))
+                            for schema, name in tables}
+            source_files = raw_source_files(conn)
+        same = fingerprints == current.info["fingerprints"] and source_files == current.info.get("source_files")
+        return current if same else None
 
 
 def rollback(target: PublishTarget, to: str | None = None) -> RolledBack:
