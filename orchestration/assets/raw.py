@@ -24,7 +24,6 @@ from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
 from orchestration.sources.hfcommunity_paper import LANDERS as DUMP_LANDERS
 from orchestration.sources.huggingface import V1_DATASET, download_dataset, land_v1_leaderboard
 from orchestration.sources.paper_layout import read_source_label
-from orchestration.wap.inputs import LoadedInput, full_refresh_requested, is_unchanged
 from orchestration.sources.snapshot import (
     LEADERBOARD_LAYOUTS,
     SNAPSHOT_FILES,
@@ -35,6 +34,7 @@ from orchestration.sources.snapshot import (
     load_snapshot_file,
     matching_layouts,
 )
+from orchestration.wap.inputs import LoadedInput, full_refresh_requested, is_unchanged
 
 # Sources with several layouts: name → {layout: spec}.
 _LAYOUTS: dict[str, dict[str, SnapshotFile]] = {"leaderboard": LEADERBOARD_LAYOUTS}
@@ -122,10 +122,11 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
         audit = RawGate(spec.name, layout=layout.layout, run_id=context.run_id,
                         max_share=source_files.max_quarantine_share)
         source_label = read_source_label(path) if from_hub or from_dump else None
-        checksum, full_refresh = file_checksum(path), full_refresh_requested(context.run.tags)
+        checksum, full_refresh = _checksum_if_readable(path), full_refresh_requested(context.run.tags)
         this_load = {"checksum": checksum, "source": source_label or str(path), "gate": audit.fingerprint()}
         recorded = warehouse.loaded_inputs().get(spec.table)
-        if not full_refresh and is_unchanged(recorded, **this_load) and _still_held(duckdb, engine, layout, checksum):
+        if (checksum and not full_refresh and is_unchanged(recorded, **this_load)
+                and _still_held(duckdb, engine, layout, checksum)):
             yield _unchanged_result(context, spec, path, recorded, [check_spec, quarantine_spec])
             return
 
@@ -184,9 +185,10 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
             context.log.info(f"{spec.table} already holds {path} (sha256 {loaded.checksum[:12]}…): gated again")
         # Only now, the gate passed: a file that failed it is loaded and gated again next run.
         warehouse.record_loaded_inputs({spec.table: LoadedInput.now(
-            **this_load, run_id=context.run_id, rows=loaded.rows, extra_columns=loaded.extra_columns)})
+            **{**this_load, "checksum": loaded.checksum}, run_id=context.run_id, rows=loaded.rows,
+            extra_columns=loaded.extra_columns)})
         yield dg.MaterializeResult(
-            data_version=dg.DataVersion(checksum),
+            data_version=dg.DataVersion(loaded.checksum),
             metadata={
                 "unchanged": False,
                 "dagster/row_count": loaded.rows,
@@ -204,6 +206,14 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
         )
 
     return _raw_asset
+
+
+def _checksum_if_readable(path) -> str | None:
+    """The file's sha256; None when it cannot be read (the load names the file and why)."""
+    try:
+        return file_checksum(path)
+    except OSError:
+        return None
 
 
 def _still_held(duckdb: DuckDBResource, engine: EngineResource, layout: SnapshotFile, checksum: str) -> bool:

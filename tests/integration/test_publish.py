@@ -56,11 +56,11 @@ def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     )
 
 
-def start_run() -> tuple[subprocess.Popen, list[str]]:
+def start_run(*options: str) -> tuple[subprocess.Popen, list[str]]:
     """`make run`'s command (without figures and report) in its own process group; its output
     collected line by line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", *MATERIALIZE],
+        [sys.executable, "-m", "orchestration.cli", *MATERIALIZE, *options],
         cwd=PROJECT_ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )
@@ -248,7 +248,9 @@ def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_versi
     before = PublishedState.of(settings)
     assert not settings.dagster_home.exists(), "both runs start on a new DAGSTER_HOME and prepare it at once"
 
-    runs = [start_run() for _ in range(2)]
+    # Full refreshes: the second would otherwise find the first's files loaded and its marts
+    # published, and rightly do nothing (wap/inputs.py); both must write, one at a time.
+    runs = [start_run("--full-refresh") for _ in range(2)]
     codes = [process.wait(timeout=1200) for process, _ in runs]
 
     outputs = ["".join(lines) for _, lines in runs]
