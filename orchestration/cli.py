@@ -161,9 +161,10 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
               f"({evaluation.severity.value.lower()}){': ' + evaluation.description if evaluation.description else ''}")
     version = current_version(PublishTarget.from_settings(settings))
     print(f"  published     {settings.duckdb_path} ({version.version_id if version else 'nothing yet'})")
-    for observation in result.get_asset_observation_events():
-        if (flag := observation.asset_observation.metadata.get("nothing_changed")) is not None and flag.value is True:
-            print(f"                {observation.asset_observation.metadata['reason'].value}")
+    for event in result.get_asset_observation_events():
+        metadata = event.asset_observation_data.asset_observation.metadata
+        if (flag := metadata.get("nothing_changed")) is not None and flag.value is True:
+            print(f"                {metadata['reason'].value}")
     print(f"  working db    {settings.working_duckdb_path}   (runs only; query the published file: make sql)")
     print(f"  figures       {settings.figures_dir}")
     if job_name == "build_warehouse":
