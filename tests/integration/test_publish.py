@@ -204,13 +204,18 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean
     assert not list(settings.versions_dir.glob(".*.tmp"))
 
 
+LARGER = "1.5"  # the generator's scale of a run that needs more room than the session's build (1x)
+
+
 def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(first_version, tmp_path, monkeypatch):
     """A full disk, simulated without root: the run's process may not write any file past the
     working database's current size (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with
-    EFBIG, as on a full disk). The run must grow the working database, so it fails; the published
+    EFBIG, as on a full disk). The run is on more data than the build's, so it must grow the
+    working database (a run on less fits in the blocks it frees), and fails; the published
     warehouse is untouched, and the next run, with space again, publishes."""
-    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=3)
-    generate_snapshot(settings.generated_dir, seed=3, scale=float(SCALE))
+    settings = first_version.copy(tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SEED="3", WAREHOUSE_GENERATOR_SCALE=LARGER,
+                                  WAREHOUSE_GENERATED_DIR=str(tmp_path / "generated-3"))
+    generate_snapshot(settings.generated_dir, seed=3, scale=float(LARGER))
     before = PublishedState.of(settings)
     limit = settings.working_duckdb_path.stat().st_size
 
