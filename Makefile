@@ -33,6 +33,7 @@ help:
 	@echo "make run ENGINE=spark   the same on Spark (local[*]; Java 17): raw Parquet, dbt's spark target"
 	@echo "make run SELECT='not group:figures'   only the assets a Dagster asset selection picks"
 	@echo "make run ACCEPT_CHANGE=1   publish even if a source's rows or coverage fell beyond its tolerance (this run)"
+	@echo "make run FULL_REFRESH=1   reload every file, rebuild every model and publish even if nothing changed"
 	@echo "make test [TEST_WORKERS=2]   run the whole test suite on two workers (installs headless Chromium first: make browser)"
 	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
 	@echo "make bench [SCALES=1,10,100] [HUB=1] [REPEAT=3] [BENCH_DIR=...]   benchmarks -> docs/benchmarks.md (not in make test)"
@@ -62,7 +63,7 @@ manifest: venv
 # process. ENGINE=spark builds it on Spark (WAREHOUSE_ENGINE; needs Java 17): `make run ENGINE=spark`;
 # SELECT= runs part of the paper's job (a Dagster asset selection).
 run: manifest
-	$(BIN)/python -m orchestration.cli run $(if $(SELECT),--select "$(SELECT)") $(if $(ACCEPT_CHANGE),--accept-volume-change)
+	$(BIN)/python -m orchestration.cli run $(if $(SELECT),--select "$(SELECT)") $(if $(ACCEPT_CHANGE),--accept-volume-change) $(if $(FULL_REFRESH),--full-refresh)
 
 # Weeks are Sundays (partition keys); by default every week with a file in the landing dir.
 backfill: manifest

@@ -149,7 +149,10 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
             print(f"  v1 source     dataset_parquet ({settings.source_dir / V1_DATASET_FILE_NAME})")
     if tags and PARTITION_RANGE_START in tags:
         print(f"  weeks         {tags[PARTITION_RANGE_START]} .. {tags[PARTITION_RANGE_END]}")
-    print(f"  assets        {len(materialized)} materialised" + (f" (--select {select})" if select else ""))
+    unchanged = [e for e in result.get_asset_materialization_events()
+                 if (flag := e.materialization.metadata.get("unchanged")) is not None and flag.value is True]
+    print(f"  assets        {len(materialized)} materialised" + (f" (--select {select})" if select else "")
+          + (f", {len(unchanged)} of them unchanged (not reloaded or rebuilt)" if unchanged else ""))
     failed_steps = step_failures(result)
     print(f"  failed steps  {len(failed_steps)}")
     for failure in failed_steps:
@@ -160,6 +163,10 @@ def run_job(settings: Settings, job_name: str, *, tags: dict[str, str] | None = 
               f"({evaluation.severity.value.lower()}){': ' + evaluation.description if evaluation.description else ''}")
     version = current_version(PublishTarget.from_settings(settings))
     print(f"  published     {settings.duckdb_path} ({version.version_id if version else 'nothing yet'})")
+    for event in result.get_asset_observation_events():
+        metadata = event.asset_observation_data.asset_observation.metadata
+        if (flag := metadata.get("nothing_changed")) is not None and flag.value is True:
+            print(f"                {metadata['reason'].value}")
     print(f"  working db    {settings.working_duckdb_path}   (runs only; query the published file: make sql)")
     print(f"  figures       {settings.figures_dir}")
     if job_name in ("build_warehouse", WEEKLY_JOB):  # the weekly job writes it again (era verdicts)
@@ -181,8 +188,17 @@ def run_config_for(*, full_refresh: bool = False, accept_volume_change: bool = F
     return {"ops": ops} if ops else None
 
 
-def materialize(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False) -> int:
-    return run_job(settings, "build_warehouse", select=select,
+def full_refresh_tags(full_refresh: bool) -> dict[str, str]:
+    """The run tag that makes a run reload every file, rebuild every model and publish a new
+    version even when nothing changed (orchestration/wap/inputs.py)."""
+    from orchestration.wap.inputs import FULL_REFRESH_TAG
+
+    return {FULL_REFRESH_TAG: "true"} if full_refresh else {}
+
+
+def materialize(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False,
+                full_refresh: bool = False) -> int:
+    return run_job(settings, "build_warehouse", select=select, tags=full_refresh_tags(full_refresh),
                    run_config=run_config_for(accept_volume_change=accept_volume_change))
 
 
@@ -238,17 +254,20 @@ def backfill(
         print(f"backfill: {exc}", file=sys.stderr)
         return 2
     run_config = run_config_for(full_refresh=full_refresh, accept_volume_change=accept_volume_change)
-    tags = {**partition_range_tags(first, last), "openllm/launched_by": "make backfill"}
+    tags = {**partition_range_tags(first, last), "openllm/launched_by": "make backfill",
+            **full_refresh_tags(full_refresh)}
     return run_job(settings, WEEKLY_JOB, tags=tags, run_config=run_config)
 
 
-def run_everything(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False) -> int:
+def run_everything(settings: Settings, select: str | None = None, *, accept_volume_change: bool = False,
+                   full_refresh: bool = False) -> int:
     """`make run`: the paper's warehouse, then every completed week of the weekly v2 leaderboard
     (one backfill run, which draws the v2 figures and writes the findings report again with them
     and with the era verdicts of the latest week), in one process (one interpreter start and one
     Dagster import, not two)."""
-    code = materialize(settings, select, accept_volume_change=accept_volume_change)
-    return code if code else backfill(settings, None, None, if_any=True, accept_volume_change=accept_volume_change)
+    code = materialize(settings, select, accept_volume_change=accept_volume_change, full_refresh=full_refresh)
+    return code if code else backfill(settings, None, None, if_any=True, accept_volume_change=accept_volume_change,
+                                      full_refresh=full_refresh)
 
 
 def sql_shell_command(settings: Settings, extra_args: list[str] = ()) -> list[str]:
@@ -404,7 +423,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--to", default=None, help="rollback: the version id (or its vNNNNN prefix); backfill: the last week")
     parser.add_argument("--from", dest="first", default=None, help="backfill: the first week (a Sunday, YYYY-MM-DD)")
-    parser.add_argument("--full-refresh", action="store_true", help="backfill: rebuild the history from every loaded week")
+    parser.add_argument(
+        "--full-refresh", action="store_true",
+        help="run, materialize: reload every file, rebuild every model and publish, even if nothing changed; "
+             "backfill: also rebuild the history from every loaded week",
+    )
     parser.add_argument(
         "--if-any", action="store_true", help="backfill: exit 0 when no completed week has a file yet (make run)"
     )
@@ -437,7 +460,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "rollback":
         return roll_back(settings, args.to)
     if args.command == "run":
-        return run_everything(settings, args.select, accept_volume_change=args.accept_volume_change)
+        return run_everything(settings, args.select, accept_volume_change=args.accept_volume_change,
+                              full_refresh=args.full_refresh)
     if args.command == "backfill":
         return backfill(settings, args.first, args.to, full_refresh=args.full_refresh, if_any=args.if_any,
                         accept_volume_change=args.accept_volume_change)
@@ -466,7 +490,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.command == "check":
         dg = os.path.join(os.path.dirname(sys.executable), "dg")
         os.execve(dg, [dg, "check", "defs"], dagster_cli_env(settings))
-    return materialize(settings, args.select, accept_volume_change=args.accept_volume_change)
+    return materialize(settings, args.select, accept_volume_change=args.accept_volume_change,
+                       full_refresh=args.full_refresh)
 
 
 if __name__ == "__main__":

@@ -23,7 +23,8 @@ from orchestration.settings import (
     Settings,
 )
 from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, V1_FINAL_BESIDE, V1_FINAL_LAYOUTS, SnapshotFile
-from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
+from orchestration.wap.inputs import LoadedInput, forget_loaded_inputs, read_loaded_inputs, record_loaded_inputs
+from orchestration.wap.state import AUDITED, BUILDING, CORE, KEEP, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
 
 
@@ -174,11 +175,20 @@ class WarehouseResource(dg.ConfigurableResource):
     def audit_state(self) -> AuditState:
         return read_state(self.work_dir)
 
-    def mark_building(self, run_id: str, *, step: str, area: str = CORE) -> AuditState:
-        return write_state(self.work_dir, BUILDING, run_id=run_id, step=step, area=area)
+    def mark_building(self, run_id: str, *, step: str, area: str = CORE, built_from: dict | None | str = KEEP) -> AuditState:
+        return write_state(self.work_dir, BUILDING, run_id=run_id, step=step, area=area, built_from=built_from)
 
-    def mark_audited(self, run_id: str, *, step: str, area: str = CORE) -> AuditState:
-        return write_state(self.work_dir, AUDITED, run_id=run_id, step=step, area=area)
+    def mark_audited(self, run_id: str, *, step: str, area: str = CORE, built_from: dict | None | str = KEEP) -> AuditState:
+        return write_state(self.work_dir, AUDITED, run_id=run_id, step=step, area=area, built_from=built_from)
+
+    def loaded_inputs(self) -> dict[str, LoadedInput]:
+        return read_loaded_inputs(self.work_dir)
+
+    def record_loaded_inputs(self, loads: dict[str, LoadedInput]) -> None:
+        record_loaded_inputs(self.work_dir, loads)
+
+    def forget_loaded_inputs(self, tables: list[str]) -> None:
+        forget_loaded_inputs(self.work_dir, tables)
 
     def current_version(self) -> Version | None:
         return current_version(self.publish_target())

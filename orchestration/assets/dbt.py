@@ -14,6 +14,7 @@ and a backfill of any range is one run (one dbt invocation).
 
 import json
 from collections.abc import Mapping, Sequence
+from dataclasses import asdict
 from datetime import date
 from typing import Any
 
@@ -28,7 +29,15 @@ from orchestration.cli import prepare_manifest
 from orchestration.partitions import WEEKLY_PARTITIONS
 from orchestration.resources import EngineResource, WarehouseDbtCliResource, WarehouseResource, short_connection
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, is_iso_date, load_settings
-from orchestration.wap.state import AUDITED, CORE, WEEKLY
+from orchestration.wap.inputs import (
+    BUILT_RESOURCE_TYPES,
+    BuiltFrom,
+    RebuildPlan,
+    full_refresh_requested,
+    plan_rebuild,
+    project_fingerprint,
+)
+from orchestration.wap.state import AUDITED, CORE, WEEKLY, AreaState
 from orchestration.wap.versions import PUBLISHED_SCHEMAS
 
 
@@ -125,16 +134,36 @@ def published_models(asset_keys) -> list[tuple[str, str]]:
 def build_and_audit(
     context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: WarehouseResource, args: list[str], *,
     area: str, engine: EngineResource, duckdb: DuckDBResource, env: Mapping[str, str] | None = None,
+    incremental: bool = False,
 ):
     """`dbt build` one area of the working database, then mark it audited (wap/state.py).
+
+    `incremental`: build only the models downstream of the raw tables reloaded since the last
+    audited build, or nothing if none was (wap/inputs.py, plan_rebuild); the models kept are
+    reported unchanged. On DuckDB, for the whole area only; Spark always builds everything.
 
     On Spark, dbt builds and tests on Spark (its `spark` target), then the marts it built are
     copied from their Parquet files into the working database, which publishing reads."""
     previous = warehouse.audit_state().area(area)
     step = f"dbt build ({area})"
+    whole_area = set(context.selected_asset_keys) == set(context.assets_def.keys)
+    built_from = None
+    if incremental and whole_area and not engine.is_spark:
+        plan, built_from, keys = _rebuild_plan(context, warehouse, duckdb, previous)
+        context.log.info(f"dbt: {plan.reason}; rebuilding {len(plan.rebuild)} of "
+                         f"{len(plan.rebuild) + len(plan.keep)} models and seeds")
+        # First: no model kept depends on one rebuilt (a child of a rebuilt model is rebuilt).
+        for name in plan.keep:
+            yield dg.MaterializeResult(asset_key=keys[name], metadata={
+                "unchanged": True, "rebuilt": False, "reason": plan.reason, "built_by_run": str(previous.run_id)})
+        if plan.nothing:
+            context.log.info(f"dbt not run: nothing changed since the audited build of run {previous.run_id}")
+            return
+        if not plan.everything:
+            args = [*args, "--exclude", " ".join(plan.keep)]
     # From here until every model is built and tested, this area of the working database is a
-    # mix that no check has passed as a whole: it may not be published.
-    warehouse.mark_building(context.run_id, step=step, area=area)
+    # mix that no check has passed as a whole: it may not be published, nor started from.
+    warehouse.mark_building(context.run_id, step=step, area=area, built_from=None)
     env = dict(env or {})
     if engine.is_spark:
         env[SPARK_RAW_TABLES_ENV] = ",".join(engine.landed_raw_tables())
@@ -144,15 +173,37 @@ def build_and_audit(
             copied = engine.copy_models_to_working(conn, published_models(context.selected_asset_keys))
         context.log.info(f"copied {len(copied)} marts built on Spark into the working database ({sum(copied.values())} rows)")
     # Reached only if dbt exited 0: every selected model built and every test passed.
-    whole_area = set(context.selected_asset_keys) == set(context.assets_def.keys)
     if whole_area or (previous is not None and previous.status == AUDITED):
-        warehouse.mark_audited(context.run_id, step=step if whole_area else f"{step}, subset", area=area)
+        warehouse.mark_audited(context.run_id, step=step if whole_area else f"{step}, subset", area=area,
+                               built_from=asdict(built_from) if built_from else None)
     else:
         context.log.warning(
             f"Only part of the {area} dbt models was built on a working database that was not "
             f"audited (last changed by {previous.step if previous else 'nothing'}): build all of "
             "them before publishing."
         )
+
+
+def _rebuild_plan(
+    context: dg.AssetExecutionContext, warehouse: WarehouseResource, duckdb: DuckDBResource, previous: AreaState | None,
+) -> tuple[RebuildPlan, BuiltFrom, dict[str, dg.AssetKey]]:
+    """What to build of the run's dbt assets, what this build reads (to record once audited),
+    and the asset key of each model and seed by name."""
+    manifest = json.loads(dbt_project.manifest_path.read_text(encoding="utf-8"))
+    keys = {dbt_translator.get_asset_key(node): uid for uid, node in manifest["nodes"].items()
+            if node["resource_type"] in BUILT_RESOURCE_TYPES}
+    area = [keys[key] for key in context.assets_def.keys if key in keys]
+    with short_connection(duckdb) as conn:
+        held = set(conn.execute("select table_schema, table_name from information_schema.tables").fetchall())
+    missing = [f"{manifest['nodes'][uid]['schema']}.{manifest['nodes'][uid]['alias']}" for uid in area
+               if manifest["nodes"][uid]["config"].get("materialized") != "ephemeral"
+               and (manifest["nodes"][uid]["schema"], manifest["nodes"][uid]["alias"]) not in held]
+    loads_now = {table: load.load_id for table, load in warehouse.loaded_inputs().items()}
+    recorded = BuiltFrom(**previous.built_from) if previous and previous.built_from else None
+    plan = plan_rebuild(manifest, area, built_from=recorded, loads_now=loads_now, missing=missing,
+                        full_refresh=full_refresh_requested(context.run.tags))
+    by_name = {manifest["nodes"][uid]["name"]: key for key, uid in keys.items() if uid in area}
+    return plan, BuiltFrom(loads_now, project_fingerprint(manifest)), by_name
 
 
 @dbt_assets(
@@ -166,7 +217,8 @@ def warehouse_dbt_models(
     context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: WarehouseResource, engine: EngineResource,
     duckdb: DuckDBResource,
 ):
-    yield from build_and_audit(context, dbt, warehouse, build_dbt_args("build"), area=CORE, engine=engine, duckdb=duckdb)
+    yield from build_and_audit(context, dbt, warehouse, build_dbt_args("build"), area=CORE, engine=engine, duckdb=duckdb,
+                               incremental=True)
 
 
 class WeeklyDbtConfig(dg.Config):

@@ -6,6 +6,10 @@ is audited (orchestration/wap/state.py), copies the marts into a new read-only v
 verifies the copy, and swaps `WAREHOUSE_DUCKDB_PATH` to it atomically
 (orchestration/wap/versions.py). Roll back with `make rollback`.
 
+When the working database's marts are those of the version served, built from the same files,
+it publishes nothing and says so (log and an observation, `nothing_changed`); nothing is
+materialised, so the figures and report are not drawn again. A full refresh publishes anyway.
+
 Before it publishes, the file it replaces is hashed and compared with the sha256 recorded for
 its version. A file changed in place (root ignores mode 0444) is still replaced, since the new
 version is good, and the check `replaced_file_unchanged` warns, naming it, in the run's
@@ -24,6 +28,7 @@ from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.wap.coverage import blocked, changes_since_published
+from orchestration.wap.inputs import full_refresh_requested
 from orchestration.wap.state import CORE, WEEKLY, AuditState
 from orchestration.wap.versions import (
     CHANGED_IN_PLACE,
@@ -35,6 +40,7 @@ from orchestration.wap.versions import (
     current_version,
     list_versions,
     publish,
+    unchanged_version,
 )
 
 PUBLISHED_WAREHOUSE_KEY = dg.AssetKey(["published", "warehouse"])
@@ -102,6 +108,8 @@ def sources_held(
     kinds={"duckdb"},
     deps=MART_KEYS,
     pool=DUCKDB_WRITER_POOL,
+    # Nothing is materialised when nothing changed; the figures and the report then stay as drawn.
+    output_required=False,
     check_specs=[
         dg.AssetCheckSpec(
             AUDITED_CHECK, asset=PUBLISHED_WAREHOUSE_KEY, blocking=True,
@@ -162,14 +170,6 @@ def published_warehouse(
                   "areas": dg.MetadataValue.json({name: a.status for name, a in state.areas.items()})},
     )
     target = warehouse.publish_target()
-    coverage = _coverage_check(warehouse, target, accepted=config.accept_volume_change)
-    if not coverage.passed and coverage.severity == dg.AssetCheckSeverity.ERROR:
-        yield audited
-        yield coverage
-        raise dg.Failure(
-            description=f"Nothing published: {coverage.description}",
-            metadata={"check": COVERAGE_CHECK},
-        )
     audited_by = [area.run_id for area in state.areas.values()]
     checks = gating_checks(context.instance, audited_by)
     sources = sources_held(state, source_files, weekly_source)
@@ -179,6 +179,26 @@ def published_warehouse(
         gating_checks=checks,
         **sources,
     )
+    same = None if full_refresh_requested(context.run.tags) else (
+        unchanged_version(target, Path(warehouse.working_duckdb_path), info))
+    if same is not None:
+        nothing = (f"nothing changed: the working database holds the marts of {same.version_id}, built from "
+                   "the same files, and that version stays published; no new version, figures and report kept")
+        context.log.info(nothing)
+        yield dg.AssetObservation(asset_key=PUBLISHED_WAREHOUSE_KEY, metadata={
+            "nothing_changed": True, "version_id": same.version_id, "reason": nothing,
+            "published_path": dg.MetadataValue.path(str(target.published_path)),
+        })
+        yield from _checks_of_served_version(warehouse, same, audited)
+        return
+    coverage = _coverage_check(warehouse, target, accepted=config.accept_volume_change)
+    if not coverage.passed and coverage.severity == dg.AssetCheckSeverity.ERROR:
+        yield audited
+        yield coverage
+        raise dg.Failure(
+            description=f"Nothing published: {coverage.description}",
+            metadata={"check": COVERAGE_CHECK},
+        )
     try:
         version, audits = publish(target, Path(warehouse.working_duckdb_path), info)
     except PublishError as exc:
@@ -216,6 +236,20 @@ def published_warehouse(
         },
         check_results=[audited, coverage, copy_check, readable, replaced],
     )
+
+
+def _checks_of_served_version(warehouse: WarehouseResource, served, audited: dg.AssetCheckResult):
+    """The publish checks when nothing is published: what unchanged_version found, and the
+    served file opened as a user would."""
+    same = {"nothing_changed": True, "served_version_id": served.version_id}
+    yield audited
+    yield dg.AssetCheckResult(check_name=COVERAGE_CHECK, passed=True, metadata=same,
+                              description=f"the working database's marts are those of {served.version_id}")
+    yield dg.AssetCheckResult(check_name=COPY_CHECK, passed=True, metadata=same, description=(
+        f"every published table of the working database has the rows and content hash recorded for {served.version_id}"))
+    yield _readable_check(warehouse, served.version_id, served.info["row_counts"])
+    yield dg.AssetCheckResult(check_name=REPLACED_UNCHANGED_CHECK, passed=True, metadata=same,
+                              description=f"nothing replaced; the served file has the sha256 recorded for {served.version_id}")
 
 
 def _coverage_check(warehouse: WarehouseResource, target, *, accepted: bool) -> dg.AssetCheckResult:

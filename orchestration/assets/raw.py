@@ -31,9 +31,12 @@ from orchestration.sources.snapshot import (
     V1_FINAL_LAYOUTS,
     SnapshotFile,
     SourceFileError,
+    file_checksum,
+    held_checksum,
     load_snapshot_file,
     matching_layouts,
 )
+from orchestration.wap.inputs import LoadedInput, full_refresh_requested, is_unchanged
 
 # Sources with several layouts, name → {layout: spec}: the v1 leaderboard, and the final v1 table
 # loaded beside it.
@@ -132,6 +135,14 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
             context.log.info(f"{rows} rows of the leaderboard's models cut from the HFCommunity dump as {path}")
         audit = RawGate(spec.name, layout=layout.layout, run_id=context.run_id,
                         max_share=source_files.max_quarantine_share)
+        source_label = read_source_label(path) if from_hub or from_dump else None
+        checksum, full_refresh = _checksum_if_readable(path), full_refresh_requested(context.run.tags)
+        this_load = {"checksum": checksum, "source": source_label or str(path), "gate": audit.fingerprint()}
+        recorded = warehouse.loaded_inputs().get(spec.table)
+        if (checksum and not full_refresh and is_unchanged(recorded, **this_load)
+                and _still_held(duckdb, engine, layout, checksum)):
+            yield _unchanged_result(context, spec, path, recorded, [check_spec, quarantine_spec])
+            return
 
         def before_swap() -> None:
             warehouse.mark_building(context.run_id, step=f"raw/{spec.name}")
@@ -139,8 +150,8 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
         try:
             with short_connection(duckdb) as conn:
                 loaded = load_snapshot_file(
-                    conn, layout, path, audit=audit, before_swap=before_swap,
-                    source_label=read_source_label(path) if from_hub or from_dump else None,
+                    conn, layout, path, audit=audit, before_swap=before_swap, source_label=source_label,
+                    checksum=checksum, reload=full_refresh,
                 )
         except SourceFileError as exc:
             hint = _layout_hint(layout, exc.path) if exc.row == 0 else ""
@@ -185,9 +196,15 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
                 )
             landed = landing.metadata()
         if not loaded.reloaded:
-            context.log.info(f"{spec.table} already holds {path} (sha256 {loaded.checksum[:12]}…): unchanged")
+            context.log.info(f"{spec.table} already holds {path} (sha256 {loaded.checksum[:12]}…): gated again")
+        # Only now, the gate passed: a file that failed it is loaded and gated again next run.
+        warehouse.record_loaded_inputs({spec.table: LoadedInput.now(
+            **{**this_load, "checksum": loaded.checksum}, run_id=context.run_id, rows=loaded.rows,
+            extra_columns=loaded.extra_columns)})
         yield dg.MaterializeResult(
+            data_version=dg.DataVersion(loaded.checksum),
             metadata={
+                "unchanged": False,
                 "dagster/row_count": loaded.rows,
                 "source": source_files.source,
                 "source_file": dg.MetadataValue.path(str(path)),
@@ -223,11 +240,54 @@ def _no_final_table(context, duckdb, warehouse, engine, spec, check_spec, quaran
         )
         if engine.is_spark:
             engine.land(conn, [spec.name], {})  # nothing to gate: an empty table
+    warehouse.forget_loaded_inputs([spec.table])  # emptied: what read its rows is rebuilt
     context.log.info(f"{spec.table} is empty: {NO_FINAL_TABLE}")
     results = [dg.AssetCheckResult(check_name=check.name, passed=True, description=f"Nothing to gate: {NO_FINAL_TABLE}.")
                for check in (check_spec, quarantine_spec)]
     yield dg.MaterializeResult(
         metadata={"dagster/row_count": 0, "configured": False, "note": NO_FINAL_TABLE}, check_results=results
+    )
+
+
+def _checksum_if_readable(path) -> str | None:
+    """The file's sha256; None when it cannot be read (the load names the file and why)."""
+    try:
+        return file_checksum(path)
+    except OSError:
+        return None
+
+
+def _still_held(duckdb: DuckDBResource, engine: EngineResource, layout: SnapshotFile, checksum: str) -> bool:
+    """raw.<name> holds the file (and, on Spark, its Parquet landing is there)."""
+    with short_connection(duckdb) as conn:
+        held = held_checksum(conn, layout) == checksum
+    return held and (not engine.is_spark or layout.name in engine.landed_raw_tables())
+
+
+def _unchanged_result(
+    context: dg.AssetExecutionContext, spec: SnapshotFile, path, recorded: LoadedInput, checks: list[dg.AssetCheckSpec],
+) -> dg.MaterializeResult:
+    """The file is the one raw.<name> holds, which passed this gate: neither loaded nor gated again."""
+    why = (f"{path} is unchanged (sha256 {recorded.checksum[:12]}…): {spec.table} holds it, gated by run "
+           f"{recorded.run_id}; not loaded or gated again (a full refresh would: make run FULL_REFRESH=1)")
+    context.log.info(why)
+    reused = {"unchanged": True, "gated_by_run": str(recorded.run_id), "checksum_sha256": recorded.checksum}
+    return dg.MaterializeResult(
+        data_version=dg.DataVersion(recorded.checksum),
+        metadata={
+            "unchanged": True,
+            "reloaded": False,
+            "dagster/row_count": recorded.rows,
+            "source_file": dg.MetadataValue.path(str(path)),
+            "checksum_sha256": recorded.checksum,
+            "gated_by_run": str(recorded.run_id),
+            "extra_columns": list(recorded.extra_columns),
+        },
+        check_results=[
+            dg.AssetCheckResult(check_name=check.name, passed=True, metadata=reused,
+                                description=f"not evaluated again: {why}")
+            for check in checks
+        ],
     )
 
 

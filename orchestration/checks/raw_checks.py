@@ -32,6 +32,7 @@ from orchestration.checks.gx_suite import (
     load_suite_spec,
     merge_outcomes,
     suite_part,
+    suite_path,
     table_part_columns,
     validate_frame,
 )
@@ -43,6 +44,7 @@ from orchestration.checks.quarantine import (
 )
 from orchestration.checks.screen import SCREEN_ABOVE_ROWS, build_screen, described_columns
 from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
+from orchestration.wap.inputs import gate_fingerprint
 
 RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
 # The HFCommunity dump's tables (raw.hfc_<table>), gated the same way.
@@ -161,6 +163,11 @@ class RawGate:
     @property
     def last(self) -> RawAudit:
         return self.audits[-1]
+
+    def fingerprint(self) -> str:
+        """This gate (its suite, layout and threshold): a file that passed another is gated again."""
+        return gate_fingerprint(suite_path(raw_suite_name(self.name, self.layout)),
+                                layout=self.layout, max_share=self.max_share)
 
 
 # Tables longer than this are validated in chunks of this many rows (GX on pandas holds a chunk,

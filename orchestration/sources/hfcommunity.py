@@ -647,18 +647,21 @@ def load_hfcommunity_dump(
     audit: Callable[[duckdb.DuckDBPyConnection, str, str], bool] | None = None,
     before_swap: Callable[[], None] | None = None,
     batch_rows: int = DEFAULT_BATCH_ROWS,
+    checksums: dict[str, str] | None = None,
+    reload: bool = False,
 ) -> HfcLoadResult:
     """Load a dump into raw.hfc_<table> for every table of HFC_TABLES, all or nothing.
 
     Each table is read into a loading table first; `audit(conn, table, loading_table)` runs on
     every table (inside the transaction) and decides whether they replace raw.hfc_*: if any is
     rejected, nothing changes. Idempotent like `load_snapshot_file`: when the raw tables already
-    hold this exact dump, nothing is written and the tables held are audited again.
+    hold this exact dump, nothing is written and the tables held are audited again; `reload`
+    loads it all the same (a full refresh). `checksums`: dump_checksums(path), if known.
     """
     form = dump_form(path)
-    checksums = dump_checksums(path)
+    checksums = checksums or dump_checksums(path)
     conn.execute("create schema if not exists raw")
-    if _held_checksums(conn) == checksums:
+    if not reload and held_checksums(conn) == checksums:
         verdicts = [audit(conn, t, f"raw.{raw_table_name(t)}") for t in HFC_TABLES] if audit else []
         return HfcLoadResult(
             path, checksums, _row_counts(conn, lambda t: f"raw.{raw_table_name(t)}"), False, all(verdicts), form,
@@ -853,7 +856,7 @@ def _card_formats(conn: duckdb.DuckDBPyConnection, repository_table: str) -> dic
     return dict(conn.execute(f"select card_format, count(*) from {repository_table} group by 1 order by 1").fetchall())
 
 
-def _held_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
+def held_checksums(conn: duckdb.DuckDBPyConnection) -> dict[str, str] | None:
     """table → the checksum raw.hfc_<table> holds, if every table holds exactly one file in
     the columns this reader writes; None otherwise."""
     held = {}

@@ -42,6 +42,10 @@ class AreaState:
     step: str
     """What changed it: `raw/leaderboard`, `dbt build`, …"""
     updated_at: str
+    built_from: dict | None = None
+    """For the dbt build's incremental rebuild (wap/inputs.py, BuiltFrom as a dict): what the
+    last audited build of the area read. Kept while raw loads mark the area building; cleared
+    when a dbt build starts, so a build that did not finish is never taken as a starting point."""
 
 
 @dataclass(frozen=True)
@@ -95,15 +99,24 @@ def read_state(work_dir: Path) -> AuditState:
     return AuditState(areas={name: AreaState(**area) for name, area in data.get("areas", {}).items()})
 
 
-def write_state(work_dir: Path, status: str, *, run_id: str | None, step: str, area: str = CORE) -> AuditState:
-    """Set one area's status; the other areas keep theirs. Writers are serialised by the
-    writer pool, so read-modify-write of this small file does not race."""
+# write_state's default for built_from: the area keeps what it had.
+KEEP = "keep"
+
+
+def write_state(work_dir: Path, status: str, *, run_id: str | None, step: str, area: str = CORE,
+                built_from: dict | None | str = KEEP) -> AuditState:
+    """Set one area's status (and what its last audited build read: `built_from`, by default
+    kept); the other areas keep theirs. Writers are serialised by the writer pool, so
+    read-modify-write of this small file does not race."""
     if status not in (BUILDING, AUDITED):
         raise ValueError(f"unknown audit status {status!r}")
     if area not in AREAS:
         raise ValueError(f"unknown audit area {area!r}; expected one of {AREAS}")
     areas = dict(read_state(work_dir).areas)
-    areas[area] = AreaState(status=status, run_id=run_id, step=step, updated_at=datetime.now(UTC).isoformat())
+    if built_from == KEEP:
+        built_from = areas[area].built_from if area in areas else None
+    areas[area] = AreaState(status=status, run_id=run_id, step=step, updated_at=datetime.now(UTC).isoformat(),
+                            built_from=built_from)
     work_dir.mkdir(parents=True, exist_ok=True)
     write_json_atomically(state_path(work_dir), {"areas": {name: asdict(a) for name, a in areas.items()}})
     return AuditState(areas=areas)

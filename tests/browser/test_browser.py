@@ -48,6 +48,7 @@ from tests.browser.chromium import (
     leave_page,
     requested_urls,
 )
+from tests.integration.harness import dump_with_one_byte_changed
 
 SERVER_START_TIMEOUT = 300
 RUN_TIMEOUT = 20 * 60
@@ -69,10 +70,14 @@ def settings(generated_build, tmp_path_factory) -> Iterator[Settings]:
     # A landing directory of its own, empty until the daemon test drops files into it; the
     # sensor looks every 5 s instead of 60 (the same sensor and daemon, only sooner).
     (tmp_path / "landing").mkdir()
+    # One byte of the HFCommunity dump changed: the run launched from the UI has a file to load
+    # and a version to publish (on the build's own files it would rightly do nothing).
+    dump = dump_with_one_byte_changed(generated_build.settings.hfcommunity_dump_path, tmp_path / "dump")
     with pytest.MonkeyPatch.context() as monkeypatch:
         settings = generated_build.copy(tmp_path, monkeypatch, dagster_home=True,
                                         WAREHOUSE_LANDING_DIR=str(tmp_path / "landing"),
-                                        WAREHOUSE_LANDING_SENSOR_SECONDS="5")
+                                        WAREHOUSE_LANDING_SENSOR_SECONDS="5",
+                                        WAREHOUSE_HFCOMMUNITY_DUMP=str(dump))
         prepare_dagster_home(settings)
         yield settings
 

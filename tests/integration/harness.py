@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import shutil
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -50,15 +51,16 @@ WITHOUT_FIGURES = "not group:figures and not group:report"
 def run_warehouse(
     settings: Settings, *, figures: bool = False, report: bool | None = None, only: set[str] | None = None,
     skip_groups: set[str] = frozenset(), instance: dg.DagsterInstance | None = None,
-    accept_volume_change: bool = False,
+    accept_volume_change: bool = False, full_refresh: bool = False,
 ) -> dg.ExecuteInProcessResult:
     """Run the `build_warehouse` job: without the figures and the report unless `figures` (the
     report alone with `report`, drawn from the figures already on disk), or only some assets by
     key (e.g. {"published/warehouse"}), or without some groups. On the instance given, else on
     the one in the settings' DAGSTER_HOME when it has been prepared (a copied build), else on
     an ephemeral one (instance_for). `accept_volume_change`: publish a fall in volume or
-    coverage (a test whose next run is on smaller data on purpose)."""
-    from orchestration.cli import run_config_for, selected_keys
+    coverage (a test whose next run is on smaller data on purpose). `full_refresh`: reload,
+    rebuild and publish even what did not change (`make run FULL_REFRESH=1`)."""
+    from orchestration.cli import full_refresh_tags, run_config_for, selected_keys
 
     defs = build_definitions(settings)
     job = defs.resolve_job_def("build_warehouse")
@@ -73,7 +75,8 @@ def run_warehouse(
                      if graph.get(key).is_materializable and (only is None or key.to_user_string() in only)]
     with instance_for(settings, instance) as chosen_instance:
         return job.execute_in_process(instance=chosen_instance, raise_on_error=False, asset_selection=selection,
-                                      run_config=run_config_for(accept_volume_change=accept_volume_change))
+                                      run_config=run_config_for(accept_volume_change=accept_volume_change),
+                                      tags=full_refresh_tags(full_refresh))
 
 
 @contextmanager
@@ -229,3 +232,18 @@ def dbt_reparsed_because(settings: Settings) -> str | None:
         if "Unable to do partial parsing" in line:
             return json.loads(line)["data"].get("reason", line)
     return None
+
+
+def dump_with_one_byte_changed(dump: Path, directory: Path) -> Path:
+    """The generated HFCommunity dump with one byte of a discussion's title changed."""
+    from orchestration.sources.generator_hfcommunity import SQL_MEMBER_NAME
+
+    with zipfile.ZipFile(dump) as archive:
+        sql = archive.read(SQL_MEMBER_NAME)
+    edited = sql.replace(b"Can\\'t load tokenizer", b"Can\\'t load tokenizes", 1)
+    assert len(edited) == len(sql) and edited != sql
+    directory.mkdir()
+    changed = directory / dump.name
+    with zipfile.ZipFile(changed, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr(SQL_MEMBER_NAME, edited)
+    return changed

@@ -212,7 +212,8 @@ def test_failing_dbt_test_blocks_everything_downstream(generated_build, tmp_path
         conn.execute("update raw.leaderboard set average = '150.0' where _source_row = 3")
     published_before = PublishedState.of(settings)
 
-    result = run_warehouse(settings, figures=True, skip_groups={"raw"})
+    # A full refresh: no file changed, so dbt would otherwise build nothing (wap/inputs.py).
+    result = run_warehouse(settings, figures=True, skip_groups={"raw"}, full_refresh=True)
 
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
     assert "staging/stg_leaderboard:accepted_range_stg_leaderboard_average__100__0" in failed

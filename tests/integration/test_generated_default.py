@@ -1,7 +1,9 @@
 """Every asset materialised on the offline default (the project's generated data) as `make run`
 does it (the paper's warehouse, then every generated week in one backfill run: the session's
-`generated_build`), then `make run` again on a copy: the second time leaves every table
-identical and draws no figure again."""
+`generated_build`), then `make run` again on a copy: the second time loads, gates, builds and
+publishes nothing, since no file changed, and says so, leaving every table identical; then the
+paper's job once more with one byte of the HFCommunity dump changed: only the dump is loaded and
+gated, only the models downstream of it rebuilt, and a new version published (issue 20)."""
 
 from dataclasses import dataclass
 
@@ -10,6 +12,7 @@ import duckdb
 import pytest
 
 from orchestration.settings import Settings
+from tests.conftest import make_settings
 from tests.integration.builds import landed_weeks
 from tests.integration.harness import (
     CORE_FIGURE_MARTS,
@@ -18,6 +21,7 @@ from tests.integration.harness import (
     changed_tables,
     check_evaluations,
     documented_sql_statements,
+    dump_with_one_byte_changed,
     materialized_keys,
     run_warehouse,
     run_weekly,
@@ -33,24 +37,33 @@ class TwoBuilds:
     first: dg.ExecuteInProcessResult
     first_weekly: dg.ExecuteInProcessResult
     again: Settings
-    """The copy that `make run` ran on again."""
+    """The copy that `make run` ran on again, then once more with one source changed."""
     second: dg.ExecuteInProcessResult
     second_weekly: dg.ExecuteInProcessResult
     tables_after_first: dict
     tables_after_second: dict
+    changed: dg.ExecuteInProcessResult
+    """build_warehouse on `again` after the second, with another HFCommunity dump (one byte of a
+    discussion's title differs: the Hub-wide models are rebuilt, and their marts stay the same)."""
 
 
 @pytest.fixture(scope="module")
 def two_builds(generated_build, tmp_path_factory) -> TwoBuilds:
-    """The session's `make run`, and `make run` again on a copy of what it left."""
+    """The session's `make run`, `make run` again on a copy of what it left, then the paper's job
+    once more with the HFCommunity dump changed."""
+    root = tmp_path_factory.mktemp("generated_again")
     with pytest.MonkeyPatch.context() as monkeypatch:
-        again = generated_build.copy(tmp_path_factory.mktemp("generated_again"), monkeypatch, outputs=True)
+        again = generated_build.copy(root, monkeypatch, outputs=True)
         tables_after_first = warehouse_tables(again)
         second = run_warehouse(again, figures=True)
         second_weekly = run_weekly(again, None, *landed_weeks(again))
         tables_after_second = warehouse_tables(again)
+        dump = dump_with_one_byte_changed(again.hfcommunity_dump_path, root / "dump")
+        changed_settings = make_settings(root, monkeypatch, **{**generated_build.inputs,
+                                                                "WAREHOUSE_HFCOMMUNITY_DUMP": str(dump)})
+        changed = run_warehouse(changed_settings, figures=True)
     return TwoBuilds(generated_build.settings, generated_build.results["core"], generated_build.results["weekly"],
-                     again, second, second_weekly, tables_after_first, tables_after_second)
+                     again, second, second_weekly, tables_after_first, tables_after_second, changed)
 
 
 def test_generated_default_builds_every_asset_with_every_check_passing(two_builds):
@@ -150,30 +163,63 @@ def test_materialising_twice_gives_identical_tables(two_builds):
     assert changed_tables(two_builds.tables_after_first, two_builds.tables_after_second) == []
 
 
-def test_figures_are_drawn_once_and_kept_while_their_marts_stay_the_same(two_builds):
-    first, second = two_builds.first, two_builds.second
-
-    def figures(result):
-        return {e.asset_key.to_user_string(): e.materialization.metadata
-                for e in result.get_asset_materialization_events() if e.asset_key.path[0] == "figures"}
-
-    drawn, kept = figures(first), figures(second)
-    assert set(drawn) == set(kept) == {f"figures/{mart}" for mart in CORE_FIGURE_MARTS}
-    assert all(metadata["rendered"].value for metadata in drawn.values())
-    for key, metadata in kept.items():
-        assert metadata["rendered"].value is False, f"{key} was drawn again from unchanged marts"
-        assert metadata["fingerprint"].value == drawn[key]["fingerprint"].value
-        assert metadata["drawn_from_version_id"].value == drawn[key]["published_version_id"].value
-        assert metadata["published_version_id"].value > drawn[key]["published_version_id"].value
+def metadata_of(result: dg.ExecuteInProcessResult) -> dict[str, dict]:
+    """asset → its materialisation's metadata values, in one run."""
+    return {e.asset_key.to_user_string(): {k: v.value for k, v in e.materialization.metadata.items()}
+            for e in result.get_asset_materialization_events()}
 
 
-def test_every_run_publishes_a_version_of_the_same_marts(two_builds):
-    runs = (two_builds.first, two_builds.first_weekly, two_builds.second, two_builds.second_weekly)
-    versions = [e.materialization.metadata["version_id"].value for r in runs
-                for e in r.get_asset_materialization_events() if e.asset_key.to_user_string() == "published/warehouse"]
-    assert len(versions) == 4 and versions == sorted(versions)
-    with duckdb.connect(str(two_builds.again.duckdb_path), read_only=True) as conn:
-        assert conn.execute("select version_id from meta.publication").fetchone() == (versions[-1],)
+def published_versions(result: dg.ExecuteInProcessResult) -> list[str]:
+    return [metadata["version_id"] for key, metadata in metadata_of(result).items() if key == "published/warehouse"]
+
+
+def test_a_rerun_on_unchanged_files_loads_gates_builds_and_publishes_nothing_and_says_so(two_builds):
+    second = two_builds.second
+    raw = {key: metadata for key, metadata in metadata_of(second).items() if key.startswith("raw/")}
+    assert {"raw/leaderboard", "raw/repo_details", "raw/commit_data", "raw/hfc_commits"} <= set(raw)
+    for key, metadata in raw.items():
+        assert metadata["unchanged"] is True and metadata["reloaded"] is False, key
+    first_raw = metadata_of(two_builds.first)
+    assert all(raw[key]["checksum_sha256"] == first_raw[key]["checksum_sha256"] for key in raw)
+    gates = [e for e in second.get_asset_check_evaluations() if e.asset_key.path[0] == "raw"]
+    assert gates and all(e.passed and e.description.startswith("not evaluated again") for e in gates)
+
+    dbt_models = {key: m for key, m in metadata_of(second).items() if key.split("/")[0] in ("staging", "marts")}
+    assert {f"marts/{mart}" for mart in MARTS} <= set(dbt_models)
+    assert all(m["unchanged"] is True and m["rebuilt"] is False for m in dbt_models.values()), "dbt built nothing"
+    assert not [e for e in second.get_asset_check_evaluations() if e.asset_key.path[0] not in ("raw", "published")], \
+        "nor tested"
+
+    assert published_versions(second) == [] and "published/warehouse" not in materialized_keys(second)
+    (said,) = [e.asset_observation_data.asset_observation.metadata for e in second.all_events
+               if e.is_asset_observation and e.asset_key.to_user_string() == "published/warehouse"]
+    assert said["nothing_changed"].value is True and "nothing changed" in said["reason"].value
+    assert said["version_id"].value == published_versions(two_builds.first_weekly)[0], "the served version stays"
+    assert not {key for key in materialized_keys(second) if key.split("/")[0] in ("figures", "report")}, \
+        "nothing new published: the figures and report are not drawn again"
+    assert two_builds.second.success and [e for e in second.get_asset_check_evaluations() if not e.passed] == []
+
+
+def test_a_changed_file_is_loaded_and_gated_and_only_its_downstream_rebuilt_and_published(two_builds):
+    changed = metadata_of(two_builds.changed)
+    assert two_builds.changed.success
+    assert changed["raw/hfc_commits"]["unchanged"] is False and changed["raw/hfc_commits"]["reloaded"] is True
+    assert changed["raw/leaderboard"]["unchanged"] is True and changed["raw/commit_data"]["unchanged"] is True
+    hfc_gates = [e for e in two_builds.changed.get_asset_check_evaluations()
+                 if e.asset_key.path[-1].startswith("hfc_") and e.asset_key.path[0] == "raw"]
+    assert hfc_gates and all(e.passed and not (e.description or "").startswith("not evaluated") for e in hfc_gates)
+
+    rebuilt = {key for key, m in changed.items() if m.get("rebuilt") is not False and key.split("/")[0]
+               in ("seeds", "staging", "intermediate", "marts")}
+    assert {"staging/stg_hfc_commits", "marts/hub_authors_over_time"} <= rebuilt
+    assert changed["marts/dim_models"]["unchanged"] is True and "staging/stg_leaderboard" not in rebuilt
+    assert "raw.hfc_" in changed["marts/dim_models"]["reason"]
+
+    (version,) = published_versions(two_builds.changed)
+    assert version > published_versions(two_builds.first_weekly)[0]
+    kept = changed["figures/weekly_models_by_type"]
+    assert kept["rendered"] is False, "a figure whose mart stayed the same is not drawn again"
+    assert kept["published_version_id"] == version
 
 
 # The quirks the dbt unit tests must cover, each by name; every other unit test the dbt project

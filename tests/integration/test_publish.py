@@ -56,11 +56,11 @@ def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:
     )
 
 
-def start_run() -> tuple[subprocess.Popen, list[str]]:
+def start_run(*options: str) -> tuple[subprocess.Popen, list[str]]:
     """`make run`'s command (without figures and report) in its own process group; its output
     collected line by line."""
     process = subprocess.Popen(
-        [sys.executable, "-m", "orchestration.cli", *MATERIALIZE],
+        [sys.executable, "-m", "orchestration.cli", *MATERIALIZE, *options],
         cwd=PROJECT_ROOT, env=dict(os.environ), stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
         text=True, start_new_session=True,
     )
@@ -204,13 +204,18 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean
     assert not list(settings.versions_dir.glob(".*.tmp"))
 
 
+LARGER = "1.5"  # the generator's scale of a run that needs more room than the session's build (1x)
+
+
 def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(first_version, tmp_path, monkeypatch):
     """A full disk, simulated without root: the run's process may not write any file past the
     working database's current size (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with
-    EFBIG, as on a full disk). The run must grow the working database, so it fails; the published
+    EFBIG, as on a full disk). The run is on more data than the build's, so it must grow the
+    working database (a run on less fits in the blocks it frees), and fails; the published
     warehouse is untouched, and the next run, with space again, publishes."""
-    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=3)
-    generate_snapshot(settings.generated_dir, seed=3, scale=float(SCALE))
+    settings = first_version.copy(tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SEED="3", WAREHOUSE_GENERATOR_SCALE=LARGER,
+                                  WAREHOUSE_GENERATED_DIR=str(tmp_path / "generated-3"))
+    generate_snapshot(settings.generated_dir, seed=3, scale=float(LARGER))
     before = PublishedState.of(settings)
     limit = settings.working_duckdb_path.stat().st_size
 
@@ -248,7 +253,9 @@ def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_versi
     before = PublishedState.of(settings)
     assert not settings.dagster_home.exists(), "both runs start on a new DAGSTER_HOME and prepare it at once"
 
-    runs = [start_run() for _ in range(2)]
+    # Full refreshes: the second would otherwise find the first's files loaded and its marts
+    # published, and rightly do nothing (wap/inputs.py); both must write, one at a time.
+    runs = [start_run("--full-refresh") for _ in range(2)]
     codes = [process.wait(timeout=1200) for process, _ in runs]
 
     outputs = ["".join(lines) for _, lines in runs]

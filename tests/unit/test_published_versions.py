@@ -447,3 +447,56 @@ def test_a_version_without_a_recorded_checksum_is_not_served_by_rollback(target,
     with pytest.raises(PublishError, match=rf"no intact version before .* {first.version_id} .* cannot be verified"):
         rollback(target)
     assert current_version(target) == second
+
+
+# ------------------------------------------------------------------------------------------
+# Nothing changed: nothing published (issue 20)
+# ------------------------------------------------------------------------------------------
+
+
+def test_unchanged_version_is_the_served_one_while_the_marts_and_their_files_are_the_same(target, working):
+    from orchestration.wap.versions import unchanged_version
+
+    assert unchanged_version(target, working, info()) is None, "nothing published yet"
+    version, _ = publish(target, working, info())
+    assert unchanged_version(target, working, info("run-2")) == version, "another run id is no change"
+
+    assert unchanged_version(target, working, PublicationInfo("run-2", "run-2", "generated", "/other")) is None, \
+        "another source directory is a change"
+    with duckdb.connect(str(working)) as conn:
+        conn.execute("update raw.leaderboard set _source_checksum = 'def456'")
+    assert unchanged_version(target, working, info("run-2")) is None, "marts built from another file"
+    with duckdb.connect(str(working)) as conn:
+        conn.execute("update raw.leaderboard set _source_checksum = 'abc123'")
+        conn.execute("update marts.dim_models set model_id = 'm-changed' where model_key = 3")
+    assert unchanged_version(target, working, info("run-2")) is None, "one mart value changed"
+
+
+def test_unchanged_version_is_none_when_the_served_file_changed_in_place(target, working):
+    from orchestration.wap.versions import unchanged_version
+
+    publish(target, working, info())
+    os.chmod(target.published_path, 0o644)
+    with duckdb.connect(str(target.published_path)) as conn:
+        conn.execute("create table marts.extra as select 1 as x")
+    assert unchanged_version(target, working, info("run-2")) is None, "a new version replaces the changed file"
+
+
+def test_a_version_holds_the_published_schemas_only_not_the_working_databases_other_blocks(target, working):
+    """The raw, staging and intermediate tables stay in the working database: not even their
+    freed blocks are in a version (a byte copy kept them, as large as the working file)."""
+    with duckdb.connect(str(working)) as conn:
+        conn.execute("create or replace table raw.big as select range as id, md5(range::varchar) as text, "
+                     "'/data/big.csv' as _source_file, 'bbb' as _source_checksum from range(400000)")
+        # A mart written after it: the raw blocks are not the file's last, which a checkpoint could cut off.
+        conn.execute("create table marts.after_raw as select range as x from range(1000)")
+    version, audits = publish(target, working, info())
+
+    assert version.path.stat().st_size < working.stat().st_size / 4
+    with connect_read_only(version.path) as conn:
+        schemas = {s for (s,) in conn.execute("select distinct schema_name from duckdb_tables()").fetchall()}
+        recorded = conn.execute("select table_name, checksum_sha256 from meta.source_files order by all").fetchall()
+    assert schemas == {"marts", "meta"}
+    assert ("raw.big", "bbb") in recorded, "the raw files are still named in meta.source_files"
+    assert all(a.matches for a in audits)
+    assert verify(version).intact and sha256(target.published_path) == version.sha256
