@@ -56,7 +56,7 @@ class SourceFilesResource(dg.ConfigurableResource):
         """The HFCommunity dump raw/hfc_* loads (the generated one is generated first, once)."""
         if self.hfcommunity_dump:
             return Path(self.hfcommunity_dump)
-        from orchestration.sources.generator_hfcommunity import SQL_DUMP_NAME, ensure_generated_hfcommunity
+        from orchestration.synthetic.hfcommunity import SQL_DUMP_NAME, ensure_generated_hfcommunity
 
         generated_dir = Path(self.hfcommunity_generated_dir or Path(self.generated_dir) / HFCOMMUNITY_GENERATED_NAME)
         return ensure_generated_hfcommunity(
@@ -101,7 +101,7 @@ class SourceFilesResource(dg.ConfigurableResource):
     def resolve_dir(self) -> Path:
         if self.snapshot_dir:
             return Path(self.snapshot_dir)
-        from orchestration.sources.generator import ensure_generated_snapshot
+        from orchestration.synthetic.snapshot import ensure_generated_snapshot
 
         return ensure_generated_snapshot(
             Path(self.generated_dir), seed=self.generator_seed, scale=self.generator_scale
@@ -128,7 +128,7 @@ class WeeklySourceResource(dg.ConfigurableResource):
     def resolve_dir(self) -> Path:
         if self.landing_dir:
             return Path(self.landing_dir)
-        from orchestration.sources.generator_weekly import ensure_generated_weekly
+        from orchestration.synthetic.weekly import ensure_generated_weekly
 
         return ensure_generated_weekly(Path(self.generated_dir), seed=self.generator_seed, scale=self.generator_scale)
 

@@ -19,9 +19,9 @@ from orchestration.checks.quarantine import QUARANTINE_TABLE
 from orchestration.checks.raw_checks import RawGate, validate_raw_table
 from orchestration.settings import PROJECT_ROOT, HuggingFaceSettings, load_settings
 from orchestration.sources import huggingface as hf
-from orchestration.sources.generator import generate_snapshot
-from orchestration.sources.generator_hfcommunity import generate_hfcommunity
-from orchestration.sources.generator_weekly import generate_weekly_v2
+from orchestration.synthetic.snapshot import generate_snapshot
+from orchestration.synthetic.hfcommunity import generate_hfcommunity
+from orchestration.synthetic.weekly import generate_weekly_v2
 from orchestration.sources.hfcommunity import load_hfcommunity_dump, raw_table_name
 from orchestration.sources.leaderboard_v2 import (
     UnknownHeaderError,

@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import real_data_dir
-from orchestration.sources import generator
-from orchestration.sources.generator import (
+from orchestration.synthetic import snapshot as generator
+from orchestration.synthetic.snapshot import (
     DATASET_FILE_NAMES,
     FILE_NAMES,
     GENERATOR_VERSION,
@@ -512,7 +512,7 @@ def final(snapshot_dir) -> pd.DataFrame:
 
 def test_the_final_table_names_agree_across_settings_generator_and_reader():
     from orchestration.settings import V1_DATASET_FILE_NAME, V1_FINAL_TABLE_FILE_NAME, V1_SOURCES
-    from orchestration.sources.generator import FINAL_TABLE_COLUMNS
+    from orchestration.synthetic.snapshot import FINAL_TABLE_COLUMNS
     from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, LEADERBOARD_V1_DATASET, LEADERBOARD_V1_FINAL
 
     assert tuple(LEADERBOARD_LAYOUTS) == V1_SOURCES

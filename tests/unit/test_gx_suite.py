@@ -485,7 +485,7 @@ def _outcome_facts(outcome):
 def test_a_table_validated_in_chunks_gives_the_outcome_of_one_validation(tmp_path, table, key):
     """Row-level failures in several chunks, a duplicate whose two rows are in different chunks,
     and a clean table: chunked and whole validations agree on every count, row and sample."""
-    from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, generate_hfcommunity
+    from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, generate_hfcommunity
     from orchestration.sources.hfcommunity import load_hfcommunity_dump
 
     generate_hfcommunity(tmp_path, seed=5, scale=0.5, forms=("csv",))

@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.sources.generator_hfcommunity import (
+from orchestration.synthetic.hfcommunity import (
     CSV_DIR_NAME,
     CSV_TABLES,
     SQL_DUMP_NAME,

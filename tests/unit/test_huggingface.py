@@ -18,7 +18,7 @@ from huggingface_hub.errors import HfHubHTTPError
 
 from orchestration.settings import HuggingFaceSettings, SettingsError
 from orchestration.sources import huggingface as hf
-from orchestration.sources.generator import generate_snapshot
+from orchestration.synthetic.snapshot import generate_snapshot
 from orchestration.sources.leaderboard_parquet import V1_DATASET_SCHEMA
 from orchestration.sources.paper_layout import read_source_label
 from tests.hub_server import MALFORMED_JSON, FakeHub, Fault, echoing, hub_consistent_snapshot, read_csv
@@ -266,7 +266,7 @@ def test_the_v1_dataset_lands_as_it_is_with_its_lineage(settings, hub, snapshot,
 
 
 def test_the_v2_dataset_lands_as_that_dates_parquet_snapshot(settings, hub, tmp_path):
-    from orchestration.sources.generator_weekly import generate_weekly_v2
+    from orchestration.synthetic.weekly import generate_weekly_v2
     from orchestration.sources.leaderboard_v2 import identify_header, load_column_mapping, snapshot_date_of
     from tests.hub_server import v2_parquet
 

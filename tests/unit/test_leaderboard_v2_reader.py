@@ -532,7 +532,7 @@ def test_the_generated_weeks_read_the_same_as_csv_and_as_parquet(conn, tmp_path)
     """A generated week written as the dataset's parquet (leaderboard_parquet, from the CSV's
     text, never through this loader) loads the same canonical text as its CSV, in every layout;
     only the API-era CSVs spell the type as the backend's label (`chatmodels`)."""
-    from orchestration.sources.generator_weekly import generate_weekly_v2, write_weekly_v2_parquet
+    from orchestration.synthetic.weekly import generate_weekly_v2, write_weekly_v2_parquet
 
     files = {p.name[15:25]: p for p in generate_weekly_v2(tmp_path / "csv", seed=3, scale=0.05)}
     cases = {"2024-11-22": "parquet_2024_11", "2024-12-07": "parquet_2024_12a", "2025-02-08": "parquet_2024_12b"}

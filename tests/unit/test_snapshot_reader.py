@@ -464,7 +464,7 @@ def test_a_path_is_read_literally_never_as_a_pattern(conn, tmp_path, name):
     assert conn.execute("select distinct _source_file, snapshot_date from raw.leaderboard_v2").fetchall() == [
         (str(copy), snapshot_date_of(real))
     ]
-    from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, generate_hfcommunity
+    from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, generate_hfcommunity
 
     generate_hfcommunity(directory / "hfc", seed=3, scale=0.02, forms=("csv",))
     result = load_hfcommunity_dump(conn, directory / "hfc" / CSV_DIR_NAME)

@@ -1588,7 +1588,7 @@ class _Snapshot:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.sources.generator",
+        prog="python -m orchestration.synthetic.snapshot",
         description=(
             "Write a synthetic snapshot (leaderboard.csv, repo_details.csv, commit_data.csv, and the "
             "final v1 table's layout of the leaderboard, leaderboard_v1_final.csv, and its rows as the v1 "
