@@ -12,10 +12,10 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.gx_suite import SuiteOutcome, to_check_result
 from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
+from orchestration.loading import SourceFileError
 from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.sources.hfcommunity import HFC_TABLES, DumpError, load_hfcommunity_dump, raw_table_name
-from orchestration.sources.snapshot import SourceFileError
 
 HFC_KEYS: dict[str, dg.AssetKey] = {table: dg.AssetKey(["raw", raw_table_name(table)]) for table in HFC_TABLES}
 

@@ -17,6 +17,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.quarantine import ensure_quarantine_table
+from orchestration.loading import SourceFileError
 from orchestration.resources import EngineResource, WarehouseResource, WeeklySourceResource, short_connection
 from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
 from orchestration.settings import DUCKDB_WRITER_POOL
@@ -27,7 +28,6 @@ from orchestration.sources.leaderboard_v2 import (
     snapshot_files_for_week,
     stray_warning,
 )
-from orchestration.sources.snapshot import SourceFileError
 from orchestration.wap.state import WEEKLY
 
 KEY = dg.AssetKey(["raw", "leaderboard_v2"])

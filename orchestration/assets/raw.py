@@ -19,6 +19,7 @@ from dagster_duckdb import DuckDBResource
 from orchestration.checks.gx_suite import to_check_result
 from orchestration.checks.quarantine import QuarantinedRows
 from orchestration.checks.raw_checks import RawGate, raw_check_spec, raw_quarantine_check_spec
+from orchestration.loading import SourceFileError
 from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
 from orchestration.sources.hfcommunity_paper import LANDERS as DUMP_LANDERS
@@ -30,7 +31,6 @@ from orchestration.sources.snapshot import (
     V1_FINAL_BESIDE,
     V1_FINAL_LAYOUTS,
     SnapshotFile,
-    SourceFileError,
     load_snapshot_file,
     matching_layouts,
 )

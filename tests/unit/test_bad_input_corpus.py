@@ -17,6 +17,7 @@ import pytest
 
 from orchestration.checks.quarantine import QUARANTINE_TABLE
 from orchestration.checks.raw_checks import RawGate, validate_raw_table
+from orchestration.loading import SourceFileError
 from orchestration.settings import PROJECT_ROOT, HuggingFaceSettings, load_settings
 from orchestration.sources import huggingface as hf
 from orchestration.synthetic.snapshot import generate_snapshot
@@ -30,7 +31,7 @@ from orchestration.sources.leaderboard_v2 import (
     snapshot_files_for_week,
     stray_warning,
 )
-from orchestration.sources.snapshot import SNAPSHOT_FILES, SourceFileError, load_snapshot_file
+from orchestration.sources.snapshot import SNAPSHOT_FILES, load_snapshot_file
 from tests.bad_inputs import (
     ACCEPTED,
     CASES,

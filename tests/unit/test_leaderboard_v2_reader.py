@@ -15,6 +15,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.loading import SourceFileError
 from orchestration.settings import real_data_dir
 from orchestration.sources.leaderboard_v2 import (
     CANONICAL_COLUMNS,
@@ -31,7 +32,6 @@ from orchestration.sources.leaderboard_v2 import (
     stray_warning,
     sunday_week_start,
 )
-from orchestration.sources.snapshot import SourceFileError
 
 REAL_DIR = real_data_dir() / "open-llm-leaderboard" / "v2_weekly"
 REAL_FILES = sorted(REAL_DIR.glob("huggingface_v2_*.csv.gz"))

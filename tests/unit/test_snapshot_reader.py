@@ -6,15 +6,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.loading import LINEAGE_COLUMNS, SourceFileError
 from orchestration.sources.snapshot import (
     COMMIT_DATA,
     LEADERBOARD,
     LEADERBOARD_LAYOUTS,
     LEADERBOARD_V1_DATASET,
     LEADERBOARD_V1_FINAL,
-    LINEAGE_COLUMNS,
     REPO_DETAILS,
-    SourceFileError,
     load_snapshot_file,
     matching_layouts,
 )
