@@ -9,8 +9,8 @@ column's values as the leaderboard CSVs spell them, DuckDB path escaping and ide
 the swap of a loaded table into place (audit-then-swap), and `SourceFileError`, the one error
 for bad input, naming file, row and column (`duckdb_csv_error` turns DuckDB's into one).
 
-Used by the paper-snapshot (`sources/snapshot.py`), weekly v2 (`sources/leaderboard_v2.py`)
-and HFCommunity (`sources/hfcommunity.py`) readers, and by the checks that query raw tables.
+Used by the readers of the paper snapshot, the weekly v2 leaderboard and HFCommunity
+(`defs/<source>/reader.py`), and by the checks that query raw tables.
 """
 
 from __future__ import annotations

@@ -22,7 +22,7 @@ from orchestration.settings import (
     WEEKLY_LANDING,
     Settings,
 )
-from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, V1_FINAL_BESIDE, V1_FINAL_LAYOUTS, SnapshotFile
+from orchestration.defs.paper_snapshot.reader import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, V1_FINAL_BESIDE, V1_FINAL_LAYOUTS, SnapshotFile
 from orchestration.wap.state import AUDITED, BUILDING, CORE, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
 

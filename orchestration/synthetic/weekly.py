@@ -97,7 +97,7 @@ from orchestration.synthetic.snapshot import (
     _write_atomic,
     ensure_generated,
 )
-from orchestration.sources.leaderboard_parquet import write_v2_dataset_parquet
+from orchestration.defs.hub_api.leaderboard_parquet import write_v2_dataset_parquet
 
 GENERATOR_VERSION = "1"
 MARKER_NAME = "_generator_weekly.json"

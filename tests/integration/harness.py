@@ -13,8 +13,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
-from orchestration.assets.hfcommunity import raw_hfcommunity
+from orchestration.defs.warehouse.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.defs.hfcommunity.assets import raw_hfcommunity
 from orchestration.charts import CHART_MODULES
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings

@@ -24,7 +24,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.assets.publish import REPLACED_UNCHANGED_CHECK
+from orchestration.defs.warehouse.publish import REPLACED_UNCHANGED_CHECK
 from orchestration.settings import DUCKDB_WRITER_POOL, PROJECT_ROOT, Settings
 from orchestration.synthetic.snapshot import generate_snapshot
 from orchestration.wap.state import read_state

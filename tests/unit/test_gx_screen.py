@@ -15,8 +15,8 @@ from orchestration.checks.raw_checks import HFC_RAW_SOURCES, RAW_SOURCES, raw_su
 from orchestration.checks.screen import build_screen
 from orchestration.synthetic.snapshot import generate_snapshot
 from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, generate_hfcommunity
-from orchestration.sources.hfcommunity import load_hfcommunity_dump
-from orchestration.sources.snapshot import SNAPSHOT_FILES, load_snapshot_file
+from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
+from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES, load_snapshot_file
 
 WHOLE = None  # screen_above_rows=None: GX on every row
 SCREENED = 0  # every table screened

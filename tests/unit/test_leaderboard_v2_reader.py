@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.loading import SourceFileError
 from orchestration.settings import real_data_dir
-from orchestration.sources.leaderboard_v2 import (
+from orchestration.defs.leaderboard_v2.reader import (
     CANONICAL_COLUMNS,
     FILE_NAME,
     TABLE,
@@ -385,7 +385,7 @@ def write_parquet(path: Path, layout: str, rows: list[dict[str, object]]) -> Pat
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from orchestration.sources.leaderboard_parquet import V2_LAYOUTS
+    from orchestration.defs.hub_api.leaderboard_parquet import V2_LAYOUTS
 
     _, schema = V2_LAYOUTS[layout]
     default = {pa.string(): "x", pa.float64(): 1.5, pa.int64(): 7, pa.bool_(): False}
@@ -403,7 +403,7 @@ def parquet_rows(conn: duckdb.DuckDBPyConnection, path: Path) -> list[dict]:
 def test_the_seed_has_each_documented_parquet_layout_column_for_column():
     """The seed (the loader's mapping) and leaderboard_parquet's schemas (the writer's) are
     written apart from the same evidence: the same names in the same order, emoji included."""
-    from orchestration.sources.leaderboard_parquet import V2_INVERTED, V2_LAYOUTS
+    from orchestration.defs.hub_api.leaderboard_parquet import V2_INVERTED, V2_LAYOUTS
 
     assert tuple(V2_LAYOUTS) == PARQUET_VERSIONS
     for name, (_, schema) in V2_LAYOUTS.items():

@@ -7,7 +7,7 @@ import duckdb
 import pytest
 
 from orchestration.loading import LINEAGE_COLUMNS, SourceFileError
-from orchestration.sources.snapshot import (
+from orchestration.defs.paper_snapshot.reader import (
     COMMIT_DATA,
     LEADERBOARD,
     LEADERBOARD_LAYOUTS,
@@ -343,7 +343,7 @@ def v1_parquet(path: Path, columns: dict[str, list[str]] | None = None, **change
     """The final table's rows as the dataset's parquet (leaderboard_parquet's documented schema)."""
     import pyarrow.parquet as pq
 
-    from orchestration.sources.leaderboard_parquet import v1_dataset_table
+    from orchestration.defs.hub_api.leaderboard_parquet import v1_dataset_table
 
     table = v1_dataset_table(columns or final_csv_columns())
     for name, values in changes.items():
@@ -438,8 +438,8 @@ def test_a_path_is_read_literally_never_as_a_pattern(conn, tmp_path, name):
     """DuckDB's readers expand `[`, `*`, `?` in a path: `runs[1]/commit_data.csv` would read
     `runs1/commit_data.csv`. Every loader passes the path literally, so the rows are this
     file's, as its lineage says, and a sibling's file is never read."""
-    from orchestration.sources.hfcommunity import load_hfcommunity_dump
-    from orchestration.sources.leaderboard_v2 import load_weekly_snapshots, snapshot_date_of, sunday_week_start
+    from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
+    from orchestration.defs.leaderboard_v2.reader import load_weekly_snapshots, snapshot_date_of, sunday_week_start
 
     directory = tmp_path / name
     directory.mkdir()

@@ -2,7 +2,7 @@
 Dagster partition per Sunday week from the week of 2024-07-07.
 
 A partition loads every file dated in its week, each as its own snapshot with its own date,
-into the working database (orchestration/sources/leaderboard_v2.py). A backfill of any range
+into the working database (orchestration/defs/leaderboard_v2/reader.py). A backfill of any range
 runs as one run (single-run backfill policy). Gates:
 - `leaderboard_v2_header_known` (blocking): every file's header is a known version of
   dbt_project/seeds/leaderboard_v2_columns.csv; an unknown one names the unexpected and
@@ -21,7 +21,7 @@ from orchestration.loading import SourceFileError
 from orchestration.resources import EngineResource, WarehouseResource, WeeklySourceResource, short_connection
 from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
 from orchestration.settings import DUCKDB_WRITER_POOL
-from orchestration.sources.leaderboard_v2 import (
+from orchestration.defs.leaderboard_v2.reader import (
     UnknownHeaderError,
     list_landing_dir,
     load_weekly_snapshots,

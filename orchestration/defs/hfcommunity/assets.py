@@ -15,7 +15,7 @@ from orchestration.checks.raw_checks import raw_check_spec, validate_raw_table
 from orchestration.loading import SourceFileError
 from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL
-from orchestration.sources.hfcommunity import HFC_TABLES, DumpError, load_hfcommunity_dump, raw_table_name
+from orchestration.defs.hfcommunity.reader import HFC_TABLES, DumpError, load_hfcommunity_dump, raw_table_name
 
 HFC_KEYS: dict[str, dg.AssetKey] = {table: dg.AssetKey(["raw", raw_table_name(table)]) for table in HFC_TABLES}
 
