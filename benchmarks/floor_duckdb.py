@@ -23,8 +23,8 @@ from pathlib import Path
 import duckdb
 
 from orchestration.settings import DBT_PROJECT_DIR, WORKING_DATABASE_NAME, load_settings
-from orchestration.sources.hfcommunity import load_hfcommunity_dump
-from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, load_snapshot_file
+from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
+from orchestration.defs.paper_snapshot.reader import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, load_snapshot_file
 
 COMPILED_TARGET = DBT_PROJECT_DIR / "target" / "bench_compiled"
 # The weekly v2 models belong to the partitioned job, not to the full build the floor matches.

@@ -141,7 +141,7 @@ def truth_record(report: TruthReport) -> dict:
 
 def input_description(prepared: PreparedInputs) -> dict:
     """Row counts and bytes of a set's raw files (what the full build reads)."""
-    from orchestration.sources.hfcommunity import HFC_TABLES
+    from orchestration.defs.hfcommunity.reader import HFC_TABLES
 
     truth = prepared.truth()
     with duckdb.connect() as conn:

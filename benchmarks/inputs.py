@@ -25,15 +25,15 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from orchestration.sources.generator import TRUTH_NAME, ensure_generated_snapshot
-from orchestration.sources.generator_hfcommunity import (
+from orchestration.synthetic.snapshot import TRUTH_NAME, ensure_generated_snapshot
+from orchestration.synthetic.hfcommunity import (
     CSV_DIR_NAME,
     MODELS_AT_SCALE_1,
     HubShape,
     ensure_generated_hfcommunity,
     hub_shape,
 )
-from orchestration.sources.generator_weekly import ensure_generated_weekly
+from orchestration.synthetic.weekly import ensure_generated_weekly
 
 # Leaderboard rows of the generated paper snapshot at scale 1 (the real scrape's 6,661 rows).
 LEADERBOARD_ROWS_AT_SCALE_1 = 6_661

@@ -17,7 +17,7 @@ import dagster as dg
 from orchestration.jobs import leaderboard_v2_weekly_job
 from orchestration.partitions import FIRST_WEEK, WEEKLY_PARTITIONS, partition_range_tags
 from orchestration.resources import WeeklySourceResource
-from orchestration.sources.leaderboard_v2 import FILE_NAME, list_landing_dir, sunday_week_start
+from orchestration.defs.leaderboard_v2.reader import FILE_NAME, list_landing_dir, sunday_week_start
 
 leaderboard_v2_weekly_schedule = dg.build_schedule_from_partitioned_job(
     leaderboard_v2_weekly_job,

@@ -208,7 +208,7 @@ def backfill_weeks(
     """The partition range of `make backfill FROM= TO=`: validated weeks; by default, every week
     from the first to the last with a snapshot file in the landing directory."""
     from orchestration.partitions import NothingToBackfill, PartitionKeyError, week_key
-    from orchestration.sources.leaderboard_v2 import list_landing_dir, snapshot_date_of, sunday_week_start
+    from orchestration.defs.leaderboard_v2.reader import list_landing_dir, snapshot_date_of, sunday_week_start
 
     first = week_key(first, name="FROM") if first else None
     last = week_key(last, name="TO") if last else None
@@ -240,7 +240,7 @@ def backfill(
     `if_any` (`make run`), no completed week to load is a note, not an error."""
     from orchestration.partitions import WEEKLY_PARTITIONS, NothingToBackfill, PartitionKeyError, partition_range_tags
     from orchestration.resources import build_resources
-    from orchestration.sources.leaderboard_v2 import list_landing_dir, stray_warning
+    from orchestration.defs.leaderboard_v2.reader import list_landing_dir, stray_warning
 
     weekly_dir = build_resources(settings)["weekly_source"].resolve_dir()
     for path in list_landing_dir(weekly_dir).strays:

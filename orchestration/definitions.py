@@ -1,17 +1,18 @@
-"""The code location: builds Definitions from the modules below, nothing else."""
+"""The code location: builds Definitions from the domains of orchestration/defs/ (sources first,
+the way the data flows), nothing else."""
 
 from __future__ import annotations
 
 import dagster as dg
 
-from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
-from orchestration.assets.figures import figure_assets
-from orchestration.assets.hfcommunity import raw_hfcommunity
-from orchestration.assets.leaderboard_v2 import raw_leaderboard_v2
-from orchestration.assets.publish import published_warehouse
-from orchestration.assets.hub import hub_assets
-from orchestration.assets.raw import build_raw_assets
-from orchestration.assets.report import findings_report
+from orchestration.defs.paper_snapshot.assets import build_raw_assets
+from orchestration.defs.leaderboard_v2.assets import raw_leaderboard_v2
+from orchestration.defs.hub_api.assets import hub_assets
+from orchestration.defs.hfcommunity.assets import raw_hfcommunity
+from orchestration.defs.warehouse.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.defs.warehouse.publish import published_warehouse
+from orchestration.defs.figures.assets import figure_assets
+from orchestration.defs.figures.report import findings_report
 from orchestration.automation import landing_sensor, leaderboard_v2_weekly_schedule
 from orchestration.jobs import build_warehouse_job, leaderboard_v2_weekly_job
 from orchestration.resources import build_resources

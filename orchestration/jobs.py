@@ -2,11 +2,11 @@
 
 import dagster as dg
 
-from orchestration.assets.dbt import weekly_v2_dbt_models
-from orchestration.assets.figures import WEEKLY_FIGURE_KEYS
-from orchestration.assets.leaderboard_v2 import KEY as RAW_LEADERBOARD_V2
-from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
-from orchestration.assets.report import REPORT_KEY
+from orchestration.defs.warehouse.dbt import weekly_v2_dbt_models
+from orchestration.defs.figures.assets import WEEKLY_FIGURE_KEYS
+from orchestration.defs.leaderboard_v2.assets import KEY as RAW_LEADERBOARD_V2
+from orchestration.defs.warehouse.publish import PUBLISHED_WAREHOUSE_KEY
+from orchestration.defs.figures.report import REPORT_KEY
 from orchestration.cli import WEEKLY_JOB
 from orchestration.partitions import WEEKLY_PARTITIONS
 

@@ -22,7 +22,7 @@ from orchestration.settings import (
     WEEKLY_LANDING,
     Settings,
 )
-from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, V1_FINAL_BESIDE, V1_FINAL_LAYOUTS, SnapshotFile
+from orchestration.defs.paper_snapshot.reader import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, V1_FINAL_BESIDE, V1_FINAL_LAYOUTS, SnapshotFile
 from orchestration.wap.inputs import LoadedInput, forget_loaded_inputs, read_loaded_inputs, record_loaded_inputs
 from orchestration.wap.state import AUDITED, BUILDING, CORE, KEEP, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
@@ -57,7 +57,7 @@ class SourceFilesResource(dg.ConfigurableResource):
         """The HFCommunity dump raw/hfc_* loads (the generated one is generated first, once)."""
         if self.hfcommunity_dump:
             return Path(self.hfcommunity_dump)
-        from orchestration.sources.generator_hfcommunity import SQL_DUMP_NAME, ensure_generated_hfcommunity
+        from orchestration.synthetic.hfcommunity import SQL_DUMP_NAME, ensure_generated_hfcommunity
 
         generated_dir = Path(self.hfcommunity_generated_dir or Path(self.generated_dir) / HFCOMMUNITY_GENERATED_NAME)
         return ensure_generated_hfcommunity(
@@ -102,7 +102,7 @@ class SourceFilesResource(dg.ConfigurableResource):
     def resolve_dir(self) -> Path:
         if self.snapshot_dir:
             return Path(self.snapshot_dir)
-        from orchestration.sources.generator import ensure_generated_snapshot
+        from orchestration.synthetic.snapshot import ensure_generated_snapshot
 
         return ensure_generated_snapshot(
             Path(self.generated_dir), seed=self.generator_seed, scale=self.generator_scale
@@ -129,7 +129,7 @@ class WeeklySourceResource(dg.ConfigurableResource):
     def resolve_dir(self) -> Path:
         if self.landing_dir:
             return Path(self.landing_dir)
-        from orchestration.sources.generator_weekly import ensure_generated_weekly
+        from orchestration.synthetic.weekly import ensure_generated_weekly
 
         return ensure_generated_weekly(Path(self.generated_dir), seed=self.generator_seed, scale=self.generator_scale)
 

@@ -45,7 +45,7 @@ HFCOMMUNITY_GENERATED_DUMP = "hfcommunity_dump.zip"
 # WAREHOUSE_ENGINE: where dbt builds (the dbt target of the same name).
 ENGINES = ("duckdb", "spark")
 # WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
-# (orchestration/sources/snapshot.py, LEADERBOARD_LAYOUTS), the final table's default name, and
+# (orchestration/defs/paper_snapshot/reader.py, LEADERBOARD_LAYOUTS), the final table's default name, and
 # the v1 dataset's parquet name (in the source directory).
 V1_SOURCES = ("paper_scrape", "final_table", "dataset_parquet")
 V1_FINAL_TABLE_FILE_NAME = "leaderboard_v1_final.csv"

@@ -139,7 +139,7 @@ def real_weekly_build(tmp_path_factory, real_weekly_dir):
 def hub_snapshot(tmp_path_factory) -> Path:
     """A small generated snapshot made consistent with what the Hub serves (tests/hub_server.py):
     the data behind the fake Hub and the HFCommunity dump written from it."""
-    from orchestration.sources.generator import generate_snapshot
+    from orchestration.synthetic.snapshot import generate_snapshot
     from tests.hub_server import hub_consistent_snapshot
     from tests.integration.builds import once_per_session
 

@@ -1,10 +1,10 @@
 """A fake Hugging Face Hub on pytest-httpserver: the subset of the Hub API and of dataset file
-downloads that orchestration/sources/huggingface.py uses, built from a snapshot directory.
+downloads that orchestration/defs/hub_api/connector.py uses, built from a snapshot directory.
 
 It serves, from the paper-layout files of `snapshot_dir`:
 - `GET /api/datasets/<repo>`: the dataset's sha, last commit date and files;
 - `HEAD|GET /datasets/<repo>/resolve/<sha>/<file>`: the parquet files in the datasets' real
-  schemas (orchestration/sources/leaderboard_parquet.py: the Space's column names, types and
+  schemas (orchestration/defs/hub_api/leaderboard_parquet.py: the Space's column names, types and
   order, the flags in each layout's polarity): v1 from leaderboard_v1_final.csv as
   `open-llm-leaderboard-old/contents`; v2 from a weekly `huggingface_v2_<date>.csv.gz`, if given,
   as `open-llm-leaderboard/contents` in the layout it had on that date;
@@ -39,8 +39,8 @@ import pyarrow.parquet as pq
 from pytest_httpserver import HTTPServer
 from werkzeug import Request, Response
 
-from orchestration.sources.huggingface import V1_DATASET, V2_DATASET
-from orchestration.sources.leaderboard_parquet import (
+from orchestration.defs.hub_api.connector import V1_DATASET, V2_DATASET
+from orchestration.defs.hub_api.leaderboard_parquet import (
     read_csv_columns,
     v1_dataset_table,
     v2_dataset_table,

@@ -9,7 +9,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from orchestration.assets.dbt import dbt_project
+from orchestration.defs.warehouse.dbt import dbt_project
 
 MARTS_SCHEMA = "marts"
 

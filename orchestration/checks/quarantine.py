@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import duckdb
 
 from orchestration.checks.gx_suite import FailedExpectation, SuiteOutcome
-from orchestration.sources.snapshot import _quote_identifier
+from orchestration.loading import quote_identifier
 
 QUARANTINE_FAMILIES = frozenset({"score_range", "known_type", "plausible_date"})
 QUARANTINE_SCHEMA = "audit"
@@ -110,7 +110,7 @@ def quarantine_failures(
         conn.execute(
             f"""
             insert into {QUARANTINE_TABLE}
-            select $source, _source_file, _source_row, $column, {_quote_identifier(rule.column)}::varchar,
+            select $source, _source_file, _source_row, $column, {quote_identifier(rule.column)}::varchar,
                    $reason, $family, $rule, $run_id, now()
             from {table} where list_contains($rows, _source_row)
             """,

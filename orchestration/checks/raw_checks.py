@@ -43,14 +43,14 @@ from orchestration.checks.quarantine import (
     quarantine_rules,
 )
 from orchestration.checks.screen import SCREEN_ABOVE_ROWS, build_screen, described_columns
-from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
+from orchestration.defs.hfcommunity.reader import HFC_TABLES, raw_table_name
 from orchestration.wap.inputs import gate_fingerprint
 
 RAW_SOURCES: tuple[str, ...] = ("leaderboard", "repo_details", "commit_data")
 # The HFCommunity dump's tables (raw.hfc_<table>), gated the same way.
 HFC_RAW_SOURCES: tuple[str, ...] = tuple(raw_table_name(table) for table in HFC_TABLES)
 
-# Sources with several layouts (orchestration/sources/snapshot.py): layout → suite. The first
+# Sources with several layouts (orchestration/defs/paper_snapshot/reader.py): layout → suite. The first
 # layout's suite is the source's default one.
 LAYOUT_SUITES: dict[str, dict[str, str]] = {
     "leaderboard": {

@@ -41,7 +41,7 @@ from orchestration.checks.gx_suite import (
     ROW_COUNT_EXPECTATIONS,
     TABLE_EXPECTATIONS,
 )
-from orchestration.sources.snapshot import _quote_identifier as quote_identifier
+from orchestration.loading import quote_identifier
 
 SCREEN_ABOVE_ROWS = 100_000
 """Tables with more rows than this are screened; smaller ones go to GX whole (it is fast there)."""

@@ -30,7 +30,7 @@ import duckdb
 import pandas as pd
 
 from orchestration.checks.gx_suite import SuiteOutcome, merge_outcomes, validate_frame
-from orchestration.sources.snapshot import duckdb_literal_path
+from orchestration.loading import duckdb_literal_path
 
 RAW_DIR = "raw"
 TABLES_DIR = "tables"

@@ -320,7 +320,7 @@ def x_labels(driver: WebDriver) -> list[str]:
 def test_figure_pages_filter_by_legend_and_brush_offline(findings_html, settings, driver):
     """Every figure's HTML from the same run: drawn with no error and no request; a legend click
     filters the categorised charts, a drag on the strip zooms the time-axis charts."""
-    from orchestration.assets.figures import chart_interactivity
+    from orchestration.defs.figures.assets import chart_interactivity
 
     driver.set_window_size(1200, 900)
     for mart, module in CHART_MODULES.items():
@@ -433,7 +433,7 @@ def test_the_daemon_turns_dropped_files_into_published_weeks_and_a_bad_file_bloc
     """The landing sensor switched on (the UI's toggle, through the same GraphQL call): a new
     weekly file starts a run by itself that publishes its week; a file that fails its gate
     publishes nothing; the next good file still goes through."""
-    from orchestration.sources.leaderboard_v2 import sunday_week_start
+    from orchestration.defs.leaderboard_v2.reader import sunday_week_start
     from orchestration.wap.versions import PublishTarget, current_version
 
     landing = settings.landing_dir

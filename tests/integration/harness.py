@@ -14,8 +14,8 @@ from pathlib import Path
 import dagster as dg
 import duckdb
 
-from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
-from orchestration.assets.hfcommunity import raw_hfcommunity
+from orchestration.defs.warehouse.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.defs.hfcommunity.assets import raw_hfcommunity
 from orchestration.charts import CHART_MODULES
 from orchestration.definitions import build_definitions
 from orchestration.settings import Settings
@@ -236,7 +236,7 @@ def dbt_reparsed_because(settings: Settings) -> str | None:
 
 def dump_with_one_byte_changed(dump: Path, directory: Path) -> Path:
     """The generated HFCommunity dump with one byte of a discussion's title changed."""
-    from orchestration.sources.generator_hfcommunity import SQL_MEMBER_NAME
+    from orchestration.synthetic.hfcommunity import SQL_MEMBER_NAME
 
     with zipfile.ZipFile(dump) as archive:
         sql = archive.read(SQL_MEMBER_NAME)

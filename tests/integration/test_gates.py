@@ -17,7 +17,7 @@ import pytest
 
 from orchestration.definitions import build_definitions
 from orchestration.run_summary import step_failures
-from orchestration.sources.snapshot import SNAPSHOT_FILES
+from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES
 from orchestration.wap.state import read_state
 from tests.bad_inputs import (
     CASES,

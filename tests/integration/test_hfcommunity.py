@@ -19,8 +19,8 @@ import pytest
 import yaml
 
 from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, SQL_DUMP_NAME, SQL_MEMBER_NAME, generate_hfcommunity
-from orchestration.sources.hfcommunity import HFC_TABLES, raw_table_name
+from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, SQL_DUMP_NAME, SQL_MEMBER_NAME, generate_hfcommunity
+from orchestration.defs.hfcommunity.reader import HFC_TABLES, raw_table_name
 from tests.integration.harness import (
     HUB_MARTS,
     PublishedState,

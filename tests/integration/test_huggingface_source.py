@@ -20,9 +20,9 @@ import pytest
 import pyarrow.parquet as pq
 
 from orchestration.cli import prepare_dagster_home
-from orchestration.sources.generator_weekly import generate_weekly_v2
-from orchestration.sources.huggingface import REDACTED, V1_DATASET, V2_DATASET, leaderboard_models
-from orchestration.sources.leaderboard_v2 import load_column_mapping, identify_header, sunday_week_start, snapshot_date_of
+from orchestration.synthetic.weekly import generate_weekly_v2
+from orchestration.defs.hub_api.connector import REDACTED, V1_DATASET, V2_DATASET, leaderboard_models
+from orchestration.defs.leaderboard_v2.reader import load_column_mapping, identify_header, sunday_week_start, snapshot_date_of
 from tests.conftest import make_settings
 from tests.hub_server import FakeHub, Fault, echoing, read_csv, v1_parquet
 from tests.integration.harness import (

@@ -24,9 +24,9 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.assets.publish import REPLACED_UNCHANGED_CHECK
+from orchestration.defs.warehouse.publish import REPLACED_UNCHANGED_CHECK
 from orchestration.settings import DUCKDB_WRITER_POOL, PROJECT_ROOT, Settings
-from orchestration.sources.generator import generate_snapshot
+from orchestration.synthetic.snapshot import generate_snapshot
 from orchestration.wap.state import read_state
 from orchestration.wap.versions import PublishTarget, current_version, history, list_versions
 from tests.conftest import make_settings

@@ -4,7 +4,7 @@ independently from the raw files (tests/integration/paper_reference.py, no proje
 import duckdb
 import pytest
 
-from orchestration.sources.hfcommunity import HFC_TABLES
+from orchestration.defs.hfcommunity.reader import HFC_TABLES
 
 from tests.integration.harness import CORE_FIGURE_MARTS, MARTS, check_evaluations, materialized_keys
 from tests.integration.figures_reference import RELEASES, FigureReference, whole_billions

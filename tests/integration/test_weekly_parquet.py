@@ -16,7 +16,7 @@ from __future__ import annotations
 import duckdb
 import pytest
 
-from orchestration.sources.generator_weekly import file_name, write_weekly_v2_parquet
+from orchestration.synthetic.weekly import file_name, write_weekly_v2_parquet
 from tests.integration.harness import check_evaluations, published_weekly_marts, run_weekly
 
 LAYOUTS = {"2024-11-22": "parquet_2024_11", "2024-12-01": "parquet_2024_12a", "2024-12-07": "parquet_2024_12b"}

@@ -17,20 +17,21 @@ import pytest
 
 from orchestration.checks.quarantine import QUARANTINE_TABLE
 from orchestration.checks.raw_checks import RawGate, validate_raw_table
+from orchestration.loading import SourceFileError
 from orchestration.settings import PROJECT_ROOT, HuggingFaceSettings, load_settings
-from orchestration.sources import huggingface as hf
-from orchestration.sources.generator import generate_snapshot
-from orchestration.sources.generator_hfcommunity import generate_hfcommunity
-from orchestration.sources.generator_weekly import generate_weekly_v2
-from orchestration.sources.hfcommunity import load_hfcommunity_dump, raw_table_name
-from orchestration.sources.leaderboard_v2 import (
+from orchestration.defs.hub_api import connector as hf
+from orchestration.synthetic.snapshot import generate_snapshot
+from orchestration.synthetic.hfcommunity import generate_hfcommunity
+from orchestration.synthetic.weekly import generate_weekly_v2
+from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump, raw_table_name
+from orchestration.defs.leaderboard_v2.reader import (
     UnknownHeaderError,
     list_landing_dir,
     load_weekly_snapshots,
     snapshot_files_for_week,
     stray_warning,
 )
-from orchestration.sources.snapshot import SNAPSHOT_FILES, SourceFileError, load_snapshot_file
+from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES, load_snapshot_file
 from tests.bad_inputs import (
     ACCEPTED,
     CASES,

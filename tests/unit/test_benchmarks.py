@@ -18,7 +18,7 @@ from benchmarks.pipeline_run import CATEGORIES, DbtNodeTiming, StepTiming, dbt_n
 from benchmarks.report import evaluate_targets, render_report, truth_failures
 from benchmarks.stats import summarize
 from benchmarks.truth import TRUTH_CHECKS, TruthMismatch, require_truth, verify_truth
-from orchestration.sources.generator_hfcommunity import (
+from orchestration.synthetic.hfcommunity import (
     CSV_DIR_NAME,
     SQL_DUMP_NAME,
     TRUTH_NAME,

@@ -18,7 +18,7 @@ import pandas as pd
 import pytest
 import vl_convert
 
-from orchestration.assets.figures import figure_assets
+from orchestration.defs.figures.assets import figure_assets
 import orchestration.charts
 from orchestration.charts import CHART_MODULES, discover_chart_modules
 from orchestration.charts.common import MODEL_TYPE_ORDER
@@ -961,7 +961,7 @@ def test_a_figure_is_drawn_again_only_when_its_mart_changed(tmp_path):
 
 
 def test_the_fingerprint_follows_content_not_row_order():
-    from orchestration.assets.figures import figure_fingerprint
+    from orchestration.defs.figures.assets import figure_fingerprint
 
     with duckdb.connect() as conn:
         conn.execute("create schema marts")

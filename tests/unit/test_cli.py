@@ -183,7 +183,7 @@ def test_a_load_error_is_named_in_the_run_summary_with_its_file_row_and_reason(s
     """The closing summary, not only a log line above a traceback, names the failed step and
     what the loader said: file, row, reason."""
     from orchestration.cli import run_job
-    from orchestration.sources.snapshot import LEADERBOARD
+    from orchestration.defs.paper_snapshot.reader import LEADERBOARD
 
     snapshot = tmp_path / "snapshot"
     snapshot.mkdir()

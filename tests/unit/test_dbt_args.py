@@ -3,7 +3,7 @@ from datetime import date
 
 import pytest
 
-from orchestration.assets.dbt import build_dbt_args, dbt_window_env
+from orchestration.defs.warehouse.dbt import build_dbt_args, dbt_window_env
 
 
 def test_a_build_leaves_dbt_unit_tests_to_make_test():
@@ -136,7 +136,7 @@ def test_every_variable_the_dbt_project_reads_is_given_to_dbts_process():
     the dbt assets (a partition window, Spark's landed raw tables) give the dbt process."""
     import re
 
-    from orchestration.assets.dbt import SPARK_RAW_TABLES_ENV, WINDOW_ENV
+    from orchestration.defs.warehouse.dbt import SPARK_RAW_TABLES_ENV, WINDOW_ENV
     from orchestration.settings import DBT_PROJECT_DIR, load_settings
 
     files = [DBT_PROJECT_DIR / "profiles.yml", DBT_PROJECT_DIR / "dbt_project.yml",

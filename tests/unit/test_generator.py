@@ -14,8 +14,8 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import real_data_dir
-from orchestration.sources import generator
-from orchestration.sources.generator import (
+from orchestration.synthetic import snapshot as generator
+from orchestration.synthetic.snapshot import (
     DATASET_FILE_NAMES,
     FILE_NAMES,
     GENERATOR_VERSION,
@@ -512,8 +512,8 @@ def final(snapshot_dir) -> pd.DataFrame:
 
 def test_the_final_table_names_agree_across_settings_generator_and_reader():
     from orchestration.settings import V1_DATASET_FILE_NAME, V1_FINAL_TABLE_FILE_NAME, V1_SOURCES
-    from orchestration.sources.generator import FINAL_TABLE_COLUMNS
-    from orchestration.sources.snapshot import LEADERBOARD_LAYOUTS, LEADERBOARD_V1_DATASET, LEADERBOARD_V1_FINAL
+    from orchestration.synthetic.snapshot import FINAL_TABLE_COLUMNS
+    from orchestration.defs.paper_snapshot.reader import LEADERBOARD_LAYOUTS, LEADERBOARD_V1_DATASET, LEADERBOARD_V1_FINAL
 
     assert tuple(LEADERBOARD_LAYOUTS) == V1_SOURCES
     assert LEADERBOARD_V1_FINAL.file_name == V1_FINAL_TABLE_FILE_NAME == FILE_NAMES["leaderboard_v1_final"]
@@ -645,7 +645,7 @@ def test_the_generated_final_table_passes_its_gate(snapshot_dir, tmp_path):
     import duckdb
 
     from orchestration.checks.raw_checks import validate_raw_table
-    from orchestration.sources.snapshot import LEADERBOARD_V1_FINAL, load_snapshot_file
+    from orchestration.defs.paper_snapshot.reader import LEADERBOARD_V1_FINAL, load_snapshot_file
 
     outcomes = []
     with duckdb.connect(str(tmp_path / "w.duckdb")) as conn:

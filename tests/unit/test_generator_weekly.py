@@ -16,9 +16,9 @@ import pandas as pd
 import pytest
 
 from orchestration.settings import real_data_dir
-from orchestration.sources import generator_weekly as gw
-from orchestration.sources.generator import HUB_URL, _Snapshot
-from orchestration.sources.generator_weekly import (
+from orchestration.synthetic import weekly as gw
+from orchestration.synthetic.snapshot import HUB_URL, _Snapshot
+from orchestration.synthetic.weekly import (
     GENERATOR_VERSION,
     HEADERS,
     MARKER_NAME,

@@ -13,10 +13,10 @@ import pytest
 from orchestration.checks.gx_suite import load_suite_spec
 from orchestration.checks.raw_checks import HFC_RAW_SOURCES, RAW_SOURCES, raw_suite_name, validate_raw_table
 from orchestration.checks.screen import build_screen
-from orchestration.sources.generator import generate_snapshot
-from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, generate_hfcommunity
-from orchestration.sources.hfcommunity import load_hfcommunity_dump
-from orchestration.sources.snapshot import SNAPSHOT_FILES, load_snapshot_file
+from orchestration.synthetic.snapshot import generate_snapshot
+from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, generate_hfcommunity
+from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
+from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES, load_snapshot_file
 
 WHOLE = None  # screen_above_rows=None: GX on every row
 SCREENED = 0  # every table screened

@@ -25,7 +25,7 @@ from orchestration.checks.gx_suite import (
 )
 from orchestration.checks.raw_checks import RAW_SOURCES, raw_check_spec, raw_suite_name, validate_raw_table
 from orchestration.settings import real_data_dir
-from orchestration.sources.snapshot import LEADERBOARD_V1_FINAL, SNAPSHOT_FILES, load_snapshot_file
+from orchestration.defs.paper_snapshot.reader import LEADERBOARD_V1_FINAL, SNAPSHOT_FILES, load_snapshot_file
 
 SNAPSHOT_DIR = real_data_dir() / "paper-snapshot-2024-05"
 REAL_ROWS = {"leaderboard": 6611, "repo_details": 5907, "commit_data": 5635}
@@ -485,8 +485,8 @@ def _outcome_facts(outcome):
 def test_a_table_validated_in_chunks_gives_the_outcome_of_one_validation(tmp_path, table, key):
     """Row-level failures in several chunks, a duplicate whose two rows are in different chunks,
     and a clean table: chunked and whole validations agree on every count, row and sample."""
-    from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, generate_hfcommunity
-    from orchestration.sources.hfcommunity import load_hfcommunity_dump
+    from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, generate_hfcommunity
+    from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
 
     generate_hfcommunity(tmp_path, seed=5, scale=0.5, forms=("csv",))
     conn = duckdb.connect()

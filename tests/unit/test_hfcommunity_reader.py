@@ -11,7 +11,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.sources.generator_hfcommunity import (
+from orchestration.synthetic.hfcommunity import (
     CSV_DIR_NAME,
     CSV_TABLES,
     SQL_DUMP_NAME,
@@ -19,7 +19,7 @@ from orchestration.sources.generator_hfcommunity import (
     generate_hfcommunity,
     sql_literals,
 )
-from orchestration.sources.hfcommunity import (
+from orchestration.defs.hfcommunity.reader import (
     HFC_TABLES,
     Card,
     DumpError,
@@ -344,7 +344,7 @@ def test_v1_1_commits_are_read_by_name_with_their_zone(tmp_path):
 
 
 def _specs(table: str):
-    from orchestration.sources.hfcommunity import HFC_SCHEMA
+    from orchestration.defs.hfcommunity.reader import HFC_SCHEMA
 
     return tuple(HFC_SCHEMA[table].columns.values())
 

@@ -17,10 +17,10 @@ import pytest
 from huggingface_hub.errors import HfHubHTTPError
 
 from orchestration.settings import HuggingFaceSettings, SettingsError
-from orchestration.sources import huggingface as hf
-from orchestration.sources.generator import generate_snapshot
-from orchestration.sources.leaderboard_parquet import V1_DATASET_SCHEMA
-from orchestration.sources.paper_layout import read_source_label
+from orchestration.defs.hub_api import connector as hf
+from orchestration.synthetic.snapshot import generate_snapshot
+from orchestration.defs.hub_api.leaderboard_parquet import V1_DATASET_SCHEMA
+from orchestration.defs.paper_snapshot.paper_layout import read_source_label
 from tests.hub_server import MALFORMED_JSON, FakeHub, Fault, echoing, hub_consistent_snapshot, read_csv
 
 TOKEN = "hf_test_secret_unit_8c1f"
@@ -244,7 +244,7 @@ def test_the_v1_dataset_lands_as_it_is_with_its_lineage(settings, hub, snapshot,
     rows, from the same data."""
     import duckdb
 
-    from orchestration.sources.snapshot import LEADERBOARD_V1_DATASET, LEADERBOARD_V1_FINAL, load_snapshot_file
+    from orchestration.defs.paper_snapshot.reader import LEADERBOARD_V1_DATASET, LEADERBOARD_V1_FINAL, load_snapshot_file
 
     pull = hf.download_dataset(settings, hf.V1_DATASET)
     path = tmp_path / LEADERBOARD_V1_DATASET.file_name
@@ -266,8 +266,8 @@ def test_the_v1_dataset_lands_as_it_is_with_its_lineage(settings, hub, snapshot,
 
 
 def test_the_v2_dataset_lands_as_that_dates_parquet_snapshot(settings, hub, tmp_path):
-    from orchestration.sources.generator_weekly import generate_weekly_v2
-    from orchestration.sources.leaderboard_v2 import identify_header, load_column_mapping, snapshot_date_of
+    from orchestration.synthetic.weekly import generate_weekly_v2
+    from orchestration.defs.leaderboard_v2.reader import identify_header, load_column_mapping, snapshot_date_of
     from tests.hub_server import v2_parquet
 
     weekly = generate_weekly_v2(tmp_path / "weekly", seed=5, scale=0.02)[-1]  # 2025-02-08

@@ -160,7 +160,7 @@ def test_topological_order_puts_parents_first():
 
 @pytest.fixture(scope="module")
 def snapshot_dir(tmp_path_factory) -> Path:
-    from orchestration.sources.generator import generate_snapshot
+    from orchestration.synthetic.snapshot import generate_snapshot
     from tests.bad_inputs import SNAPSHOT_SCALE, SNAPSHOT_SEED
 
     directory = tmp_path_factory.mktemp("snapshot")
@@ -169,9 +169,9 @@ def snapshot_dir(tmp_path_factory) -> Path:
 
 
 def materialize_commit_data(settings, *, full_refresh: bool = False) -> dg.ExecuteInProcessResult:
-    from orchestration.assets.raw import build_raw_asset
+    from orchestration.defs.paper_snapshot.assets import build_raw_asset
     from orchestration.resources import build_resources
-    from orchestration.sources.snapshot import SNAPSHOT_FILES
+    from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES
 
     return dg.materialize([build_raw_asset(SNAPSHOT_FILES["commit_data"])], resources=build_resources(settings),
                           raise_on_error=False, tags={FULL_REFRESH_TAG: "true"} if full_refresh else None)

@@ -13,7 +13,7 @@ import re
 import pytest
 import vl_convert
 
-from orchestration.assets.figures import chart_interactivity
+from orchestration.defs.figures.assets import chart_interactivity
 from orchestration.charts import CHART_MODULES
 from orchestration.charts.render import (
     BRUSH_PARAM,

@@ -15,8 +15,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.loading import SourceFileError
 from orchestration.settings import real_data_dir
-from orchestration.sources.leaderboard_v2 import (
+from orchestration.defs.leaderboard_v2.reader import (
     CANONICAL_COLUMNS,
     FILE_NAME,
     TABLE,
@@ -31,7 +32,6 @@ from orchestration.sources.leaderboard_v2 import (
     stray_warning,
     sunday_week_start,
 )
-from orchestration.sources.snapshot import SourceFileError
 
 REAL_DIR = real_data_dir() / "open-llm-leaderboard" / "v2_weekly"
 REAL_FILES = sorted(REAL_DIR.glob("huggingface_v2_*.csv.gz"))
@@ -385,7 +385,7 @@ def write_parquet(path: Path, layout: str, rows: list[dict[str, object]]) -> Pat
     import pyarrow as pa
     import pyarrow.parquet as pq
 
-    from orchestration.sources.leaderboard_parquet import V2_LAYOUTS
+    from orchestration.defs.hub_api.leaderboard_parquet import V2_LAYOUTS
 
     _, schema = V2_LAYOUTS[layout]
     default = {pa.string(): "x", pa.float64(): 1.5, pa.int64(): 7, pa.bool_(): False}
@@ -403,7 +403,7 @@ def parquet_rows(conn: duckdb.DuckDBPyConnection, path: Path) -> list[dict]:
 def test_the_seed_has_each_documented_parquet_layout_column_for_column():
     """The seed (the loader's mapping) and leaderboard_parquet's schemas (the writer's) are
     written apart from the same evidence: the same names in the same order, emoji included."""
-    from orchestration.sources.leaderboard_parquet import V2_INVERTED, V2_LAYOUTS
+    from orchestration.defs.hub_api.leaderboard_parquet import V2_INVERTED, V2_LAYOUTS
 
     assert tuple(V2_LAYOUTS) == PARQUET_VERSIONS
     for name, (_, schema) in V2_LAYOUTS.items():
@@ -532,7 +532,7 @@ def test_the_generated_weeks_read_the_same_as_csv_and_as_parquet(conn, tmp_path)
     """A generated week written as the dataset's parquet (leaderboard_parquet, from the CSV's
     text, never through this loader) loads the same canonical text as its CSV, in every layout;
     only the API-era CSVs spell the type as the backend's label (`chatmodels`)."""
-    from orchestration.sources.generator_weekly import generate_weekly_v2, write_weekly_v2_parquet
+    from orchestration.synthetic.weekly import generate_weekly_v2, write_weekly_v2_parquet
 
     files = {p.name[15:25]: p for p in generate_weekly_v2(tmp_path / "csv", seed=3, scale=0.05)}
     cases = {"2024-11-22": "parquet_2024_11", "2024-12-07": "parquet_2024_12a", "2025-02-08": "parquet_2024_12b"}

@@ -351,7 +351,7 @@ def test_the_publish_asset_warns_of_a_replaced_file_that_changed(target, working
     """The record `publish` leaves, as the `published/warehouse` asset reports it."""
     import dagster as dg  # here, so the rest of the module runs without Dagster's import time
 
-    from orchestration.assets.publish import REPLACED_UNCHANGED_CHECK, _replaced_check
+    from orchestration.defs.warehouse.publish import REPLACED_UNCHANGED_CHECK, _replaced_check
 
     publish(target, working, info("run-1"))
     intact = _replaced_check(dg.build_asset_context(), publish(target, working, info("run-2"))[0].info["replaced"])
@@ -367,7 +367,7 @@ def test_the_publish_asset_warns_of_a_replaced_file_that_changed(target, working
 
 def test_the_coverage_gate_compares_with_the_kept_version_not_the_served_copy(target, working):
     """A served file changed in place must not move the publish gate (orchestration/wap/coverage.py)."""
-    from orchestration.assets.publish import _coverage_check
+    from orchestration.defs.warehouse.publish import _coverage_check
     from orchestration.resources import WarehouseResource
 
     with duckdb.connect(str(working)) as conn:  # raw rows only: the mart figures need the real marts

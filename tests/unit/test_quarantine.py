@@ -11,8 +11,8 @@ import pytest
 
 from orchestration.checks.quarantine import QUARANTINE_TABLE
 from orchestration.checks.raw_checks import RawGate
-from orchestration.sources.generator import generate_snapshot
-from orchestration.sources.snapshot import LEADERBOARD, load_snapshot_file
+from orchestration.synthetic.snapshot import generate_snapshot
+from orchestration.defs.paper_snapshot.reader import LEADERBOARD, load_snapshot_file
 from tests.bad_inputs import set_cell
 
 

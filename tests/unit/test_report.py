@@ -12,7 +12,7 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.assets.report import REPORT_KEY, findings_report
+from orchestration.defs.figures.report import REPORT_KEY, findings_report
 from orchestration.charts import CHART_MODULES
 from orchestration.report.findings import (
     CONTRADICTS,
@@ -224,7 +224,7 @@ def test_report_fails_naming_the_figures_not_drawn_yet(tmp_path, warehouse):
 
 
 def test_report_leaves_out_the_v2_figures_until_the_weekly_job_draws_them(tmp_path, warehouse):
-    from orchestration.assets.figures import WEEKLY_FIGURE_KEYS
+    from orchestration.defs.figures.assets import WEEKLY_FIGURE_KEYS
 
     weekly = tuple(key.path[-1] for key in WEEKLY_FIGURE_KEYS)
     assert weekly, "the v2 marts have figures"

@@ -108,7 +108,7 @@ def test_the_huggingface_source_reads_what_its_connector_lands(tmp_path: Path):
                               "HF_TOKEN": "hf_secret_in_settings", "WAREHOUSE_HF_BACKOFF_SECONDS": "0.5"})
     assert settings.source_dir == tmp_path / "snapshot"
     assert settings.weekly_source_dir == tmp_path / "leaderboard_v2"
-    # the v1 dataset's parquet, landed as it is (orchestration/sources/huggingface.py)
+    # the v1 dataset's parquet, landed as it is (orchestration/defs/hub_api/connector.py)
     assert settings.v1_source == "dataset_parquet"
     assert settings.huggingface.backoff_seconds == 0.5
     assert "hf_secret_in_settings" not in repr(settings)

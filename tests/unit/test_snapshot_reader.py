@@ -6,15 +6,14 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.sources.snapshot import (
+from orchestration.loading import LINEAGE_COLUMNS, SourceFileError
+from orchestration.defs.paper_snapshot.reader import (
     COMMIT_DATA,
     LEADERBOARD,
     LEADERBOARD_LAYOUTS,
     LEADERBOARD_V1_DATASET,
     LEADERBOARD_V1_FINAL,
-    LINEAGE_COLUMNS,
     REPO_DETAILS,
-    SourceFileError,
     load_snapshot_file,
     matching_layouts,
 )
@@ -344,7 +343,7 @@ def v1_parquet(path: Path, columns: dict[str, list[str]] | None = None, **change
     """The final table's rows as the dataset's parquet (leaderboard_parquet's documented schema)."""
     import pyarrow.parquet as pq
 
-    from orchestration.sources.leaderboard_parquet import v1_dataset_table
+    from orchestration.defs.hub_api.leaderboard_parquet import v1_dataset_table
 
     table = v1_dataset_table(columns or final_csv_columns())
     for name, values in changes.items():
@@ -439,8 +438,8 @@ def test_a_path_is_read_literally_never_as_a_pattern(conn, tmp_path, name):
     """DuckDB's readers expand `[`, `*`, `?` in a path: `runs[1]/commit_data.csv` would read
     `runs1/commit_data.csv`. Every loader passes the path literally, so the rows are this
     file's, as its lineage says, and a sibling's file is never read."""
-    from orchestration.sources.hfcommunity import load_hfcommunity_dump
-    from orchestration.sources.leaderboard_v2 import load_weekly_snapshots, snapshot_date_of, sunday_week_start
+    from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
+    from orchestration.defs.leaderboard_v2.reader import load_weekly_snapshots, snapshot_date_of, sunday_week_start
 
     directory = tmp_path / name
     directory.mkdir()
@@ -464,7 +463,7 @@ def test_a_path_is_read_literally_never_as_a_pattern(conn, tmp_path, name):
     assert conn.execute("select distinct _source_file, snapshot_date from raw.leaderboard_v2").fetchall() == [
         (str(copy), snapshot_date_of(real))
     ]
-    from orchestration.sources.generator_hfcommunity import CSV_DIR_NAME, generate_hfcommunity
+    from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, generate_hfcommunity
 
     generate_hfcommunity(directory / "hfc", seed=3, scale=0.02, forms=("csv",))
     result = load_hfcommunity_dump(conn, directory / "hfc" / CSV_DIR_NAME)

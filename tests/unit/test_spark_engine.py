@@ -9,7 +9,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.assets.dbt import published_models
+from orchestration.defs.warehouse.dbt import published_models
 from orchestration.engines.spark import (
     SparkEngineError,
     copy_models_to_working,
@@ -21,7 +21,7 @@ from orchestration.engines.spark import (
     validate_through_spark,
 )
 from orchestration.settings import real_data_dir
-from orchestration.sources.snapshot import SNAPSHOT_FILES, load_snapshot_file
+from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES, load_snapshot_file
 import dagster as dg
 
 MASTER = "local[1]"

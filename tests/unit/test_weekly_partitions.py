@@ -7,7 +7,7 @@ from datetime import date
 
 import pytest
 
-from orchestration.assets.dbt import build_dbt_args, dbt_window_env, partition_window_vars
+from orchestration.defs.warehouse.dbt import build_dbt_args, dbt_window_env, partition_window_vars
 from orchestration.automation import landed_files, landing_run_request, leaderboard_v2_landing_sensor, new_file_requests
 from orchestration.cli import backfill_weeks
 from orchestration.partitions import WEEKLY_PARTITIONS, PartitionKeyError, week_key
@@ -135,7 +135,7 @@ def test_audit_areas_are_independent(tmp_path):
 def test_a_version_names_the_sources_of_the_parts_it_holds(tmp_path):
     """meta.publication's sources follow the audit areas built: `make backfill` alone from a
     landing directory holds no paper's file and says where its weeks came from."""
-    from orchestration.assets.publish import sources_held
+    from orchestration.defs.warehouse.publish import sources_held
     from orchestration.resources import SourceFilesResource, WeeklySourceResource
 
     paper = SourceFilesResource(generated_dir="/gen")

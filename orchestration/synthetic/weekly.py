@@ -3,7 +3,7 @@
 `generate_weekly_v2` writes `huggingface_v2_<date>.csv.gz`, one file per real pull date
 (31 files, 2024-07-13 … 2025-02-08), each in the header layout the real file of that date uses
 and with that layout's value formats. Every name, score, sha and date is synthetic; the model
-ids of re-evaluated v1 models are those of `generator.py`'s snapshot with the same seed and
+ids of re-evaluated v1 models are those of `synthetic/snapshot.py`'s snapshot with the same seed and
 scale (the same synthetic Hub), and new models are named with its syllables, suffixes and
 organisations. Only the family tokens (Qwen2.5-7B, gemma-2-9b, Llama-3.1-8B, …) and their
 public release dates are real.
@@ -71,7 +71,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from orchestration.sources.generator import (
+from orchestration.synthetic.snapshot import (
     _CHAT_SUFFIXES,
     _CONTINUED_SUFFIXES,
     _FT_SUFFIXES,
@@ -97,7 +97,7 @@ from orchestration.sources.generator import (
     _write_atomic,
     ensure_generated,
 )
-from orchestration.sources.leaderboard_parquet import write_v2_dataset_parquet
+from orchestration.defs.hub_api.leaderboard_parquet import write_v2_dataset_parquet
 
 GENERATOR_VERSION = "1"
 MARKER_NAME = "_generator_weekly.json"
@@ -227,7 +227,7 @@ _LIKE_DOWN = 0.01
 _UNAVAILABLE_AT_ARRIVAL = (("2024-07-13", 0.02), ("2025-02-08", 0.55))
 _HUB_EXIT, _HUB_RETURN = 0.003, 0.001
 
-# Model types: generator.py's codes, plus multimodal; UNKNOWN is the v2 `❓ other`.
+# Model types: synthetic/snapshot.py's codes, plus multimodal; UNKNOWN is the v2 `❓ other`.
 MULTIMODAL = 6
 V2_TYPE_EMOJI = np.array([*TYPE_EMOJI[:UNKNOWN], "❓", "🌸"], dtype=object)
 V2_TYPE_STRING = np.array([*TYPE_STRING[:UNKNOWN], "❓ other", "🌸 multimodal"], dtype=object)
@@ -262,7 +262,7 @@ _L = "LlamaForCausalLM"
 
 @dataclass(frozen=True)
 class _Family:
-    lab: int  # index into generator.py's synthetic labs; -1 = no lab (community architectures)
+    lab: int  # index into synthetic/snapshot.py's synthetic labs; -1 = no lab (community architectures)
     token: str
     sizes: tuple[tuple[str, float], ...]  # size token ("" = in the token) and exact params
     arch: str
@@ -299,7 +299,7 @@ _FAMILIES = (
     _Family(2, "Phi-3.5-mini", (("", 3.821),), "Phi3ForCausalLM", "2024-08-20", 0.8, "mit", "-instruct", 0.2),
     _Family(2, "phi-4", (("", 14.66),), "Phi3ForCausalLM", "2024-12-12", 1.5, "mit", "-instruct", 0.5),
 )  # fmt: skip
-_TAIL_WEIGHT = 0.05  # community models of other architectures (generator.py's standalone ones)
+_TAIL_WEIGHT = 0.05  # community models of other architectures (synthetic/snapshot.py's standalone ones)
 # Which size of a family people build on: 7-9B dominates (43% of rows), then 12-15B (23%).
 _SIZE_WEIGHT = ((0.9, 1.2), (2.0, 0.6), (4.0, 0.8), (9.0, 2.6), (16.0, 2.0), (40.0, 0.45), (np.inf, 0.22))
 
@@ -428,7 +428,7 @@ class _Weekly:
         self.n_files = len(self.dates)
 
     def _rng(self, stream: int) -> np.random.Generator:
-        # Streams 100+ so they never coincide with generator.py's for the same seed.
+        # Streams 100+ so they never coincide with synthetic/snapshot.py's for the same seed.
         return np.random.default_rng([self.seed, 100 + stream])
 
     def tables(self):
@@ -588,7 +588,7 @@ class _Weekly:
         sub = self.model_sub[new]
         official = self.official[new]
         # Family: among those released at least three days before, by popularity; a few use
-        # other architectures (generator.py's standalone ones).
+        # other architectures (synthetic/snapshot.py's standalone ones).
         release = np.array([_day(f.release) for f in _FAMILIES])
         popularity = np.array([f.popularity for f in _FAMILIES])
         weight = np.where(release[None, :] + 3 <= sub[:, None], popularity[None, :], 0.0)
@@ -655,7 +655,7 @@ class _Weekly:
         arch[moe & (arch != "MixtralForCausalLM") & (arch != "?")] = "MixtralForCausalLM"
         params[rng.random(m) < 0.001] = -1.0  # the leaderboard could not read the size
 
-        # Names. Official: the lab's release (or a provider org's); community: generator.py's
+        # Names. Official: the lab's release (or a provider org's); community: synthetic/snapshot.py's
         # suffix pools and templates around the family token.
         stems = _fresh_stems(rng, m, 4)
         word = np.where(rng.random(m) < 0.65, _capitalize(stems), stems)
@@ -1053,7 +1053,7 @@ def _pick_table(rng: np.random.Generator, table: Sequence[tuple[str, float]], n:
 
 
 def _fresh_stems(rng: np.random.Generator, n: int, syllables: int) -> np.ndarray:
-    """n distinct pseudo-words of generator.py's consonant-vowel syllables."""
+    """n distinct pseudo-words of synthetic/snapshot.py's consonant-vowel syllables."""
     k = len(_SYLLABLES)
     codes = np.empty(0, dtype=np.int64)
     while len(codes) < n:
@@ -1075,7 +1075,7 @@ def _fresh_stems(rng: np.random.Generator, n: int, syllables: int) -> np.ndarray
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.sources.generator_weekly",
+        prog="python -m orchestration.synthetic.weekly",
         description="Write synthetic weekly Open LLM Leaderboard v2 pulls (huggingface_v2_<date>.csv.gz).",
     )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")

@@ -25,8 +25,8 @@ from types import ModuleType
 import dagster as dg
 import duckdb
 
-from orchestration.assets.dbt import weekly_v2_dbt_models
-from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
+from orchestration.defs.warehouse.dbt import weekly_v2_dbt_models
+from orchestration.defs.warehouse.publish import PUBLISHED_WAREHOUSE_KEY
 from orchestration.charts import CHART_MODULES
 from orchestration.charts.render import Interactivity, output_paths, preview_markdown, render_chart
 from orchestration.resources import FiguresResource, WarehouseResource

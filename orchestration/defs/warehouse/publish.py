@@ -22,8 +22,8 @@ from typing import Any
 
 import dagster as dg
 
-from orchestration.assets.dbt import warehouse_dbt_models, weekly_v2_dbt_models
-from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
+from orchestration.defs.warehouse.dbt import warehouse_dbt_models, weekly_v2_dbt_models
+from orchestration.defs.leaderboard_v2.assets import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource
 from orchestration.settings import DUCKDB_WRITER_POOL

@@ -14,7 +14,7 @@ week that holds that date (`snapshot_week`, the grain of Dagster's weekly partit
 text, as the file has them (a parquet file's typed values cast to text as the CSV files spell
 them: TRUE/FALSE, whole numbers without `.0`, empty text and NaN as NULL), except booleans whose
 meaning is inverted in a layout (`invert` in the seed): those are swapped here so every layout
-agrees on what TRUE means. Lineage columns are those of snapshot.py; a parquet file's
+agrees on what TRUE means. Lineage columns are those of loading.py; a parquet file's
 `_source_row` is its row's position in the file (1-based).
 """
 
@@ -31,25 +31,25 @@ from pathlib import Path
 import duckdb
 import pyarrow as pa
 
-from orchestration.settings import DBT_PROJECT_DIR
-from orchestration.sources.snapshot import (
+from orchestration.loading import (
     LINEAGE_COLUMNS,
     SourceFileError,
-    _quote_identifier,
     check_csv_structure,
-    duckdb_csv_error,
     csv_compression,
+    duckdb_csv_error,
     duckdb_literal_path,
     file_checksum,
     parquet_text_expression,
+    quote_identifier,
     read_csv_header,
     read_parquet_header,
 )
+from orchestration.settings import DBT_PROJECT_DIR
 
 DEFAULT_MAPPING = DBT_PROJECT_DIR / "seeds" / "leaderboard_v2_columns.csv"
 TABLE_NAME = "leaderboard_v2"
 TABLE = f"raw.{TABLE_NAME}"
-LOADING_TABLE = f"raw.{_quote_identifier('_loading_' + TABLE_NAME)}"
+LOADING_TABLE = f"raw.{quote_identifier('_loading_' + TABLE_NAME)}"
 DELIMITER = ","
 
 # The canonical v2 schema, in table order. Every value is text in raw; staging types it.
@@ -71,7 +71,7 @@ TABLE_COLUMNS: dict[str, str] = {
     "_loaded_at": "TIMESTAMP WITH TIME ZONE",
     "_source_row": "BIGINT",
 }
-assert tuple(TABLE_COLUMNS)[-len(LINEAGE_COLUMNS):] == LINEAGE_COLUMNS  # same lineage as snapshot.py
+assert tuple(TABLE_COLUMNS)[-len(LINEAGE_COLUMNS):] == LINEAGE_COLUMNS  # the lineage of loading.py
 
 TRANSFORMS = ("", "invert", "ignore")
 MAPPING_HEADER = ["header_version", "source_column", "canonical_column", "transform"]
@@ -308,11 +308,11 @@ def _canonical_expression(version: HeaderVersion, canonical: str, parquet_text: 
     passes unchanged), or NULL."""
     rule = version.rule_for(canonical)
     if rule is None:
-        return f"null::varchar as {_quote_identifier(canonical)}"
-    source = _quote_identifier(rule.source) if parquet_text is None else parquet_text[rule.source]
+        return f"null::varchar as {quote_identifier(canonical)}"
+    source = quote_identifier(rule.source) if parquet_text is None else parquet_text[rule.source]
     if rule.transform == "invert":
         source = f"case upper({source}) when 'TRUE' then 'FALSE' when 'FALSE' then 'TRUE' else {source} end"
-    return f"{source} as {_quote_identifier(canonical)}"
+    return f"{source} as {quote_identifier(canonical)}"
 
 
 def _insert_snapshot(conn: duckdb.DuckDBPyConnection, snapshot: _Snapshot, week_start: date, loaded_at: datetime) -> None:
@@ -368,7 +368,7 @@ def _insert_snapshot(conn: duckdb.DuckDBPyConnection, snapshot: _Snapshot, week_
 
 
 def _create_table_ddl(table: str, *, replace: bool = False) -> str:
-    columns = ", ".join(f"{_quote_identifier(n)} {t}" for n, t in TABLE_COLUMNS.items())
+    columns = ", ".join(f"{quote_identifier(n)} {t}" for n, t in TABLE_COLUMNS.items())
     return f"create {'or replace ' if replace else ''}table {table} ({columns})"
 
 
@@ -397,7 +397,7 @@ def _check_table(conn: duckdb.DuckDBPyConnection) -> None:
         # `_source_checksum` marked, so a week whose files are still landed is loaded again.
         select = ", ".join(
             "'migrated' as _source_checksum" if n == "_source_checksum"
-            else _quote_identifier(n) if n in columns else f"null::{t} as {_quote_identifier(n)}"
+            else quote_identifier(n) if n in columns else f"null::{t} as {quote_identifier(n)}"
             for n, t in TABLE_COLUMNS.items()
         )  # fmt: skip
         conn.execute(f"create or replace table {TABLE} as select {select} from {TABLE}")

@@ -12,9 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.gx_suite import SuiteOutcome, suite_path, to_check_result
 from orchestration.checks.raw_checks import raw_check_spec, raw_suite_name, validate_raw_table
-from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
-from orchestration.settings import DUCKDB_WRITER_POOL
-from orchestration.sources.hfcommunity import (
+from orchestration.defs.hfcommunity.reader import (
     HFC_TABLES,
     DumpError,
     dump_checksums,
@@ -22,7 +20,9 @@ from orchestration.sources.hfcommunity import (
     load_hfcommunity_dump,
     raw_table_name,
 )
-from orchestration.sources.snapshot import SourceFileError
+from orchestration.loading import SourceFileError
+from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
+from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.wap.inputs import LoadedInput, full_refresh_requested, gate_fingerprint, is_unchanged
 
 HFC_KEYS: dict[str, dg.AssetKey] = {table: dg.AssetKey(["raw", raw_table_name(table)]) for table in HFC_TABLES}

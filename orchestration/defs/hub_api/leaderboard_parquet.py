@@ -6,10 +6,10 @@ built from them (fboulnois/llm-leaderboard-csv: headers snake-cased, emoji strip
 split into `model` and `url`). This module knows the dataset layouts from public evidence only
 (the schemas below cite it) and writes a scraped CSV's content in them:
 
-- `v1_dataset_table`: a final v1 table (`v1_2024-07-07.csv` layout, what generator.py writes
+- `v1_dataset_table`: a final v1 table (`v1_2024-07-07.csv` layout, what synthetic/snapshot.py writes
   as leaderboard_v1_final.csv) as `open-llm-leaderboard-old/contents`' parquet;
 - `v2_dataset_table`: a weekly v2 file (any of its six header versions, what
-  generator_weekly.py writes) as `open-llm-leaderboard/contents`' parquet, in the layout the
+  synthetic/weekly.py writes) as `open-llm-leaderboard/contents`' parquet, in the layout the
   dataset had at a date (`v2_layout_for`).
 
 It never calls the project's loaders or reads the seed `leaderboard_v2_columns.csv`: the two

@@ -32,7 +32,7 @@ The dump is streamed: read line by line, tokenized with a MySQL-escape state mac
 statement or a string may run over several lines), and written to DuckDB in batches of
 `batch_rows` rows, so memory stays bounded whatever the dump's size.
 
-Lineage columns are the snapshot reader's: `_source_file` (the dump; `<archive>!/<member>` for
+Lineage columns are orchestration/loading.py's: `_source_file` (the dump; `<archive>!/<member>` for
 a dump inside a zip; the table's CSV file), `_source_checksum` (sha256 of the archive or file),
 `_loaded_at` and `_source_row`: the 1-based row number within its table, in dump order. Errors
 name the file, the line (SQL dump) or row (CSV), the table and the column.
@@ -60,7 +60,7 @@ import duckdb
 import pyarrow as pa
 import yaml
 
-from orchestration.sources.snapshot import (
+from orchestration.loading import (
     LINEAGE_COLUMNS,
     SourceFileError,
     check_csv_structure,

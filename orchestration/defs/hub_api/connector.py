@@ -5,7 +5,7 @@ It lands files in layouts the project reads, so the loaders, GX suites and stagi
 apply unchanged:
 - the v1 leaderboard's dataset (`open-llm-leaderboard-old/contents`) as it is, its parquet
   copied to `leaderboard_v1.parquet` (WAREHOUSE_V1_SOURCE `dataset_parquet`, read by its real
-  column names: orchestration/sources/snapshot.py);
+  column names: orchestration/defs/paper_snapshot/reader.py);
 - repo details and commit summaries per leaderboard model as the paper's `repo_details.csv`
   and `commit_data.csv` (list literals, `2024-03-22 14:08:40+00:00` timestamps);
 - the v2 leaderboard's dataset (`open-llm-leaderboard/contents`) as that week's snapshot, its
@@ -55,7 +55,7 @@ from huggingface_hub import HfApi
 from huggingface_hub.errors import HfHubHTTPError, HFValidationError
 
 from orchestration.settings import HuggingFaceSettings, SettingsError
-from orchestration.sources.paper_layout import (
+from orchestration.defs.paper_snapshot.paper_layout import (
     COMMIT_DATA_HEADER,
     REPO_DETAILS_HEADER,
     commit_summary,

@@ -23,7 +23,7 @@ from dagster_dbt import DagsterDbtTranslator, DagsterDbtTranslatorSettings, DbtP
 from dagster_dbt.dbt_project import using_dagster_dev
 from dagster_duckdb import DuckDBResource
 
-from orchestration.assets.leaderboard_v2 import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
+from orchestration.defs.leaderboard_v2.assets import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.cli import prepare_manifest
 from orchestration.partitions import WEEKLY_PARTITIONS

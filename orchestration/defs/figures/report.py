@@ -13,14 +13,14 @@ from types import ModuleType
 
 import dagster as dg
 
-from orchestration.assets.figures import (
+from orchestration.defs.figures.assets import (
     WEEKLY_FIGURE_KEYS,
     chart_interactivity,
     figure_assets,
     figure_fingerprint,
     previous_drawing,
 )
-from orchestration.assets.publish import PUBLISHED_WAREHOUSE_KEY
+from orchestration.defs.warehouse.publish import PUBLISHED_WAREHOUSE_KEY
 from orchestration.charts import CHART_MODULES
 from orchestration.cli import WEEKLY_JOB
 from orchestration.report.findings import (

@@ -2,7 +2,7 @@
 
 - `raw/hub_models`: repo details and commit history of every model in raw.leaderboard (the v1
   dataset's models, with their shas), fetched incrementally through
-  orchestration/sources/huggingface.py and landed as the paper's repo_details.csv and
+  orchestration/defs/hub_api/connector.py and landed as the paper's repo_details.csv and
   commit_data.csv, which raw/repo_details and raw/commit_data then load and gate. Every model
   that failed or is missing goes to `raw.hub_fetch_failures`. The blocking check
   `hub_fetch_failure_share` fails when the share of models that kept failing passes
@@ -18,10 +18,10 @@ import time
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from orchestration.assets.raw import HUB_MODELS_KEY
+from orchestration.defs.paper_snapshot.assets import HUB_MODELS_KEY
 from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
-from orchestration.sources.huggingface import (
+from orchestration.defs.hub_api.connector import (
     V2_DATASET,
     Progress,
     download_dataset,

@@ -7,10 +7,10 @@ by that layout's suite.
 
 With WAREHOUSE_SOURCE=huggingface the files are landed by the Hugging Face connector first:
 raw/leaderboard pulls the v1 dataset itself (its parquet, as it is: layout dataset_parquet); raw/repo_details and raw/commit_data load what
-raw/hub_models fetched (orchestration/assets/hub.py), and `_source_file` names the dataset or
+raw/hub_models fetched (orchestration/defs/hub_api/assets.py), and `_source_file` names the dataset or
 API the rows came from. With WAREHOUSE_SOURCE=hfcommunity, raw/repo_details and raw/commit_data
 load the leaderboard models' rows cut from the loaded HFCommunity dump
-(orchestration/sources/hfcommunity_paper.py)."""
+(orchestration/defs/hfcommunity/paper_files.py)."""
 
 
 import dagster as dg
@@ -19,19 +19,18 @@ from dagster_duckdb import DuckDBResource
 from orchestration.checks.gx_suite import to_check_result
 from orchestration.checks.quarantine import QuarantinedRows
 from orchestration.checks.raw_checks import RawGate, raw_check_spec, raw_quarantine_check_spec
+from orchestration.loading import SourceFileError, file_checksum
 from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
-from orchestration.sources.hfcommunity_paper import LANDERS as DUMP_LANDERS
-from orchestration.sources.huggingface import V1_DATASET, download_dataset, land_v1_leaderboard
-from orchestration.sources.paper_layout import read_source_label
-from orchestration.sources.snapshot import (
+from orchestration.defs.hfcommunity.paper_files import LANDERS as DUMP_LANDERS
+from orchestration.defs.hub_api.connector import V1_DATASET, download_dataset, land_v1_leaderboard
+from orchestration.defs.paper_snapshot.paper_layout import read_source_label
+from orchestration.defs.paper_snapshot.reader import (
     LEADERBOARD_LAYOUTS,
     SNAPSHOT_FILES,
     V1_FINAL_BESIDE,
     V1_FINAL_LAYOUTS,
     SnapshotFile,
-    SourceFileError,
-    file_checksum,
     held_checksum,
     load_snapshot_file,
     matching_layouts,

@@ -61,7 +61,7 @@ import pandas as pd
 import yaml
 
 from orchestration.settings import HFCOMMUNITY_GENERATED_DUMP
-from orchestration.sources.generator import (
+from orchestration.synthetic.snapshot import (
     _CATALOG,
     _SYLLABLES,
     _epoch,
@@ -913,7 +913,7 @@ class _Hub:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.sources.generator_hfcommunity",
+        prog="python -m orchestration.synthetic.hfcommunity",
         description="Write a synthetic HFCommunity dump: hfcommunity_dump.zip (a MariaDB dump, as published) and csv/<table>.csv.",
     )
     parser.add_argument("--out", type=Path, required=True, help="directory to write into")

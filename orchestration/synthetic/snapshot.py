@@ -41,7 +41,7 @@ from typing import BinaryIO
 import numpy as np
 import pandas as pd
 
-from orchestration.sources.leaderboard_parquet import v1_dataset_table, write_parquet_atomic
+from orchestration.defs.hub_api.leaderboard_parquet import v1_dataset_table, write_parquet_atomic
 
 GENERATOR_VERSION = "3"  # 2: also writes leaderboard_v1_final.csv; 3: and leaderboard_v1.parquet, created_at at the Hub floor
 MARKER_NAME = "_generator.json"
@@ -1588,7 +1588,7 @@ class _Snapshot:
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
-        prog="python -m orchestration.sources.generator",
+        prog="python -m orchestration.synthetic.snapshot",
         description=(
             "Write a synthetic snapshot (leaderboard.csv, repo_details.csv, commit_data.csv, and the "
             "final v1 table's layout of the leaderboard, leaderboard_v1_final.csv, and its rows as the v1 "

@@ -24,7 +24,7 @@ from pathlib import Path
 
 import duckdb
 
-from orchestration.sources.paper_layout import (
+from orchestration.defs.paper_snapshot.paper_layout import (
     COMMIT_DATA_HEADER,
     REPO_DETAILS_HEADER,
     commit_summary,

@@ -2,7 +2,7 @@
 Dagster partition per Sunday week from the week of 2024-07-07.
 
 A partition loads every file dated in its week, each as its own snapshot with its own date,
-into the working database (orchestration/sources/leaderboard_v2.py). A backfill of any range
+into the working database (orchestration/defs/leaderboard_v2/reader.py). A backfill of any range
 runs as one run (single-run backfill policy). Gates:
 - `leaderboard_v2_header_known` (blocking): every file's header is a known version of
   dbt_project/seeds/leaderboard_v2_columns.csv; an unknown one names the unexpected and
@@ -17,17 +17,17 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.quarantine import ensure_quarantine_table
+from orchestration.loading import SourceFileError
 from orchestration.resources import EngineResource, WarehouseResource, WeeklySourceResource, short_connection
 from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
 from orchestration.settings import DUCKDB_WRITER_POOL
-from orchestration.sources.leaderboard_v2 import (
+from orchestration.defs.leaderboard_v2.reader import (
     UnknownHeaderError,
     list_landing_dir,
     load_weekly_snapshots,
     snapshot_files_for_week,
     stray_warning,
 )
-from orchestration.sources.snapshot import SourceFileError
 from orchestration.wap.state import WEEKLY
 
 KEY = dg.AssetKey(["raw", "leaderboard_v2"])

@@ -1,0 +1,1 @@
+"""The figures, one asset per figure mart, and the findings report."""

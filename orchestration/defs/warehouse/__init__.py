@@ -1,0 +1,1 @@
+"""The warehouse: the dbt models as assets, and their write-audit-publish."""
