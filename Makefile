@@ -86,7 +86,7 @@ browser:
 # fixtures and its tests' order stay together; each worker builds the session builds it needs.
 TEST_WORKERS ?= 2
 test: manifest browser
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 # Benchmarks (not part of `make test`): the paper snapshot at SCALES, the Hub-sized set times HUB
 # (0 leaves it out), REPEAT repeats; inputs and runs under BENCH_DIR (default WAREHOUSE_BENCH_DIR,

@@ -24,7 +24,12 @@ import duckdb
 
 from orchestration.settings import DBT_PROJECT_DIR, WORKING_DATABASE_NAME, load_settings
 from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
-from orchestration.defs.paper_snapshot.reader import LEADERBOARD_LAYOUTS, SNAPSHOT_FILES, load_snapshot_file
+from orchestration.defs.paper_snapshot.reader import (
+    LEADERBOARD_LAYOUTS,
+    SNAPSHOT_FILES,
+    V1_FINAL_LAYOUTS,
+    load_snapshot_file,
+)
 
 COMPILED_TARGET = DBT_PROJECT_DIR / "target" / "bench_compiled"
 # The weekly v2 models belong to the partitioned job, not to the full build the floor matches.
@@ -94,6 +99,8 @@ def load_raw(conn: duckdb.DuckDBPyConnection, generated_dir: Path, hfcommunity_d
     load_snapshot_file(conn, LEADERBOARD_LAYOUTS["paper_scrape"], generated_dir / LEADERBOARD_LAYOUTS["paper_scrape"].file_name)
     for name in ("repo_details", "commit_data"):
         load_snapshot_file(conn, SNAPSHOT_FILES[name], generated_dir / SNAPSHOT_FILES[name].file_name)
+    final = V1_FINAL_LAYOUTS["final_table"]  # the era verdicts' final v1 table, beside the scrape
+    load_snapshot_file(conn, final, generated_dir / final.file_name)
     load_hfcommunity_dump(conn, hfcommunity_dump)
 
 
