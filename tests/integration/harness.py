@@ -187,6 +187,26 @@ def run_weekly(
         )
 
 
+def evaluate_sensor(settings: Settings, instance: dg.DagsterInstance, cursor: str | None):
+    """One tick of the landing sensor on `settings`' landing directory: (its result, its new cursor)."""
+    from orchestration.automation import leaderboard_v2_landing_sensor
+    from orchestration.resources import build_resources
+
+    with dg.build_sensor_context(
+        instance=instance, cursor=cursor, resources={"weekly_source": build_resources(settings)["weekly_source"]},
+        definitions=build_definitions(settings),
+    ) as context:
+        result = leaderboard_v2_landing_sensor(context)
+        return result, context.cursor
+
+
+def launch_as_the_daemon(settings: Settings, instance: dg.DagsterInstance, request: dg.RunRequest) -> dg.ExecuteInProcessResult:
+    """A sensor's run request executed as the daemon launches it: its whole job, its partition, its tags."""
+    job = build_definitions(settings).resolve_job_def(request.job_name or "leaderboard_v2_weekly")
+    return job.execute_in_process(instance=instance, partition_key=request.partition_key, tags=request.tags,
+                                  raise_on_error=False)
+
+
 # The pages whose SQL examples are run against builds: each statement must answer with rows.
 SQL_EXAMPLE_PAGES = ("README.md", "docs/querying.md")
 

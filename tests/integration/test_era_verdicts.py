@@ -1,6 +1,7 @@
 """The claims across eras on real data: the session's real paper snapshot build, copied, with the
 real final v1 table loaded beside the scrape and a real weekly v2 file loaded; then one more
-weekly file. Every number of marts.era_verdicts is checked against pandas reading the raw files
+weekly file, dropped into the landing directory and run from the landing sensor's request.
+Every number of marts.era_verdicts is checked against pandas reading the raw files
 (tests/integration/era_reference.py, no project SQL), the paper era against the report's own
 claims, and the findings report shows the table and follows the new week."""
 
@@ -8,13 +9,23 @@ from __future__ import annotations
 
 import re
 import shutil
+from datetime import date
 
+import dagster as dg
 import duckdb
 import pytest
 
 from orchestration.report.findings import compute_findings
 from tests.integration import era_reference
-from tests.integration.harness import landing_dir_with, materialized_keys, run_warehouse, run_weekly
+from tests.integration.harness import (
+    evaluate_sensor,
+    landing_dir_with,
+    launch_as_the_daemon,
+    materialized_keys,
+    published_weekly_marts,
+    run_warehouse,
+    run_weekly,
+)
 from tests.integration.paper_reference import PaperReference
 
 FIRST_FILE, FIRST_WEEK = "2025-02-01", "2025-01-26"
@@ -106,11 +117,26 @@ def test_the_report_shows_the_three_eras_and_what_changed(eras_build):
     assert "The rise of merges" in section and "MATH Lvl 5 re-scoring" in section
 
 
-def test_a_new_weekly_file_once_loaded_moves_the_v2_verdicts_to_its_week(eras_build, paper, real_weekly_dir):
-    settings, root = eras_build
+def test_a_dropped_file_publishes_its_week_and_moves_the_v2_verdicts_to_it(eras_build, paper, real_weekly_dir):
+    """A new weekly file dropped into the landing directory: the landing sensor requests its
+    week, and the request, launched as the daemon would (the whole weekly job: its marts, the
+    publish, the v2 figures and the report), extends the published history by that week and
+    moves the v2 verdicts to it, in the marts and in the report."""
+    settings, _ = eras_build
     before = published_verdicts(settings)
-    shutil.copy(real_weekly_dir / f"huggingface_v2_{NEXT_FILE}.csv.gz", settings.landing_dir)
-    assert run_weekly(settings, None, NEXT_WEEK, report=True).success
+    weeks_before = [row[0] for row in published_weekly_marts(settings)["weekly_leaderboard_v2"]]
+    with dg.DagsterInstance.ephemeral() as instance:
+        _, cursor = evaluate_sensor(settings, instance, None)
+        shutil.copy(real_weekly_dir / f"huggingface_v2_{NEXT_FILE}.csv.gz", settings.landing_dir)
+        result, cursor = evaluate_sensor(settings, instance, cursor)
+        (request,) = result.run_requests
+        assert request.partition_key == NEXT_WEEK
+        assert launch_as_the_daemon(settings, instance, request).success
+
+    weeks_after = [row[0] for row in published_weekly_marts(settings)["weekly_leaderboard_v2"]]
+    assert weeks_after == [*weeks_before, date.fromisoformat(NEXT_WEEK)]
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        assert conn.execute("select max(last_seen_date) from marts.leaderboard_v2_history").fetchone()[0] == date.fromisoformat(NEXT_FILE)
     after = published_verdicts(settings)
     assert_era_matches(after, "v2_latest", era_reference.claims(
         era_reference.v2_era(real_weekly_dir / f"huggingface_v2_{NEXT_FILE}.csv.gz")))

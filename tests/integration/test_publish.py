@@ -5,7 +5,9 @@ Runs are real: `python -m orchestration.cli materialize` in its own process (as 
 or the job in this process; readers are separate processes with read-only DuckDB connections.
 Every test starts on a copy of the session's generated build (the version users hold when the
 next run starts) and runs on other generated data, so the run has changes to write. Runs leave
-out the figures and the report: what is tested here ends at the publish.
+out the figures and the report: what is tested here ends at the publish. A full build costs
+about a minute, so one copy serves three subjects in turn: a run that fails on a full disk, the
+next run (space again) while SQL users read, and the two versions it leaves for rollback.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import subprocess
 import sys
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -69,14 +72,6 @@ def start_run(*options: str) -> tuple[subprocess.Popen, list[str]]:
     return process, lines
 
 
-def assert_published_opens_complete(settings: Settings) -> None:
-    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
-        recorded = dict(conn.execute("select table_name, row_count from meta.table_row_counts").fetchall())
-        assert recorded
-        for table, rows in recorded.items():
-            assert conn.execute(f"select count(*) from {table}").fetchone()[0] == rows
-
-
 def other_data(seed: int, tmp_path: Path) -> dict[str, str]:
     """Generated files other than the build's: the next run has real changes to write."""
     return {"WAREHOUSE_GENERATOR_SEED": str(seed), "WAREHOUSE_GENERATOR_SCALE": SCALE,
@@ -95,18 +90,20 @@ def first_version(generated_build) -> Build:
 
 
 # ------------------------------------------------------------------------------------------
-# Readers during a run
+# A full disk, then the next run with SQL users reading throughout
 # ------------------------------------------------------------------------------------------
 
 
-def test_sql_users_read_complete_versions_during_a_full_materialisation(first_version, tmp_path, monkeypatch):
-    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=2)
-    before = PublishedState.of(settings)
-    stop = tmp_path / "stop"
+LARGER = "1.5"  # the generator's scale of a run that needs more room than the session's build (1x)
+
+
+def start_readers(settings: Settings, stop: Path, out_dir: Path) -> list[tuple[Path, subprocess.Popen]]:
+    """Five SQL users in their own processes (tests/integration/published_reader.py), reading
+    until `stop` appears; one keeps a session open throughout. Returns once each has answered."""
     readers = []
     for index in range(5):
-        out = tmp_path / f"reader-{index}.json"
-        hold = ["--hold"] if index == 4 else []  # one user keeps a session open throughout
+        out = out_dir / f"reader-{index}.json"
+        hold = ["--hold"] if index == 4 else []
         readers.append((out, subprocess.Popen(
             [sys.executable, "-m", "tests.integration.published_reader",
              str(settings.duckdb_path), str(stop), str(out), *hold],
@@ -115,25 +112,109 @@ def test_sql_users_read_complete_versions_during_a_full_materialisation(first_ve
     while not all(Path(f"{out}.ready").exists() for out, _ in readers):
         assert time.monotonic() < deadline, "readers did not start"
         time.sleep(0.05)
+    return readers
 
-    result = run_warehouse(settings, accept_volume_change=True)
-    time.sleep(1.0)
-    stop.touch()
-    for _, process in readers:
-        assert process.wait(timeout=60) == 0
 
-    assert result.success, "the run was not disturbed by five readers"
-    after = PublishedState.of(settings)
+def published_count_mismatches(settings: Settings) -> dict[str, tuple[int, int]]:
+    """Tables of the published warehouse whose row count is not the one its version recorded
+    (recorded, actual); {"meta.table_row_counts": (0, 0)} when it records nothing."""
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        recorded = dict(conn.execute("select table_name, row_count from meta.table_row_counts").fetchall())
+        actual = {table: conn.execute(f"select count(*) from {table}").fetchone()[0] for table in recorded}
+    if not recorded:
+        return {"meta.table_row_counts": (0, 0)}
+    return {table: (rows, actual[table]) for table, rows in recorded.items() if actual[table] != rows}
+
+
+def assert_published_opens_complete(settings: Settings) -> None:
+    assert published_count_mismatches(settings) == {}
+
+
+@dataclass(frozen=True)
+class FullDiskThenReaders:
+    """A run on more data than the build's that hit a full disk, then the next run (space
+    again) while five SQL users read: what each step left, for the tests to judge."""
+
+    build: Build
+    """The copy after both runs: the build's version, then the recovery's (rollback's two)."""
+    failed_run: subprocess.CompletedProcess
+    before: PublishedState
+    after_failure: PublishedState
+    mismatches_after_failure: dict[str, tuple[int, int]]
+    recovery: dg.ExecuteInProcessResult
+    after: PublishedState
+    answers: dict[str, list[dict]]
+    reader_exit_codes: list[int]
+
+
+@pytest.fixture(scope="module")
+def full_disk_then_readers(first_version, tmp_path_factory) -> FullDiskThenReaders:
+    """A full disk, simulated without root: the run's process may not write any file past the
+    working database's current size (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with
+    EFBIG, as on a full disk). The run is on more data than the build's, so it must grow the
+    working database (a run on less fits in the blocks it frees). Then, with space again, the
+    next run (in this process) while five readers query the published warehouse."""
+    root = tmp_path_factory.mktemp("full_disk_then_readers")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings = first_version.copy(root, monkeypatch, WAREHOUSE_GENERATOR_SEED="3", WAREHOUSE_GENERATOR_SCALE=LARGER,
+                                      WAREHOUSE_GENERATED_DIR=str(root / "generated-3"))
+        generate_snapshot(settings.generated_dir, seed=3, scale=float(LARGER))
+        before = PublishedState.of(settings)
+        limit = settings.working_duckdb_path.stat().st_size
+
+        def disk_full_past_the_working_database() -> None:
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+            resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
+
+        failed_run = subprocess.run(
+            [sys.executable, "-m", "orchestration.cli", *MATERIALIZE], cwd=PROJECT_ROOT, env=dict(os.environ),
+            capture_output=True, text=True, timeout=1200, preexec_fn=disk_full_past_the_working_database,
+        )
+        after_failure = PublishedState.of(settings)
+        mismatches_after_failure = published_count_mismatches(settings)
+
+        stop = root / "stop"
+        readers = start_readers(settings, stop, root)
+        recovery = run_warehouse(settings, accept_volume_change=True)
+        time.sleep(1.0)
+        stop.touch()
+        codes = [process.wait(timeout=60) for _, process in readers]
+        answers = {out.name: json.loads(out.read_text()) for out, _ in readers if out.exists()}
+        return FullDiskThenReaders(Build(root, exported_settings()), failed_run, before, after_failure,
+                                   mismatches_after_failure, recovery, PublishedState.of(settings), answers, codes)
+
+
+def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(full_disk_then_readers):
+    """The run that hits the full disk fails; the published warehouse is untouched; the next
+    run, with space again, needs no clean-up and publishes, and verified the file it replaced."""
+    done = full_disk_then_readers
+    output = done.failed_run.stdout + done.failed_run.stderr
+    assert done.failed_run.returncode != 0, output[-3000:]
+    assert "File too large" in output, output[-3000:]
+    assert done.after_failure == done.before, "the published file changed"
+    assert done.mismatches_after_failure == {}, "the published warehouse opens complete"
+
+    assert done.recovery.success, "with space again, the next run needs no clean-up"
+    assert done.after.version_id > done.before.version_id
+    assert published_count_mismatches(done.build.settings) == {}
+    replaced = check_evaluations(done.recovery)[f"published/warehouse:{REPLACED_UNCHANGED_CHECK}"]
+    assert replaced.passed and replaced.metadata["status"].text == "ok", "the file it replaced was verified"
+
+
+def test_sql_users_read_complete_versions_during_a_full_materialisation(full_disk_then_readers):
+    done = full_disk_then_readers
+    assert done.reader_exit_codes == [0] * 5
+    assert done.recovery.success, "the run was not disturbed by five readers"
+    before, after = done.after_failure, done.after  # what users held when the run started
     assert after.version_id > before.version_id
-    answers = {out.name: json.loads(out.read_text()) for out, _ in readers}
-    for name, reader_answers in answers.items():
+    for name, reader_answers in done.answers.items():
         assert [a["error"] for a in reader_answers if a["error"]] == [], f"{name} saw errors"
         assert all(a["complete"] for a in reader_answers), f"{name} saw an incomplete version"
         assert {a["version_id"] for a in reader_answers} <= {before.version_id, after.version_id}
-    held = answers["reader-4.json"]
+    held = done.answers["reader-4.json"]
     assert {a["version_id"] for a in held} == {before.version_id}, "a connected reader keeps its view"
     for index in range(4):
-        reader_answers = answers[f"reader-{index}.json"]
+        reader_answers = done.answers[f"reader-{index}.json"]
         assert len(reader_answers) > 20
         assert reader_answers[0]["version_id"] == before.version_id
         assert reader_answers[-1]["version_id"] == after.version_id, "a new connection sees the new version"
@@ -204,45 +285,6 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean
     assert not list(settings.versions_dir.glob(".*.tmp"))
 
 
-LARGER = "1.5"  # the generator's scale of a run that needs more room than the session's build (1x)
-
-
-def test_a_full_disk_at_the_working_database_fails_the_run_and_loses_nothing(first_version, tmp_path, monkeypatch):
-    """A full disk, simulated without root: the run's process may not write any file past the
-    working database's current size (RLIMIT_FSIZE, with SIGXFSZ ignored so the write fails with
-    EFBIG, as on a full disk). The run is on more data than the build's, so it must grow the
-    working database (a run on less fits in the blocks it frees), and fails; the published
-    warehouse is untouched, and the next run, with space again, publishes."""
-    settings = first_version.copy(tmp_path, monkeypatch, WAREHOUSE_GENERATOR_SEED="3", WAREHOUSE_GENERATOR_SCALE=LARGER,
-                                  WAREHOUSE_GENERATED_DIR=str(tmp_path / "generated-3"))
-    generate_snapshot(settings.generated_dir, seed=3, scale=float(LARGER))
-    before = PublishedState.of(settings)
-    limit = settings.working_duckdb_path.stat().st_size
-
-    def disk_full_past_the_working_database() -> None:
-        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
-        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, limit))
-
-    run = subprocess.run(
-        [sys.executable, "-m", "orchestration.cli", *MATERIALIZE],
-        cwd=PROJECT_ROOT, env=dict(os.environ), capture_output=True, text=True, timeout=1200, preexec_fn=disk_full_past_the_working_database,
-    )
-
-    output = run.stdout + run.stderr
-    assert run.returncode != 0, output[-3000:]
-    assert "File too large" in output, output[-3000:]
-    assert PublishedState.of(settings) == before, "the published file changed"
-    assert_published_opens_complete(settings)
-
-    recovery = run_warehouse(settings, accept_volume_change=True)
-
-    assert recovery.success, "with space again, the next run needs no clean-up"
-    assert published_version_id(settings) > before.version_id
-    assert_published_opens_complete(settings)
-    replaced = check_evaluations(recovery)[f"published/warehouse:{REPLACED_UNCHANGED_CHECK}"]
-    assert replaced.passed and replaced.metadata["status"].text == "ok", "the file it replaced was verified"
-
-
 # ------------------------------------------------------------------------------------------
 # Two runs at once
 # ------------------------------------------------------------------------------------------
@@ -294,20 +336,11 @@ def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_versi
 # ------------------------------------------------------------------------------------------
 
 
-@pytest.fixture(scope="module")
-def two_versions_build(first_version, tmp_path_factory) -> Build:
-    """The build, then one more published run on other data: a version to roll back to."""
-    root = tmp_path_factory.mktemp("two_versions")
-    with pytest.MonkeyPatch.context() as monkeypatch:
-        settings = use_other_data(first_version, root, monkeypatch, seed=5)
-        assert run_warehouse(settings, accept_volume_change=True).success
-        return Build(root, exported_settings())
-
-
 @pytest.fixture
-def two_versions(two_versions_build, tmp_path, monkeypatch) -> Settings:
-    """Each test's own copy: a rollback changes what is published."""
-    return two_versions_build.copy(tmp_path, monkeypatch)
+def two_versions(full_disk_then_readers, tmp_path, monkeypatch) -> Settings:
+    """The build's version and the recovery run's after it (a version to roll back to); each
+    test's own copy, since a rollback changes what is published."""
+    return full_disk_then_readers.build.copy(tmp_path, monkeypatch)
 
 
 def test_rollback_restores_the_previous_version(two_versions):

@@ -2,7 +2,9 @@
 file dropped into the landing directory reaches the published history with no other action.
 
 Each test builds its own small warehouse from two or three real weeks in a landing directory of
-its own: the files arriving there, and the runs they start from nothing, are the subject."""
+its own: the files arriving there, and the runs they start from nothing, are the subject. The
+sensor's run request launched as the daemon would, on a published warehouse, is tested in
+tests/integration/test_era_verdicts.py (the run that moves the v2 verdicts to the new week)."""
 
 from __future__ import annotations
 
@@ -18,22 +20,12 @@ import dagster as dg
 import duckdb
 import pytest
 
-from orchestration.automation import leaderboard_v2_landing_sensor, leaderboard_v2_weekly_schedule
+from orchestration.automation import leaderboard_v2_weekly_schedule
 from orchestration.definitions import build_definitions
 from orchestration.partitions import PARTITION_RANGE_END, PARTITION_RANGE_START
-from orchestration.resources import build_resources
 from orchestration.settings import PROJECT_ROOT
 from tests.conftest import make_settings
-from tests.integration.harness import landing_dir_with, documented_sql_statements, published_weekly_marts, run_weekly
-
-
-def evaluate_sensor(settings, instance, cursor):
-    with dg.build_sensor_context(
-        instance=instance, cursor=cursor, resources={"weekly_source": build_resources(settings)["weekly_source"]},
-        definitions=build_definitions(settings),
-    ) as context:
-        result = leaderboard_v2_landing_sensor(context)
-        return result, context.cursor
+from tests.integration.harness import documented_sql_statements, evaluate_sensor, landing_dir_with
 
 
 def requested(result) -> list[tuple[str, str]]:
@@ -99,30 +91,6 @@ def test_sensor_requests_the_week_of_each_new_file_exactly_once(real_weekly_dir,
         assert requested(result) == []
         assert f"huggingface_v2_{this_week.isoformat()}.csv.gz" not in json.loads(next_cursor)
         assert "huggingface_v2_2024-06-30.csv.gz" in json.loads(next_cursor)
-
-
-def test_a_dropped_file_extends_the_published_history_by_one_week(real_weekly_dir, tmp_path, monkeypatch):
-    """The sensor's run request, launched as the daemon would, publishes the new week."""
-    landing = landing_dir_with(tmp_path, real_weekly_dir, "2025-01-19", "2025-01-26", "2025-02-01")
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
-    with dg.DagsterInstance.ephemeral() as instance:
-        assert run_weekly(settings, instance, "2025-01-19", "2025-01-26").success
-        before = published_weekly_marts(settings)
-        _, cursor = evaluate_sensor(settings, instance, None)
-
-        landing_dir_with(tmp_path, real_weekly_dir, "2025-02-08")
-        result, cursor = evaluate_sensor(settings, instance, cursor)
-        (request,) = result.run_requests
-        job = build_definitions(settings).resolve_job_def(result.run_requests[0].job_name or "leaderboard_v2_weekly")
-        run = job.execute_in_process(instance=instance, partition_key=request.partition_key, tags=request.tags)
-        assert run.success
-
-        after = published_weekly_marts(settings)
-        weeks_before = [row[0] for row in before["weekly_leaderboard_v2"]]
-        weeks_after = [row[0] for row in after["weekly_leaderboard_v2"]]
-        assert weeks_after == [*weeks_before, weeks_before[-1].__class__.fromisoformat("2025-02-02")]
-        with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
-            assert conn.execute("select max(valid_from), max(last_seen_date) from marts.leaderboard_v2_history").fetchone()[1].isoformat() == "2025-02-08"
 
 
 def documented_queries(schema: str) -> list[str]:

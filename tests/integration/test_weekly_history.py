@@ -261,42 +261,36 @@ def test_rerunning_one_week_changes_nothing(real_weekly_build, tmp_path, monkeyp
     assert table_rows(settings.working_duckdb_path, "(select * exclude (_loaded_at) from raw.leaderboard_v2)") == raw_before
 
 
-# Weeks run one at a time where the history turns (the MATH re-scoring of November 2024, a week
-# without a file), between one-run backfills of the weeks before and after them: each run
-# extends the history incrementally from its anchor.
+# The history grown from an empty warehouse in another order than the one run's: weeks from the
+# middle first, then the start (earlier weeks after later ones), then a late file between them;
+# then one week at a time where the history turns (the MATH re-scoring of November 2024, a week
+# without a file), each run extending the history incrementally from its anchor; then the rest
+# in one run that publishes. The late file comes before the weeks run one at a time: its run
+# rebuilds the history from its week on, which would otherwise redo theirs.
+MIDDLE, START, LATE = ("2024-08-18", "2024-10-27"), ("2024-07-07", "2024-08-04"), "2024-08-11"
 ONE_AT_A_TIME = ("2024-11-03", "2024-11-10", "2024-11-17", "2024-11-24")
 
 
-def test_week_by_week_and_full_refresh_equal_the_one_run_backfill(backfilled, real_weekly_dir, tmp_path, monkeypatch):
+def test_weeks_out_of_order_week_by_week_and_full_refresh_equal_the_one_run_backfill(
+    backfilled, real_weekly_dir, tmp_path, monkeypatch
+):
     one_run = published_weekly_marts(backfilled[0])
-    # Its own build: the history grown from an empty warehouse, week by week, is the subject.
+    # Its own build: the history grown from an empty warehouse is the subject.
     settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
     with dg.DagsterInstance.ephemeral() as instance:
-        weeks = all_weeks()
-        before, after = weeks[:weeks.index(ONE_AT_A_TIME[0])], weeks[weeks.index(ONE_AT_A_TIME[-1]) + 1:]
         # Publishing once at the end is enough to compare; every week is loaded and built.
-        assert run_weekly(settings, instance, before[0], before[-1], assets=WEEKLY_ASSETS).success
+        for first, last in (MIDDLE, START, (LATE, None)):
+            assert run_weekly(settings, instance, first, last, assets=WEEKLY_ASSETS).success, f"weeks {first}..{last}"
         for week in ONE_AT_A_TIME:
             assert run_weekly(settings, instance, week, assets=WEEKLY_ASSETS).success, f"week {week}"
             assert dbt_reparsed_because(settings) is None, "the next week's run reuses dbt's parse"
-        assert run_weekly(settings, instance, after[0], after[-1]).success
-        assert published_weekly_marts(settings) == one_run, "week by week == one run"
+        rest = all_weeks()[all_weeks().index(ONE_AT_A_TIME[-1]) + 1:]
+        assert run_weekly(settings, instance, rest[0], rest[-1]).success
+        assert published_weekly_marts(settings) == one_run, "out of order, then week by week == one run"
 
         result = run_weekly(settings, instance, LAST_WEEK, full_refresh=True)
         assert result.success
         assert published_weekly_marts(settings) == one_run, "full refresh == one run"
-
-
-def test_weeks_loaded_out_of_order_give_the_same_history(backfilled, real_weekly_dir, tmp_path, monkeypatch):
-    one_run = published_weekly_marts(backfilled[0])
-    # Its own build: the history grown from an empty warehouse in another order is the subject.
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
-    with dg.DagsterInstance.ephemeral() as instance:
-        # The last months first, then the start, then a week in the middle (a late file).
-        for first, last in [("2024-11-03", LAST_WEEK), ("2024-07-07", "2024-08-04"), ("2024-08-18", "2024-10-27"),
-                            ("2024-08-11", None)]:
-            assert run_weekly(settings, instance, first, last).success
-        assert published_weekly_marts(settings) == one_run
 
 
 def _unknown_header_copy(source: Path, target: Path) -> None:
