@@ -187,14 +187,17 @@ def build_models(conn: duckdb.DuckDBPyConnection, manifest: Mapping) -> None:
 
 
 @contextmanager
-def built_floor(manifest_path: Path, generated_dir: Path, hfcommunity_dump: Path, scratch_dir: Path) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
+def built_floor(
+    manifest_path: Path, generated_dir: Path, hfcommunity_dump: Path, scratch_dir: Path, *, memory_limit: str | None = None
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
     """Build every mart in an in-memory database from views over the source files; yield its
     connection (still open: the marts live only there) and the timings. `scratch_dir`: where
-    DuckDB may spill what does not fit in memory."""
+    DuckDB spills what does not fit in `memory_limit` (DuckDB's default when None)."""
     manifest = json.loads(manifest_path.read_text())
     scratch_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
-    with duckdb.connect(config={"temp_directory": str(scratch_dir)}) as conn:
+    config = {"temp_directory": str(scratch_dir), **({"memory_limit": memory_limit} if memory_limit else {})}
+    with duckdb.connect(config=config) as conn:
         conn.execute(f"attach ':memory:' as {WORKING_CATALOG}")
         conn.execute(f"use {WORKING_CATALOG}")
         conn.execute("set TimeZone = 'UTC'")  # as dbt's profile
@@ -241,7 +244,7 @@ def main(task_path: str) -> int:
     if task.get("with_loaders"):
         result = run_floor_with_loaders(paths[0], Path(task["database_dir"]), *paths[1:])
     else:
-        with built_floor(*paths, Path(task["scratch_dir"])) as (conn, timings):
+        with built_floor(*paths, Path(task["scratch_dir"]), memory_limit=task.get("memory_limit")) as (conn, timings):
             result = {**timings, "truth": verify_truth(conn, task["truth"]).record()}
     Path(task["result"]).write_text(json.dumps(result, indent=2))
     return 0

@@ -815,16 +815,16 @@ def csv_export_select_sql(table: str, path: Path, header: Sequence[str], *, chec
             path, f"missing column(s) {', '.join(repr(c) for c in missing)}; the header has {', '.join(header)}",
             row=0, table=table, column=missing[0],
         )  # fmt: skip
-    options = {"path": duckdb_literal_path(path), "compression": csv_compression(path), "columns": {name: "VARCHAR" for name in header}}
+    columns = {name: "VARCHAR" for name in header}
     return f"""
         select {', '.join(sources)},
                {sql_literal(str(path))}::varchar as _source_file,
                {sql_literal(checksum)}::varchar as _source_checksum,
                {sql_literal(loaded_at)} as _loaded_at,
                (row_number() over ())::bigint as _source_row
-        from read_csv({sql_literal(options['path'])}, delim = ',', quote = '"', escape = '"', header = true,
-                      compression = {sql_literal(options['compression'])}, auto_detect = false,
-                      columns = {sql_literal(options['columns'])}, allow_quoted_nulls = false,
+        from read_csv({sql_literal(duckdb_literal_path(path))}, delim = ',', quote = '"', escape = '"', header = true,
+                      compression = {sql_literal(csv_compression(path))}, auto_detect = false,
+                      columns = {sql_literal(columns)}, allow_quoted_nulls = false,
                       strict_mode = true, null_padding = false)
         """
 
