@@ -1,14 +1,27 @@
-"""The floor: the warehouse's own mart SQL run directly in DuckDB, with no orchestration.
+"""The floor: every mart of the full build computed by DuckDB straight from the source files, in
+memory, with no persistence, no checks and no orchestration.
 
-No logic is written twice: the raw tables are loaded by the product's loaders (without their GX
-audit), and every model is dbt's compiled SQL (`dbt compile` into
-`dbt_project/target/bench_compiled`, read from its manifest.json), run in dependency order as
-a view or a table, as dbt materialises it. Seeds are read with DuckDB's CSV reader and cast to
-their configured column types. Left out, because they are not computing the marts: dbt's and
-GX's tests, the publish, figures and the report, and Dagster.
+Each raw table is a view over its source file (`raw_views`), read by the product's own SELECT
+(`snapshot_select_sql` of the paper snapshot's reader, `csv_export_select_sql` of HFCommunity's):
+the same columns, text and lineage, but nothing is written, and DuckDB reads only the columns the
+models use (projection pushdown through the views). The lineage columns the models read are
+there: `_source_checksum` (the era models join on it: every file is hashed, as the loaders do, and
+timed apart), `_source_row` (the tie-breaks) and `_source_file`. Repository cards are parsed by the
+reader's own `parse_cards` (each distinct card once, into an in-memory table the view joins).
+HFCommunity is read from its CSV export, the form the benchmark's inputs use
+(benchmarks/inputs.py): a SQL dump can only be read through the product's streaming parser, so the
+floor refuses one rather than measure that parser as the floor.
 
-The compiled SQL names relations `"working"."<schema>"."<table>"`, so the floor's database file
-is also called working.duckdb (in its own directory).
+Then every model is dbt's compiled SQL (`dbt compile` into `dbt_project/target/bench_compiled`,
+read from its manifest.json), run in dependency order as a view or a table, as dbt materialises
+it, in an in-memory database named `working` (the compiled SQL names relations
+`"working"."<schema>"."<table>"`). Seeds are read with DuckDB's CSV reader and cast to their
+configured column types. Left out, because they are not computing the marts: the structure
+checks of the files, dbt's and GX's tests, the publish, figures and the report, and Dagster.
+
+`run_floor_with_loaders` is the breakdown beside it: the raw tables loaded by the product's
+loaders (without their GX audit) into a DuckDB file, then the same models. Its distance from the
+floor is what loading costs before any check.
 """
 
 from __future__ import annotations
@@ -18,20 +31,39 @@ import os
 import subprocess
 import time
 from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
-from orchestration.settings import DBT_PROJECT_DIR, WORKING_DATABASE_NAME, load_settings
-from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
+from orchestration.defs.hfcommunity.reader import (
+    CARD_COLUMNS,
+    HFC_SCHEMA,
+    HFC_TABLES,
+    csv_export_select_sql,
+    csv_table_path,
+    dump_form,
+    load_hfcommunity_dump,
+    parse_cards,
+    raw_table_name,
+)
 from orchestration.defs.paper_snapshot.reader import (
     LEADERBOARD_LAYOUTS,
     SNAPSHOT_FILES,
     V1_FINAL_LAYOUTS,
+    SnapshotFile,
     load_snapshot_file,
+    raw_column_names,
+    read_header,
+    snapshot_select_sql,
 )
+from orchestration.loading import LINEAGE_COLUMNS, file_checksum, quote_identifier, read_csv_header
+from orchestration.settings import DBT_PROJECT_DIR, WORKING_DATABASE_NAME, load_settings
 
 COMPILED_TARGET = DBT_PROJECT_DIR / "target" / "bench_compiled"
+# The catalog the compiled SQL names: the working database file's stem, as DuckDB names it.
+WORKING_CATALOG = Path(WORKING_DATABASE_NAME).stem
 # The weekly v2 models belong to the partitioned job, not to the full build the floor matches.
 WEEKLY_TAG = "weekly_v2"
 
@@ -94,18 +126,99 @@ def node_statements(node: Mapping) -> Iterator[str]:
     yield f"create or replace {kind} {relation} as {node['compiled_code']}"
 
 
+def snapshot_sources(generated_dir: Path) -> list[tuple[SnapshotFile, Path]]:
+    """The paper snapshot's files the full build reads, each with its layout: the scrape, the
+    repo details and commit data, and the final v1 table the era models read beside the scrape."""
+    specs = (LEADERBOARD_LAYOUTS["paper_scrape"], SNAPSHOT_FILES["repo_details"], SNAPSHOT_FILES["commit_data"],
+             V1_FINAL_LAYOUTS["final_table"])  # fmt: skip
+    return [(spec, generated_dir / spec.file_name) for spec in specs]
+
+
+def hfcommunity_csv_export(hfcommunity_dump: Path) -> Path:
+    """The floor reads HFCommunity's CSV export directly; a SQL dump only the product's parser reads."""
+    if dump_form(hfcommunity_dump) != "csv":
+        raise ValueError(f"{hfcommunity_dump}: the floor reads HFCommunity's per-table CSV export (a directory); "
+                         "a SQL dump can only be read through the product's streaming parser (run_floor_with_loaders)")  # fmt: skip
+    return hfcommunity_dump
+
+
+def raw_views(conn: duckdb.DuckDBPyConnection, generated_dir: Path, hfcommunity_dump: Path) -> dict[str, float]:
+    """Each raw table of the full build as a view over its source file (module docstring);
+    return the seconds spent hashing the files and parsing the cards."""
+    loaded_at = datetime.now(UTC)
+    csv_dir = hfcommunity_csv_export(hfcommunity_dump)
+    started = time.perf_counter()
+    snapshot = [(spec, path, file_checksum(path)) for spec, path in snapshot_sources(generated_dir)]
+    hfcommunity = [(table, csv_table_path(csv_dir, table)) for table in HFC_TABLES]
+    hfcommunity = [(table, path, file_checksum(path)) for table, path in hfcommunity]
+    hashed = time.perf_counter()
+    conn.execute("create schema if not exists raw")
+    for spec, path, checksum in snapshot:
+        names = raw_column_names(spec, read_header(spec, path))
+        select = snapshot_select_sql(spec, path, names, source_file=str(path), checksum=checksum, loaded_at=loaded_at)
+        conn.execute(f"create or replace view {spec.table} as {select}")
+    for table, path, checksum in hfcommunity:
+        header = read_csv_header(path, ",", expected=f"the `{table}` table of the CSV export")
+        select = csv_export_select_sql(table, path, header, checksum=checksum, loaded_at=loaded_at)
+        if table == "repository":
+            select = _with_parsed_cards(conn, select)
+        conn.execute(f"create or replace view raw.{raw_table_name(table)} as {select}")
+    finished = time.perf_counter()
+    return {"checksum_seconds": hashed - started, "views_and_cards_seconds": finished - hashed}
+
+
+FLOOR_CARDS = "floor_parsed_cards"
+
+
+def _with_parsed_cards(conn: duckdb.DuckDBPyConnection, repository_select: str) -> str:
+    """raw.hfc_repository's SELECT: the file's rows with their cards' columns, from an in-memory
+    table of each distinct card parsed once (the reader's parse_cards, as its loader does)."""
+    parse_cards(conn, f"({repository_select})", FLOOR_CARDS)
+    columns = [*(f"file.{quote_identifier(c)}" for c in HFC_SCHEMA["repository"].columns),
+               *(f"cards.{c}" for c in CARD_COLUMNS), *(f"file.{c}" for c in LINEAGE_COLUMNS)]  # fmt: skip
+    return (f"select {', '.join(columns)} from ({repository_select}) as file "
+            f"left join {FLOOR_CARDS} as cards on file.card_data is not distinct from cards.card_data")  # fmt: skip
+
+
+def build_models(conn: duckdb.DuckDBPyConnection, manifest: Mapping) -> None:
+    for node in build_order(manifest):
+        for statement in node_statements(node):
+            conn.execute(statement)
+
+
+@contextmanager
+def built_floor(
+    manifest_path: Path, generated_dir: Path, hfcommunity_dump: Path, scratch_dir: Path, *, memory_limit: str | None = None
+) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
+    """Build every mart in an in-memory database from views over the source files; yield its
+    connection (still open: the marts live only there) and the timings. `scratch_dir`: where
+    DuckDB spills what does not fit in `memory_limit` (DuckDB's default when None)."""
+    manifest = json.loads(manifest_path.read_text())
+    scratch_dir.mkdir(parents=True, exist_ok=True)
+    started = time.perf_counter()
+    config = {"temp_directory": str(scratch_dir), **({"memory_limit": memory_limit} if memory_limit else {})}
+    with duckdb.connect(config=config) as conn:
+        conn.execute(f"attach ':memory:' as {WORKING_CATALOG}")
+        conn.execute(f"use {WORKING_CATALOG}")
+        conn.execute("set TimeZone = 'UTC'")  # as dbt's profile
+        parts = raw_views(conn, generated_dir, hfcommunity_dump)
+        sourced = time.perf_counter()
+        build_models(conn, manifest)
+        finished = time.perf_counter()
+        yield conn, {**parts, "sources_seconds": sourced - started, "models_seconds": finished - sourced,
+                     "total_seconds": finished - started}  # fmt: skip
+
+
 def load_raw(conn: duckdb.DuckDBPyConnection, generated_dir: Path, hfcommunity_dump: Path) -> None:
     """The raw tables of the full build, by the product's loaders, without their audit."""
-    load_snapshot_file(conn, LEADERBOARD_LAYOUTS["paper_scrape"], generated_dir / LEADERBOARD_LAYOUTS["paper_scrape"].file_name)
-    for name in ("repo_details", "commit_data"):
-        load_snapshot_file(conn, SNAPSHOT_FILES[name], generated_dir / SNAPSHOT_FILES[name].file_name)
-    final = V1_FINAL_LAYOUTS["final_table"]  # the era verdicts' final v1 table, beside the scrape
-    load_snapshot_file(conn, final, generated_dir / final.file_name)
+    for spec, path in snapshot_sources(generated_dir):
+        load_snapshot_file(conn, spec, path)
     load_hfcommunity_dump(conn, hfcommunity_dump)
 
 
-def run_floor(manifest_path: Path, database_dir: Path, generated_dir: Path, hfcommunity_dump: Path) -> dict:
-    """Load the raw files and build every mart in database_dir/working.duckdb; return timings."""
+def run_floor_with_loaders(manifest_path: Path, database_dir: Path, generated_dir: Path, hfcommunity_dump: Path) -> dict:
+    """The breakdown: load the raw files with the product's loaders into
+    database_dir/working.duckdb and build every mart there; return timings."""
     manifest = json.loads(manifest_path.read_text())
     database_dir.mkdir(parents=True, exist_ok=True)
     database = database_dir / WORKING_DATABASE_NAME
@@ -115,18 +228,24 @@ def run_floor(manifest_path: Path, database_dir: Path, generated_dir: Path, hfco
         conn.execute("set TimeZone = 'UTC'")  # as dbt's profile
         load_raw(conn, generated_dir, hfcommunity_dump)
         loaded = time.perf_counter()
-        for node in build_order(manifest):
-            for statement in node_statements(node):
-                conn.execute(statement)
+        build_models(conn, manifest)
         conn.execute("checkpoint")
     finished = time.perf_counter()
     return {"ingest_seconds": loaded - started, "models_seconds": finished - loaded, "total_seconds": finished - started}
 
 
 def main(task_path: str) -> int:
+    """One measured run: `with_loaders` in the task picks the breakdown; the floor's marts, which
+    live only in its process, are checked against the truth there, after its clock stops."""
+    from benchmarks.truth import verify_truth
+
     task = json.loads(Path(task_path).read_text())
-    result = run_floor(Path(task["manifest"]), Path(task["database_dir"]), Path(task["generated_dir"]),
-                       Path(task["hfcommunity_dump"]))  # fmt: skip
+    paths = Path(task["manifest"]), Path(task["generated_dir"]), Path(task["hfcommunity_dump"])
+    if task.get("with_loaders"):
+        result = run_floor_with_loaders(paths[0], Path(task["database_dir"]), *paths[1:])
+    else:
+        with built_floor(*paths, Path(task["scratch_dir"]), memory_limit=task.get("memory_limit")) as (conn, timings):
+            result = {**timings, "truth": verify_truth(conn, task["truth"]).record()}
     Path(task["result"]).write_text(json.dumps(result, indent=2))
     return 0
 

@@ -1,5 +1,5 @@
 """`make bench`: the warehouse at 1×, 10×, 100× the paper snapshot and at Hub size, side by side
-with a pandas peer and the DuckDB floor; results in docs/benchmarks.md.
+with a pandas peer and the DuckDB floor (the marts straight from the source files); results in docs/benchmarks.md.
 
     python -m benchmarks.hub_scale [--scales 1,10,100] [--hub 1] [--repeat 3] [--data-dir DIR]
 
@@ -12,9 +12,13 @@ children it waited for, e.g. dbt):
   2. weekly        a backfill of every weekly v2 partition but the last (one run), then
                    3. one weekly partition: the last week, incrementally, through publish;
                    the full rebuild it is compared with is 1 + 2 + 3;
-  4. floor         the same mart SQL in DuckDB alone (benchmarks/floor_duckdb.py);
-  5. peer          the author marts in pandas (benchmarks/peer_pandas.py).
-The published marts, the floor's and the peer's are checked against the generators' known
+  4. floor         every mart by DuckDB straight from the source files, in memory: views over
+                   the files, the same mart SQL, no persistence, no checks, no orchestration
+                   (benchmarks/floor_duckdb.py);
+  5. floor with the product's loaders   the breakdown: the raw tables loaded by the product's
+                   loaders into a DuckDB file, then the same mart SQL;
+  6. peer          the author marts in pandas (benchmarks/peer_pandas.py).
+The published marts, the floors' and the peer's are checked against the generators' known
 truth in every repeat (benchmarks/truth.py); a mismatch fails the benchmark after the report
 is written. Medians and spreads (min–max) over the repeats go to docs/benchmarks.md, with the
 machine, a table per measurement, the targets met or missed with the measured reason, and a
@@ -35,8 +39,8 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.inputs import InputSet, PreparedInputs, hub_set, prepare, scale_set
-from benchmarks.truth import TruthReport, verify_truth
+from benchmarks.inputs import BENCH_DUCKDB_MEMORY_LIMIT, InputSet, PreparedInputs, hub_set, prepare, scale_set
+from benchmarks.truth import verify_truth
 from orchestration.settings import PROJECT_ROOT, load_settings
 
 DEFAULT_REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
@@ -98,7 +102,7 @@ def measure_pipeline(prepared: PreparedInputs, run_dir: Path, truth: dict) -> di
         report = verify_truth(conn, truth)
     return {"wall_seconds": wall, "peak_rss_bytes": rss, **result["timings"], "imports_seconds": result["imports_seconds"],
             "before_run_seconds": result["before_run_seconds"], "after_run_seconds": result["after_run_seconds"],
-            "exit_code": result["exit_code"], "truth": truth_record(report)}  # fmt: skip
+            "exit_code": result["exit_code"], "truth": report.record()}  # fmt: skip
 
 
 def measure_weekly(prepared: PreparedInputs, run_dir: Path, weeks: tuple[str, str], name: str) -> dict:
@@ -110,15 +114,29 @@ def measure_weekly(prepared: PreparedInputs, run_dir: Path, weeks: tuple[str, st
 
 
 def measure_floor(prepared: PreparedInputs, manifest: Path, run_dir: Path, truth: dict) -> dict:
-    database_dir = run_dir / "floor"
+    """The floor: every mart from views over the source files, in memory; its marts are checked
+    against the truth in its own process (they live only there). DuckDB has the pipeline's
+    memory budget (it spills past it), which also keeps it under the memory guard."""
+    scratch_dir = run_dir / "floor-spill"
+    shutil.rmtree(scratch_dir, ignore_errors=True)
+    task = {"manifest": str(manifest), "generated_dir": str(prepared.generated_dir), "hfcommunity_dump": str(prepared.hfcommunity_csv),
+            "scratch_dir": str(scratch_dir), "memory_limit": BENCH_DUCKDB_MEMORY_LIMIT, "truth": truth}  # fmt: skip
+    result, wall, rss = run_child("benchmarks.floor_duckdb", task, run_dir, "floor")
+    shutil.rmtree(scratch_dir, ignore_errors=True)
+    return {"wall_seconds": wall, "peak_rss_bytes": rss, **result}
+
+
+def measure_floor_with_loaders(prepared: PreparedInputs, manifest: Path, run_dir: Path, truth: dict) -> dict:
+    """The breakdown beside the floor: the product's loaders into a DuckDB file, then the same models."""
+    database_dir = run_dir / "floor-with-loaders"
     shutil.rmtree(database_dir, ignore_errors=True)
     task = {"manifest": str(manifest), "database_dir": str(database_dir), "generated_dir": str(prepared.generated_dir),
-            "hfcommunity_dump": str(prepared.hfcommunity_csv)}  # fmt: skip
-    result, wall, rss = run_child("benchmarks.floor_duckdb", task, run_dir, "floor")
+            "hfcommunity_dump": str(prepared.hfcommunity_csv), "with_loaders": True}  # fmt: skip
+    result, wall, rss = run_child("benchmarks.floor_duckdb", task, run_dir, "floor_with_loaders")
     with duckdb.connect(str(database_dir / "working.duckdb"), read_only=True) as conn:
         report = verify_truth(conn, truth)
     shutil.rmtree(database_dir, ignore_errors=True)
-    return {"wall_seconds": wall, "peak_rss_bytes": rss, **result, "truth": truth_record(report)}
+    return {"wall_seconds": wall, "peak_rss_bytes": rss, **result, "truth": report.record()}
 
 
 def measure_peer(prepared: PreparedInputs, run_dir: Path, truth: dict) -> dict:
@@ -132,11 +150,7 @@ def measure_peer(prepared: PreparedInputs, run_dir: Path, truth: dict) -> dict:
             conn.execute(f"create table marts.{path.stem} as select * from read_parquet('{path}')")
         report = verify_truth(conn, truth)
     shutil.rmtree(out_dir, ignore_errors=True)
-    return {"wall_seconds": wall, "peak_rss_bytes": rss, "compute_seconds": result["total_seconds"], "truth": truth_record(report)}
-
-
-def truth_record(report: TruthReport) -> dict:
-    return {"passed": report.passed, "summary": report.summary(), "checked": len(report.checks), "skipped": list(report.skipped)}
+    return {"wall_seconds": wall, "peak_rss_bytes": rss, "compute_seconds": result["total_seconds"], "truth": report.record()}
 
 
 def input_description(prepared: PreparedInputs) -> dict:
@@ -190,7 +204,8 @@ def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_di
         log(f"[bench] {input_set.name}: {described['leaderboard_rows']:,} leaderboard rows, {described['hfc_models']:,} models, "
             f"{described['hfc_commits']:,} commits ({prepared.generation_seconds:.1f} s)")  # fmt: skip
         backfill_weeks, last_week = weekly_ranges(prepared)
-        runs: dict[str, list[dict]] = {"pipeline": [], "weekly_backfill": [], "weekly_partition": [], "floor": [], "peer": []}
+        runs: dict[str, list[dict]] = {"pipeline": [], "weekly_backfill": [], "weekly_partition": [], "floor": [],
+                                       "floor_with_loaders": [], "peer": []}  # fmt: skip
         run_dir = data_dir / "runs" / input_set.name
         failed = None
         try:
@@ -199,6 +214,7 @@ def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_di
                 runs["weekly_backfill"].append(measure_weekly(prepared, run_dir, backfill_weeks, "weekly_backfill"))
                 runs["weekly_partition"].append(measure_weekly(prepared, run_dir, last_week, "weekly_partition"))
                 runs["floor"].append(measure_floor(prepared, manifest, run_dir, truth))
+                runs["floor_with_loaders"].append(measure_floor_with_loaders(prepared, manifest, run_dir, truth))
                 runs["peer"].append(measure_peer(prepared, run_dir, truth))
                 log(f"[bench] {input_set.name} repeat {index + 1}/{repeat}: "
                     + ", ".join(f"{kind} {measures[-1]['wall_seconds']:.1f} s" for kind, measures in runs.items()))  # fmt: skip

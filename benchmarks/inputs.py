@@ -8,7 +8,8 @@ Each set is a directory laid out as the warehouse's settings expect it:
   <data dir>/<set>/hfcommunity/csv/        HFCommunity's per-table CSV export (and _truth.json)
 
 The formats are the sources' own (CSV; HFCommunity's CSV export rather than its SQL dump, which
-the warehouse also reads but which is not how a Hub-sized dump is best loaded). Generation is
+the warehouse also reads but which is not how a Hub-sized dump is best loaded, and which only the
+product's streaming parser reads: the floor reads the CSV export directly). Generation is
 vectorised and skipped when the generators' markers say the files are already there.
 
 Sizes:

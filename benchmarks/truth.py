@@ -50,6 +50,10 @@ class TruthReport:
             return "; ".join(f"{c.mart}: {c.key} expected {c.expected:,}, found {c.found}" for c in failed)
         return f"{len(self.checks)} values equal the generators' truth"
 
+    def record(self) -> dict:
+        """What the benchmark's results keep of the report (JSON)."""
+        return {"passed": self.passed, "summary": self.summary(), "checked": len(self.checks), "skipped": list(self.skipped)}
+
 
 class TruthMismatch(AssertionError):
     pass

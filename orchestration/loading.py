@@ -20,7 +20,8 @@ import gzip
 import hashlib
 import re
 import zlib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
 from pathlib import Path
 
 import duckdb
@@ -239,6 +240,19 @@ def _header_line_error(path: Path, header: list[str], line: int, row: int, field
 
 def quote_identifier(name: str) -> str:
     return '"' + name.replace('"', '""') + '"'
+
+
+def sql_literal(value: str | datetime | Mapping[str, str] | None) -> str:
+    """A value as a DuckDB SQL literal: the readers' SELECTs are literal SQL, so that a view
+    (which cannot hold `$param` placeholders) reads a file as the loader does (the benchmark's
+    floor). Text, a timestamp (timestamptz), a mapping of text (a struct: read_csv's `columns`)."""
+    if value is None:
+        return "null"
+    if isinstance(value, datetime):
+        return f"{sql_literal(value.isoformat())}::timestamptz"
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{sql_literal(key)}: {sql_literal(item)}" for key, item in value.items()) + "}"
+    return "'" + value.replace("'", "''") + "'"
 
 
 def swap_in_loaded_table(conn: duckdb.DuckDBPyConnection, loading_table: str, raw_table: str) -> None:

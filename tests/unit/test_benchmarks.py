@@ -1,23 +1,29 @@
 """The benchmark harness's pieces (benchmarks/): the time split, the stats, the report, the truth
-verification, the pandas peer against the DuckDB marts, and the Hub-sized generator, all at
-tiny sizes (the benchmark itself is `make bench`, never part of `make test`)."""
+verification, the floor (straight from the files) against the floor with the product's loaders,
+the pandas peer against the DuckDB marts, and the Hub-sized generator, all at tiny sizes (the
+benchmark itself is `make bench`, never part of `make test`)."""
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 
 import duckdb
 import pandas as pd
 import pytest
 
-from benchmarks.floor_duckdb import build_order, compile_models, run_floor
-from benchmarks.inputs import hub_set, prepare, scale_set
+from benchmarks import floor_duckdb
+from benchmarks.floor_duckdb import build_order, built_floor, compile_models, hfcommunity_csv_export, run_floor_with_loaders
+from benchmarks.inputs import PreparedInputs, hub_set, prepare, scale_set
 from benchmarks.peer_pandas import PEER_MARTS, peer_marts
 from benchmarks.pipeline_run import CATEGORIES, DbtNodeTiming, StepTiming, dbt_node_timings, split_timings, step_category
 from benchmarks.report import evaluate_targets, render_report, truth_failures
 from benchmarks.stats import summarize
 from benchmarks.truth import TRUTH_CHECKS, TruthMismatch, require_truth, verify_truth
+from orchestration.defs.hfcommunity.reader import HFC_TABLES, raw_table_name
 from orchestration.synthetic.hfcommunity import (
     CSV_DIR_NAME,
     SQL_DUMP_NAME,
@@ -119,7 +125,8 @@ def fake_run(wall: float, *, truth_passed: bool = True, **extra) -> dict:
     categories["checks"] += wall / 10
     categories["ingest"] -= wall / 10
     return {"wall_seconds": wall, "peak_rss_bytes": 1 << 30, "categories": categories, "dbt_startup_seconds": 1.0,
-            "ingest_seconds": wall / 2, "models_seconds": wall / 2,
+            "ingest_seconds": wall / 2, "models_seconds": wall / 2, "checksum_seconds": wall / 10,
+            "views_and_cards_seconds": wall / 10, "sources_seconds": wall / 5,
             "truth": {"passed": truth_passed, "summary": "dim_models: dim_models_rows expected 5, found 4" if not truth_passed
                       else "8 values equal the generators' truth", "checked": 8, "skipped": []}, **extra}  # fmt: skip
 
@@ -131,6 +138,7 @@ def fake_results(*, pipeline: float, floor: float, peer: float, weekly: float, t
             "weekly_backfill": [fake_run(pipeline * scale), fake_run(pipeline * scale)],
             "weekly_partition": [fake_run(weekly * scale), fake_run(weekly * scale)],
             "floor": [fake_run(floor * scale), fake_run(floor * scale)],
+            "floor_with_loaders": [fake_run(floor * scale * 3), fake_run(floor * scale * 3)],
             "peer": [fake_run(peer * scale), fake_run(peer * scale)],
         }
 
@@ -177,6 +185,24 @@ def test_report_has_the_machine_every_table_and_the_plot(tmp_path):
     assert "8 values equal, 2 repeat(s)" in text
 
 
+def test_the_side_by_side_puts_the_floor_and_its_breakdown_with_the_products_loaders_in_one_table(tmp_path):
+    results = fake_results(pipeline=2.0, floor=1.0, peer=10.0, weekly=0.1)
+    text = render_report(results, plot_path=tmp_path / "p.png", report_path=tmp_path / "r.md")
+    section = text[text.index("## Side by side"):text.index("## One weekly partition")]
+    assert "straight from the source files" in section and "Floor with the product's loaders" in section
+    hub = next(line for line in section.splitlines() if line.startswith("| hub |"))
+    # pipeline 210 s, floor 100 s (hash 10 / views and cards 10 / models 50), peer 1,000 s; the breakdown 300 s
+    assert "| 2.1× | 10.0× | 300 s (300–300, n=2): 150 s + 150 s; peak RSS 1.00 GiB |" in hub
+    assert "| 100 s (100–100, n=2) | 10.0 s / 10.0 s / 50.0 s |" in hub
+    truth_section = text[text.index("## Marts against"):]
+    assert "| set | pipeline | floor | floor with the product's loaders | peer |" in truth_section
+    # Results from before the breakdown was measured still render, the breakdown shown as absent.
+    for input_set in results["sets"]:
+        del input_set["runs"]["floor_with_loaders"]
+    older = render_report(results, plot_path=tmp_path / "p.png", report_path=tmp_path / "r.md")
+    assert "| 10.0× | — |" in older
+
+
 def test_a_truth_failure_is_reported_and_listed():
     results = fake_results(pipeline=2.0, floor=1.0, peer=10.0, weekly=0.1, truth_passed=False)
     assert truth_failures(results) == [
@@ -190,31 +216,60 @@ def test_a_truth_failure_is_reported_and_listed():
 # Tiny generated inputs: the floor (dbt's compiled SQL in DuckDB), the peer and the truth
 
 
+@dataclass(frozen=True)
+class TinyFloors:
+    prepared: PreparedInputs
+    manifest: Path
+    floor: duckdb.DuckDBPyConnection
+    """The floor's in-memory database: its marts live only in this connection."""
+    timings: dict
+    with_loaders_db: Path
+    """The floor with the product's loaders: its working.duckdb."""
+    spill_dir: Path
+    """Where the floor's DuckDB may spill (nothing, at this size)."""
+
+
 @pytest.fixture(scope="module")
 def tiny(tmp_path_factory):
-    """A tiny input set (the paper snapshot at 0.05, the Hub at 1/4000), the floor built on it."""
+    """A tiny input set (the paper snapshot at 0.05, the Hub at 1/4000), both floors built on it:
+    the floor from the files (its connection open for this module's tests) and the floor with the
+    product's loaders."""
     data_dir = tmp_path_factory.mktemp("bench")
     prepared = prepare(scale_set(0.05), data_dir)
     manifest = compile_models(data_dir / "compile-scratch")
-    run_floor(manifest, data_dir / "floor", prepared.generated_dir, prepared.hfcommunity_csv)
-    return prepared, data_dir / "floor" / "working.duckdb", manifest
+    run_floor_with_loaders(manifest, data_dir / "floor-with-loaders", prepared.generated_dir, prepared.hfcommunity_csv)
+    spill_dir = data_dir / "floor-spill"
+    with built_floor(manifest, prepared.generated_dir, prepared.hfcommunity_csv, spill_dir) as (floor, timings):
+        yield TinyFloors(prepared, manifest, floor, timings, data_dir / "floor-with-loaders" / "working.duckdb", spill_dir)
 
 
-def test_the_floor_builds_every_mart_of_the_full_build_from_compiled_sql(tiny):
-    prepared, floor_db, manifest = tiny
-    order = [node["name"] for node in build_order(json.loads(manifest.read_text()))]
+@contextmanager
+def floor_connection(tiny: TinyFloors, which: str) -> Iterator[duckdb.DuckDBPyConnection]:
+    if which == "floor":
+        yield tiny.floor
+    else:
+        with duckdb.connect(str(tiny.with_loaders_db), read_only=True) as conn:
+            yield conn
+
+
+BOTH_FLOORS = pytest.mark.parametrize("which", ["floor", "floor_with_loaders"])
+
+
+@BOTH_FLOORS
+def test_the_floor_builds_every_mart_of_the_full_build_from_compiled_sql(tiny, which):
+    order = [node["name"] for node in build_order(json.loads(tiny.manifest.read_text()))]
     assert "leaderboard_v2_history" not in order  # the weekly job's models
     assert order.index("stg_hfc_commits") < order.index("int_hfc_commit_authors") < order.index("hub_repos_per_author")
-    with duckdb.connect(str(floor_db), read_only=True) as conn:
+    with floor_connection(tiny, which) as conn:
         marts = {n for (n,) in conn.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
         assert {"dim_models", "hub_authors_per_repo", "discussion_activity_per_family"} <= marts
         assert conn.execute("select count(*) from marts.dim_models").fetchone()[0] > 0
 
 
-def test_the_floor_passes_the_truth_and_a_wrong_truth_fails(tiny):
-    prepared, floor_db, _ = tiny
-    truth = prepared.truth()
-    with duckdb.connect(str(floor_db), read_only=True) as conn:
+@BOTH_FLOORS
+def test_the_floor_passes_the_truth_and_a_wrong_truth_fails(tiny, which):
+    truth = tiny.prepared.truth()
+    with floor_connection(tiny, which) as conn:
         report = require_truth(conn, truth, what="floor")
         assert len(report.checks) == len(TRUTH_CHECKS) and not report.skipped
         wrong = {**truth, "hub_author_repo_pairs": truth["hub_author_repo_pairs"] + 1}
@@ -223,11 +278,74 @@ def test_the_floor_passes_the_truth_and_a_wrong_truth_fails(tiny):
         assert not verify_truth(conn, {**truth, "dim_models_rows": 0}).passed
 
 
+RAW_TABLES = {"leaderboard", "leaderboard_v1_final", "repo_details", "commit_data", *(raw_table_name(t) for t in HFC_TABLES)}
+
+
+def test_the_floor_reads_the_source_files_through_views_and_persists_nothing(tiny):
+    floor = tiny.floor
+    raw = dict(floor.execute("select table_name, table_type from information_schema.tables where table_schema = 'raw'").fetchall())
+    assert raw == dict.fromkeys(RAW_TABLES, "VIEW")
+    (path,) = floor.execute("select path from duckdb_databases() where database_name = 'working'").fetchone()
+    assert path is None  # in memory
+    assert not [path for path in tiny.spill_dir.rglob("*") if path.is_file()]
+    (commits_sql,) = floor.execute("select sql from duckdb_views() where schema_name = 'raw' and view_name = 'hfc_commits'").fetchone()
+    assert "read_csv(" in commits_sql and str(tiny.prepared.hfcommunity_csv / "commits.csv") in commits_sql
+    # DuckDB reads only the columns a query uses, through the view.
+    plan = "\n".join(row[1] for row in floor.execute("explain select count(distinct author_name) from raw.hfc_commits").fetchall())
+    scan = plan[plan.index("READ_CSV"):]
+    assert "author_name" in scan and "message" not in scan and "committer_name" not in scan
+    assert tiny.timings["models_seconds"] > 0 and tiny.timings["checksum_seconds"] > 0
+
+
+def test_the_floor_equals_the_floor_with_the_products_loaders_row_for_row(tiny):
+    """Every mart, and every raw table but its load time: the views read the files as the loaders do."""
+    floor = tiny.floor
+    floor.execute(f"attach '{tiny.with_loaders_db}' as with_loaders (read_only)")
+    try:
+        def names(catalog: str, schema: str) -> set[str]:
+            return {n for (n,) in floor.execute("select table_name from information_schema.tables where table_catalog = ? "
+                                                "and table_schema = ?", [catalog, schema]).fetchall()}  # fmt: skip
+
+        marts = names("working", "marts")
+        assert marts == names("with_loaders", "marts") and len(marts) >= 20
+        compared = [(f"marts.{name}", "*") for name in sorted(marts)]
+        compared += [(f"raw.{name}", "* exclude (_loaded_at)") for name in sorted(RAW_TABLES)]
+        for relation, columns in compared:
+            ours = f"select {columns} from working.{relation}"
+            theirs = f"select {columns} from with_loaders.{relation}"
+            (rows,) = floor.execute(f"select count(*) from working.{relation}").fetchone()
+            assert rows == floor.execute(f"select count(*) from with_loaders.{relation}").fetchone()[0], relation
+            assert rows > 0, relation
+            (differ,) = floor.execute(f"select count(*) from (({ours} except all {theirs}) union all ({theirs} except all {ours}))").fetchone()
+            assert differ == 0, relation
+    finally:
+        floor.execute("detach with_loaders")
+
+
+def test_the_floors_measured_run_checks_its_marts_in_its_own_process(tiny, tmp_path):
+    prepared = tiny.prepared
+    task = {"manifest": str(tiny.manifest), "generated_dir": str(prepared.generated_dir),
+            "hfcommunity_dump": str(prepared.hfcommunity_csv), "scratch_dir": str(tmp_path / "spill"),
+            "truth": {**prepared.truth(), "dim_models_rows": 0}, "result": str(tmp_path / "result.json")}  # fmt: skip
+    (tmp_path / "task.json").write_text(json.dumps(task))
+    assert floor_duckdb.main(str(tmp_path / "task.json")) == 0
+    result = json.loads((tmp_path / "result.json").read_text())
+    assert not result["truth"]["passed"] and "dim_models: dim_models_rows expected 0" in result["truth"]["summary"]
+    assert result["truth"]["checked"] == len(TRUTH_CHECKS)
+    assert result["total_seconds"] >= result["sources_seconds"] + result["models_seconds"] - 1e-6
+
+
+def test_the_floor_reads_hfcommunitys_csv_export_only(tmp_path):
+    with pytest.raises(ValueError, match="only be read through the product's streaming parser"):
+        hfcommunity_csv_export(tmp_path / "hfcommunity.sql.gz")
+    assert hfcommunity_csv_export(tmp_path) == tmp_path
+
+
 def test_the_pandas_peer_equals_the_duckdb_marts(tiny):
-    prepared, floor_db, _ = tiny
+    prepared = tiny.prepared
     marts = peer_marts(prepared.generated_dir, prepared.hfcommunity_csv)
     assert set(marts) == set(PEER_MARTS)
-    with duckdb.connect(str(floor_db), read_only=True) as conn:
+    with floor_connection(tiny, "floor") as conn:
         for name, frame in marts.items():
             expected = conn.execute(f"select * from marts.{name}").df()
             columns = list(expected.columns)

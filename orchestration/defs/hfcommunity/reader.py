@@ -68,7 +68,9 @@ from orchestration.loading import (
     duckdb_csv_error,
     duckdb_literal_path,
     file_checksum,
+    quote_identifier,
     read_csv_header,
+    sql_literal,
     swap_in_loaded_table,
 )
 
@@ -783,52 +785,57 @@ def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[
         # Every schema version's names: a header line mid-file may come from either's export.
         known = {name for candidates in spec.columns.values() for name in candidates if name is not None}
         check_csv_structure(path, header, ",", other_names=known)
-        sources, missing = [], []
-        for column, candidates in spec.columns.items():
-            found = next((c for c in candidates if c is not None and c in header), None)
-            if found is None and OPTIONAL not in candidates:
-                missing.append(column)
-            sources.append(f'"{found}"' if found else "null::varchar")
-        if missing:
-            raise DumpError(
-                path, f"missing column(s) {', '.join(repr(c) for c in missing)}; the header has {', '.join(header)}",
-                row=0, table=table, column=missing[0],
-            )  # fmt: skip
+        select = csv_export_select_sql(table, path, header, checksum=checksums[table], loaded_at=loaded_at)
         if table == "commits" and "author_tz" not in header:
             raise DumpError(path, "the CSV export has the v1.1 columns only (no author_tz)", row=0, table=table, column="author_tz")
-        if table == "repository":
-            sources += ["null::varchar"] * len(CARD_COLUMNS)  # parsed below, once the rows are in
         try:
-            conn.execute(
-                f"""
-                insert into {_loading(table)}
-                select {', '.join(sources)}, $file, $checksum, $loaded_at, row_number() over ()
-                from read_csv($literal_file, delim = ',', quote = '"', escape = '"', header = true, compression = $compression,
-                              auto_detect = false, columns = $columns, allow_quoted_nulls = false,
-                              strict_mode = true, null_padding = false)
-                """,
-                {
-                    "file": str(path),
-                    "literal_file": duckdb_literal_path(path),
-                    "compression": csv_compression(path),
-                    "checksum": checksums[table],
-                    "loaded_at": loaded_at,
-                    "columns": {name: "VARCHAR" for name in header},
-                },
-            )
+            # By name: repository's card columns stay NULL here, parsed below once the rows are in.
+            conn.execute(f"insert into {_loading(table)} by name {select}")
         except duckdb.Error as exc:
             raise duckdb_csv_error(path, exc, header=header) from None  # DuckDB quotes the whole line
     _parse_cards_in_place(conn, _loading("repository"))
     return version
 
 
-def _parse_cards_in_place(conn: duckdb.DuckDBPyConnection, table: str) -> None:
-    """Fill CARD_COLUMNS of `table` from its card_data, a batch of distinct cards at a time."""
-    conn.execute(f"create or replace temp table parsed_cards (card_data varchar, {', '.join(f'{c} varchar' for c in CARD_COLUMNS)})")
-    conn.execute(
-        "create or replace temp table distinct_cards as select row_number() over () as n, card_data "
-        f"from (select distinct card_data from {table} where card_data is not null)"
-    )
+def csv_export_select_sql(table: str, path: Path, header: Sequence[str], *, checksum: str, loaded_at: datetime) -> str:
+    """The SELECT that reads one table of the CSV export (`header`: its header row) as the dump
+    columns of raw.hfc_<table>, each from the first of its names the header has (NULL where a
+    schema version may lack it), then the lineage columns; repository's CARD_COLUMNS are not in
+    it (`parse_cards`). Literal SQL, no parameters: the benchmark's floor reads the file through
+    this same SELECT as a view (benchmarks/floor_duckdb.py). A required column missing from the
+    header is an error naming the file and the column."""
+    sources, missing = [], []
+    for column, candidates in HFC_SCHEMA[table].columns.items():
+        found = next((c for c in candidates if c is not None and c in header), None)
+        if found is None and OPTIONAL not in candidates:
+            missing.append(column)
+        sources.append(f"{quote_identifier(found) if found else 'null::varchar'} as {quote_identifier(column)}")
+    if missing:
+        raise DumpError(
+            path, f"missing column(s) {', '.join(repr(c) for c in missing)}; the header has {', '.join(header)}",
+            row=0, table=table, column=missing[0],
+        )  # fmt: skip
+    columns = {name: "VARCHAR" for name in header}
+    return f"""
+        select {', '.join(sources)},
+               {sql_literal(str(path))}::varchar as _source_file,
+               {sql_literal(checksum)}::varchar as _source_checksum,
+               {sql_literal(loaded_at)} as _loaded_at,
+               (row_number() over ())::bigint as _source_row
+        from read_csv({sql_literal(duckdb_literal_path(path))}, delim = ',', quote = '"', escape = '"', header = true,
+                      compression = {sql_literal(csv_compression(path))}, auto_detect = false,
+                      columns = {sql_literal(columns)}, allow_quoted_nulls = false,
+                      strict_mode = true, null_padding = false)
+        """
+
+
+def parse_cards(conn: duckdb.DuckDBPyConnection, relation: str, cards_table: str) -> None:
+    """Create `cards_table`: each distinct card_data of `relation` (a table, a view, or a
+    parenthesised SELECT) with its CARD_COLUMNS by parse_card, a batch of cards at a time; a NULL
+    card_data is a row too (no card: `none`), so join on `card_data is not distinct from`."""
+    conn.execute(f"create or replace temp table distinct_cards as select row_number() over () as n, card_data "
+                 f"from (select distinct card_data from {relation})")  # fmt: skip
+    conn.execute(f"create or replace temp table {cards_table} (card_data varchar, {', '.join(f'{c} varchar' for c in CARD_COLUMNS)})")
     (count,) = conn.execute("select count(*) from distinct_cards").fetchone()
     for start in range(0, count, DEFAULT_BATCH_ROWS):  # one batch in memory at a time
         batch = conn.execute(
@@ -838,11 +845,16 @@ def _parse_cards_in_place(conn: duckdb.DuckDBPyConnection, table: str) -> None:
         cards = pa.Table.from_arrays(  # noqa: F841 (read by DuckDB)
             [pa.array(values, type=pa.string()) for values in zip(*rows, strict=True)], names=["card_data", *CARD_COLUMNS]
         )
-        conn.execute("insert into parsed_cards select * from cards")
+        conn.execute(f"insert into {cards_table} select * from cards")
     conn.execute("drop table distinct_cards")
+
+
+def _parse_cards_in_place(conn: duckdb.DuckDBPyConnection, table: str) -> None:
+    """Fill CARD_COLUMNS of `table` from its card_data, each distinct card parsed once."""
+    parse_cards(conn, table, "parsed_cards")
     assignments = ", ".join(f"{c} = parsed_cards.{c}" for c in CARD_COLUMNS)
-    conn.execute(f"update {table} set {assignments} from parsed_cards where {table}.card_data = parsed_cards.card_data")
-    conn.execute(f"update {table} set card_format = 'none' where card_data is null")
+    conn.execute(f"update {table} set {assignments} from parsed_cards "
+                 f"where {table}.card_data is not distinct from parsed_cards.card_data")  # fmt: skip
     conn.execute("drop table parsed_cards")
 
 

@@ -20,7 +20,7 @@ NaN as NULL), and each layout declares the polarity of its merged / flagged / Mo
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -40,6 +40,7 @@ from orchestration.loading import (
     quote_identifier,
     read_csv_header,
     read_parquet_header,
+    sql_literal,
     swap_in_loaded_table,
 )
 
@@ -291,6 +292,12 @@ def check_structure(spec: SnapshotFile, path: Path) -> list[str]:
             row=0,
             column=missing[0],
         )
+    return raw_column_names(spec, header)
+
+
+def raw_column_names(spec: SnapshotFile, header: Sequence[str]) -> list[str]:
+    """The raw column each header column is read as, in file order (`extra_<name>` where the
+    layout does not know it)."""
     return [spec.columns.get(h) or _extra_column_name(h, i) for i, h in enumerate(header)]
 
 
@@ -348,31 +355,12 @@ def load_snapshot_file(
         (rows,) = conn.execute(f"select count(*) from {spec.table}").fetchone()
         return LoadResult(spec.table, path, checksum, rows, False, extras, accepted)
 
-    loaded_at = loaded_at or datetime.now(UTC)
-    if spec.format == "parquet":
-        select_list, source, row_number, parameters = _parquet_source(spec, path)
-    else:
-        select_list = ", ".join(_csv_column(spec, c) for c in spec.raw_columns)
-        source = """read_csv($path, delim = $delim, quote = '"', escape = '"', header = true, compression = $compression,
-                          auto_detect = false, columns = $columns,
-                          strict_mode = true, null_padding = false)"""
-        row_number = "row_number() over ()"
-        parameters = {"path": duckdb_literal_path(path), "compression": csv_compression(path), "delim": spec.delimiter, "columns": {n: "VARCHAR" for n in names}}
+    select = snapshot_select_sql(spec, path, names, source_file=source_label or str(path), checksum=checksum,
+                                 loaded_at=loaded_at or datetime.now(UTC))  # fmt: skip
     staging_table = f"raw.{quote_identifier('_loading_' + spec.name)}"
     conn.execute("begin transaction")
     try:
-        conn.execute(
-            f"""
-            create or replace table {staging_table} as
-            select {select_list},
-                   $label::varchar as _source_file,
-                   $checksum::varchar as _source_checksum,
-                   $loaded_at::timestamptz as _loaded_at,
-                   ({row_number})::bigint as _source_row
-            from {source}
-            """,
-            {"label": source_label or str(path), "checksum": checksum, "loaded_at": loaded_at, **parameters},
-        )
+        conn.execute(f"create or replace table {staging_table} as {select}")
     except duckdb.Error as exc:
         conn.execute("rollback")
         if spec.format == "parquet":
@@ -395,6 +383,31 @@ def load_snapshot_file(
     return LoadResult(spec.table, path, checksum, rows, True, extras)
 
 
+def snapshot_select_sql(
+    spec: SnapshotFile, path: Path, names: Sequence[str], *, source_file: str, checksum: str, loaded_at: datetime
+) -> str:
+    """The SELECT that reads one file as raw.<name>'s rows: the layout's raw columns as text,
+    then the lineage columns. Literal SQL, no parameters: the benchmark's floor reads the file
+    through this same SELECT as a view (benchmarks/floor_duckdb.py). `names`: the file's header
+    as raw columns (`raw_column_names`; a CSV file is read by position under them)."""
+    if spec.format == "parquet":
+        select_list, source, row_number = _parquet_source(spec, path)
+    else:
+        select_list = ", ".join(_csv_column(spec, c) for c in spec.raw_columns)
+        source = (f"read_csv({sql_literal(duckdb_literal_path(path))}, delim = {sql_literal(spec.delimiter)}, quote = '\"', "
+                  f"escape = '\"', header = true, compression = {sql_literal(csv_compression(path))}, auto_detect = false, "
+                  f"columns = {sql_literal({n: 'VARCHAR' for n in names})}, strict_mode = true, null_padding = false)")  # fmt: skip
+        row_number = "row_number() over ()"
+    return f"""
+        select {select_list},
+               {sql_literal(source_file)}::varchar as _source_file,
+               {sql_literal(checksum)}::varchar as _source_checksum,
+               {sql_literal(loaded_at)} as _loaded_at,
+               ({row_number})::bigint as _source_row
+        from {source}
+        """
+
+
 def _flag_expression(spec: SnapshotFile, column: str, expression: str) -> str:
     """A flag column of a layout with true polarity, swapped into raw.leaderboard's inverted
     convention (TRUE/FALSE and True/False; any other text unchanged, for the gate to judge)."""
@@ -410,8 +423,8 @@ def _csv_column(spec: SnapshotFile, column: str) -> str:
     return f"{_flag_expression(spec, column, quote_identifier(column))} as {quote_identifier(column)}"
 
 
-def _parquet_source(spec: SnapshotFile, path: Path) -> tuple[str, str, str, dict]:
-    """The select list, FROM clause, row number and parameters that read a parquet layout: each
+def _parquet_source(spec: SnapshotFile, path: Path) -> tuple[str, str, str]:
+    """The select list, FROM clause and row number that read a parquet layout: each
     raw column from its source column by name, as text; `_source_row` is the row's position in
     the file (1-based), whatever order DuckDB's threads read it in."""
     types = dict(read_parquet_header(path, expected=f"the {spec.name} parquet file"))
@@ -425,8 +438,8 @@ def _parquet_source(spec: SnapshotFile, path: Path) -> tuple[str, str, str, dict
         if column in spec.href_columns:
             expression = f"nullif(regexp_extract({expression}, 'href=\"([^\"]*)\"', 1), '')"
         select.append(f"{_flag_expression(spec, column, expression)} as {quote_identifier(column)}")
-    source = "read_parquet($path, file_row_number = true)"
-    return ", ".join(select), source, "file_row_number + 1", {"path": duckdb_literal_path(path)}
+    source = f"read_parquet({sql_literal(duckdb_literal_path(path))}, file_row_number = true)"
+    return ", ".join(select), source, "file_row_number + 1"
 
 
 def held_checksum(conn: duckdb.DuckDBPyConnection, spec: SnapshotFile) -> str | None:
