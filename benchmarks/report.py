@@ -21,10 +21,12 @@ NOTES = Path(__file__).with_name("notes.md")
 RUN_COST = Path(__file__).with_name("run_cost.md")
 PACKAGES = ("duckdb", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "great-expectations", "pandas", "pyarrow", "numpy")
 
-# The targets of issue 7, on a 2-core, 24 GiB machine.
+# The targets of issues 7 and 20, on a 2-core, 24 GiB machine. The floor ratio is issue 20's,
+# against the floor straight from the files (issue 7's 1.5× was against the floor that ran the
+# product's loaders first, kept now as a breakdown).
 FULL_BUILD_SECONDS = 300.0
 PEAK_RSS_BYTES = 6 << 30
-FLOOR_RATIO = 1.5
+FLOOR_RATIO = 4.0
 PEER_SPEEDUP = 5.0
 WEEKLY_SHARE = 0.10
 
@@ -114,7 +116,7 @@ class TargetRow:
 HUB_TARGETS = (
     f"full build at {{}} ≤ {format_seconds(FULL_BUILD_SECONDS)}",
     f"peak RSS of the full build at {{}} ≤ {format_bytes(PEAK_RSS_BYTES)}",
-    f"pipeline ≤ {FLOOR_RATIO}× the DuckDB floor at {{}}",
+    f"pipeline ≤ {FLOOR_RATIO:g}× the DuckDB floor at {{}}",
     f"pipeline ≥ {PEER_SPEEDUP:g}× faster than the pandas peer at {{}}",
     f"one weekly partition ≤ {WEEKLY_SHARE:.0%} of a full rebuild at {{}}",
 )

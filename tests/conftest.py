@@ -28,20 +28,22 @@ def pytest_configure(config: pytest.Config) -> None:
         prepare_manifest(load_settings())
 
 
-# The longest files first: with `make test`'s two workers (a whole file each, in this order),
-# neither is left alone with a long file at the end while the other idles.
+# The longest files first (by their measured time): with `make test`'s workers (a whole file
+# each, in this order), none is left alone with a long file at the end while the others idle. The
+# first three need three different session builds, so each worker starts by building its own.
 LONGEST_FIRST = (
-    "tests/integration/test_publish.py",
     "tests/integration/test_spark_engine.py",
     "tests/integration/test_weekly_history.py",
+    "tests/integration/test_publish_faults.py",
+    "tests/integration/test_publish.py",
     "tests/browser/test_browser.py",
     "tests/integration/test_gates.py",
+    "tests/integration/test_huggingface_source.py",
     "tests/integration/test_v1_final_table.py",
     "tests/integration/test_generated_default.py",
-    "tests/integration/test_weekly_automation.py",
-    "tests/integration/test_huggingface_source.py",
-    "tests/integration/test_real_snapshot.py",
     "tests/integration/test_era_verdicts.py",
+    "tests/integration/test_weekly_automation.py",
+    "tests/integration/test_real_snapshot.py",
 )
 
 

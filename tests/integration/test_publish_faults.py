@@ -1,0 +1,154 @@
+"""Write-audit-publish under faults: runs killed by SIGKILL at a seeded point of each stage lose
+nothing and need no clean-up, and two runs launched at once both succeed, one writer at a time.
+
+Runs are real: `python -m orchestration.cli materialize` in its own process (as `make run`),
+on a copy of the session's generated build and on other generated data, so each run has changes
+to write (tests/integration/publish_runs.py). The full disk, the readers and rollback are in
+tests/integration/test_publish.py.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+from orchestration.synthetic.snapshot import generate_snapshot
+from orchestration.wap.state import read_state
+from orchestration.wap.versions import PublishTarget, history
+from tests.conftest import make_settings
+from tests.fault_points import KillPoint, kill_points
+from tests.integration.builds import Build
+from tests.integration.harness import PublishedState, published_version_id
+from tests.integration.publish_runs import (
+    MATERIALIZE,
+    SCALE,
+    WRITER_STEP_PREFIXES,
+    assert_published_opens_complete,
+    cli,
+    other_data,
+    start_run,
+    use_other_data,
+)
+
+
+@pytest.fixture(scope="module")
+def first_version(generated_build) -> Build:
+    """One run published: the version users hold when the next run starts."""
+    return generated_build
+
+
+# ------------------------------------------------------------------------------------------
+# Crashes
+# ------------------------------------------------------------------------------------------
+
+
+def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str], versions_dir: Path) -> None:
+    """SIGKILL the run and its dbt child (as a supervisor would) `point.delay` seconds after the
+    `point.occurrence`-th occurrence of its stage's trigger: a line of the run's output with the
+    stage's markers, or (publish) a new version's temporary file in `versions_dir`."""
+    before = set(versions_dir.glob(".v*.duckdb.tmp"))
+
+    def occurrences() -> int:
+        if not point.markers:
+            return int(bool(set(versions_dir.glob(".v*.duckdb.tmp")) - before))
+        return sum(all(marker in line for marker in point.markers) for line in list(lines))
+
+    deadline = time.monotonic() + 600
+    while occurrences() < point.occurrence:
+        assert process.poll() is None, f"the run ended before {point.describe()}:\n{''.join(lines[-20:])}"
+        assert time.monotonic() < deadline
+        time.sleep(0.002)
+    time.sleep(point.delay)
+    assert process.poll() is None, f"the run ended before {point.describe()}"
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+
+
+def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_needs_no_clean_up(
+    first_version, tmp_path, monkeypatch
+):
+    """Three runs, each killed at a seeded point of its stage (ingest, dbt, publish;
+    tests/fault_points.py), each starting on what the previous kill left. After every kill the published warehouse opens
+    complete and is the last good version (the one before, or the one the killed run had already
+    swapped in); the run after the last kill publishes."""
+    datasets = (3, 6)  # alternate the generated data, so every run has changes to write
+    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=datasets[0])
+    for seed in datasets:
+        generate_snapshot(tmp_path / f"generated-{seed}", seed=seed, scale=float(SCALE))
+    last_good = PublishedState.of(settings)
+    target = PublishTarget.from_settings(settings)
+
+    for index, point in enumerate(kill_points()):
+        settings = make_settings(tmp_path, monkeypatch, **{**first_version.inputs, **other_data(datasets[index % 2], tmp_path)})
+        leftovers = set(settings.versions_dir.glob(".v*.duckdb.tmp"))  # an earlier kill's, until a publish
+        process, lines = start_run()
+        kill_at(point, process, lines, settings.versions_dir)
+
+        assert_published_opens_complete(settings)
+        now = PublishedState.of(settings)
+        if now != last_good:  # killed after its swap: its version is complete and the newest
+            assert now.version_id > last_good.version_id, f"{point.describe()}: the published version went back"
+            assert history(target)[-1]["version_id"] == now.version_id
+            last_good = now
+        if set(settings.versions_dir.glob(".v*.duckdb.tmp")) - leftovers:
+            assert read_state(settings.work_dir).audited, f"{point.describe()}: killed mid-publish, the audited build stays publishable"
+
+    recovery = cli(*MATERIALIZE, timeout=1200)  # on the DAGSTER_HOME the killed runs left
+
+    assert recovery.returncode == 0, "the next run needs no manual clean-up:\n" + recovery.stdout[-3000:]
+    assert "was killed: marked failed and its writer slot freed" in recovery.stdout
+    assert published_version_id(settings) > last_good.version_id
+    assert_published_opens_complete(settings)
+    assert not list(settings.versions_dir.glob(".*.tmp"))
+
+
+# ------------------------------------------------------------------------------------------
+# Two runs at once
+# ------------------------------------------------------------------------------------------
+
+
+def test_two_runs_launched_at_once_both_succeed_one_writer_at_a_time(first_version, tmp_path, monkeypatch):
+    settings = use_other_data(first_version, tmp_path, monkeypatch, seed=4)
+    before = PublishedState.of(settings)
+    assert not settings.dagster_home.exists(), "both runs start on a new DAGSTER_HOME and prepare it at once"
+
+    # Full refreshes: the second would otherwise find the first's files loaded and its marts
+    # published, and rightly do nothing (wap/inputs.py); both must write, one at a time.
+    runs = [start_run("--full-refresh") for _ in range(2)]
+    codes = [process.wait(timeout=1200) for process, _ in runs]
+
+    outputs = ["".join(lines) for _, lines in runs]
+    assert codes == [0, 0], outputs[0][-2000:] + outputs[1][-2000:]
+    published_before = [e for e in history(PublishTarget.from_settings(first_version.settings)) if e["event"] == "publish"]
+    published = [e for e in history(PublishTarget.from_settings(settings)) if e["event"] == "publish"]
+    assert len(published) == len(published_before) + 2, "one version per run"
+    assert published_version_id(settings) > before.version_id
+
+    with dg.DagsterInstance.from_config(str(settings.dagster_home)) as instance:
+        assert instance.get_concurrency_config().pool_config.default_pool_limit == 1
+        run_ids = [r.run_id for r in instance.get_runs()]
+        assert len(run_ids) == 2
+        intervals = []
+        for run_id in run_ids:
+            starts: dict[str, float] = {}
+            for entry in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START,
+                                                            dg.DagsterEventType.STEP_SUCCESS}):
+                step = entry.step_key
+                if not step.startswith(WRITER_STEP_PREFIXES):
+                    continue
+                if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
+                    starts[step] = entry.timestamp
+                else:
+                    intervals.append((run_id, step, starts[step], entry.timestamp))
+    # The v1 leaderboard, the final v1 table beside it, repo details and commit data; dbt; publish.
+    assert len(intervals) == 2 * 6, "four raw loads, dbt and publish in each run"
+    for run_a, step_a, start_a, end_a in intervals:
+        for run_b, step_b, start_b, end_b in intervals:
+            if run_a < run_b:
+                assert end_a <= start_b or end_b <= start_a, f"{step_a} and {step_b} wrote at the same time"
