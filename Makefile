@@ -34,7 +34,7 @@ help:
 	@echo "make run SELECT='not group:figures'   only the assets a Dagster asset selection picks"
 	@echo "make run ACCEPT_CHANGE=1   publish even if a source's rows or coverage fell beyond its tolerance (this run)"
 	@echo "make run FULL_REFRESH=1   reload every file, rebuild every model and publish even if nothing changed"
-	@echo "make test [TEST_WORKERS=3]   run the whole test suite on three workers (installs headless Chromium first: make browser)"
+	@echo "make test [TEST_WORKERS=2]   run the whole test suite on two workers (installs headless Chromium first: make browser)"
 	@echo "make backfill [FROM=YYYY-MM-DD] [TO=YYYY-MM-DD] [FULL_REFRESH=1]   weekly v2 weeks, one run"
 	@echo "make bench [SCALES=1,10,100] [HUB=1] [REPEAT=3] [BENCH_DIR=...]   benchmarks -> docs/benchmarks.md (not in make test)"
 	@echo "make bench-run [BEFORE=rev] [REPEAT=3]   make run's fixed cost, before and after -> docs/benchmarks.md"
@@ -82,10 +82,10 @@ browser:
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
 	$$sudo env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
 
-# Three pytest-xdist workers on the machines' two cores, a whole test file to each: a module's
-# fixtures and its tests' order stay together. Two leave the cores idle a third of the time (runs
-# wait on dbt, Spark, subprocesses and the disk); three keep them busier (docs/testing.md).
-TEST_WORKERS ?= 3
+# Two pytest-xdist workers (the machines' two cores), a whole test file to each: a module's
+# fixtures and its tests' order stay together. Three were measured and were not faster: the
+# cores are already busy, and a third worker only adds contention (docs/testing.md).
+TEST_WORKERS ?= 2
 test: manifest browser
 	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 

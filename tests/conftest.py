@@ -29,8 +29,8 @@ def pytest_configure(config: pytest.Config) -> None:
 
 
 # The longest files first (by their measured time): with `make test`'s workers (a whole file
-# each, in this order), none is left alone with a long file at the end while the others idle. The
-# first three need three different session builds, so each worker starts by building its own.
+# each, in this order), none is left alone with a long file at the end while the other idles. The
+# first two need different session builds, so each worker starts by building its own.
 LONGEST_FIRST = (
     "tests/integration/test_spark_engine.py",
     "tests/integration/test_weekly_history.py",
