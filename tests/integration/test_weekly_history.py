@@ -4,11 +4,14 @@ MATH re-scoring and attribute changes (licenses, base models, the January 2025 p
 appear as versions, counted independently from the files; an unknown header blocks its week
 and everything downstream, in that run and in later ones.
 
-The one-run backfill is the session's `real_weekly_build`; tests that run again take a copy."""
+The one-run backfill is the session's `real_weekly_build`; tests that run again take a copy.
+The history grown from an empty warehouse (out of order, week by week) is built once for the
+module, and its first week run alone arrives with the unknown header."""
 
 from __future__ import annotations
 
 import gzip
+from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
@@ -24,7 +27,6 @@ from tests.integration.harness import (
     PublishedState,
     check_evaluations,
     dbt_reparsed_because,
-    landing_dir_with,
     materialized_keys,
     published_weekly_marts,
     run_warehouse,
@@ -269,28 +271,96 @@ def test_rerunning_one_week_changes_nothing(real_weekly_build, tmp_path, monkeyp
 # rebuilds the history from its week on, which would otherwise redo theirs.
 MIDDLE, START, LATE = ("2024-08-18", "2024-10-27"), ("2024-07-07", "2024-08-04"), "2024-08-11"
 ONE_AT_A_TIME = ("2024-11-03", "2024-11-10", "2024-11-17", "2024-11-24")
+# The first week run alone arrives first with an unknown header, in the same history: the late
+# file's run is the whole job, so the bad week has a publication to leave alone; so is the real
+# file's run, which publishes the week.
+UNKNOWN_HEADER_WEEK, UNKNOWN_HEADER_FILE = ONE_AT_A_TIME[0], "huggingface_v2_2024-11-09.csv.gz"
+PUBLISH = {"published/warehouse"}
 
 
-def test_weeks_out_of_order_week_by_week_and_full_refresh_equal_the_one_run_backfill(
-    backfilled, real_weekly_dir, tmp_path, monkeypatch
-):
-    one_run = published_weekly_marts(backfilled[0])
+@dataclass(frozen=True)
+class UnknownHeaderRuns:
+    """The week UNKNOWN_HEADER_WEEK run with an unknown header, run again without the raw asset,
+    then run with the real file: each run, and what was published around them."""
+
+    published: PublishedState
+    history: dict[str, list[tuple]]
+    bad: dg.ExecuteInProcessResult
+    published_after_bad: PublishedState
+    later: dg.ExecuteInProcessResult
+    published_after_later: PublishedState
+    history_after_later: dict[str, list[tuple]]
+    fixed: dg.ExecuteInProcessResult
+    last_published_valid_from: date
+
+
+@dataclass(frozen=True)
+class GrownHistory:
+    """What the runs growing one history from an empty warehouse left."""
+
+    reparsed_because: dict[str, str | None]
+    """Each week run alone → why its dbt invocation parsed the whole project (None: it did not)."""
+    after_the_rest: dict[str, list[tuple]]
+    """The published weekly marts after the run of the rest."""
+    full_refresh: dg.ExecuteInProcessResult
+    after_full_refresh: dict[str, list[tuple]]
+    unknown_header: UnknownHeaderRuns
+
+
+@pytest.fixture(scope="module")
+def grown_history(real_weekly_dir, tmp_path_factory):
     # Its own build: the history grown from an empty warehouse is the subject.
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
-    with dg.DagsterInstance.ephemeral() as instance:
-        # Publishing once at the end is enough to compare; every week is loaded and built.
-        for first, last in (MIDDLE, START, (LATE, None)):
-            assert run_weekly(settings, instance, first, last, assets=WEEKLY_ASSETS).success, f"weeks {first}..{last}"
+    root = tmp_path_factory.mktemp("grown_history")
+    with pytest.MonkeyPatch.context() as monkeypatch, dg.DagsterInstance.ephemeral() as instance:
+        settings = make_settings(root, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))
+        # Every week is loaded and built; the whole job (every weekly mart, published) where a
+        # test needs a publication, and for the rest.
+        for first, last, assets in ((*MIDDLE, WEEKLY_ASSETS), (*START, WEEKLY_ASSETS), (LATE, None, None)):
+            assert run_weekly(settings, instance, first, last, assets=assets).success, f"weeks {first}..{last}"
+        reparsed_because, unknown_header = {}, None
         for week in ONE_AT_A_TIME:
-            assert run_weekly(settings, instance, week, assets=WEEKLY_ASSETS).success, f"week {week}"
-            assert dbt_reparsed_because(settings) is None, "the next week's run reuses dbt's parse"
+            if week == UNKNOWN_HEADER_WEEK:
+                unknown_header = _run_with_unknown_header(settings, instance, root, monkeypatch, real_weekly_dir)
+            else:
+                assert run_weekly(settings, instance, week, assets=WEEKLY_ASSETS).success, f"week {week}"
+            reparsed_because[week] = dbt_reparsed_because(settings)
         rest = all_weeks()[all_weeks().index(ONE_AT_A_TIME[-1]) + 1:]
         assert run_weekly(settings, instance, rest[0], rest[-1]).success
-        assert published_weekly_marts(settings) == one_run, "out of order, then week by week == one run"
+        after_the_rest = published_weekly_marts(settings)
+        full_refresh = run_weekly(settings, instance, LAST_WEEK, full_refresh=True)
+        yield GrownHistory(reparsed_because, after_the_rest, full_refresh, published_weekly_marts(settings), unknown_header)
 
-        result = run_weekly(settings, instance, LAST_WEEK, full_refresh=True)
-        assert result.success
-        assert published_weekly_marts(settings) == one_run, "full refresh == one run"
+
+def _run_with_unknown_header(settings, instance, root: Path, monkeypatch, real_weekly_dir: Path) -> UnknownHeaderRuns:
+    """The runs of UnknownHeaderRuns. The bad file is dropped into a landing directory of its
+    own (the real one is shared and read-only); the fix is the real file, read from where the
+    history's other weeks are."""
+    published, history = PublishedState.of(settings), published_weekly_marts(settings)
+    landing = root / "landing_with_unknown_header"
+    landing.mkdir()
+    _unknown_header_copy(real_weekly_dir / UNKNOWN_HEADER_FILE, landing / UNKNOWN_HEADER_FILE)
+    with_unknown_header = make_settings(root, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
+    bad = run_weekly(with_unknown_header, instance, UNKNOWN_HEADER_WEEK)
+    published_after_bad = PublishedState.of(settings)
+    # A later run without the raw asset (the schedule, the sensor, a user).
+    later = run_weekly(with_unknown_header, instance, UNKNOWN_HEADER_WEEK,
+                       assets=WEEKLY_ASSETS - {"raw/leaderboard_v2"} | PUBLISH)
+    published_after_later, history_after_later = PublishedState.of(settings), published_weekly_marts(settings)
+
+    settings = make_settings(root, monkeypatch, WAREHOUSE_LANDING_DIR=str(real_weekly_dir))  # the real file again
+    fixed = run_weekly(settings, instance, UNKNOWN_HEADER_WEEK)
+    with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
+        last = conn.execute("select max(valid_from) from marts.leaderboard_v2_history").fetchone()[0]
+    return UnknownHeaderRuns(published, history, bad, published_after_bad, later, published_after_later,
+                             history_after_later, fixed, last)
+
+
+def test_weeks_out_of_order_week_by_week_and_full_refresh_equal_the_one_run_backfill(backfilled, grown_history):
+    one_run = published_weekly_marts(backfilled[0])
+    assert grown_history.reparsed_because == dict.fromkeys(ONE_AT_A_TIME), "the next week's run reuses dbt's parse"
+    assert grown_history.after_the_rest == one_run, "out of order, then week by week == one run"
+    assert grown_history.full_refresh.success
+    assert grown_history.after_full_refresh == one_run, "full refresh == one run"
 
 
 def _unknown_header_copy(source: Path, target: Path) -> None:
@@ -304,38 +374,26 @@ def _unknown_header_copy(source: Path, target: Path) -> None:
         handle.write(",".join(columns) + "\n" + rest)
 
 
-def test_unknown_header_blocks_its_week_here_and_in_later_runs(real_weekly_dir, tmp_path, monkeypatch):
-    # Its own build: two weeks in a landing directory of its own, where the bad file is dropped.
-    landing = landing_dir_with(tmp_path, real_weekly_dir, "2024-10-26", "2024-11-01")
-    settings = make_settings(tmp_path, monkeypatch, WAREHOUSE_LANDING_DIR=str(landing))
-    with dg.DagsterInstance.ephemeral() as instance:
-        assert run_weekly(settings, instance, "2024-10-20", "2024-10-27").success
-        published = PublishedState.of(settings)
-        history = published_weekly_marts(settings)
+def test_unknown_header_blocks_its_week_here_and_in_later_runs(grown_history):
+    runs = grown_history.unknown_header
+    assert not runs.bad.success
+    header = check_evaluations(runs.bad)["raw/leaderboard_v2:leaderboard_v2_header_known"]
+    assert not header.passed and header.severity == dg.AssetCheckSeverity.ERROR
+    assert UNKNOWN_HEADER_FILE in header.description
+    assert header.metadata["unexpected"].value == ["math_level_5"]
+    assert header.metadata["missing"].value == ["math_lvl_5"]
+    assert not materialized_keys(runs.bad) & (WEEKLY_ASSETS | PUBLISH), "nothing downstream ran"
+    assert runs.published_after_bad == runs.published, "nothing published"
 
-        _unknown_header_copy(real_weekly_dir / "huggingface_v2_2024-11-09.csv.gz", landing / "huggingface_v2_2024-11-09.csv.gz")
-        result = run_weekly(settings, instance, "2024-11-03")
-        assert not result.success
-        header = check_evaluations(result)["raw/leaderboard_v2:leaderboard_v2_header_known"]
-        assert not header.passed and header.severity == dg.AssetCheckSeverity.ERROR
-        assert "huggingface_v2_2024-11-09.csv.gz" in header.description
-        assert header.metadata["unexpected"].value == ["math_level_5"]
-        assert header.metadata["missing"].value == ["math_lvl_5"]
-        assert not materialized_keys(result) & (WEEKLY_ASSETS | {"published/warehouse"}), "nothing downstream ran"
-        assert PublishedState.of(settings) == published, "nothing published"
+    # A later run without the raw asset is still gated.
+    assert not runs.later.success
+    assert not materialized_keys(runs.later)
+    failure = next(e for e in runs.later.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
+    assert "leaderboard_v2_header_known failed in run" in failure.step_failure_data.error.message
+    assert runs.published_after_later == runs.published
+    assert runs.history_after_later == runs.history
 
-        # A later run without the raw asset (the schedule, the sensor, a user) is still gated.
-        later = run_weekly(settings, instance, "2024-11-03", assets=WEEKLY_ASSETS - {"raw/leaderboard_v2"} | {"published/warehouse"})
-        assert not later.success
-        assert not materialized_keys(later)
-        failure = next(e for e in later.all_events if e.event_type == dg.DagsterEventType.STEP_FAILURE)
-        assert "leaderboard_v2_header_known failed in run" in failure.step_failure_data.error.message
-        assert PublishedState.of(settings) == published
-        assert published_weekly_marts(settings) == history
-
-        # The fixed file passes the gate, and the week is published.
-        landing_dir_with(tmp_path, real_weekly_dir, "2024-11-09")
-        assert run_weekly(settings, instance, "2024-11-03").success
-        with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
-            last = conn.execute("select max(valid_from) from marts.leaderboard_v2_history").fetchone()[0]
-        assert last == date(2024, 11, 9)
+    # The real file passes the gate, and the week is published.
+    assert runs.fixed.success
+    assert check_evaluations(runs.fixed)["raw/leaderboard_v2:leaderboard_v2_header_known"].passed
+    assert runs.last_published_valid_from == date(2024, 11, 9)
