@@ -1,14 +1,17 @@
 """Gates through the real jobs: for every file source, one case of each outcome of the bad-input
 corpus (tests/bad_inputs.py, the cases marked `through_job`), each run on a copy of the
 session's published generated warehouse (`build_warehouse` for the paper snapshot and the
-HFCommunity dump, `leaderboard_v2_weekly` for a weekly file). Every case of the corpus is judged
-at the loader and suite level in tests/unit/test_bad_input_corpus.py.
+HFCommunity dump, `leaderboard_v2_weekly` for a weekly file); the quarantine cases, each on its
+own source, share one run, and each is judged on its own source's rows. Every case of the corpus
+is judged at the loader and suite level in tests/unit/test_bad_input_corpus.py.
 A blocked input fails its check (or its load), nothing downstream runs, the working database
 keeps its previous raw rows, and the published warehouse stays byte for byte what it was (same
 checksum, same version id). A quarantined row is published aside, in `audit.quarantine`, and
 listed in the findings report, while the rest of its file is published."""
 
+import re
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -18,6 +21,7 @@ import pytest
 from orchestration.definitions import build_definitions
 from orchestration.run_summary import step_failures
 from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES
+from orchestration.settings import Settings
 from orchestration.wap.state import read_state
 from tests.bad_inputs import (
     CASES,
@@ -47,24 +51,28 @@ BLOCKED_WEEKLY = [c for c in THROUGH_JOB if c.expected.kind != QUARANTINED and c
 QUARANTINE_CASES = [c for c in THROUGH_JOB if c.expected.kind == QUARANTINED]
 
 
-def settings_with_bad_input(case: Case, generated_build, tmp_path, monkeypatch, *, outputs: bool = False):
+def settings_with_bad_inputs(cases: list[Case], generated_build, tmp_path, monkeypatch, *, outputs: bool = False):
     """A copy of the published generated warehouse (with its figures and report when `outputs`)
-    whose next run reads the case's bad input."""
+    whose next run reads the cases' bad inputs (at most one per source), and the name of each
+    case's bad file."""
+    assert len({case.source for case in cases}) == len(cases), "one bad input per source"
     good = generated_build.settings
     bad_dir = tmp_path / "bad_snapshot"
     shutil.copytree(good.generated_dir, bad_dir, ignore=shutil.ignore_patterns("leaderboard_v2", "hfcommunity"))
     overrides = {"WAREHOUSE_SNAPSHOT_DIR": str(bad_dir)}
-    if case.source in SNAPSHOT_SOURCES:
-        spec = SNAPSHOT_FILES[case.source]
-        case.mutate(bad_dir / spec.file_name, spec.delimiter)
-        file_name = spec.file_name
-    else:  # hfcommunity: a bad copy of the dump the good build loaded
-        dump_dir = tmp_path / "hfcommunity"
-        shutil.copytree(good.hfcommunity_generated_dir, dump_dir)
-        case.mutate(dump_dir / case.target, ",")
-        overrides["WAREHOUSE_HFCOMMUNITY_DUMP"] = str(dump_dir / HFC_SQL if case.target == HFC_SQL else dump_dir / "csv")
-        file_name = case.target
-    return generated_build.copy(tmp_path, monkeypatch, outputs=outputs, **overrides), file_name
+    file_names = {}
+    for case in cases:
+        if case.source in SNAPSHOT_SOURCES:
+            spec = SNAPSHOT_FILES[case.source]
+            case.mutate(bad_dir / spec.file_name, spec.delimiter)
+            file_names[case.name] = spec.file_name
+        else:  # hfcommunity: a bad copy of the dump the good build loaded
+            dump_dir = tmp_path / "hfcommunity"
+            shutil.copytree(good.hfcommunity_generated_dir, dump_dir)
+            case.mutate(dump_dir / case.target, ",")
+            overrides["WAREHOUSE_HFCOMMUNITY_DUMP"] = str(dump_dir / HFC_SQL if case.target == HFC_SQL else dump_dir / "csv")
+            file_names[case.name] = case.target
+    return generated_build.copy(tmp_path, monkeypatch, outputs=outputs, **overrides), file_names
 
 
 def failing_step(case: Case) -> tuple[str, str | None]:
@@ -92,7 +100,7 @@ def assert_run_names_its_gate(result, asset, check, file_name: str, case: Case, 
 def test_bad_input_is_stopped_at_its_gate(case: Case, generated_build, tmp_path, monkeypatch):
     good_dir = generated_build.settings.generated_dir
     expected = case.outcome_for(good_dir / SNAPSHOT_FILES[case.source].file_name) if case.source in SNAPSHOT_SOURCES else case.expected
-    settings, file_name = settings_with_bad_input(case, generated_build, tmp_path, monkeypatch)
+    settings, file_names = settings_with_bad_inputs([case], generated_build, tmp_path, monkeypatch)
     published_before = PublishedState.of(settings)
     tables_before = warehouse_tables(settings)
 
@@ -100,7 +108,7 @@ def test_bad_input_is_stopped_at_its_gate(case: Case, generated_build, tmp_path,
 
     assert not result.success
     asset, check = failing_step(case)
-    assert_run_names_its_gate(result, asset, check, file_name.split("/")[-1], case, expected)
+    assert_run_names_its_gate(result, asset, check, file_names[case.name].split("/")[-1], case, expected)
     if not check:
         evaluated = {name for name in check_evaluations(result) if asset and name.startswith(f"{asset}:")}
         assert evaluated == set(), "an unreadable file never reaches its checks"
@@ -136,17 +144,34 @@ def test_bad_weekly_file_is_stopped_at_its_gate(case: Case, generated_build, tmp
     assert changed_tables(tables_before, warehouse_tables(settings)) == [], "rejected rows reached the working database"
 
 
+@dataclass(frozen=True)
+class QuarantineRun:
+    settings: Settings
+    published_before: PublishedState
+    result: dg.ExecuteInProcessResult
+    opened: list[tuple[str, bool]]
+    """Every duckdb.connect the run made: (database, read_only)."""
+
+
+@pytest.fixture(scope="module")
+def quarantine_run(generated_build, tmp_path_factory) -> QuarantineRun:
+    """One run for every quarantine case (each on its own source, so each case is judged on its
+    source's rows: its check, its raw table, its rows of audit.quarantine and of the report). The
+    report is drawn again (it lists the quarantine); the figures are the copy's own."""
+    tmp_path = tmp_path_factory.mktemp("quarantine")
+    with pytest.MonkeyPatch.context() as monkeypatch:
+        settings, _ = settings_with_bad_inputs(QUARANTINE_CASES, generated_build, tmp_path, monkeypatch, outputs=True)
+        published_before = PublishedState.of(settings)
+        opened = record_duckdb_connections(monkeypatch)
+        result = run_warehouse(settings, report=True)
+    return QuarantineRun(settings, published_before, result, opened)
+
+
 @pytest.mark.parametrize("case", QUARANTINE_CASES, ids=[c.name for c in QUARANTINE_CASES])
-def test_a_quarantined_row_is_published_aside_and_reported(case: Case, generated_build, tmp_path, monkeypatch):
-    """The report is drawn again (it lists the quarantine); the figures are the copy's own."""
-    settings, _ = settings_with_bad_input(case, generated_build, tmp_path, monkeypatch, outputs=True)
-    published_before = PublishedState.of(settings)
-    opened = record_duckdb_connections(monkeypatch)
-
-    result = run_warehouse(settings, report=True)
-
-    assert result.success, "one bad row does not stop the run"
-    readers = [(path, read_only) for path, read_only in opened if is_published(settings, path)]
+def test_a_quarantined_row_is_published_aside_and_reported(case: Case, quarantine_run: QuarantineRun):
+    settings, result = quarantine_run.settings, quarantine_run.result
+    assert result.success, "a bad row does not stop the run"
+    readers = [(path, read_only) for path, read_only in quarantine_run.opened if is_published(settings, path)]
     assert readers, "the figures and the report read the published warehouse"
     assert all(read_only for _, read_only in readers), f"opened read-write: {readers}"
     share = check_evaluations(result)[f"raw/{case.source}:{case.source}_quarantine_share"]
@@ -154,17 +179,23 @@ def test_a_quarantined_row_is_published_aside_and_reported(case: Case, generated
     (materialization,) = [e for e in result.get_asset_materialization_events()
                           if e.asset_key.to_user_string() == f"raw/{case.source}"]
     assert materialization.materialization.metadata["quarantined_rows"].value == 1
-    assert PublishedState.of(settings).version_id > published_before.version_id
+    assert PublishedState.of(settings).version_id > quarantine_run.published_before.version_id
     with duckdb.connect(str(settings.duckdb_path), read_only=True) as conn:
         quarantined = conn.execute(
             "select source, source_row, column_name, value, family from audit.quarantine"
         ).fetchall()
-    assert quarantined == [(case.source, case.expected.row, case.expected.column, case.expected.value, case.expected.check)]
+    assert [row for row in quarantined if row[0] == case.source] == [
+        (case.source, case.expected.row, case.expected.column, case.expected.value, case.expected.check)
+    ]
+    assert {row[0] for row in quarantined} == {c.source for c in QUARANTINE_CASES}, "only the run's bad rows are set aside"
     with duckdb.connect(str(settings.working_duckdb_path), read_only=True) as conn:
         rows = {r for (r,) in conn.execute(f"select _source_row from raw.{case.source}").fetchall()}
     assert case.expected.row not in rows and len(rows) > 1000, "only the quarantined row is left out"
     report = (settings.report_dir / "findings.html").read_text(encoding="utf-8")
-    assert "Quarantined rows" in report and case.expected.value in report and case.message in report
+    section = re.search(r'<section id="quarantine">(.*?)</section>', report, flags=re.S).group(1)
+    assert "Quarantined rows" in section
+    (listed,) = [row for row in re.findall(r"<tr>(.*?)</tr>", section, flags=re.S) if f"<td>{case.source}</td>" in row]
+    assert case.expected.value in listed and case.message in listed, listed
 
 
 def record_duckdb_connections(monkeypatch) -> list[tuple[str, bool]]:
