@@ -74,11 +74,14 @@ def render_chart(
     # The marts are aggregates; lift Altair's 5000-row guard for this call only (not globally).
     with alt.data_transformers.disable_max_rows():
         spec = chart.to_dict()  # validated once; every format below is drawn from it
-    # Compiled to Vega once for the three static images (what `chart.save` does per format).
+    # Drawn once, as SVG; both PNGs are that SVG rasterised. vl-convert draws a PNG by drawing
+    # the SVG and rasterising it, so the bytes are the same as `vega_to_png`'s (checked for all
+    # twenty figures), at about half the time of drawing the chart three times.
     vega = vl_convert.vegalite_to_vega(spec, vl_version=vl_version())
-    paths["png"].write_bytes(recompressed_png(vl_convert.vega_to_png(vega, scale=PNG_SCALE)))
-    paths["preview_png"].write_bytes(recompressed_png(vl_convert.vega_to_png(vega, scale=PREVIEW_SCALE)))
-    paths["svg"].write_text(vl_convert.vega_to_svg(vega), encoding="utf-8")
+    svg = vl_convert.vega_to_svg(vega)
+    paths["svg"].write_text(svg, encoding="utf-8")
+    paths["png"].write_bytes(recompressed_png(vl_convert.svg_to_png(svg, scale=PNG_SCALE)))
+    paths["preview_png"].write_bytes(recompressed_png(vl_convert.svg_to_png(svg, scale=PREVIEW_SCALE)))
     interactivity = interactivity or Interactivity()
     page = html_page(
         interactive_spec(spec, interactivity), title=title or name, hint=interaction_hint(interactivity),

@@ -425,40 +425,35 @@ def drop_file(landing: Path, source: Path, day: date, *, header_renamed: bool = 
 def test_the_daemon_turns_dropped_files_into_published_weeks_and_a_bad_file_blocks_only_itself(
     dagster_ui, settings, generated_weekly_files
 ):
-    """The landing sensor switched on (the UI's toggle, through the same GraphQL call): a new
-    weekly file starts a run by itself that publishes its week; a file that fails its gate
-    publishes nothing; the next good file still goes through."""
+    """The landing sensor switched on (the UI's toggle, through the same GraphQL call): a file
+    that fails its gate starts a run by itself that publishes nothing; the next good file starts
+    its own run, which publishes its week (a blocked file blocks only itself)."""
     from orchestration.defs.leaderboard_v2.reader import sunday_week_start
     from orchestration.wap.versions import PublishTarget, current_version
 
     landing = settings.landing_dir
     last = generated_weekly_files[-1]
     last_day = date.fromisoformat(last.name.removeprefix("huggingface_v2_").removesuffix(".csv.gz"))
-    good, bad, next_good = (last_day + timedelta(days=days) for days in (7, 14, 21))
+    bad, good = (last_day + timedelta(days=days) for days in (7, 14))
     target = PublishTarget.from_settings(settings)
+    published = current_version(target).version_id
 
     started = graphql(dagster_ui, START_SENSOR, {"selector": {
         "repositoryLocationName": "orchestration.definitions", "repositoryName": "__repository__", "sensorName": SENSOR}})
     assert started["data"]["startSensor"]["sensorState"]["status"] == "RUNNING", started
 
-    drop_file(landing, last, good)
-    (first,) = wait_for_sensor_runs(settings, 1)
-    assert first.status == dg.DagsterRunStatus.SUCCESS, f"run {first.run_id}: {first.status}"
-    assert first.tags["dagster/partition"] == sunday_week_start(good).isoformat()
-    assert published_weeks(settings)[sunday_week_start(good).isoformat()] is True
-    published = current_version(target).version_id
-
     drop_file(landing, last, bad, header_renamed=True)
-    runs = wait_for_sensor_runs(settings, 2)
-    (blocked,) = [run for run in runs if run.run_id != first.run_id]
+    (blocked,) = wait_for_sensor_runs(settings, 1)
     assert blocked.status == dg.DagsterRunStatus.FAILURE, f"run {blocked.run_id}: {blocked.status}"
+    assert blocked.tags["dagster/partition"] == sunday_week_start(bad).isoformat()
     assert current_version(target).version_id == published, "a blocked file published nothing"
 
-    drop_file(landing, last, next_good)
-    runs = wait_for_sensor_runs(settings, 3)
-    (third,) = [run for run in runs if run.run_id not in (first.run_id, blocked.run_id)]
-    assert third.status == dg.DagsterRunStatus.SUCCESS, f"run {third.run_id}: {third.status}"
+    drop_file(landing, last, good)
+    runs = wait_for_sensor_runs(settings, 2)
+    (second,) = [run for run in runs if run.run_id != blocked.run_id]
+    assert second.status == dg.DagsterRunStatus.SUCCESS, f"run {second.run_id}: {second.status}"
+    assert second.tags["dagster/partition"] == sunday_week_start(good).isoformat()
     assert current_version(target).version_id > published
     weeks = published_weeks(settings)
-    assert weeks[sunday_week_start(next_good).isoformat()] is True
+    assert weeks[sunday_week_start(good).isoformat()] is True
     assert weeks.get(sunday_week_start(bad).isoformat()) is not True, "the blocked week has no snapshot"

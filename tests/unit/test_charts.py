@@ -24,11 +24,14 @@ from orchestration.charts import CHART_MODULES, discover_chart_modules
 from orchestration.charts.common import MODEL_TYPE_ORDER
 from orchestration.charts.releases import RELEASES_MART, release_rules, releases_within
 from orchestration.charts.render import (
+    PNG_SCALE,
     PNG_SIGNATURE,
+    PREVIEW_SCALE,
     chart_png,
     preview_markdown,
     recompressed_png,
     render_chart,
+    vl_version,
 )
 from orchestration.resources import FiguresResource, WarehouseResource
 from orchestration.wap.versions import PublicationInfo, publish
@@ -813,6 +816,15 @@ def test_render_writes_png_svg_and_offline_html(rendered):
     assert not re.search(r"<script[^>]*\bsrc=", html)  # Vega's JavaScript is inline
     assert "vegaEmbed" in html
     assert CHART_MODULES["weekly_models_by_type"].TITLE in html  # the spec is embedded
+
+
+def test_the_pngs_are_the_charts_own_pngs_drawn_once_as_svg(rendered):
+    """render_chart rasterises its SVG instead of drawing the chart again per PNG: the bytes
+    must stay those vl-convert draws from the chart itself, at both scales."""
+    module = CHART_MODULES["weekly_models_by_type"]
+    vega = vl_convert.vegalite_to_vega(module.build_chart(SAMPLE_MARTS[module.MART]).to_dict(), vl_version=vl_version())
+    assert rendered["png"].read_bytes() == recompressed_png(vl_convert.vega_to_png(vega, scale=PNG_SCALE))
+    assert rendered["preview_png"].read_bytes() == recompressed_png(vl_convert.vega_to_png(vega, scale=PREVIEW_SCALE))
 
 
 def test_preview_markdown_embeds_the_png_as_a_data_uri(rendered):
