@@ -207,6 +207,7 @@ class EngineResource(dg.ConfigurableResource):
     engine: str = "duckdb"
     spark_dir: str = ""
     spark_master: str = "local[*]"
+    spark_java_options: str = ""
     spark_gx_max_rows: int = 1_000_000
 
     @property
@@ -219,7 +220,7 @@ class EngineResource(dg.ConfigurableResource):
         from orchestration.engines.spark import land_raw_tables
 
         return land_raw_tables(conn, names, spark_dir=Path(self.spark_dir), master=self.spark_master,
-                               suites=suites, max_rows=self.spark_gx_max_rows)
+                               java_options=self.spark_java_options, suites=suites, max_rows=self.spark_gx_max_rows)
 
     def landed_raw_tables(self) -> list[str]:
         from orchestration.engines.spark import landed_raw_tables
@@ -372,7 +373,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "dbt": dbt_cli_resource(settings, target_dir=settings.dbt_target_dir),
         "engine": EngineResource(
             engine=settings.engine, spark_dir=str(settings.spark_dir), spark_master=settings.spark_master,
-            spark_gx_max_rows=settings.spark_gx_max_rows,
+            spark_java_options=settings.spark_java_options, spark_gx_max_rows=settings.spark_gx_max_rows,
         ),
         # A plain value, not a ConfigurableResource: Dagster shows a resource's config in the
         # UI, and this one holds HF_TOKEN (its repr hides it).

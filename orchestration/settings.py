@@ -125,6 +125,16 @@ def spark_master(raw: str) -> str:
     return raw
 
 
+def java_options(raw: str) -> str:
+    """JVM flags, space-separated: each `-X…`, `-XX:…` or `-Dname=value`, nothing a shell or
+    Spark's conf parsing would read differently."""
+    flags = raw.split()
+    bad = [flag for flag in flags if not re.fullmatch(r"-(X[A-Za-z0-9:+\-=.,/_]*|D[A-Za-z0-9_.\-]+=[A-Za-z0-9_.:,/\-]*)", flag)]
+    if bad or not flags:
+        raise ValueError(f"expected JVM flags such as -XX:TieredStopAtLevel=1 or -Xmx4g, not {' '.join(bad) or 'nothing'}")
+    return " ".join(flags)
+
+
 def url(raw: str) -> str:
     return raw.rstrip("/")
 
@@ -285,6 +295,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WAREHOUSE_SPARK_MASTER", "engine", "local[*]", spark_master,
             "With `spark`: the master of the Spark sessions (`local[*]` = every core here, `local[N]`, "
             "`spark://host:port`, `yarn`, `k8s://…`)."),
+    Setting("WAREHOUSE_SPARK_JAVA_OPTIONS", "engine", "-XX:TieredStopAtLevel=1", java_options,
+            "With `spark`: JVM flags of the Spark driver, in this process and in dbt's. The default compiles "
+            "with the JVM's quick compiler only: local mode runs many short jobs on small tables, and the "
+            "optimising compiler cost a fifth of the JVM's CPU time for no gain (docs/spark.md). For long "
+            "jobs on large tables use `-XX:TieredStopAtLevel=4` (the JVM's default) or a cluster profile."),
     Setting("WAREHOUSE_SPARK_GX_MAX_ROWS", "engine", "1000000", number(low=1, integer=True),
             "With `spark`: the most rows of a landed raw table the GX suites read through Spark; a longer "
             "table is judged on a seeded sample of this many rows (its row count on every row)."),
@@ -357,6 +372,7 @@ class Settings:
     duckdb_memory_limit: str  # WAREHOUSE_DUCKDB_MEMORY_LIMIT, a share of RAM resolved to MiB
     spark_dir: Path  # WAREHOUSE_SPARK_DIR
     spark_master: str  # WAREHOUSE_SPARK_MASTER
+    spark_java_options: str  # WAREHOUSE_SPARK_JAVA_OPTIONS
     spark_gx_max_rows: int  # WAREHOUSE_SPARK_GX_MAX_ROWS
     # ui
     ui_host: str  # WAREHOUSE_UI_HOST
@@ -450,6 +466,7 @@ class Settings:
             "WAREHOUSE_ENGINE": self.engine,
             "WAREHOUSE_SPARK_DIR": str(self.spark_dir),
             "WAREHOUSE_SPARK_MASTER": self.spark_master,
+            "WAREHOUSE_SPARK_JAVA_OPTIONS": self.spark_java_options,
             # Read by dbt's macro window_var, which checks the date again.
             "WAREHOUSE_V2_AS_OF": self.v2_as_of or "",
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
@@ -518,6 +535,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         duckdb_memory_limit=value["WAREHOUSE_DUCKDB_MEMORY_LIMIT"],
         spark_dir=value["WAREHOUSE_SPARK_DIR"],
         spark_master=value["WAREHOUSE_SPARK_MASTER"],
+        spark_java_options=value["WAREHOUSE_SPARK_JAVA_OPTIONS"],
         spark_gx_max_rows=value["WAREHOUSE_SPARK_GX_MAX_ROWS"],
         ui_host=value["WAREHOUSE_UI_HOST"],
         ui_port=value["WAREHOUSE_UI_PORT"],

@@ -61,6 +61,8 @@ def test_published_versions_sit_beside_the_published_file(tmp_path: Path):
         ({"WAREHOUSE_ENGINE": "snowflake"}, "WAREHOUSE_ENGINE='snowflake': expected one of duckdb, spark"),
         ({"WAREHOUSE_SPARK_MASTER": "local[*]; rm -rf /"}, "WAREHOUSE_SPARK_MASTER"),
         ({"WAREHOUSE_SPARK_GX_MAX_ROWS": "0"}, "WAREHOUSE_SPARK_GX_MAX_ROWS"),
+        ({"WAREHOUSE_SPARK_JAVA_OPTIONS": "-Xmx4g; rm -rf /"}, "WAREHOUSE_SPARK_JAVA_OPTIONS"),
+        ({"WAREHOUSE_SPARK_JAVA_OPTIONS": "TieredStopAtLevel=1"}, "expected JVM flags"),
     ],
 )
 def test_bad_settings_are_named(environ, message):
@@ -165,10 +167,13 @@ def test_the_engine_defaults_to_duckdb_and_spark_reaches_dbt(tmp_path: Path):
                               "WAREHOUSE_SPARK_MASTER": "spark://head:7077"})
     assert (settings.engine, settings.spark_dir, settings.spark_master) == ("spark", tmp_path / "lake", "spark://head:7077")
     assert settings.spark_gx_max_rows == 1_000_000
+    assert settings.spark_java_options == "-XX:TieredStopAtLevel=1"
     # profiles.yml picks its target and the Spark session's paths from these.
     env = settings.dbt_env()
     assert (env["WAREHOUSE_ENGINE"], env["WAREHOUSE_SPARK_DIR"], env["WAREHOUSE_SPARK_MASTER"]) == (
         "spark", str(tmp_path / "lake"), "spark://head:7077")
+    flags = load_settings({"WAREHOUSE_SPARK_JAVA_OPTIONS": " -XX:TieredStopAtLevel=4  -Duser.timezone=UTC "})
+    assert flags.dbt_env()["WAREHOUSE_SPARK_JAVA_OPTIONS"] == "-XX:TieredStopAtLevel=4 -Duser.timezone=UTC"
     assert load_settings({}).spark_dir == PROJECT_ROOT / "data" / "spark"
 
 

@@ -20,11 +20,12 @@ from orchestration.engines.spark import (
     spark_session,
     validate_through_spark,
 )
-from orchestration.settings import real_data_dir
+from orchestration.settings import load_settings, real_data_dir
 from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES, load_snapshot_file
 import dagster as dg
 
 MASTER = "local[1]"
+JAVA_OPTIONS = load_settings({}).spark_java_options  # WAREHOUSE_SPARK_JAVA_OPTIONS' default
 SUITES = {"commit_data": "raw_commit_data"}
 
 
@@ -38,24 +39,24 @@ def working(tmp_path: Path):
 
 
 def test_a_raw_table_lands_as_parquet_gated_on_what_spark_reads(working, tmp_path):
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, suites=SUITES)
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
     (rows,) = working.execute("select count(*) from raw.commit_data").fetchone()
     assert landing.accepted and not landing.sampled
     assert (landing.rows, landing.rows_validated, landing.outcome.rows_checked) == (rows, rows, rows)
     assert landing.path == raw_table_dir(tmp_path / "spark", "commit_data")
     assert landed_raw_tables(tmp_path / "spark") == ["commit_data"]
     # Spark reads back exactly the rows DuckDB wrote.
-    read = spark_session(MASTER).read.parquet(str(landing.path)).toPandas()
+    read = spark_session(MASTER, JAVA_OPTIONS).read.parquet(str(landing.path)).toPandas()
     assert sorted(read["name"]) == sorted(n for (n,) in working.execute("select name from raw.commit_data").fetchall())
 
 
 def test_a_table_failing_its_gate_through_spark_keeps_the_previous_landing(working, tmp_path):
     spark_dir = tmp_path / "spark"
-    land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, master=MASTER, suites=SUITES)
+    land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
     before = {p.name: p.read_bytes() for p in raw_table_dir(spark_dir, "commit_data").iterdir()}
     working.execute("update raw.commit_data set num_of_commits = 'many' where _source_row = 2")
 
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, master=MASTER, suites=SUITES)
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
 
     assert not landing.accepted
     (failed,) = landing.outcome.failed_expectations
@@ -67,26 +68,26 @@ def test_a_table_failing_its_gate_through_spark_keeps_the_previous_landing(worki
 
 
 def test_past_the_bound_the_gate_reads_a_seeded_sample_and_counts_every_row(working, tmp_path):
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER,
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, java_options=JAVA_OPTIONS,
                                  suites=SUITES, max_rows=500)
     assert landing.accepted and landing.sampled and landing.rows_validated == 500
     # The row count expectation judged the whole table; the others, the sample.
     assert landing.outcome.rows_checked == landing.rows
-    frame = spark_session(MASTER).read.parquet(str(landing.path))
+    frame = spark_session(MASTER, JAVA_OPTIONS).read.parquet(str(landing.path))
     again = validate_through_spark(frame, "raw_commit_data", landing.rows, 500)
     assert again.success and again.evaluated_expectations == landing.outcome.evaluated_expectations
 
 
 def test_an_empty_table_fails_its_row_count_through_spark(working, tmp_path):
     working.execute("delete from raw.commit_data")
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, suites=SUITES)
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
     assert not landing.accepted and landing.rows == 0
     assert not raw_table_dir(tmp_path / "spark", "commit_data").exists()
 
 
 def test_marts_built_on_spark_come_back_into_the_working_database(tmp_path):
     spark_dir = tmp_path / "spark"
-    frame = spark_session(MASTER).createDataFrame([("a", 1, 2.5), ("b", 2, None)], "author string, repos bigint, share double")
+    frame = spark_session(MASTER, JAVA_OPTIONS).createDataFrame([("a", 1, 2.5), ("b", 2, None)], "author string, repos bigint, share double")
     frame.write.parquet(str(model_table_dir(spark_dir, "marts", "repos_per_author")))
     with duckdb.connect() as conn:
         assert copy_models_to_working(conn, [("marts", "repos_per_author")], spark_dir=spark_dir) == {"marts.repos_per_author": 2}
@@ -121,3 +122,12 @@ def test_gx_imports_in_a_process_whose_main_has_no_file():
         capture_output=True, text=True, timeout=300,
     )
     assert done.returncode == 0 and done.stdout.strip().endswith("imported"), done.stderr[-2000:]
+
+
+def test_the_sessions_jvm_runs_with_the_configured_flags():
+    """WAREHOUSE_SPARK_JAVA_OPTIONS reaches the JVM the session starts (by default the quick
+    compiler only: docs/spark.md)."""
+    assert JAVA_OPTIONS == "-XX:TieredStopAtLevel=1"
+    jvm = spark_session(MASTER, JAVA_OPTIONS).sparkContext._jvm
+    flags = list(jvm.java.lang.management.ManagementFactory.getRuntimeMXBean().getInputArguments())
+    assert set(JAVA_OPTIONS.split()) <= set(flags), flags
