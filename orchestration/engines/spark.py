@@ -67,7 +67,7 @@ def model_table_dir(spark_dir: Path, schema: str, name: str) -> Path:
 _session = None
 
 
-def spark_session(master: str, java_options: str = ""):
+def spark_session(master: str, java_options: str):
     """One local Spark session per process, for reading Parquet (started on first use, with
     the driver's JVM flags WAREHOUSE_SPARK_JAVA_OPTIONS: they apply when the JVM starts)."""
     global _session
@@ -122,7 +122,7 @@ class Landing:
 
 def land_raw_tables(
     conn: duckdb.DuckDBPyConnection, names: Iterable[str], *, spark_dir: Path, master: str,
-    java_options: str = "", suites: dict[str, str] | None = None, max_rows: int = 1_000_000,
+    java_options: str, suites: dict[str, str] | None = None, max_rows: int = 1_000_000,
 ) -> list[Landing]:
     """Land raw.<name> of the working database for each name: all of them are written and read
     back before any is swapped in, and none is if one fails its suite on what Spark read."""
@@ -137,7 +137,8 @@ def land_raw_tables(
             conn.execute(
                 f"copy (select * from raw.{_identifier(name)}) to {_text(staging / 'part-0.parquet')} (format parquet)"
             )
-            landings.append(_read_back(name, staging, master=master, java_options=java_options, suite=suites.get(name), max_rows=max_rows))
+            landings.append(_read_back(name, staging, master=master, java_options=java_options,
+                                       suite=suites.get(name), max_rows=max_rows))
         if all(landing.accepted for landing in landings):
             return [_swap_in(landing, spark_dir) for landing in landings]
         return landings

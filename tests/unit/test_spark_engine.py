@@ -26,6 +26,7 @@ import dagster as dg
 
 MASTER = "local[1]"
 JAVA_OPTIONS = load_settings({}).spark_java_options  # WAREHOUSE_SPARK_JAVA_OPTIONS' default
+SESSION = {"master": MASTER, "java_options": JAVA_OPTIONS}
 SUITES = {"commit_data": "raw_commit_data"}
 
 
@@ -39,7 +40,7 @@ def working(tmp_path: Path):
 
 
 def test_a_raw_table_lands_as_parquet_gated_on_what_spark_reads(working, tmp_path):
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", **SESSION, suites=SUITES)
     (rows,) = working.execute("select count(*) from raw.commit_data").fetchone()
     assert landing.accepted and not landing.sampled
     assert (landing.rows, landing.rows_validated, landing.outcome.rows_checked) == (rows, rows, rows)
@@ -52,11 +53,11 @@ def test_a_raw_table_lands_as_parquet_gated_on_what_spark_reads(working, tmp_pat
 
 def test_a_table_failing_its_gate_through_spark_keeps_the_previous_landing(working, tmp_path):
     spark_dir = tmp_path / "spark"
-    land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
+    land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, **SESSION, suites=SUITES)
     before = {p.name: p.read_bytes() for p in raw_table_dir(spark_dir, "commit_data").iterdir()}
     working.execute("update raw.commit_data set num_of_commits = 'many' where _source_row = 2")
 
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=spark_dir, **SESSION, suites=SUITES)
 
     assert not landing.accepted
     (failed,) = landing.outcome.failed_expectations
@@ -68,7 +69,7 @@ def test_a_table_failing_its_gate_through_spark_keeps_the_previous_landing(worki
 
 
 def test_past_the_bound_the_gate_reads_a_seeded_sample_and_counts_every_row(working, tmp_path):
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, java_options=JAVA_OPTIONS,
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", **SESSION,
                                  suites=SUITES, max_rows=500)
     assert landing.accepted and landing.sampled and landing.rows_validated == 500
     # The row count expectation judged the whole table; the others, the sample.
@@ -80,7 +81,7 @@ def test_past_the_bound_the_gate_reads_a_seeded_sample_and_counts_every_row(work
 
 def test_an_empty_table_fails_its_row_count_through_spark(working, tmp_path):
     working.execute("delete from raw.commit_data")
-    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", master=MASTER, java_options=JAVA_OPTIONS, suites=SUITES)
+    (landing,) = land_raw_tables(working, ["commit_data"], spark_dir=tmp_path / "spark", **SESSION, suites=SUITES)
     assert not landing.accepted and landing.rows == 0
     assert not raw_table_dir(tmp_path / "spark", "commit_data").exists()
 
