@@ -29,9 +29,9 @@ from orchestration.checks.gx_suite import (
     FILE_COLUMN,
     ROW_COLUMN,
     SuiteOutcome,
+    cleared_outcome,
     load_suite_spec,
     merge_outcomes,
-    suite_part,
     suite_path,
     table_part_columns,
     validate_frame,
@@ -183,9 +183,10 @@ def validate_raw_table(
     """Validate `table` (the loading table or raw.<name>) with the suite of source `name` (of
     the file's layout, where the source has several).
 
-    A table of more than `screen_above_rows` rows is screened (checks/screen.py): DuckDB finds
-    every row an expectation could fail on and GX judges only those, with the same outcome as a
-    whole validation. A table that cannot be screened (an expectation the screen does not know,
+    A table of more than `screen_above_rows` rows (by default every table with a row) is
+    screened (checks/screen.py): DuckDB finds every row an expectation could fail on, and GX
+    judges the expectations that flag a row, on those rows only, with the same outcome as a
+    whole validation (the others pass, cleared by the screen). A table that cannot be screened (an expectation the screen does not know,
     a column missing) and has more than `chunk_rows` rows is validated in chunks, so memory
     stays bounded: the expectations over several rows (uniqueness, row count) once on the whole
     table projected onto the columns they read, every other one chunk by chunk. Either way the
@@ -213,19 +214,25 @@ def validate_raw_table(
 def _validate_screened(
     conn: duckdb.DuckDBPyConnection, suite: str, table: str, rows: int, *, now: datetime, chunk_rows: int
 ) -> SuiteOutcome | None:
-    """GX on what the screen flags: the flagged rows, the duplicated rows, and a frame of
-    `rows` rows for the row count; None when the suite cannot be screened on this table."""
+    """GX on what the screen flags (checks/screen.py): each flagged expectation on the rows it
+    could fail on, the rest cleared; None when the suite cannot be screened on this table."""
     spec = load_suite_spec(suite)
     screen = build_screen(spec, described_columns(conn.execute(f"describe select * from {table}").fetchall()), now)
     if screen is None:
         return None
-    flagged_query, flagged_params = screen.flagged_rows_query(table)
-    outcomes = _validate_query(conn, flagged_query, flagged_params, suite, "rows", now=now, chunk_rows=chunk_rows)
-    duplicated = screen.duplicated_rows_query(table)
-    if duplicated is not None:
-        outcomes += _validate_query(conn, *duplicated, suite, "unique", now=now, chunk_rows=None)
-    if suite_part(spec, "row_count")["expectations"]:
-        outcomes.append(validate_frame(pd.DataFrame(index=pd.RangeIndex(rows)), suite, part="row_count", now=now))
+    flagged = screen.flagged(conn.execute(*screen.flag_counts_query(table)).fetchone(), rows)
+    outcomes = []
+    if flagged["rows"]:
+        query, params = screen.flagged_rows_query(table, flagged["rows"])
+        outcomes += _validate_query(conn, query, params, suite, "rows", flagged["rows"], now=now, chunk_rows=chunk_rows)
+    if flagged["unique"]:
+        query, params = screen.duplicated_rows_query(table, flagged["unique"])
+        outcomes += _validate_query(conn, query, params, suite, "unique", flagged["unique"], now=now, chunk_rows=None)
+    if flagged["row_count"]:
+        outcomes.append(validate_frame(pd.DataFrame(index=pd.RangeIndex(rows)), suite, part="row_count",
+                                       positions=flagged["row_count"], now=now))
+    judged = len(set().union(*flagged.values()))
+    outcomes.append(cleared_outcome(suite, len(spec["expectations"]) - judged, rows))
     merged = merge_outcomes(outcomes, rows)
     # The file the table was loaded from, even when no row was flagged (an empty frame names none).
     first_file = conn.execute(f"select {FILE_COLUMN} from {table} limit 1").fetchone()
@@ -235,20 +242,21 @@ def _validate_screened(
 
 
 def _validate_query(
-    conn: duckdb.DuckDBPyConnection, query: str, params: list, suite: str, part: str, *,
-    now: datetime, chunk_rows: int | None,
+    conn: duckdb.DuckDBPyConnection, query: str, params: list, suite: str, part: str,
+    positions: frozenset[int] | None = None, *, now: datetime, chunk_rows: int | None,
 ) -> list[SuiteOutcome]:
-    """GX on a query's rows, `chunk_rows` at a time (None: all at once); at least one outcome,
-    so an empty result still evaluates the part's expectations (on no rows)."""
+    """GX on a query's rows, `chunk_rows` at a time (None: all at once), with the part's
+    expectations (only those at `positions`, if given); at least one outcome, so an empty result
+    still evaluates them (on no rows)."""
     cursor = conn.execute(query, params)
     if chunk_rows is None:
-        return [validate_frame(cursor.df(), suite, part=part, now=now)]
+        return [validate_frame(cursor.df(), suite, part=part, positions=positions, now=now)]
     outcomes = []
     while True:
         chunk = cursor.fetch_df_chunk(max(1, chunk_rows // _DUCKDB_VECTOR_ROWS))
         if chunk.empty and outcomes:
             break
-        outcomes.append(validate_frame(chunk, suite, part=part, now=now))
+        outcomes.append(validate_frame(chunk, suite, part=part, positions=positions, now=now))
         if chunk.empty:
             break
     return outcomes

@@ -5,18 +5,23 @@ every column holds hostile values (each kind of value a predicate could get wron
 
 from __future__ import annotations
 
+import subprocess
+import sys
 from datetime import UTC, datetime
 
 import duckdb
+import pandas as pd
 import pytest
 
+from orchestration.checks import gx_suite
 from orchestration.checks.gx_suite import load_suite_spec
 from orchestration.checks.raw_checks import HFC_RAW_SOURCES, RAW_SOURCES, raw_suite_name, validate_raw_table
-from orchestration.checks.screen import build_screen
+from orchestration.checks.screen import UNPARSED_NUMBERS, build_screen
 from orchestration.synthetic.snapshot import generate_snapshot
 from orchestration.synthetic.hfcommunity import CSV_DIR_NAME, generate_hfcommunity
 from orchestration.defs.hfcommunity.reader import load_hfcommunity_dump
 from orchestration.defs.paper_snapshot.reader import SNAPSHOT_FILES, load_snapshot_file
+from orchestration.settings import PROJECT_ROOT
 
 WHOLE = None  # screen_above_rows=None: GX on every row
 SCREENED = 0  # every table screened
@@ -28,7 +33,8 @@ HOSTILE_VALUES = [
     None, "", " ", "NaN", "nan", "inf", "-inf", "-1", "-0", "0", "100", "100.0000001", "1e400", " 5", "1_000",
     "0x10", "１２", "abc", "2099-01-01T00:00:00Z", "2014-12-31T23:59:59Z", "2015-01-01T00:00:00+00:00",
     "2015-01-01 00:00:00+0000", "2014-12-31 23:00:00-0200", "2024-05-05T12:22:44", "2024-05-05 12:22:44+0000",
-    "2024-13-45T00:00:00Z", "models/a\u00a0b", "https://huggingface.co/a\u00a0b", "https://huggingface.co/ab\n",
+    "2024-13-45T00:00:00Z", "2024-05-05 12:22:44+05:30", "2024-05-05 12:22:44-23:59", "2024-05-05 12:22:44+24:00",
+    "2024-05-05 12:22:44+05:3", "2024-05-05 12:22:44+0530:", "2024-02-30 12:22:44+00:00", "models/a\u00a0b", "https://huggingface.co/a\u00a0b", "https://huggingface.co/ab\n",
     "abc\n", "a\x0bb", "a\x1cb", "models/ok", "é", "🔶", "True", "TRUE", "None", "open", "1",
     "0123456789abcdef0123456789abcdef01234567", "[a, b]", "[", "datasets/x/y", "models/-bad",
 ]
@@ -67,10 +73,36 @@ def test_every_suite_can_be_screened(loaded, name):
 
 
 @pytest.mark.parametrize("name", ALL_SOURCES)
-def test_a_screened_clean_table_gives_the_outcome_of_the_whole_validation(loaded, name):
+def test_a_screened_clean_table_gives_the_outcome_of_the_whole_validation(loaded, name, monkeypatch):
     whole = validate_raw_table(loaded, name, f"raw.{name}", screen_above_rows=WHOLE)
-    screened = validate_raw_table(loaded, name, f"raw.{name}", screen_above_rows=SCREENED)
+    assert whole.cleared_by_screen == 0
+    # Nothing flagged, nothing handed to GX: every expectation is cleared by the screen.
+    monkeypatch.setattr(gx_suite, "_gx_batch_definition", _no_gx)
+    screened = validate_raw_table(loaded, name, f"raw.{name}")
+    assert screened.cleared_by_screen == screened.evaluated_expectations == len(load_suite_spec(raw_suite_name(name))["expectations"])
     assert _facts(screened) == _facts(whole)
+
+
+def _no_gx():
+    raise AssertionError("GX was asked to judge")
+
+
+def test_a_clean_table_is_gated_without_importing_gx(tmp_path):
+    """A run whose files are clean never pays for importing GX (seconds of a run's start)."""
+    script = (
+        "import sys, duckdb\n"
+        "from orchestration.checks.raw_checks import validate_raw_table\n"
+        "conn = duckdb.connect()\n"
+        "conn.execute(\"create table t as select 'user' || i as username, null as avatar_url, '0' as is_pro, "
+        "null as fullname, 'user' as type, 'hub' as source, 'f.csv' as _source_file, i as _source_row "
+        "from range(1, 4) r(i)\")\n"
+        "outcome = validate_raw_table(conn, 'hfc_author', 't')\n"
+        "print(outcome.success, outcome.cleared_by_screen, 'great_expectations' in sys.modules)\n"
+    )
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, cwd=PROJECT_ROOT)
+    assert done.returncode == 0, done.stderr[-2000:]
+    success, cleared, imported = done.stdout.split()
+    assert (success, imported) == ("True", "False") and int(cleared) > 0
 
 
 @pytest.mark.parametrize("name", ALL_SOURCES)
@@ -97,6 +129,24 @@ def test_a_screened_table_of_hostile_values_gives_the_outcome_of_the_whole_valid
     screened = validate_raw_table(loaded, name, table, screen_above_rows=SCREENED)
     assert not whole.success
     assert _facts(screened) == _facts(whole)
+    assert screened.cleared_by_screen < screened.evaluated_expectations, "GX judged what was flagged"
+
+
+def test_an_empty_table_screened_hands_its_row_count_to_gx(loaded):
+    """A row count out of bounds is flagged, and GX judges it (an empty table is validated
+    whole by default; screening it is the same outcome)."""
+    loaded.execute("create or replace temp table no_rows as select * from raw.hfc_commits limit 0")
+    whole = validate_raw_table(loaded, "hfc_commits", "no_rows", screen_above_rows=WHOLE)
+    screened = validate_raw_table(loaded, "hfc_commits", "no_rows", screen_above_rows=-1)
+    assert [f.expectation_type for f in screened.failed_expectations] == ["expect_table_row_count_to_be_between"]
+    assert _facts(screened) == _facts(whole)
+    assert screened.cleared_by_screen == screened.evaluated_expectations - 1
+
+
+def test_the_texts_a_range_check_leaves_unflagged_parse_neither_in_pandas_nor_in_duckdb():
+    for text in UNPARSED_NUMBERS:
+        assert pd.isna(pd.to_numeric(pd.Series([text]), errors="coerce").iloc[0]), text
+        assert duckdb.execute("select try_cast(? as double)", [text]).fetchone() == (None,), text
 
 
 def test_a_screened_table_validated_in_chunks_gives_the_same_outcome(loaded):
