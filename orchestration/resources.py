@@ -260,6 +260,8 @@ class WarehouseDbtCliResource(DbtCliResource):
     * `env` (Settings.dbt_env: the working database, the engine, the memory limit), and the
       variables a call adds (a partition window), reach the dbt process only: os.environ is
       never written, so two resources (two warehouses) in one process cannot leak into each other.
+    * dbt runs in `directory` (the work directory), where the profile's relative path names the
+      working database: one profile for every warehouse, so dbt's partial parse holds across them.
     * Every invocation writes its artifacts under `target_dir` (beside the working database),
       starting from the partial parse of the last invocation there: dbt's partial parse holds the
       profile, so it is reused only by invocations on the same working database (the project's
@@ -277,6 +279,8 @@ class WarehouseDbtCliResource(DbtCliResource):
     """Where invocations write (None: dagster-dbt's default, the project's `target/`)."""
     env: dict[str, str] = {}
     """Variables added to every dbt process's environment (Settings.dbt_env)."""
+    directory: str | None = None
+    """The directory dbt runs in (None: dagster-dbt's, the project directory)."""
 
     KEEP_INVOCATIONS: ClassVar[int] = 5
 
@@ -284,13 +288,15 @@ class WarehouseDbtCliResource(DbtCliResource):
         """dagster-dbt's `cli(args)`, dbt started as `env NAME=VALUE… dbt …` with this resource's
         `env` and this call's."""
         added = {**self.env, **(env or {})}
-        if not added:
+        if not added and self.directory is None:
             return super().cli(args, **kwargs)
         launcher = self.model_copy(update={
             "dbt_executable": ENV_EXECUTABLE,
-            "global_config_flags": [*(f"{name}={value}" for name, value in added.items()),
+            "global_config_flags": [*([f"--chdir={self.directory}"] if self.directory else []),
+                                    *(f"{name}={value}" for name, value in added.items()),
                                     self.dbt_executable, *self.global_config_flags],
             "env": {},
+            "directory": None,
         })
         return launcher.cli(args, **kwargs)
 
@@ -328,9 +334,11 @@ def dbt_cli_resource(settings: Settings, *, target_dir: Path | None = None) -> W
     own) when given."""
     beside_python = Path(sys.executable).with_name("dbt")
     executable = str(beside_python) if beside_python.exists() else (shutil.which("dbt") or "dbt")
+    settings.work_dir.mkdir(parents=True, exist_ok=True)
     return WarehouseDbtCliResource(
         project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=executable,
         target_dir=str(target_dir) if target_dir else None, env=settings.dbt_env(),
+        directory=str(settings.work_dir),
     )
 
 

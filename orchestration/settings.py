@@ -459,9 +459,15 @@ class Settings:
     def dbt_env(self) -> dict[str, str]:
         """The variables dbt's profiles.yml reads (it has no defaults of its own), given to each
         dbt process by the dbt resource (orchestration/resources.py), never written into this
-        process's environment: dbt writes the working database, never the published one."""
+        process's environment: dbt writes the working database, never the published one.
+
+        The working database is named relative to the directory dbt runs in, `work_dir` (the
+        resource starts dbt there): every warehouse then has the same dbt profile, and dbt's
+        partial parse, which it throws away when the profile's connection values change
+        ("profile has changed"), carries over to a new working database (its first build parses
+        in about 6 CPU-seconds instead of 15)."""
         return {
-            "WAREHOUSE_WORKING_DUCKDB_PATH": str(self.working_duckdb_path),
+            "WAREHOUSE_WORKING_DUCKDB_PATH": WORKING_DATABASE_NAME,
             "WAREHOUSE_DUCKDB_MEMORY_LIMIT": self.duckdb_memory_limit,
             "WAREHOUSE_ENGINE": self.engine,
             "WAREHOUSE_SPARK_DIR": str(self.spark_dir),

@@ -38,6 +38,7 @@ from tests.integration.harness import (
     PublishedState,
     changed_tables,
     check_evaluations,
+    dbt_reparsed_because,
     materialized_keys,
     published_weekly_marts,
     run_warehouse,
@@ -248,6 +249,9 @@ def test_failing_dbt_test_blocks_everything_downstream(generated_build, tmp_path
 
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
     assert "staging/stg_leaderboard:accepted_range_stg_leaderboard_average__100__0" in failed
+    # The copy's first dbt invocation started from the project's partial parse: every warehouse
+    # has the same dbt profile (Settings.dbt_env), so dbt did not parse the whole project again.
+    assert dbt_reparsed_because(settings) is None
     graph = build_definitions(settings).resolve_asset_graph()
     downstream = {
         key.to_user_string()

@@ -35,7 +35,9 @@ def test_dbt_writes_the_working_database_never_the_published_one(tmp_path: Path)
         {"WAREHOUSE_DUCKDB_PATH": str(tmp_path / "x.duckdb"), "WAREHOUSE_WORK_DIR": str(tmp_path / "w")}
     )
     env = settings.dbt_env()
-    assert env["WAREHOUSE_WORKING_DUCKDB_PATH"] == str(tmp_path / "w" / "working.duckdb")
+    # Relative to the directory dbt runs in, the work directory: one profile for every warehouse.
+    assert env["WAREHOUSE_WORKING_DUCKDB_PATH"] == "working.duckdb"
+    assert settings.work_dir / env["WAREHOUSE_WORKING_DUCKDB_PATH"] == tmp_path / "w" / "working.duckdb"
     assert str(tmp_path / "x.duckdb") not in env.values()
     assert env["DBT_SEND_ANONYMOUS_USAGE_STATS"] == "False"
 
