@@ -101,6 +101,16 @@ def check_evaluations(result: dg.ExecuteInProcessResult) -> dict[str, dg.AssetCh
     return {f"{e.asset_key.to_user_string()}:{e.check_name}": e for e in result.get_asset_check_evaluations()}
 
 
+def run_failures(result: dg.ExecuteInProcessResult) -> str:
+    """Why a run did not succeed, for an assertion's message: each failed step's error and each
+    failed check with its metadata (a CI log then says what failed, not only that it did)."""
+    steps = [f"step {event.step_key}: {event.step_failure_data.error.to_string() if event.step_failure_data.error else ''}"
+             for event in result.all_events if event.is_step_failure]
+    checks = [f"check {name}: {{{', '.join(f'{k}={v.value!r}' for k, v in e.metadata.items())}}}"
+              for name, e in check_evaluations(result).items() if not e.passed]
+    return "\n".join(steps + checks) or "no failed step or check"
+
+
 def table_rows(database: Path, table: str) -> list[tuple]:
     with duckdb.connect(str(database), read_only=True) as conn:
         return conn.execute(f"select * from {table} order by all").fetchall()

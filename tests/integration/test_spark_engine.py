@@ -29,6 +29,7 @@ from tests.integration.harness import (
     file_sha256,
     landing_dir_with,
     materialized_keys,
+    run_failures,
     run_warehouse,
     run_weekly,
 )
@@ -103,8 +104,8 @@ def published_marts(settings: Settings) -> list[str]:
 
 def test_the_spark_build_materialises_every_asset_with_every_check_passing(spark_build, duckdb_build):
     for result in (spark_build.core, spark_build.weekly):
-        assert result.success
-        assert [name for name, e in check_evaluations(result).items() if not e.passed] == []
+        assert result.success, run_failures(result)
+        assert [name for name, e in check_evaluations(result).items() if not e.passed] == [], run_failures(result)
     # The same graph, the same checks, whatever the engine.
     drawn = {key for key in materialized_keys(duckdb_build.core) if key.split("/")[0] in ("figures", "report")}
     assert drawn and materialized_keys(spark_build.core) == materialized_keys(duckdb_build.core) - drawn
@@ -174,6 +175,7 @@ def test_a_failing_raw_gate_on_spark_blocks_downstream_and_keeps_the_landed_parq
     assert not result.success
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
     assert failed == {"raw/commit_data:commit_data_expectations"}
+    assert "check raw/commit_data:commit_data_expectations: {" in run_failures(result)
     assert not {"intermediate/int_commit_authors", "marts/authors_over_time", "published/warehouse",
                 "figures/authors_over_time"} & materialized_keys(result)
     assert {p.name: file_sha256(p) for p in landed.iterdir()} == landed_before
@@ -201,5 +203,6 @@ def test_a_failing_dbt_test_on_spark_blocks_everything_downstream(spark_build, m
 
     failed = {name for name, e in check_evaluations(result).items() if not e.passed}
     assert failed == {"staging/stg_leaderboard:accepted_range_stg_leaderboard_average__100__0"}
+    assert "check staging/stg_leaderboard:accepted_range_stg_leaderboard_average__100__0" in run_failures(result)
     assert materialized_keys(result) == {"staging/stg_leaderboard"}
     assert PublishedState.of(settings) == published_before
