@@ -295,11 +295,14 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WAREHOUSE_SPARK_MASTER", "engine", "local[*]", spark_master,
             "With `spark`: the master of the Spark sessions (`local[*]` = every core here, `local[N]`, "
             "`spark://host:port`, `yarn`, `k8s://…`)."),
-    Setting("WAREHOUSE_SPARK_JAVA_OPTIONS", "engine", "-XX:TieredStopAtLevel=1", java_options,
+    Setting("WAREHOUSE_SPARK_JAVA_OPTIONS", "engine", "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m",
+            java_options,
             "With `spark`: JVM flags of the Spark driver, in this process and in dbt's. The default compiles "
             "with the JVM's quick compiler only: local mode runs many short jobs on small tables, and the "
-            "optimising compiler cost a fifth of the JVM's CPU time for no gain (docs/spark.md). For long "
-            "jobs on large tables use `-XX:TieredStopAtLevel=4` (the JVM's default) or a cluster profile."),
+            "optimising compiler cost a fifth of the JVM's CPU time for no gain (docs/spark.md). That alone "
+            "shrinks the JVM's code cache from 240 to 48 MiB, which Spark's generated code can fill (a fatal "
+            "'Out of space in CodeCache' that stops the SparkContext), so the default keeps the 240 MiB. "
+            "For long jobs on large tables use `-XX:TieredStopAtLevel=4` (the JVM's default) or a cluster profile."),
     Setting("WAREHOUSE_SPARK_GX_MAX_ROWS", "engine", "1000000", number(low=1, integer=True),
             "With `spark`: the most rows of a landed raw table the GX suites read through Spark; a longer "
             "table is judged on a seeded sample of this many rows (its row count on every row)."),

@@ -169,7 +169,7 @@ def test_the_engine_defaults_to_duckdb_and_spark_reaches_dbt(tmp_path: Path):
                               "WAREHOUSE_SPARK_MASTER": "spark://head:7077"})
     assert (settings.engine, settings.spark_dir, settings.spark_master) == ("spark", tmp_path / "lake", "spark://head:7077")
     assert settings.spark_gx_max_rows == 1_000_000
-    assert settings.spark_java_options == "-XX:TieredStopAtLevel=1"
+    assert settings.spark_java_options == "-XX:TieredStopAtLevel=1 -XX:ReservedCodeCacheSize=240m"
     # profiles.yml picks its target and the Spark session's paths from these.
     env = settings.dbt_env()
     assert (env["WAREHOUSE_ENGINE"], env["WAREHOUSE_SPARK_DIR"], env["WAREHOUSE_SPARK_MASTER"]) == (
