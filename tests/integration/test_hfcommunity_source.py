@@ -25,7 +25,7 @@ import yaml
 
 from tests.conftest import make_settings
 from tests.hub_server import read_csv
-from tests.integration.harness import HUB_MARTS, MARTS, check_evaluations, materialized_keys, run_warehouse, table_rows
+from tests.integration.harness import HUB_MARTS, MARTS, check_evaluations, materialized_keys, run_failures, run_warehouse, table_rows
 
 DUMP_MEMBER = "dump_hfc_test.sql"
 # The extractor's v1.1 tables (extractor/databaseImport.py at 7a716946279e3706512b04b60671541d461a3adb).
@@ -149,7 +149,7 @@ def runs(world, hub_snapshot_build):
 
 def test_the_hfcommunity_source_builds_the_same_marts_as_the_snapshot_of_the_same_data(runs):
     (snap_settings, snap), (dump_settings, dumped) = runs["snapshot"], runs["hfcommunity"]
-    assert snap.success and dumped.success, [e.event_specific_data for e in dumped.all_events if e.is_failure]
+    assert snap.success and dumped.success, f"{run_failures(snap)}\n{run_failures(dumped)}"
     assert {"raw/repo_details", "raw/commit_data", "raw/hfc_repository", "published/warehouse"} <= materialized_keys(dumped)
     assert check_evaluations(dumped)["raw/repo_details:repo_details_expectations"].passed
     # Every mart but the Hub-wide ones (drawn from the whole dump) comes out the same from either source.

@@ -30,6 +30,7 @@ from tests.integration.harness import (
     PublishedState,
     check_evaluations,
     materialized_keys,
+    run_failures,
     run_warehouse,
     run_weekly,
     table_rows,
@@ -117,7 +118,7 @@ def snapshot_run(hub_snapshot_build):
 def test_the_huggingface_source_builds_the_same_marts_as_the_snapshot_of_the_same_data(hf_run, snapshot_run):
     hf_settings_, hf_result, *_ = hf_run
     snap_settings, snap_result = snapshot_run
-    assert hf_result.success, [e.event_specific_data for e in hf_result.all_events if e.is_failure]
+    assert hf_result.success, run_failures(hf_result)
     assert snap_result.success
     assert {"raw/hub_models", "raw/leaderboard_v2_pull", "published/warehouse"} <= materialized_keys(hf_result)
     for mart in MARTS:

@@ -21,6 +21,7 @@ from tests.integration.harness import (
     changed_tables,
     check_evaluations,
     materialized_keys,
+    run_failures,
     run_warehouse,
     warehouse_tables,
 )
@@ -264,7 +265,7 @@ def test_the_v1_dataset_parquet_gives_the_final_tables_dim_models(dataset_parque
     same marts.dim_models, flags and evaluation dates included."""
     settings, result = dataset_parquet_run
     _, final_settings, _ = final_table_build
-    assert result.success, [e.event_specific_data for e in result.all_events if e.is_failure]
+    assert result.success, run_failures(result)
     assert materialized_keys(result) == V1_MODELS
     metadata = _leaderboard_metadata(result)
     path = settings.generated_dir / "leaderboard_v1.parquet"

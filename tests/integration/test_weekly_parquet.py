@@ -17,7 +17,7 @@ import duckdb
 import pytest
 
 from orchestration.synthetic.weekly import file_name, write_weekly_v2_parquet
-from tests.integration.harness import check_evaluations, published_weekly_marts, run_weekly
+from tests.integration.harness import check_evaluations, published_weekly_marts, run_failures, run_weekly
 
 LAYOUTS = {"2024-11-22": "parquet_2024_11", "2024-12-01": "parquet_2024_12a", "2024-12-07": "parquet_2024_12b"}
 FIRST_WEEK, LAST_WEEK = "2024-11-17", "2024-12-01"  # 2024-11-24 has no file, as in the CSV pulls
@@ -45,7 +45,7 @@ def _rows(database, query: str, parameters=()) -> list[tuple]:
 
 def test_the_parquet_weeks_are_loaded_in_their_layouts(parquet_weeks):
     settings, result = parquet_weeks
-    assert result.success, [e.event_specific_data for e in result.all_events if e.is_failure]
+    assert result.success, run_failures(result)
     assert check_evaluations(result)["raw/leaderboard_v2:leaderboard_v2_header_known"].passed
     held = _rows(settings.working_duckdb_path,
                  "select snapshot_date::varchar, header_version, _source_file, count(*) from raw.leaderboard_v2 "
