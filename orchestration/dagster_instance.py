@@ -8,7 +8,8 @@ of a `make run` process on these machines, 6 with this storage (docs/architectur
 instance"). This storage is Dagster's SQLite storage, in Dagster's layout under DAGSTER_HOME
 (runs, event logs and schedules where Dagster puts them: an existing home reads as before), but
 its event log keeps one connection per database file open for the process and writes each event
-in its own transaction, as Dagster does.
+in its own transaction, as Dagster does; the tables and columns that Dagster's migrations add,
+which it looks up again before storing each asset or check event, are looked up once.
 
 What closing the connection did besides is kept: the write-ahead log is checkpointed into the
 database file after every write (the UI's live run view watches that file for changes), and the
@@ -47,7 +48,31 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
     def __init__(self, base_dir: str, inst_data: ConfigurableClassData | None = None):
         self._engines: OrderedDict[tuple[int, str], sa.Engine] = OrderedDict()
         self._engines_lock = threading.Lock()
+        self._tables_present: set[str] = set()
+        self._asset_key_index_cols_present = False
         super().__init__(base_dir, inst_data)
+
+    # Before storing each asset or check event, Dagster asks whether a migration's table (or the
+    # asset-key index columns) exists: a new SQLite connection, or an inspection of the schema,
+    # per event. Migrations only ever add them, so once seen they are remembered for the process;
+    # an absent one is asked again (`dagster instance migrate` may add it meanwhile).
+
+    def has_table(self, table_name: str) -> bool:
+        if table_name not in self._tables_present:
+            if not super().has_table(table_name):
+                return False
+            self._tables_present.add(table_name)
+        return True
+
+    def _has_asset_key_index_cols_on_connection(self, conn: sa.Connection) -> bool:
+        if not self._asset_key_index_cols_present:
+            self._asset_key_index_cols_present = super()._has_asset_key_index_cols_on_connection(conn)
+        return self._asset_key_index_cols_present
+
+    def has_asset_key_index_cols(self) -> bool:
+        if not self._asset_key_index_cols_present:
+            self._asset_key_index_cols_present = super().has_asset_key_index_cols()
+        return self._asset_key_index_cols_present
 
     def _engine(self, shard: str) -> sa.Engine:
         # Keyed by process too: a forked child opens its own connections, never its parent's.

@@ -108,3 +108,38 @@ def test_no_more_than_a_few_databases_stay_open(home):
         assert len(storage._engines) == OPEN_DATABASES
         assert len(instance.all_logs(run_id)) == stored > 5, "a closed one opens again"
         assert len(storage._engines) == OPEN_DATABASES
+
+
+def test_the_schema_is_looked_up_once_per_process_not_before_every_event(home, monkeypatch):
+    """Dagster asks, before storing each asset or check event, whether its migrations' tables and
+    the asset-key index columns exist (a new connection, or a schema inspection, each time): asked
+    once, and a table that is absent is asked again (a migration may add it meanwhile)."""
+    from dagster._core.storage.event_log.sql_event_log import SqlEventLogStorage
+    from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
+
+    tables_asked, columns_asked = [], []
+    dagsters_has_table = SqliteEventLogStorage.has_table
+    dagsters_columns = SqlEventLogStorage._has_asset_key_index_cols_on_connection
+    monkeypatch.setattr(SqliteEventLogStorage, "has_table",
+                        lambda self, name: tables_asked.append(name) or dagsters_has_table(self, name))
+    monkeypatch.setattr(SqlEventLogStorage, "_has_asset_key_index_cols_on_connection",
+                        lambda self, conn: columns_asked.append(1) or dagsters_columns(self, conn))
+
+    with dg.DagsterInstance.from_config(str(home)) as instance:
+        for _ in range(3):
+            result = dg.materialize([numbers, numbers_positive], instance=instance)
+            assert result.success
+        storage = instance.event_log_storage
+        # Every event still stored where Dagster reads it: the asset's latest materialisation,
+        # the check's evaluation, the asset event's tags.
+        assert instance.get_latest_materialization_event(numbers.key).run_id == result.run_id
+        check_key = dg.AssetCheckKey(numbers.key, "numbers_positive")
+        executions = storage.get_asset_check_execution_history(check_key, limit=10)
+        assert len(executions) == 3 and executions[0].run_id == result.run_id
+        assert storage.has_asset_key_index_cols()
+
+        assert sorted(tables_asked) == sorted(set(tables_asked)), "each table asked for once"
+        assert {"asset_check_executions", "asset_event_tags"} <= set(tables_asked)
+        assert len(columns_asked) == 1
+        assert not storage.has_table("a_table_no_migration_adds") and not storage.has_table("a_table_no_migration_adds")
+        assert tables_asked.count("a_table_no_migration_adds") == 2
