@@ -44,6 +44,8 @@ HFCOMMUNITY_GENERATED_NAME = "hfcommunity"
 HFCOMMUNITY_GENERATED_DUMP = "hfcommunity_dump.zip"
 # WAREHOUSE_ENGINE: where dbt builds (the dbt target of the same name).
 ENGINES = ("duckdb", "spark")
+# dbt's log levels (`--log-level-file`), most verbose first.
+DBT_LOG_LEVELS = ("debug", "info", "warn", "error", "none")
 # WAREHOUSE_V1_SOURCE: the v1 leaderboard layouts raw/leaderboard can load
 # (orchestration/defs/paper_snapshot/reader.py, LEADERBOARD_LAYOUTS), the final table's default name, and
 # the v1 dataset's parquet name (in the source directory).
@@ -289,6 +291,11 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WAREHOUSE_DUCKDB_MEMORY_LIMIT", "engine", "80%", memory_limit,
             "The most memory DuckDB may use in a run and in dbt: a size (`4GiB`, `512MiB`) or a share of RAM "
             "(`80%` is DuckDB's own default); past it DuckDB spills to disk."),
+    Setting("WAREHOUSE_DBT_FILE_LOG_LEVEL", "engine", "info", choice(DBT_LOG_LEVELS, lower=True),
+            "The level of the log file each dbt invocation writes beside its artifacts (`dbt.log`, under "
+            "WAREHOUSE_WORK_DIR): `info` by default, the events dbt reports to Dagster; `debug` (dbt's own "
+            "default) adds every SQL statement and connection, ten times the file and about 7% more CPU in "
+            "each dbt build (docs/architecture.md): set it to investigate a failure."),
     Setting("WAREHOUSE_SPARK_DIR", "engine", "data/spark", path,
             "With `spark`: the warehouse location, `raw/` (landed Parquet), `tables/` (dbt's tables) and "
             "`metastore/` (the local catalog); on a cluster, a path every executor reads."),
@@ -373,6 +380,7 @@ class Settings:
     # engine
     engine: str  # WAREHOUSE_ENGINE
     duckdb_memory_limit: str  # WAREHOUSE_DUCKDB_MEMORY_LIMIT, a share of RAM resolved to MiB
+    dbt_file_log_level: str  # WAREHOUSE_DBT_FILE_LOG_LEVEL
     spark_dir: Path  # WAREHOUSE_SPARK_DIR
     spark_master: str  # WAREHOUSE_SPARK_MASTER
     spark_java_options: str  # WAREHOUSE_SPARK_JAVA_OPTIONS
@@ -478,6 +486,7 @@ class Settings:
             "WAREHOUSE_SPARK_JAVA_OPTIONS": self.spark_java_options,
             # Read by dbt's macro window_var, which checks the date again.
             "WAREHOUSE_V2_AS_OF": self.v2_as_of or "",
+            "DBT_LOG_LEVEL_FILE": self.dbt_file_log_level,
             "DBT_SEND_ANONYMOUS_USAGE_STATS": "False",
             "DO_NOT_TRACK": "1",
         }
@@ -542,6 +551,7 @@ def load_settings(environ: Mapping[str, str] | None = None) -> Settings:
         ),
         engine=value["WAREHOUSE_ENGINE"],
         duckdb_memory_limit=value["WAREHOUSE_DUCKDB_MEMORY_LIMIT"],
+        dbt_file_log_level=value["WAREHOUSE_DBT_FILE_LOG_LEVEL"],
         spark_dir=value["WAREHOUSE_SPARK_DIR"],
         spark_master=value["WAREHOUSE_SPARK_MASTER"],
         spark_java_options=value["WAREHOUSE_SPARK_JAVA_OPTIONS"],

@@ -5,7 +5,9 @@ publishes nothing, since no file changed, and says so, leaving every table ident
 paper's job once more with one byte of the HFCommunity dump changed: only the dump is loaded and
 gated, only the models downstream of it rebuilt, and a new version published (issue 20)."""
 
+import json
 from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import duckdb
@@ -267,12 +269,26 @@ DBT_UNIT_TESTS = {
 }
 
 
+def dbt_log_levels(log: Path) -> set[str]:
+    """The levels of the events in a dbt log file (dbt writes it as JSON lines)."""
+    return {json.loads(line)["info"]["level"] for line in log.read_text(encoding="utf-8").splitlines() if line}
+
+
+def test_dbt_logs_to_its_file_at_info_by_default(generated_build):
+    """WAREHOUSE_DBT_FILE_LOG_LEVEL reaches dbt: the build's invocations logged their events, and
+    not the debug ones (each SQL statement). The unit tests' invocation below sets `debug`."""
+    logs = list(generated_build.settings.work_dir.glob("dbt/*/dbt.log"))
+    assert logs
+    for log in logs:
+        assert "info" in dbt_log_levels(log) and "debug" not in dbt_log_levels(log), log
+
+
 def test_dbt_unit_tests_pass(generated_build, tmp_path, monkeypatch):
     """Every dbt unit test, run here (a run's `dbt build` leaves them out: they test the SQL),
-    on a copy of the generated warehouse (dbt opens it to write)."""
+    on a copy of the generated warehouse (dbt opens it to write), its log file at `debug`."""
     from orchestration.resources import dbt_cli_resource
 
-    settings = generated_build.copy(tmp_path, monkeypatch)
+    settings = generated_build.copy(tmp_path, monkeypatch, WAREHOUSE_DBT_FILE_LOG_LEVEL="debug")
     invocation = dbt_cli_resource(settings).cli(
         ["test", "--select", "test_type:unit"], target_path=tmp_path / "target", raise_on_error=False
     )
@@ -283,6 +299,7 @@ def test_dbt_unit_tests_pass(generated_build, tmp_path, monkeypatch):
                 if result["unique_id"].startswith("unit_test.")}
     assert DBT_UNIT_TESTS - statuses.keys() == set(), "listed unit tests the dbt project no longer holds"
     assert statuses == {name: "pass" for name in statuses}
+    assert "debug" in dbt_log_levels(tmp_path / "target" / "dbt.log")
 
 
 def test_documented_queries_run_on_the_published_warehouse(two_builds):

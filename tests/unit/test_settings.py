@@ -179,6 +179,13 @@ def test_the_engine_defaults_to_duckdb_and_spark_reaches_dbt(tmp_path: Path):
     assert load_settings({}).spark_dir == PROJECT_ROOT / "data" / "spark"
 
 
+def test_dbt_writes_its_log_file_at_info_unless_configured():
+    assert load_settings({}).dbt_env()["DBT_LOG_LEVEL_FILE"] == "info"
+    assert load_settings({"WAREHOUSE_DBT_FILE_LOG_LEVEL": " Debug "}).dbt_env()["DBT_LOG_LEVEL_FILE"] == "debug"
+    with pytest.raises(SettingsError, match="WAREHOUSE_DBT_FILE_LOG_LEVEL='verbose': expected one of debug, info"):
+        load_settings({"WAREHOUSE_DBT_FILE_LOG_LEVEL": "verbose"})
+
+
 # -- the registry and what is generated from it -------------------------------------------------
 
 
