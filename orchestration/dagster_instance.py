@@ -11,9 +11,10 @@ its event log keeps one connection per database file open for the process and wr
 in its own transaction, as Dagster does; the tables and columns that Dagster's migrations add,
 which it looks up again before storing each asset or check event, are looked up once.
 
-What closing the connection did besides is kept: the write-ahead log is checkpointed into the
-database file after every write (the UI's live run view watches that file for changes), and the
-connections are closed, the log checkpointed, when the instance is disposed.
+What closing the connection did besides is kept: a run's write-ahead log is checkpointed into its
+database file after every write (the UI's live run view watches that file for changes; the index
+database, which nothing watches, is checkpointed by SQLite as it grows), and the connections are
+closed, the logs checkpointed, when the instance is disposed.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ import sqlalchemy as sa
 import yaml
 from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import (
+    INDEX_SHARD_NAME,
     SQLITE_BUSY_TIMEOUT_SECONDS,
     SqliteEventLogStorage,
 )
@@ -105,8 +107,10 @@ class OpenSqliteEventLogStorage(SqliteEventLogStorage):
                 changes = sqlite.total_changes
                 with conn.begin():
                     yield conn
-                if sqlite.total_changes != changes:
-                    # Into the database file, as closing the connection did: the UI watches it.
+                if shard != INDEX_SHARD_NAME and sqlite.total_changes != changes:
+                    # Into the run's database file, as closing the connection did: the UI's live
+                    # run view watches that file (and only a run's: the index is read through
+                    # SQLite, which reads the write-ahead log, and checkpointed as SQLite does).
                     sqlite.execute("pragma wal_checkpoint(PASSIVE)")
 
     def close_connections(self) -> None:
