@@ -294,7 +294,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting("WAREHOUSE_DBT_FILE_LOG_LEVEL", "engine", "info", choice(DBT_LOG_LEVELS, lower=True),
             "The level of the log file each dbt invocation writes beside its artifacts (`dbt.log`, under "
             "WAREHOUSE_WORK_DIR): `info` by default, the events dbt reports to Dagster; `debug` (dbt's own "
-            "default) adds every SQL statement and connection, ten times the file and about 7% more CPU in "
+            "default) adds every SQL statement and connection, ten times the file and about 9% more CPU in "
             "each dbt build (docs/architecture.md): set it to investigate a failure."),
     Setting("WAREHOUSE_SPARK_DIR", "engine", "data/spark", path,
             "With `spark`: the warehouse location, `raw/` (landed Parquet), `tables/` (dbt's tables) and "
