@@ -29,6 +29,7 @@ import sys
 import time
 from collections.abc import Iterable, Mapping
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 PROCESS_STARTED = time.time()
@@ -47,6 +48,11 @@ class DbtNodeTiming:
     unique_id: str
     resource_type: str
     seconds: float
+    started: float | None = None
+    """When the node's compile started and its execution completed (epoch seconds), from
+    run_results.json's `timing`: dbt runs nodes on several threads, so only these intervals,
+    not the sum of the nodes' times, fit in the step's wall time."""
+    completed: float | None = None
 
 
 @dataclass
@@ -87,8 +93,7 @@ def split_timings(
     for step in steps:
         totals[step_category(step.step_key)] += step.seconds
     nodes = list(dbt_nodes)
-    tests = sum(n.seconds for n in nodes if n.resource_type in ("test", "unit_test"))
-    built = sum(n.seconds for n in nodes if n.resource_type not in ("test", "unit_test"))
+    tests, built = dbt_wall_seconds(nodes)
     if gx_seconds > totals["ingest"] + 1e-6 or tests + built > totals["dbt"] + 1e-6:
         raise ValueError(
             f"inner timings exceed their steps: GX {gx_seconds:.3f}s in {totals['ingest']:.3f}s of ingest, "
@@ -108,6 +113,26 @@ def split_timings(
         dbt_startup_seconds=dbt_step_seconds - tests - built,
         steps={step.step_key: step.seconds for step in steps},
     )
+
+
+def dbt_wall_seconds(nodes: list[DbtNodeTiming]) -> tuple[float, float]:
+    """(tests, built): the wall time in which dbt ran a test node and no other node, and the wall
+    time in which it ran a model or seed node (tests running beside one count as built).
+    Nodes without intervals (older results) count their own times, as if run one at a time."""
+    def is_test(node: DbtNodeTiming) -> bool:
+        return node.resource_type in ("test", "unit_test")
+
+    timed = [n for n in nodes if n.started is not None and n.completed is not None]
+    tests = sum(n.seconds for n in nodes if n not in timed and is_test(n))
+    built = sum(n.seconds for n in nodes if n not in timed and not is_test(n))
+    points = sorted({point for n in timed for point in (n.started, n.completed)})
+    for start, end in zip(points, points[1:]):
+        running = [n for n in timed if n.started <= start and n.completed >= end]
+        if any(not is_test(n) for n in running):
+            built += end - start
+        elif running:
+            tests += end - start
+    return tests, built
 
 
 def step_timings(instance, run_id: str) -> list[StepTiming]:
@@ -164,7 +189,10 @@ def dbt_node_timings(target_dir: Path, run_id: str) -> list[DbtNodeTiming]:
     for run_results in sorted(target_dir.glob(f"*-{run_id[:7]}-*/run_results.json")):
         for result in json.loads(run_results.read_text())["results"]:
             unique_id = result["unique_id"]
-            nodes.append(DbtNodeTiming(unique_id, unique_id.split(".", 1)[0], float(result["execution_time"])))
+            moments = [datetime.fromisoformat(t[key]).timestamp() for t in result.get("timing", [])
+                       for key in ("started_at", "completed_at") if t.get(key)]  # fmt: skip
+            nodes.append(DbtNodeTiming(unique_id, unique_id.split(".", 1)[0], float(result["execution_time"]),
+                                       min(moments, default=None), max(moments, default=None)))  # fmt: skip
     return nodes
 
 
@@ -178,7 +206,7 @@ def main(task_path: str) -> int:
 
         from orchestration.cli import run_job
         from orchestration.partitions import partition_range_tags
-        from orchestration.settings import DBT_PROJECT_DIR, load_settings
+        from orchestration.settings import load_settings
 
         settings = load_settings()
         imported = time.time()
@@ -189,9 +217,10 @@ def main(task_path: str) -> int:
             steps = step_timings(instance, run.run_id)
             gx_seconds = gx_validation_seconds(instance, run.run_id)
             run_start, run_end = run_bounds(instance, run.run_id)
-    nodes = dbt_node_timings(DBT_PROJECT_DIR / "target", run.run_id)
+    # Each working database keeps its own dbt target directory (settings.dbt_target_dir).
+    nodes = dbt_node_timings(settings.dbt_target_dir, run.run_id)
     # dagster-dbt's per-invocation artifacts (a manifest copy each): read, and not worth keeping.
-    for invocation_dir in (DBT_PROJECT_DIR / "target").glob(f"*-{run.run_id[:7]}-*"):
+    for invocation_dir in settings.dbt_target_dir.glob(f"*-{run.run_id[:7]}-*"):
         shutil.rmtree(invocation_dir, ignore_errors=True)
     finished = time.time()
     # From the parent's launch when it says (interpreter start-up included), else this module's import.

@@ -9,6 +9,7 @@ import json
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
@@ -104,6 +105,31 @@ def test_dbt_node_timings_read_the_runs_invocations_only(tmp_path):
         (tmp_path / name / "run_results.json").write_text(json.dumps(payload))
     nodes = dbt_node_timings(tmp_path, "abcdef1-9999-run")
     assert nodes == [DbtNodeTiming("model.p.a", "model", 1.5), DbtNodeTiming("test.p.t", "test", 0.5)]
+
+
+def test_dbt_threads_running_side_by_side_count_once_in_the_split():
+    """dbt runs nodes on several threads: the step's wall time holds their intervals, not the sum
+    of their times. A test beside a model counts as dbt; only a test running alone is checks."""
+    nodes = [DbtNodeTiming("model.p.a", "model", 4.0, 100.0, 104.0),
+             DbtNodeTiming("test.p.t1", "test", 3.0, 102.0, 105.0),   # 102-104 beside the model
+             DbtNodeTiming("test.p.t2", "test", 2.0, 104.0, 106.0),   # overlaps t1: 104-106 alone
+             DbtNodeTiming("seed.p.s", "seed", 1.0, 107.0, 108.0)]  # fmt: skip
+    timings = split_timings(20.0, steps(warehouse_dbt_models=9.0), gx_seconds=0.0, dbt_nodes=nodes)
+    assert timings.categories["checks"] == pytest.approx(2.0)
+    assert timings.categories["dbt"] == pytest.approx(7.0)
+    assert timings.dbt_startup_seconds == pytest.approx(2.0)  # 9 s of step, 7 s with a node running
+
+
+def test_dbt_node_timings_take_each_nodes_interval_from_its_timing(tmp_path):
+    invocation = tmp_path / "warehouse_dbt_models-abcdef1-1234567"
+    invocation.mkdir()
+    timing = [{"name": "compile", "started_at": "2026-12-07T17:17:23.500000Z", "completed_at": "2026-12-07T17:17:23.600000Z"},
+              {"name": "execute", "started_at": "2026-12-07T17:17:23.600000Z", "completed_at": "2026-12-07T17:17:25.000000Z"}]  # fmt: skip
+    payload = {"results": [{"unique_id": "model.p.a", "execution_time": 1.5, "timing": timing}]}
+    (invocation / "run_results.json").write_text(json.dumps(payload))
+    (node,) = dbt_node_timings(tmp_path, "abcdef1-9999-run")
+    assert node.completed - node.started == pytest.approx(1.5)
+    assert node.started == pytest.approx(datetime(2026, 12, 7, 17, 17, 23, 500000, tzinfo=UTC).timestamp())
 
 
 # ---------------------------------------------------------------------------------------------
