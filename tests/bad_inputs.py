@@ -243,6 +243,17 @@ def second_export_at(row: int, swapped: tuple[str, str]) -> Callable[[Path, str]
     return edit_rows(edit)
 
 
+def older_export_at(row: int, renamed: dict[str, str]) -> Callable[[Path, str], None]:
+    """From data row `row` on, a second export of an older layout, its own header line first:
+    only the `renamed` columns (this header's name -> the older layout's), so its rows are
+    narrower than the header."""
+    def edit(rows: Rows) -> Rows:
+        kept = [rows[0].index(column) for column in renamed]
+        older = [[fields[i] for i in kept] for fields in rows[row:]]
+        return rows[:row] + [list(renamed.values())] + older
+    return edit_rows(edit)
+
+
 def extra_field_in(row: int) -> Callable[[Path, str], None]:
     """One field more at the end of data row `row` than the header has columns."""
     def edit(rows: Rows) -> Rows:
@@ -515,6 +526,15 @@ CASES: tuple[Case, ...] = (
     Case("hfc-csv-repeated-header", "hfcommunity", "author.csv's header line again as row 5",
          Outcome(LOAD_ERROR, row=5, column="username"), "line 6 repeats the header line", header_again_at(5),
          target="csv/author.csv"),
+    Case("hfc-csv-second-export", "hfcommunity", "commits.csv from row 5 on, a second export with `message` and "
+         "`author_name` trading places, its own header line first",
+         Outcome(LOAD_ERROR, row=5, column="message"), "line 6 is a header line, not data",
+         second_export_at(5, ("message", "author_name")), target="csv/commits.csv"),
+    Case("hfc-csv-older-export-appended", "hfcommunity", "commits.csv from row 5 on, a v1.0 export (`sha`, "
+         "`author`, `timestamp`, `message`), its own header line first",
+         Outcome(LOAD_ERROR, row=5, column="repo_id"), "line 6 is a header line, not data (4 fields, the header has 13)",
+         older_export_at(5, {"sha": "sha", "author_name": "author", "author_date": "timestamp", "message": "message"}),
+         target="csv/commits.csv"),
     Case("hfc-csv-non-utf8-bytes", "hfcommunity", "a Latin-1 byte in author.csv row 2",
          Outcome(LOAD_ERROR, row=2, column="username"), "not utf-8", latin1_byte_in("username", 2), target="csv/author.csv"),
     # The Hub connector's responses.

@@ -11,6 +11,8 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from orchestration.loading import SourceFileError
+
 from orchestration.synthetic.hfcommunity import (
     CSV_DIR_NAME,
     CSV_TABLES,
@@ -448,6 +450,46 @@ def test_a_rejected_table_leaves_every_raw_table_as_it_was(generated):
     assert conn.execute("select count(*) from information_schema.tables where table_name like '_loading%'").fetchone() == (0,)
 
 
+def test_an_audit_that_fails_or_rejects_leaves_raw_as_it_was_and_no_loading_table(generated):
+    """The loading tables are committed before the audits read them: an audit that raises, or a
+    rejection, drops them again, and what an audit wrote (a quarantine) goes with the load."""
+    conn = duckdb.connect()
+    load_hfcommunity_dump(conn, generated / SQL_DUMP_NAME)
+    conn.execute("create table quarantined (source varchar)")
+    before = conn.execute("select count(*), min(_loaded_at) from raw.hfc_commits").fetchone()
+
+    def failing(_conn, table, loading_table):
+        assert _conn.execute(f"select count(*) from {loading_table}").fetchone()[0] > 0
+        _conn.execute("insert into quarantined values (?)", [table])
+        if table == "commits":
+            raise RuntimeError("the suite could not be read")
+        return True
+
+    with pytest.raises(RuntimeError, match="could not be read"):
+        load_hfcommunity_dump(conn, generated / CSV_DIR_NAME, audit=failing)
+    def rejecting(_conn, table, _loading_table):
+        _conn.execute("insert into quarantined values (?)", [table])
+        return table != "model"
+
+    assert not load_hfcommunity_dump(conn, generated / CSV_DIR_NAME, audit=rejecting).accepted
+    assert conn.execute("select count(*), min(_loaded_at) from raw.hfc_commits").fetchone() == before
+    assert conn.execute("select count(*) from quarantined").fetchone() == (0,)
+    assert conn.execute("select count(*) from information_schema.tables where table_name like '_loading%'").fetchone() == (0,)
+
+
+def test_loading_tables_a_killed_run_left_are_replaced_by_the_next_load(generated):
+    """A run killed between the two transactions leaves its committed loading tables beside
+    raw.hfc_*, which they never touched; the next load writes its own over them."""
+    conn = duckdb.connect()
+    conn.execute("create schema raw")
+    conn.execute("create table raw._loading_hfc_commits as select 'stale' as sha")
+    result = load_hfcommunity_dump(conn, generated / CSV_DIR_NAME)
+    assert result.accepted
+    assert conn.execute("select count(*) from raw.hfc_commits where sha = 'stale'").fetchone() == (0,)
+    assert conn.execute("select count(*) from raw.hfc_commits").fetchone() == (result.rows["commits"],)
+    assert conn.execute("select count(*) from information_schema.tables where table_name like '_loading%'").fetchone() == (0,)
+
+
 def test_a_csv_export_missing_a_column_names_file_and_column(generated, tmp_path):
     export = tmp_path / "csv"
     export.mkdir()
@@ -461,7 +503,79 @@ def test_a_csv_export_missing_a_column_names_file_and_column(generated, tmp_path
     assert caught.value.path == export / "commits.csv" and caught.value.column == "author_date"
 
 
+def _export_with(generated: Path, tmp_path: Path, table: str, edit) -> Path:
+    export = tmp_path / "csv"
+    export.mkdir()
+    for name in CSV_TABLES:
+        text = (generated / CSV_DIR_NAME / f"{name}.csv").read_text(encoding="utf-8")
+        (export / f"{name}.csv").write_text(edit(text) if name == table else text, encoding="utf-8")
+    return export
+
+
+def test_a_header_line_with_a_byte_order_mark_mid_file_is_found_after_duckdb_loads_it(generated, tmp_path):
+    """The second export's header line starts with a BOM: DuckDB loads it as a row whose first
+    field is BOM + `tag_name`, which still sends the file to the line-by-line check."""
+    def append_export(text: str) -> str:
+        header, *lines = text.splitlines(keepends=True)
+        return header + "".join(lines[:3]) + "\ufeff" + header + "".join(lines[3:])
+    export = _export_with(generated, tmp_path, "tags_in_repo", append_export)
+    with pytest.raises(SourceFileError) as caught:
+        load_hfcommunity_dump(duckdb.connect(), export)
+    assert caught.value.path == export / "tags_in_repo.csv" and caught.value.row == 4
+    assert "line 5 repeats the header line" in str(caught.value)
+
+
+def test_a_value_that_is_a_column_name_is_data_not_a_header_line(generated, tmp_path):
+    """A tag named `repo_id` is a row whose first field is a column name, not a header line:
+    the line-by-line check runs (the suspicion) and finds none, and the row loads."""
+    def add_tag(text: str) -> str:
+        header, first, *rest = text.splitlines(keepends=True)
+        return header + first + "repo_id," + first.split(",", 1)[1] + "".join(rest)
+    export = _export_with(generated, tmp_path, "tags_in_repo", add_tag)
+    conn = duckdb.connect()
+    assert load_hfcommunity_dump(conn, export).accepted
+    assert conn.execute("select _source_row from raw.hfc_tags_in_repo where tag_name = 'repo_id'").fetchall() == [(2,)]
+
+
 # -- the blocking suites -------------------------------------------------------------------------
+
+
+def test_a_staging_key_left_to_the_raw_gate_is_exactly_what_the_gate_holds(generated):
+    """A staging column whose not_null and unique tests are left to the raw gate (meta
+    held_by_raw_gate, so the Hub-sized view is not scanned twice for one rule) is its raw column
+    through trim() alone, and the raw suite holds that column not null, unique, and to a pattern
+    that no value with a space at either end matches: trim() (spaces only, in DuckDB and Spark)
+    is then the identity, and the staging values are as unique as the raw ones."""
+    import json
+    import re
+
+    from orchestration.settings import EXPECTATIONS_DIR
+    from tests.mart_docs import load_manifest
+
+    manifest = load_manifest()
+    conn = duckdb.connect()
+    load_hfcommunity_dump(conn, generated / SQL_DUMP_NAME)
+    held = {}
+    for node in manifest["nodes"].values():
+        for column in node.get("columns", {}).values():
+            raw_column = (column.get("config") or {}).get("meta", {}).get("held_by_raw_gate")
+            if raw_column is not None:
+                held[(node["name"], column["name"])] = (node, raw_column)
+    assert set(held) == {("stg_hfc_commits", "sha"), ("stg_hfc_repo_file", "file_id"), ("stg_hfc_repository", "repo_id")}
+    tested = {(test["attached_node"].split(".")[-1], test.get("column_name")) for test in manifest["nodes"].values()
+              if test["resource_type"] == "test" and test.get("attached_node")}  # fmt: skip
+    for (model, column), (node, raw_column) in held.items():
+        assert (model, column) not in tested, f"{model}.{column} is left to the raw gate, not tested again"
+        (source,) = node["sources"]
+        raw_table = source[-1]
+        assert re.search(rf"\btrim\({raw_column}\) as {column}\b", node["raw_code"]), f"{model}.{column} is trim({raw_column})"
+        suite = json.loads((EXPECTATIONS_DIR / f"raw_{raw_table}.json").read_text())
+        on_column = {e["type"]: e["kwargs"] for e in suite["expectations"] if e["kwargs"].get("column") == raw_column}
+        assert {"expect_column_values_to_not_be_null", "expect_column_values_to_be_unique"} <= set(on_column), raw_table
+        pattern = re.compile(on_column["expect_column_values_to_match_regex"]["regex"])
+        values = [value for (value,) in conn.execute(f"select {raw_column} from raw.{raw_table}").fetchall()]
+        assert values and all(pattern.search(value) for value in values)
+        assert not any(pattern.search(padded) for value in values for padded in (f" {value}", f"{value} ", f"{value}\n "))
 
 
 def test_every_suite_passes_on_the_generated_dump_and_names_bad_rows(generated):
