@@ -450,6 +450,14 @@ def test_a_rejected_table_leaves_every_raw_table_as_it_was(generated):
     assert conn.execute("select count(*) from information_schema.tables where table_name like '_loading%'").fetchone() == (0,)
 
 
+def test_the_csv_export_times_each_tables_load_and_a_sql_dump_none(generated):
+    """load_seconds (the benchmark reads it from each table's materialization): one per table of
+    the CSV export, whose tables are separate files; none for a SQL dump, which interleaves them."""
+    from_csv = load_hfcommunity_dump(duckdb.connect(), generated / CSV_DIR_NAME)
+    assert set(from_csv.load_seconds) == set(HFC_TABLES) and all(s > 0 for s in from_csv.load_seconds.values())
+    assert load_hfcommunity_dump(duckdb.connect(), generated / SQL_DUMP_NAME).load_seconds == {}
+
+
 def test_an_audit_that_fails_or_rejects_leaves_raw_as_it_was_and_no_loading_table(generated):
     """The loading tables are committed before the audits read them: an audit that raises, or a
     rejection, drops them again, and what an audit wrote (a quarantine) goes with the load."""

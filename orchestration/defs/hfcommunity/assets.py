@@ -135,6 +135,7 @@ def raw_hfcommunity(
                 **({"card_formats": dg.MetadataValue.json(loaded.card_formats)} if table == "repository" else {}),
                 "checksum_sha256": loaded.checksums[table],
                 "reloaded": loaded.reloaded,
+                **({"load_seconds": round(loaded.load_seconds[table], 3)} if table in loaded.load_seconds else {}),
                 **landed.get(table, {}),
             },
             check_results=[results[table]],

@@ -48,6 +48,7 @@ import functools
 import gzip
 import io
 import re
+import time
 import zipfile
 import zlib
 from collections.abc import Callable, Iterator, Sequence
@@ -607,6 +608,9 @@ class HfcLoadResult:
     """`v1.1` or `v1.0` (SCHEMA_VERSIONS), from the commits table's columns."""
     card_formats: dict[str, int] = field(default_factory=dict)
     """card_format → repositories (how many cards were YAML, dict reprs, absent, unparsed)."""
+    load_seconds: dict[str, float] = field(default_factory=dict)
+    """table → seconds reading its file into the loading table (the CSV export, whose tables are
+    separate files; a SQL dump interleaves them, so none are given)."""
 
 
 def dump_form(path: Path) -> str:
@@ -687,10 +691,11 @@ def load_hfcommunity_dump(
                 f"create or replace table {_loading(table)} ({column_list}, _source_file varchar, "
                 "_source_checksum varchar, _loaded_at timestamptz, _source_row bigint)"
             )
+        load_seconds: dict[str, float] = {}
         if form == "sql":
             version = _load_sql(conn, path, checksums, loaded_at, batch_rows)
         else:
-            version = _load_csv(conn, path, checksums, loaded_at)
+            version = _load_csv(conn, path, checksums, loaded_at, load_seconds)
         conn.execute("commit")
     except BaseException:
         conn.execute("rollback")
@@ -714,7 +719,7 @@ def load_hfcommunity_dump(
     if not accepted:
         conn.execute("rollback")  # what the audits wrote (quarantine) goes with the load
         _drop_loading_tables(conn)
-    return HfcLoadResult(path, checksums, rows, accepted, accepted, form, version, cards)
+    return HfcLoadResult(path, checksums, rows, accepted, accepted, form, version, cards, load_seconds)
 
 
 def _drop_loading_tables(conn: duckdb.DuckDBPyConnection) -> None:
@@ -798,10 +803,15 @@ def _commit_repos_from_files(conn: duckdb.DuckDBPyConnection) -> None:
     conn.execute("drop table commits_with_repos")
 
 
-def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[str, str], loaded_at: datetime) -> str:
-    """The project's own per-table export: the v1.1 dump's columns under their names."""
+def _load_csv(
+    conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[str, str], loaded_at: datetime,
+    load_seconds: dict[str, float],
+) -> str:
+    """The project's own per-table export: the v1.1 dump's columns under their names; each
+    table's time goes to `load_seconds` (repository's with its cards parsed)."""
     version = "v1.1"
     for table, spec in HFC_SCHEMA.items():
+        started = time.perf_counter()
         path = csv_table_path(directory, table)
         header = read_csv_header(path, ",", expected=f"the `{table}` table of the CSV export")
         # Every schema version's names: a header line mid-file may come from either's export.
@@ -822,7 +832,10 @@ def _load_csv(conn: duckdb.DuckDBPyConnection, directory: Path, checksums: dict[
         first_column = next(column for column, names in spec.columns.items() if any(n in header for n in names if n))
         if header_line_suspected(conn, _loading(table), first_column, {*header, *known}):
             check_csv_structure(path, header, ",", other_names=known)
+        load_seconds[table] = time.perf_counter() - started
+    started = time.perf_counter()
     _parse_cards_in_place(conn, _loading("repository"))
+    load_seconds["repository"] += time.perf_counter() - started
     return version
 
 
