@@ -9,6 +9,11 @@ children it waited for, e.g. dbt):
   1. pipeline      `build_warehouse` from the raw files to the published marts, figures and
                    report, on a fresh working database and DAGSTER_HOME (the product's CLI path;
                    its time split by benchmarks/pipeline_run.py);
+  1b. rerun       `build_warehouse` again with no input changed: nothing is loaded, gated,
+                   rebuilt or published (the published files are compared);
+  1c. next month  `build_warehouse` again with a new month of HFCommunity (the generator's next
+                   seed) and every other input unchanged: the dbt models it rebuilds, against
+                   those downstream of raw.hfc_*;
   2. weekly        a backfill of every weekly v2 partition but the last (one run), then
                    3. one weekly partition: the last week, incrementally, through publish;
                    the full rebuild it is compared with is 1 + 2 + 3;
@@ -39,7 +44,15 @@ from pathlib import Path
 
 import duckdb
 
-from benchmarks.inputs import BENCH_DUCKDB_MEMORY_LIMIT, InputSet, PreparedInputs, hub_set, prepare, scale_set
+from benchmarks.inputs import (
+    BENCH_DUCKDB_MEMORY_LIMIT,
+    InputSet,
+    PreparedInputs,
+    hub_set,
+    next_hfcommunity_month,
+    prepare,
+    scale_set,
+)
 from benchmarks.truth import verify_truth
 from orchestration.settings import PROJECT_ROOT, load_settings
 
@@ -94,15 +107,53 @@ def weekly_ranges(prepared: PreparedInputs) -> tuple[tuple[str, str], tuple[str,
     return (first, before_last), (last, last)
 
 
-def measure_pipeline(prepared: PreparedInputs, run_dir: Path, truth: dict) -> dict:
+def measure_pipeline(prepared: PreparedInputs, run_dir: Path, truth: dict, manifest: Path) -> dict:
+    from benchmarks.peer_pandas import PEER_MARTS
+    from benchmarks.pipeline_run import marts_share
+
     shutil.rmtree(run_dir, ignore_errors=True)
     env = prepared.settings_env(run_dir)
     result, wall, rss = run_child("benchmarks.pipeline_run", {"job": "build_warehouse", "env": env}, run_dir, "pipeline")
     with duckdb.connect(env["WAREHOUSE_DUCKDB_PATH"], read_only=True) as conn:
         report = verify_truth(conn, truth)
+    # The part of the run that built the peer's marts, from its event log and dbt's intervals.
+    share = marts_share({**result, "steps": result["timings"]["steps"]}, json.loads(manifest.read_text()), PEER_MARTS)
     return {"wall_seconds": wall, "peak_rss_bytes": rss, **result["timings"], "imports_seconds": result["imports_seconds"],
             "before_run_seconds": result["before_run_seconds"], "after_run_seconds": result["after_run_seconds"],
-            "exit_code": result["exit_code"], "truth": report.record()}  # fmt: skip
+            "exit_code": result["exit_code"], "truth": report.record(), "peer_marts_share": share}  # fmt: skip
+
+
+def measure_rerun(prepared: PreparedInputs, run_dir: Path) -> dict:
+    """`build_warehouse` again on the warehouse the pipeline left, no input changed: what a run
+    with nothing to do costs, and whether it published nothing (the published files the same)."""
+    env = prepared.settings_env(run_dir)
+    published = Path(env["WAREHOUSE_DUCKDB_PATH"]).parent
+
+    def files() -> list[str]:
+        return sorted(str(path.relative_to(published)) for path in published.rglob("*") if path.is_file())
+
+    before = files()
+    result, wall, rss = run_child("benchmarks.pipeline_run", {"job": "build_warehouse", "env": env}, run_dir, "rerun")
+    return {"wall_seconds": wall, "peak_rss_bytes": rss, **result["timings"], "exit_code": result["exit_code"],
+            "published_nothing": files() == before}  # fmt: skip
+
+
+def measure_next_hfcommunity_month(prepared: PreparedInputs, run_dir: Path, manifest: Path) -> dict:
+    """`build_warehouse` on the warehouse the pipeline left, with a new month of HFCommunity and
+    every other input unchanged: which dbt models it rebuilt, against those downstream of
+    raw.hfc_* (the manifest's lineage)."""
+    from benchmarks.pipeline_run import models_downstream_of
+
+    started = time.perf_counter()
+    dump = next_hfcommunity_month(prepared)
+    generation = time.perf_counter() - started
+    env = {**prepared.settings_env(run_dir), "WAREHOUSE_HFCOMMUNITY_DUMP": str(dump)}
+    result, wall, rss = run_child("benchmarks.pipeline_run", {"job": "build_warehouse", "env": env}, run_dir, "next_month")
+    rebuilt = {node["unique_id"] for node in result["dbt_nodes"] if node["resource_type"] == "model"}
+    downstream = models_downstream_of(json.loads(manifest.read_text()), lambda source: source.startswith("hfc_"))
+    return {"wall_seconds": wall, "peak_rss_bytes": rss, **result["timings"], "exit_code": result["exit_code"],
+            "generation_seconds": generation, "models_rebuilt": len(rebuilt), "models_downstream": len(downstream),
+            "rebuilt_outside": sorted(rebuilt - downstream), "downstream_not_rebuilt": sorted(downstream - rebuilt)}  # fmt: skip
 
 
 def measure_weekly(prepared: PreparedInputs, run_dir: Path, weeks: tuple[str, str], name: str) -> dict:
@@ -204,13 +255,15 @@ def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_di
         log(f"[bench] {input_set.name}: {described['leaderboard_rows']:,} leaderboard rows, {described['hfc_models']:,} models, "
             f"{described['hfc_commits']:,} commits ({prepared.generation_seconds:.1f} s)")  # fmt: skip
         backfill_weeks, last_week = weekly_ranges(prepared)
-        runs: dict[str, list[dict]] = {"pipeline": [], "weekly_backfill": [], "weekly_partition": [], "floor": [],
-                                       "floor_with_loaders": [], "peer": []}  # fmt: skip
+        runs: dict[str, list[dict]] = {"pipeline": [], "rerun": [], "next_month": [], "weekly_backfill": [],
+                                       "weekly_partition": [], "floor": [], "floor_with_loaders": [], "peer": []}  # fmt: skip
         run_dir = data_dir / "runs" / input_set.name
         failed = None
         try:
             for index in range(repeat):
-                runs["pipeline"].append(measure_pipeline(prepared, run_dir, truth))
+                runs["pipeline"].append(measure_pipeline(prepared, run_dir, truth, manifest))
+                runs["rerun"].append(measure_rerun(prepared, run_dir))
+                runs["next_month"].append(measure_next_hfcommunity_month(prepared, run_dir, manifest))
                 runs["weekly_backfill"].append(measure_weekly(prepared, run_dir, backfill_weeks, "weekly_backfill"))
                 runs["weekly_partition"].append(measure_weekly(prepared, run_dir, last_week, "weekly_partition"))
                 runs["floor"].append(measure_floor(prepared, manifest, run_dir, truth))

@@ -113,6 +113,16 @@ class PreparedInputs:
         }
 
 
+def next_hfcommunity_month(prepared: PreparedInputs) -> Path:
+    """A new month of HFCommunity for the set (the same shape, the generator's next seed): the
+    CSV export beside the set's own, generated once."""
+    out_dir = prepared.root / "hfcommunity-next-month"
+    shape = prepared.input_set.hfc_shape
+    scale = prepared.input_set.hfc_models / MODELS_AT_SCALE_1
+    ensure_generated_hfcommunity(out_dir, seed=SEED + 1, forms=("csv",), shape=shape, **({} if shape else {"scale": scale}))
+    return out_dir / CSV_DIR_NAME
+
+
 def prepare(input_set: InputSet, data_dir: Path) -> PreparedInputs:
     """Generate the set's files under data_dir/<name> unless they are already there."""
     root = Path(data_dir) / input_set.name

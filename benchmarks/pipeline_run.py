@@ -135,6 +135,55 @@ def dbt_wall_seconds(nodes: list[DbtNodeTiming]) -> tuple[float, float]:
     return tests, built
 
 
+def models_downstream_of(manifest: Mapping, source_wanted) -> set[str]:
+    """The dbt models (unique ids) that read, directly or through other nodes, a source whose
+    table name `source_wanted` accepts."""
+    nodes = manifest["nodes"]
+    readers: dict[str, list[str]] = {}
+    for uid, node in nodes.items():
+        for parent in node["depends_on"].get("nodes", []):
+            readers.setdefault(parent, []).append(uid)
+    todo = [uid for uid, source in manifest["sources"].items() if source_wanted(source["name"])]
+    found: set[str] = set()
+    while todo:
+        for reader in readers.get(todo.pop(), []):
+            if reader not in found and nodes[reader]["resource_type"] in ("model", "seed", "snapshot"):
+                found.add(reader)
+                todo.append(reader)
+    return {uid for uid in found if nodes[uid]["resource_type"] == "model"}
+
+
+def marts_share(run: Mapping, manifest: Mapping, marts: Iterable[str]) -> dict[str, float]:
+    """The part of a pipeline run (a benchmarks.pipeline_run result) that built `marts`: every
+    raw table they read, loaded and gated (the asset's own `load` and `gate` seconds where one
+    step loads several tables, else its step), and the wall time dbt ran a model, seed or test
+    they are built from (intervals, as dbt_wall_seconds). The fixed start-up of Dagster and dbt
+    is not in it."""
+    nodes = manifest["nodes"]
+    wanted = {uid for uid, node in nodes.items() if node["resource_type"] == "model" and node["name"] in set(marts)}
+    needed, sources, todo = set(), set(), list(wanted)
+    while todo:
+        uid = todo.pop()
+        if uid in needed:
+            continue
+        needed.add(uid)
+        for parent in nodes[uid]["depends_on"].get("nodes", []):
+            if parent.startswith("source."):
+                sources.add(manifest["sources"][parent]["name"])
+            elif parent in nodes:
+                todo.append(parent)
+    tests = {uid for uid, node in nodes.items() if node["resource_type"] in ("test", "unit_test")
+             and set(node["depends_on"].get("nodes", [])) & needed}  # fmt: skip
+    timed = [DbtNodeTiming(**node) for node in run["dbt_nodes"] if node["unique_id"] in needed | tests]
+    dbt_tests, dbt_built = dbt_wall_seconds(timed)
+    raw = 0.0
+    for table in sorted(sources):
+        parts = run["asset_seconds"].get(f"raw/{table}", {})
+        raw += parts["load"] + parts.get("gate", 0.0) if "load" in parts else run["steps"][f"raw__{table}"]
+    return {"raw_seconds": raw, "dbt_seconds": dbt_tests + dbt_built, "total_seconds": raw + dbt_tests + dbt_built,
+            "raw_tables": len(sources), "dbt_nodes": len(timed)}  # fmt: skip
+
+
 def step_timings(instance, run_id: str) -> list[StepTiming]:
     """Each step's duration from the run's event log (start to success or failure)."""
     from dagster import DagsterEventType
@@ -168,6 +217,24 @@ def run_bounds(instance, run_id: str) -> tuple[float, float]:
     if start is None or end is None:
         raise ValueError(f"run {run_id} has no start or end event")
     return start, end
+
+
+def asset_seconds(instance, run_id: str) -> dict[str, dict[str, float]]:
+    """Per raw asset (its key, `raw/hfc_commits`), what the event log says it took: `load` (the
+    materialization's `load_seconds`, given where one step loads several tables) and `gate`
+    (its check's `validation_seconds`)."""
+    from dagster import DagsterEventType
+
+    seconds: dict[str, dict[str, float]] = {}
+    for kind, key, event_type in (("load", "load_seconds", DagsterEventType.ASSET_MATERIALIZATION),
+                                  ("gate", "validation_seconds", DagsterEventType.ASSET_CHECK_EVALUATION)):  # fmt: skip
+        for record in instance.all_logs(run_id, of_type=event_type):
+            data = record.dagster_event.event_specific_data
+            metadata = (data.materialization.metadata if kind == "load" else data.metadata) or {}
+            if key in metadata:
+                asset = data.materialization.asset_key if kind == "load" else data.asset_key
+                seconds.setdefault(asset.to_user_string(), {})[kind] = float(metadata[key].value)
+    return seconds
 
 
 def gx_validation_seconds(instance, run_id: str) -> float:
@@ -216,6 +283,7 @@ def main(task_path: str) -> int:
             run = instance.get_runs(limit=1)[0]
             steps = step_timings(instance, run.run_id)
             gx_seconds = gx_validation_seconds(instance, run.run_id)
+            per_asset = asset_seconds(instance, run.run_id)
             run_start, run_end = run_bounds(instance, run.run_id)
     # Each working database keeps its own dbt target directory (settings.dbt_target_dir).
     nodes = dbt_node_timings(settings.dbt_target_dir, run.run_id)
@@ -235,6 +303,8 @@ def main(task_path: str) -> int:
         "before_run_seconds": run_start - launched,
         "after_run_seconds": finished - run_end,
         "timings": timings.to_dict(),
+        "asset_seconds": per_asset,
+        "dbt_nodes": [asdict(node) for node in nodes],
         "log_tail": log.getvalue()[-4000:],
     }
     Path(task["result"]).write_text(json.dumps(result, indent=2))

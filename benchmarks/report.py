@@ -27,7 +27,7 @@ PACKAGES = ("duckdb", "dagster", "dagster-dbt", "dbt-core", "dbt-duckdb", "great
 FULL_BUILD_SECONDS = 300.0
 PEAK_RSS_BYTES = 6 << 30
 FLOOR_RATIO = 4.0
-PEER_SPEEDUP = 5.0
+RERUN_SECONDS = 30.0
 WEEKLY_SHARE = 0.10
 
 
@@ -117,8 +117,10 @@ HUB_TARGETS = (
     f"full build at {{}} ≤ {format_seconds(FULL_BUILD_SECONDS)}",
     f"peak RSS of the full build at {{}} ≤ {format_bytes(PEAK_RSS_BYTES)}",
     f"pipeline ≤ {FLOOR_RATIO:g}× the DuckDB floor at {{}}",
-    f"pipeline ≥ {PEER_SPEEDUP:g}× faster than the pandas peer at {{}}",
+    "the pipeline's share for the peer's 6 marts no slower than the pandas peer at {}",
     f"one weekly partition ≤ {WEEKLY_SHARE:.0%} of a full rebuild at {{}}",
+    f"a rerun with unchanged inputs at {{}} ≤ {format_seconds(RERUN_SECONDS)}, publishing nothing",
+    "a new month of HFCommunity at {}, the leaderboard unchanged, rebuilds only what depends on HFCommunity",
 )
 
 
@@ -136,20 +138,57 @@ def evaluate_targets(results: Mapping) -> list[TargetRow]:
     rebuild = full_rebuild(ref).median
     rss = peak_rss(runs["pipeline"])
     why = largest_part(ref)
-    full, memory, vs_floor, vs_peer, weekly_share = (target.format(name) for target in HUB_TARGETS)
+    full, memory, vs_floor, vs_peer, weekly_share, rerun_target, month_target = (target.format(name) for target in HUB_TARGETS)
     rows = [
         TargetRow(full, format_seconds(pipeline), pipeline <= FULL_BUILD_SECONDS, why),
         TargetRow(memory, format_bytes(rss), rss <= PEAK_RSS_BYTES, "see the notes below"),
         TargetRow(vs_floor, f"{pipeline / floor:.1f}× ({format_seconds(pipeline)} vs {format_seconds(floor)})",
                   pipeline <= FLOOR_RATIO * floor, why),
-        TargetRow(vs_peer,
-                  f"peer / pipeline = {peer / pipeline:.2f} (peer {format_seconds(peer)} for 6 marts; pipeline {format_seconds(pipeline)} "
-                  f"for all 23 with gates, figures and publish; peer / floor = {peer / floor:.1f}, the floor {format_seconds(floor)} for all 23)",
-                  peer >= PEER_SPEEDUP * pipeline, why),
+        _peer_row(vs_peer, runs, peer, pipeline),
         TargetRow(weekly_share, f"{weekly / rebuild:.1%} ({format_seconds(weekly)} of {format_seconds(rebuild)})",
                   weekly <= WEEKLY_SHARE * rebuild, "see the weekly table: the partition's own split"),
+        _rerun_row(rerun_target, runs.get("rerun", [])),
+        _next_month_row(month_target, runs.get("next_month", [])),
     ]  # fmt: skip
     return rows + _startup_rows(results)
+
+
+def _peer_row(target: str, runs: Mapping, peer: float, pipeline: float) -> TargetRow:
+    shares = [run["peer_marts_share"] for run in runs["pipeline"] if "peer_marts_share" in run]
+    if not shares:
+        return TargetRow(target, "— (not measured in these results)", None)
+    share = summarize([s["total_seconds"] for s in shares]).median
+    raw = summarize([s["raw_seconds"] for s in shares]).median
+    return TargetRow(
+        target,
+        f"{format_seconds(share)} against the peer's {format_seconds(peer)} ({share / peer:.2f}×): the {shares[0]['raw_tables']} raw "
+        f"tables they read, loaded and gated, {format_seconds(raw)}, and dbt's wall time on their "
+        f"{shares[0]['dbt_nodes']} models and tests; the whole run, all 23 marts with figures and publish, {format_seconds(pipeline)}",
+        share <= peer, "loading and gating the raw tables they read (the peer keeps nothing and checks nothing)",
+    )  # fmt: skip
+
+
+def _rerun_row(target: str, reruns: Sequence[Mapping]) -> TargetRow:
+    if not reruns:
+        return TargetRow(target, "— (not measured in these results)", None)
+    seconds = measure(reruns).median
+    quiet = all(run["published_nothing"] for run in reruns)
+    return TargetRow(target, f"{format_seconds(seconds)}, {'nothing published' if quiet else 'a version published'}",
+                     seconds <= RERUN_SECONDS and quiet, largest_part({"runs": {"pipeline": reruns}}))  # fmt: skip
+
+
+def _next_month_row(target: str, months: Sequence[Mapping]) -> TargetRow:
+    if not months:
+        return TargetRow(target, "— (not measured in these results)", None)
+    month = months[0]
+    outside = sorted({name for run in months for name in run["rebuilt_outside"]})
+    left = sorted({name for run in months for name in run["downstream_not_rebuilt"]})
+    measured = (f"{month['models_rebuilt']} models rebuilt, {month['models_downstream']} downstream of raw.hfc_*; "
+                f"{len(outside)} outside them; the run {measure(months).seconds()}")  # fmt: skip
+    if left:
+        measured += f"; downstream, not rebuilt: {', '.join(n.split('.')[-1] for n in left)}"
+    return TargetRow(target, measured, not outside and all(run["exit_code"] == 0 for run in months),
+                     f"rebuilt outside: {', '.join(n.split('.')[-1] for n in outside)}" if outside else "the run failed")
 
 
 def _startup_rows(results: Mapping) -> list[TargetRow]:
@@ -276,6 +315,25 @@ def render_report(results: Mapping, *, plot_path: Path, report_path: Path) -> st
         ]),
         "",
         f"![Time against input size]({os.path.relpath(plot_path, report_path.parent)})",
+        "",
+        "## Runs after the build: nothing changed, then a new month of HFCommunity",
+        "",
+        "After the full build, `build_warehouse` runs again with no input changed (nothing is "
+        "loaded, gated, rebuilt or published; the published files are compared before and after), "
+        "then with a new month of HFCommunity (the generator's next seed, the same shape) and the "
+        "leaderboard files unchanged: dbt rebuilds the models downstream of the reloaded raw.hfc_* "
+        "tables (the manifest's lineage) and nothing else.",
+        "",
+        _table(["set", "rerun, nothing changed", "published", "new HFCommunity month", "its split (ingest / dbt / checks / publish)",
+                "models rebuilt / downstream of raw.hfc_*", "rebuilt outside them"], [
+            [s["name"], measure(s["runs"]["rerun"]).seconds(),
+             "nothing" if all(r["published_nothing"] for r in s["runs"]["rerun"]) else "a new version",
+             measure(s["runs"]["next_month"]).seconds(),
+             " / ".join(format_seconds(category(s["runs"]["next_month"], name).median) for name in ("ingest", "dbt", "checks", "publish")),
+             f"{s['runs']['next_month'][0]['models_rebuilt']} / {s['runs']['next_month'][0]['models_downstream']}",
+             ", ".join(sorted({n.split('.')[-1] for r in s["runs"]["next_month"] for n in r["rebuilt_outside"]})) or "none"]
+            for s in sets if s["runs"].get("rerun") and s["runs"].get("next_month")
+        ]),
         "",
         "## One weekly partition against a full rebuild",
         "",
