@@ -500,6 +500,21 @@ def _words(codes: np.ndarray, syllables: int = 3) -> np.ndarray:
     return words
 
 
+def _distinct(ids: np.ndarray) -> np.ndarray:
+    """`ids` made distinct ignoring case, as the Hub's are (the warehouse joins on the lower-cased
+    id): a later repeat gets `-2`, `-3`, …. A name's three-syllable stem repeats every 80**3
+    models, so at the Hub's size a seed can give two repos one id (seed 43 does: two
+    `Tuvanusi/Mistral-7B-ledubi-v0.1`, blocked by the raw gates); ids already distinct are kept."""
+    ids = np.asarray(ids, dtype=object).copy()
+    while True:
+        lowered = pd.Series(ids).str.lower()
+        repeat = lowered.groupby(lowered, sort=False).cumcount().to_numpy()
+        later = repeat > 0
+        if not later.any():
+            return ids
+        ids[later] = ids[later] + "-" + (repeat[later] + 1).astype(str).astype(object)
+
+
 def _scatter(index: np.ndarray, modulus: int, salt: int) -> np.ndarray:
     """A bijection of 0..modulus-1 (7919 is prime to 80**n): distinct indices, scattered codes."""
     return (np.asarray(index, dtype=np.int64) * 7919 + salt) % modulus
@@ -599,7 +614,7 @@ class _Hub:
         token = np.where(self.root_of >= 0, self.root_token[np.maximum(self.root_of, 0)], "")
         name = np.where(self.root_of >= 0, token + "-" + stem + suffix, np.char.capitalize(stem.astype(str)).astype(object) + "-" + size)
         name[:n_roots] = root_names
-        self.model_ids = np.where(owner == "", name, owner + "/" + name)
+        self.model_ids = _distinct(np.where(owner == "", name, owner + "/" + name))
         self.owner = owner
         self.parent = parent
         self.n_roots = n_roots
@@ -607,7 +622,7 @@ class _Hub:
         self.declaration = rng.choice(5, size=self.n_models, p=[0.45, 0.1, 0.1, 0.2, 0.15])
         self.popular = np.zeros(self.n_models, dtype=bool)
         self.popular[:n_roots] = True
-        self.datasets = (
+        self.datasets = _distinct(
             self.users[rng.choice(self.n_users, size=self.n_datasets, p=self.user_weight)]
             + "/" + _words(_scatter(np.arange(self.n_datasets), modulus, 61), 3) + "-data"
         )  # fmt: skip

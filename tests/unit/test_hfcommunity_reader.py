@@ -369,6 +369,22 @@ def generated(tmp_path_factory) -> Path:
     return out
 
 
+def test_generated_repo_ids_are_distinct_ignoring_case_and_kept_where_they_were():
+    """Names repeat every 80**3 models (their stem's three syllables): at the Hub's size a seed
+    gave two repos one id, which the raw gates blocked. Later repeats are renamed; distinct ids
+    stay as they were, so a seed without repeats generates the same dump as before."""
+    import numpy as np
+
+    from orchestration.synthetic.hfcommunity import _distinct
+
+    ids = np.array(["o/Mistral-7B-ledubi-v0.1", "p/x", "o/mistral-7b-ledubi-v0.1", "o/Mistral-7B-ledubi-v0.1"], dtype=object)
+    out = _distinct(ids)
+    assert list(out) == ["o/Mistral-7B-ledubi-v0.1", "p/x", "o/mistral-7b-ledubi-v0.1-2", "o/Mistral-7B-ledubi-v0.1-3"]
+    assert len({i.lower() for i in out}) == len(out)
+    distinct = np.array(["a/b", "c/d"], dtype=object)
+    assert list(_distinct(distinct)) == ["a/b", "c/d"]
+
+
 def test_generator_is_deterministic_and_writes_the_published_form(generated, tmp_path):
     again = tmp_path / "again"
     generate_hfcommunity(again, seed=7, scale=0.2)
