@@ -123,8 +123,9 @@ def dbt_wall_seconds(nodes: list[DbtNodeTiming]) -> tuple[float, float]:
         return node.resource_type in ("test", "unit_test")
 
     timed = [n for n in nodes if n.started is not None and n.completed is not None]
-    tests = sum(n.seconds for n in nodes if n not in timed and is_test(n))
-    built = sum(n.seconds for n in nodes if n not in timed and not is_test(n))
+    untimed = [n for n in nodes if n.started is None or n.completed is None]
+    tests = sum(n.seconds for n in untimed if is_test(n))
+    built = sum(n.seconds for n in untimed if not is_test(n))
     points = sorted({point for n in timed for point in (n.started, n.completed)})
     for start, end in zip(points, points[1:]):
         running = [n for n in timed if n.started <= start and n.completed >= end]
@@ -159,8 +160,8 @@ def marts_share(run: Mapping, manifest: Mapping, marts: Iterable[str]) -> dict[s
     step loads several tables, else its step), and the wall time dbt ran a model, seed or test
     they are built from (intervals, as dbt_wall_seconds). The fixed start-up of Dagster and dbt
     is not in it."""
-    nodes = manifest["nodes"]
-    wanted = {uid for uid, node in nodes.items() if node["resource_type"] == "model" and node["name"] in set(marts)}
+    nodes, names = manifest["nodes"], set(marts)
+    wanted = {uid for uid, node in nodes.items() if node["resource_type"] == "model" and node["name"] in names}
     needed, sources, todo = set(), set(), list(wanted)
     while todo:
         uid = todo.pop()
@@ -222,7 +223,7 @@ def run_bounds(instance, run_id: str) -> tuple[float, float]:
 def asset_seconds(instance, run_id: str) -> dict[str, dict[str, float]]:
     """Per raw asset (its key, `raw/hfc_commits`), what the event log says it took: `load` (the
     materialization's `load_seconds`, given where one step loads several tables) and `gate`
-    (its check's `validation_seconds`)."""
+    (its checks' `validation_seconds`, summed; their total is the run's GX time)."""
     from dagster import DagsterEventType
 
     seconds: dict[str, dict[str, float]] = {}
@@ -233,20 +234,9 @@ def asset_seconds(instance, run_id: str) -> dict[str, dict[str, float]]:
             metadata = (data.materialization.metadata if kind == "load" else data.metadata) or {}
             if key in metadata:
                 asset = data.materialization.asset_key if kind == "load" else data.asset_key
-                seconds.setdefault(asset.to_user_string(), {})[kind] = float(metadata[key].value)
+                parts = seconds.setdefault(asset.to_user_string(), {})
+                parts[kind] = parts.get(kind, 0.0) + float(metadata[key].value)
     return seconds
-
-
-def gx_validation_seconds(instance, run_id: str) -> float:
-    """The GX validations of a run: `validation_seconds` of every check evaluation carrying it."""
-    from dagster import DagsterEventType
-
-    total = 0.0
-    for record in instance.all_logs(run_id, of_type=DagsterEventType.ASSET_CHECK_EVALUATION):
-        metadata = record.dagster_event.event_specific_data.metadata or {}
-        if "validation_seconds" in metadata:
-            total += float(metadata["validation_seconds"].value)
-    return total
 
 
 def dbt_node_timings(target_dir: Path, run_id: str) -> list[DbtNodeTiming]:
@@ -282,8 +272,8 @@ def main(task_path: str) -> int:
         with dg.DagsterInstance.get() as instance:
             run = instance.get_runs(limit=1)[0]
             steps = step_timings(instance, run.run_id)
-            gx_seconds = gx_validation_seconds(instance, run.run_id)
             per_asset = asset_seconds(instance, run.run_id)
+            gx_seconds = sum(parts.get("gate", 0.0) for parts in per_asset.values())
             run_start, run_end = run_bounds(instance, run.run_id)
     # Each working database keeps its own dbt target directory (settings.dbt_target_dir).
     nodes = dbt_node_timings(settings.dbt_target_dir, run.run_id)

@@ -177,18 +177,23 @@ def _rerun_row(target: str, reruns: Sequence[Mapping]) -> TargetRow:
                      seconds <= RERUN_SECONDS and quiet, largest_part({"runs": {"pipeline": reruns}}))  # fmt: skip
 
 
+def _rebuilt_outside(months: Sequence[Mapping]) -> list[str]:
+    """The models a new HFCommunity month rebuilt that are not downstream of raw.hfc_* (names)."""
+    return sorted({uid.split(".")[-1] for run in months for uid in run["rebuilt_outside"]})
+
+
 def _next_month_row(target: str, months: Sequence[Mapping]) -> TargetRow:
     if not months:
         return TargetRow(target, "— (not measured in these results)", None)
     month = months[0]
-    outside = sorted({name for run in months for name in run["rebuilt_outside"]})
+    outside = _rebuilt_outside(months)
     left = sorted({name for run in months for name in run["downstream_not_rebuilt"]})
     measured = (f"{month['models_rebuilt']} models rebuilt, {month['models_downstream']} downstream of raw.hfc_*; "
                 f"{len(outside)} outside them; the run {measure(months).seconds()}")  # fmt: skip
     if left:
         measured += f"; downstream, not rebuilt: {', '.join(n.split('.')[-1] for n in left)}"
     return TargetRow(target, measured, not outside and all(run["exit_code"] == 0 for run in months),
-                     f"rebuilt outside: {', '.join(n.split('.')[-1] for n in outside)}" if outside else "the run failed")
+                     f"rebuilt outside: {', '.join(outside)}" if outside else "the run failed")
 
 
 def _startup_rows(results: Mapping) -> list[TargetRow]:
@@ -331,7 +336,7 @@ def render_report(results: Mapping, *, plot_path: Path, report_path: Path) -> st
              measure(s["runs"]["next_month"]).seconds(),
              " / ".join(format_seconds(category(s["runs"]["next_month"], name).median) for name in ("ingest", "dbt", "checks", "publish")),
              f"{s['runs']['next_month'][0]['models_rebuilt']} / {s['runs']['next_month'][0]['models_downstream']}",
-             ", ".join(sorted({n.split('.')[-1] for r in s["runs"]["next_month"] for n in r["rebuilt_outside"]})) or "none"]
+             ", ".join(_rebuilt_outside(s["runs"]["next_month"])) or "none"]
             for s in sets if s["runs"].get("rerun") and s["runs"].get("next_month")
         ]),
         "",
