@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import gzip
+import shutil
 import tracemalloc
 import zipfile
 from pathlib import Path
@@ -511,6 +512,41 @@ def test_loading_tables_a_killed_run_left_are_replaced_by_the_next_load(generate
     assert result.accepted
     assert conn.execute("select count(*) from raw.hfc_commits where sha = 'stale'").fetchone() == (0,)
     assert conn.execute("select count(*) from raw.hfc_commits").fetchone() == (result.rows["commits"],)
+    assert conn.execute("select count(*) from information_schema.tables where table_name like '_loading%'").fetchone() == (0,)
+
+
+def test_the_csv_export_numbers_its_rows_in_file_order_once_committed(generated, tmp_path):
+    """`_source_row` is set after the commit that wrote the rows (rowid is transaction-local
+    before it): 1..n in the file's order, here across DuckDB row groups (122,880 rows) and the
+    parallel CSV reader's chunks, checked against each line's own number."""
+    export = tmp_path / "csv"
+    shutil.copytree(generated / CSV_DIR_NAME, export)
+    tags = export / "tags_in_repo.csv"
+    header = tags.read_text().splitlines()[0]
+    assert header.split(",") == ["tag_name", "repo_id"]
+    n = 300_000
+    tags.write_text(header + "\n" + "".join(f"t{i},org/repo-{i}\n" for i in range(1, n + 1)))
+    conn = duckdb.connect()
+    conn.execute("set threads = 2")
+    result = load_hfcommunity_dump(conn, export)
+    assert result.accepted and result.rows["tags_in_repo"] == n
+    assert conn.execute(
+        "select count(*), min(_source_row), max(_source_row), count(*) filter (where tag_name <> 't' || _source_row) "
+        "from raw.hfc_tags_in_repo"
+    ).fetchone() == (n, 1, n, 0)
+
+
+def test_a_csv_export_is_not_loaded_without_insertion_order(generated):
+    """Without preserve_insertion_order the rows' positions would be lost: refused before any
+    file is read, raw kept, no loading table left."""
+    conn = duckdb.connect()
+    load_hfcommunity_dump(conn, generated / CSV_DIR_NAME)
+    before = conn.execute("select count(*), min(_loaded_at) from raw.hfc_commits").fetchone()
+    conn.execute("set preserve_insertion_order = false")
+    with pytest.raises(DumpError, match="preserve_insertion_order is off") as caught:
+        load_hfcommunity_dump(conn, generated / CSV_DIR_NAME, reload=True)
+    assert str(generated / CSV_DIR_NAME) in str(caught.value)
+    assert conn.execute("select count(*), min(_loaded_at) from raw.hfc_commits").fetchone() == before
     assert conn.execute("select count(*) from information_schema.tables where table_name like '_loading%'").fetchone() == (0,)
 
 
