@@ -19,6 +19,10 @@ it, in an in-memory database named `working` (the compiled SQL names relations
 configured column types. Left out, because they are not computing the marts: the structure
 checks of the files, dbt's and GX's tests, the publish, figures and the report, and Dagster.
 
+`marts` narrows the floor to some marts: only the models and seeds they are built from, over
+views of only the source files they read (the benchmark's *floor for the peer's marts*, the
+like-for-like DuckDB counterpart of the pandas peer).
+
 `run_floor_with_loaders` is the breakdown beside it: the raw tables loaded by the product's
 loaders (without their GX audit) into a DuckDB file, then the same models. Its distance from the
 floor is what loading costs before any check.
@@ -30,13 +34,14 @@ import json
 import os
 import subprocess
 import time
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Iterator, Mapping
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
 
+from benchmarks.pipeline_run import upstream_of
 from orchestration.defs.hfcommunity.reader import (
     CARD_COLUMNS,
     HFC_SCHEMA,
@@ -84,12 +89,15 @@ def compile_models(scratch_dir: Path) -> Path:
     return COMPILED_TARGET / "manifest.json"
 
 
-def build_order(manifest: Mapping) -> list[dict]:
-    """Seeds and models of the full build (no weekly v2 models), each after what it reads."""
+def build_order(manifest: Mapping, marts: Collection[str] | None = None) -> list[dict]:
+    """Seeds and models of the full build (no weekly v2 models), each after what it reads;
+    with `marts`, only those the marts are built from."""
+    wanted = upstream_of(manifest, marts)[0] if marts is not None else None
     nodes = {
         uid: node
         for uid, node in manifest["nodes"].items()
         if node["resource_type"] in ("seed", "model") and WEEKLY_TAG not in node.get("tags", [])
+        and (wanted is None or uid in wanted)
     }
     ordered: list[dict] = []
     done: set[str] = set()
@@ -142,14 +150,19 @@ def hfcommunity_csv_export(hfcommunity_dump: Path) -> Path:
     return hfcommunity_dump
 
 
-def raw_views(conn: duckdb.DuckDBPyConnection, generated_dir: Path, hfcommunity_dump: Path) -> dict[str, float]:
-    """Each raw table of the full build as a view over its source file (module docstring);
-    return the seconds spent hashing the files and parsing the cards."""
+def raw_views(
+    conn: duckdb.DuckDBPyConnection, generated_dir: Path, hfcommunity_dump: Path, sources: Collection[str] | None = None
+) -> dict[str, float]:
+    """Each raw table of the full build (or those of `sources`, by table name) as a view over
+    its source file (module docstring); return the seconds spent hashing the files and parsing
+    the cards."""
     loaded_at = datetime.now(UTC)
     csv_dir = hfcommunity_csv_export(hfcommunity_dump)
     started = time.perf_counter()
-    snapshot = [(spec, path, file_checksum(path)) for spec, path in snapshot_sources(generated_dir)]
-    hfcommunity = [(table, csv_table_path(csv_dir, table)) for table in HFC_TABLES]
+    snapshot = [(spec, path, file_checksum(path)) for spec, path in snapshot_sources(generated_dir)
+                if sources is None or spec.table.removeprefix("raw.") in sources]  # fmt: skip
+    hfcommunity = [(table, csv_table_path(csv_dir, table)) for table in HFC_TABLES
+                   if sources is None or raw_table_name(table) in sources]  # fmt: skip
     hfcommunity = [(table, path, file_checksum(path)) for table, path in hfcommunity]
     hashed = time.perf_counter()
     conn.execute("create schema if not exists raw")
@@ -180,20 +193,23 @@ def _with_parsed_cards(conn: duckdb.DuckDBPyConnection, repository_select: str) 
             f"left join {FLOOR_CARDS} as cards on file.card_data is not distinct from cards.card_data")  # fmt: skip
 
 
-def build_models(conn: duckdb.DuckDBPyConnection, manifest: Mapping) -> None:
-    for node in build_order(manifest):
+def build_models(conn: duckdb.DuckDBPyConnection, manifest: Mapping, marts: Collection[str] | None = None) -> None:
+    for node in build_order(manifest, marts):
         for statement in node_statements(node):
             conn.execute(statement)
 
 
 @contextmanager
 def built_floor(
-    manifest_path: Path, generated_dir: Path, hfcommunity_dump: Path, scratch_dir: Path, *, memory_limit: str | None = None
+    manifest_path: Path, generated_dir: Path, hfcommunity_dump: Path, scratch_dir: Path, *, memory_limit: str | None = None,
+    marts: Collection[str] | None = None,
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict]]:
-    """Build every mart in an in-memory database from views over the source files; yield its
-    connection (still open: the marts live only there) and the timings. `scratch_dir`: where
-    DuckDB spills what does not fit in `memory_limit` (DuckDB's default when None)."""
+    """Build every mart (or only `marts`) in an in-memory database from views over the source
+    files; yield its connection (still open: the marts live only there) and the timings.
+    `scratch_dir`: where DuckDB spills what does not fit in `memory_limit` (DuckDB's default
+    when None)."""
     manifest = json.loads(manifest_path.read_text())
+    sources = upstream_of(manifest, marts)[1] if marts is not None else None
     scratch_dir.mkdir(parents=True, exist_ok=True)
     started = time.perf_counter()
     config = {"temp_directory": str(scratch_dir), **({"memory_limit": memory_limit} if memory_limit else {})}
@@ -201,9 +217,9 @@ def built_floor(
         conn.execute(f"attach ':memory:' as {WORKING_CATALOG}")
         conn.execute(f"use {WORKING_CATALOG}")
         conn.execute("set TimeZone = 'UTC'")  # as dbt's profile
-        parts = raw_views(conn, generated_dir, hfcommunity_dump)
+        parts = raw_views(conn, generated_dir, hfcommunity_dump, sources)
         sourced = time.perf_counter()
-        build_models(conn, manifest)
+        build_models(conn, manifest, marts)
         finished = time.perf_counter()
         yield conn, {**parts, "sources_seconds": sourced - started, "models_seconds": finished - sourced,
                      "total_seconds": finished - started}  # fmt: skip
@@ -244,7 +260,8 @@ def main(task_path: str) -> int:
     if task.get("with_loaders"):
         result = run_floor_with_loaders(paths[0], Path(task["database_dir"]), *paths[1:])
     else:
-        with built_floor(*paths, Path(task["scratch_dir"]), memory_limit=task.get("memory_limit")) as (conn, timings):
+        floor = built_floor(*paths, Path(task["scratch_dir"]), memory_limit=task.get("memory_limit"), marts=task.get("marts"))
+        with floor as (conn, timings):
             result = {**timings, "truth": verify_truth(conn, task["truth"]).record()}
     Path(task["result"]).write_text(json.dumps(result, indent=2))
     return 0

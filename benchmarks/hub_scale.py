@@ -22,6 +22,8 @@ children it waited for, e.g. dbt):
                    (benchmarks/floor_duckdb.py);
   5. floor with the product's loaders   the breakdown: the raw tables loaded by the product's
                    loaders into a DuckDB file, then the same mart SQL;
+  5b. floor for the peer's marts   the floor narrowed to the peer's six marts: only the models
+                   they are built from, over only the files they read;
   6. peer          the author marts in pandas (benchmarks/peer_pandas.py).
 The published marts, the floors' and the peer's are checked against the generators' known
 truth in every repeat (benchmarks/truth.py); a mismatch fails the benchmark after the report
@@ -39,6 +41,7 @@ import shutil
 import subprocess
 import sys
 import time
+from collections.abc import Sequence
 from dataclasses import asdict
 from pathlib import Path
 
@@ -54,7 +57,7 @@ from benchmarks.inputs import (
     scale_set,
 )
 from benchmarks.truth import verify_truth
-from orchestration.settings import PROJECT_ROOT, load_settings
+from orchestration.settings import PROJECT_ROOT, WORKING_DATABASE_NAME, load_settings
 
 DEFAULT_REPORT = PROJECT_ROOT / "docs" / "benchmarks.md"
 DEFAULT_PLOT = PROJECT_ROOT / "docs" / "images" / "benchmark_scaling.png"
@@ -116,11 +119,14 @@ def measure_pipeline(prepared: PreparedInputs, run_dir: Path, truth: dict, manif
     result, wall, rss = run_child("benchmarks.pipeline_run", {"job": "build_warehouse", "env": env}, run_dir, "pipeline")
     with duckdb.connect(env["WAREHOUSE_DUCKDB_PATH"], read_only=True) as conn:
         report = verify_truth(conn, truth)
+    # What a published version holds (the marts and what users query) against the working database.
+    sizes = {"published_bytes": Path(env["WAREHOUSE_DUCKDB_PATH"]).stat().st_size,
+             "working_bytes": (Path(env["WAREHOUSE_WORK_DIR"]) / WORKING_DATABASE_NAME).stat().st_size}  # fmt: skip
     # The part of the run that built the peer's marts, from its event log and dbt's intervals.
     share = marts_share({**result, "steps": result["timings"]["steps"]}, json.loads(manifest.read_text()), PEER_MARTS)
     return {"wall_seconds": wall, "peak_rss_bytes": rss, **result["timings"], "imports_seconds": result["imports_seconds"],
             "before_run_seconds": result["before_run_seconds"], "after_run_seconds": result["after_run_seconds"],
-            "exit_code": result["exit_code"], "truth": report.record(), "peer_marts_share": share}  # fmt: skip
+            "exit_code": result["exit_code"], "truth": report.record(), "peer_marts_share": share, **sizes}  # fmt: skip
 
 
 def measure_rerun(prepared: PreparedInputs, run_dir: Path) -> dict:
@@ -164,15 +170,20 @@ def measure_weekly(prepared: PreparedInputs, run_dir: Path, weeks: tuple[str, st
     return {"wall_seconds": wall, "peak_rss_bytes": rss, **result["timings"], "exit_code": result["exit_code"], "weeks": list(weeks)}
 
 
-def measure_floor(prepared: PreparedInputs, manifest: Path, run_dir: Path, truth: dict) -> dict:
-    """The floor: every mart from views over the source files, in memory; its marts are checked
-    against the truth in its own process (they live only there). DuckDB has the pipeline's
-    memory budget (it spills past it), which also keeps it under the memory guard."""
-    scratch_dir = run_dir / "floor-spill"
+def measure_floor(
+    prepared: PreparedInputs, manifest: Path, run_dir: Path, truth: dict, marts: Sequence[str] | None = None
+) -> dict:
+    """The floor: every mart (or only `marts`, from only the files they read) from views over
+    the source files, in memory; its marts are checked against the truth in its own process
+    (they live only there). DuckDB has the pipeline's memory budget (it spills past it), which
+    also keeps it under the memory guard."""
+    name = "floor" if marts is None else "floor_peer_marts"
+    scratch_dir = run_dir / f"{name}-spill"
     shutil.rmtree(scratch_dir, ignore_errors=True)
     task = {"manifest": str(manifest), "generated_dir": str(prepared.generated_dir), "hfcommunity_dump": str(prepared.hfcommunity_csv),
-            "scratch_dir": str(scratch_dir), "memory_limit": BENCH_DUCKDB_MEMORY_LIMIT, "truth": truth}  # fmt: skip
-    result, wall, rss = run_child("benchmarks.floor_duckdb", task, run_dir, "floor")
+            "scratch_dir": str(scratch_dir), "memory_limit": BENCH_DUCKDB_MEMORY_LIMIT, "truth": truth,
+            **({"marts": list(marts)} if marts is not None else {})}  # fmt: skip
+    result, wall, rss = run_child("benchmarks.floor_duckdb", task, run_dir, name)
     shutil.rmtree(scratch_dir, ignore_errors=True)
     return {"wall_seconds": wall, "peak_rss_bytes": rss, **result}
 
@@ -240,6 +251,7 @@ def input_sets(scales: list[float], hub_fraction: float) -> list[InputSet]:
 
 def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_dir: Path, log=print) -> dict:
     from benchmarks.floor_duckdb import compile_models
+    from benchmarks.peer_pandas import PEER_MARTS
     from benchmarks.report import machine_description
     from orchestration.cli import prepare_manifest
 
@@ -256,7 +268,8 @@ def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_di
             f"{described['hfc_commits']:,} commits ({prepared.generation_seconds:.1f} s)")  # fmt: skip
         backfill_weeks, last_week = weekly_ranges(prepared)
         runs: dict[str, list[dict]] = {"pipeline": [], "rerun": [], "next_month": [], "weekly_backfill": [],
-                                       "weekly_partition": [], "floor": [], "floor_with_loaders": [], "peer": []}  # fmt: skip
+                                       "weekly_partition": [], "floor": [], "floor_with_loaders": [], "floor_peer_marts": [],
+                                       "peer": []}  # fmt: skip
         run_dir = data_dir / "runs" / input_set.name
         failed = None
         try:
@@ -268,6 +281,7 @@ def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_di
                 runs["weekly_partition"].append(measure_weekly(prepared, run_dir, last_week, "weekly_partition"))
                 runs["floor"].append(measure_floor(prepared, manifest, run_dir, truth))
                 runs["floor_with_loaders"].append(measure_floor_with_loaders(prepared, manifest, run_dir, truth))
+                runs["floor_peer_marts"].append(measure_floor(prepared, manifest, run_dir, truth, PEER_MARTS))
                 runs["peer"].append(measure_peer(prepared, run_dir, truth))
                 log(f"[bench] {input_set.name} repeat {index + 1}/{repeat}: "
                     + ", ".join(f"{kind} {measures[-1]['wall_seconds']:.1f} s" for kind, measures in runs.items()))  # fmt: skip

@@ -154,15 +154,13 @@ def models_downstream_of(manifest: Mapping, source_wanted) -> set[str]:
     return {uid for uid in found if nodes[uid]["resource_type"] == "model"}
 
 
-def marts_share(run: Mapping, manifest: Mapping, marts: Iterable[str]) -> dict[str, float]:
-    """The part of a pipeline run (a benchmarks.pipeline_run result) that built `marts`: every
-    raw table they read, loaded and gated (the asset's own `load` and `gate` seconds where one
-    step loads several tables, else its step), and the wall time dbt ran a model, seed or test
-    they are built from (intervals, as dbt_wall_seconds). The fixed start-up of Dagster and dbt
-    is not in it."""
+def upstream_of(manifest: Mapping, marts: Iterable[str]) -> tuple[set[str], set[str]]:
+    """(unique ids of the models and seeds `marts` are built from, the marts included; the
+    names of the source tables they read)."""
     nodes, names = manifest["nodes"], set(marts)
-    wanted = {uid for uid, node in nodes.items() if node["resource_type"] == "model" and node["name"] in names}
-    needed, sources, todo = set(), set(), list(wanted)
+    needed: set[str] = set()
+    sources: set[str] = set()
+    todo = [uid for uid, node in nodes.items() if node["resource_type"] == "model" and node["name"] in names]
     while todo:
         uid = todo.pop()
         if uid in needed:
@@ -173,6 +171,17 @@ def marts_share(run: Mapping, manifest: Mapping, marts: Iterable[str]) -> dict[s
                 sources.add(manifest["sources"][parent]["name"])
             elif parent in nodes:
                 todo.append(parent)
+    return needed, sources
+
+
+def marts_share(run: Mapping, manifest: Mapping, marts: Iterable[str]) -> dict[str, float]:
+    """The part of a pipeline run (a benchmarks.pipeline_run result) that built `marts`: every
+    raw table they read, loaded and gated (the asset's own `load` and `gate` seconds where one
+    step loads several tables, else its step), and the wall time dbt ran a model, seed or test
+    they are built from (intervals, as dbt_wall_seconds). The fixed start-up of Dagster and dbt
+    is not in it."""
+    nodes = manifest["nodes"]
+    needed, sources = upstream_of(manifest, marts)
     tests = {uid for uid, node in nodes.items() if node["resource_type"] in ("test", "unit_test")
              and set(node["depends_on"].get("nodes", [])) & needed}  # fmt: skip
     timed = [DbtNodeTiming(**node) for node in run["dbt_nodes"] if node["unique_id"] in needed | tests]

@@ -29,6 +29,7 @@ from benchmarks.pipeline_run import (
     models_downstream_of,
     split_timings,
     step_category,
+    upstream_of,
 )
 from benchmarks.report import evaluate_targets, render_report, truth_failures
 from benchmarks.stats import summarize
@@ -204,7 +205,8 @@ def fake_results(*, pipeline: float, floor: float, peer: float, weekly: float, t
     def runs(scale: float) -> dict:
         def shared(wall: float) -> dict:
             return {"peer_marts_share": {"raw_seconds": wall / 2, "dbt_seconds": wall / 2, "total_seconds": wall,
-                                         "raw_tables": 3, "dbt_nodes": 40}}  # fmt: skip
+                                         "raw_tables": 3, "dbt_nodes": 40},
+                    "published_bytes": 49_557_504, "working_bytes": 2_410_950_656}  # fmt: skip
         return {
             "pipeline": [fake_run(pipeline * scale, truth_passed=truth_passed, **shared(share * scale)),
                          fake_run(pipeline * scale * 1.1, **shared(share * scale))],
@@ -215,6 +217,7 @@ def fake_results(*, pipeline: float, floor: float, peer: float, weekly: float, t
             "weekly_partition": [fake_run(weekly * scale), fake_run(weekly * scale)],
             "floor": [fake_run(floor * scale), fake_run(floor * scale)],
             "floor_with_loaders": [fake_run(floor * scale * 3), fake_run(floor * scale * 3)],
+            "floor_peer_marts": [fake_run(floor * scale * 0.4), fake_run(floor * scale * 0.4)],
             "peer": [fake_run(peer * scale), fake_run(peer * scale)],
         }
 
@@ -236,6 +239,8 @@ def test_targets_are_judged_on_the_hub_set():
     assert verdicts["pipeline ≤ 4× the DuckDB floor"].met  # 210 / 150
     peer = verdicts["the pipeline's share for the peer's 6 marts no slower than the pandas peer"]
     assert peer.met and peer.measured.startswith("50.0 s against the peer's 2000 s")
+    assert "dbt's wall time on their 40 models and tests, 25.0 s; DuckDB computes the same marts from the files" in peer.measured
+    assert "in 60.0 s;" in peer.measured  # the floor for the peer's marts: 0.4 × 150 s
     rerun = verdicts["a rerun with unchanged inputs"]
     assert rerun.met and rerun.measured == "20.0 s, nothing published"
     assert rows[-1].met is None and "Dagster" in rows[-1].measured
@@ -292,6 +297,7 @@ def test_report_has_the_machine_every_table_and_the_plot(tmp_path):
     assert "![Time against input size](images/plot.png)" in text
     assert "| hub | 210 s (200–220, n=2) |" in text
     assert "8 values equal, 2 repeat(s)" in text
+    assert "| published version / working database |" in text and "| 47 MiB / 2.25 GiB |" in text
 
 
 def test_the_side_by_side_puts_the_floor_and_its_breakdown_with_the_products_loaders_in_one_table(tmp_path):
@@ -301,15 +307,17 @@ def test_the_side_by_side_puts_the_floor_and_its_breakdown_with_the_products_loa
     assert "straight from the source files" in section and "Floor with the product's loaders" in section
     hub = next(line for line in section.splitlines() if line.startswith("| hub |"))
     # pipeline 210 s, floor 100 s (hash 10 / views and cards 10 / models 50), peer 1,000 s; the breakdown 300 s
-    assert "| 2.1× | 10.0× | 300 s (300–300, n=2): 150 s + 150 s; peak RSS 1.00 GiB |" in hub
+    # The floor for the peer's marts 40 s: the peer (1,000 s) is 25 times it.
+    assert "| 1000 s (1000–1000, n=2) | 40.0 s (40.0–40.0, n=2) | 2.1× | 25.0× | 300 s (300–300, n=2): 150 s + 150 s; peak RSS 1.00 GiB |" in hub
     assert "| 100 s (100–100, n=2) | 10.0 s / 10.0 s / 50.0 s |" in hub
     truth_section = text[text.index("## Marts against"):]
-    assert "| set | pipeline | floor | floor with the product's loaders | peer |" in truth_section
-    # Results from before the breakdown was measured still render, the breakdown shown as absent.
+    assert "| set | pipeline | floor | floor with the product's loaders | floor for the peer's marts | peer |" in truth_section
+    # Results from before the breakdown and the narrowed floor were measured still render, both shown as absent.
     for input_set in results["sets"]:
         del input_set["runs"]["floor_with_loaders"]
+        del input_set["runs"]["floor_peer_marts"]
     older = render_report(results, plot_path=tmp_path / "p.png", report_path=tmp_path / "r.md")
-    assert "| 10.0× | — |" in older
+    assert "| 1000 s (1000–1000, n=2) | — | 2.1× | — | — |" in older
 
 
 def test_a_truth_failure_is_reported_and_listed():
@@ -442,6 +450,29 @@ def test_the_floors_measured_run_checks_its_marts_in_its_own_process(tiny, tmp_p
     assert not result["truth"]["passed"] and "dim_models: dim_models_rows expected 0" in result["truth"]["summary"]
     assert result["truth"]["checked"] == len(TRUTH_CHECKS)
     assert result["total_seconds"] >= result["sources_seconds"] + result["models_seconds"] - 1e-6
+
+
+def test_the_floor_for_the_peers_marts_builds_only_what_they_need_and_equals_the_full_floor(tiny, tmp_path):
+    """Narrowed to the peer's marts, the floor builds only the models and seeds they are built
+    from, over views of only the files they read, and its marts equal the full floor's."""
+    manifest = json.loads(tiny.manifest.read_text())
+    needed, sources = upstream_of(manifest, PEER_MARTS)
+    assert sources == {"commit_data", "hfc_commits", "hfc_repository"}
+    order = [node["name"] for node in build_order(manifest, PEER_MARTS)]
+    assert set(PEER_MARTS) <= set(order) and len(order) == len(needed) < len(build_order(manifest))
+    assert "dim_models" not in order and "int_hfc_model_families" not in order
+    prepared = tiny.prepared
+    floor = built_floor(tiny.manifest, prepared.generated_dir, prepared.hfcommunity_csv, tmp_path / "spill", marts=PEER_MARTS)
+    with floor as (conn, _timings):
+        views = {name for (name,) in conn.execute("select table_name from information_schema.tables where table_schema = 'raw'").fetchall()}
+        assert views == sources
+        marts = {name for (name,) in conn.execute("select table_name from information_schema.tables where table_schema = 'marts'").fetchall()}
+        assert marts == set(PEER_MARTS)
+        report = verify_truth(conn, prepared.truth())
+        assert report.passed and report.skipped == ("dim_models",)
+        for name in PEER_MARTS:
+            narrowed = conn.execute(f"select * from marts.{name} order by all").fetchall()
+            assert narrowed and narrowed == tiny.floor.execute(f"select * from marts.{name} order by all").fetchall(), name
 
 
 def test_the_floor_reads_hfcommunitys_csv_export_only(tmp_path):
