@@ -536,6 +536,23 @@ def test_the_csv_export_numbers_its_rows_in_file_order_once_committed(generated,
     ).fetchone() == (n, 1, n, 0)
 
 
+def test_numbering_that_fails_drops_every_loading_table_and_leaves_raw(generated):
+    """The numbering runs in its own transaction between the load and the audit: if it fails
+    (here a loading table has gone), the loading tables are dropped and raw is as it was."""
+    from orchestration.defs.hfcommunity import reader
+
+    conn = duckdb.connect()
+    load_hfcommunity_dump(conn, generated / SQL_DUMP_NAME)
+    before = conn.execute("select count(*), min(_loaded_at), sum(_source_row) from raw.hfc_commits").fetchone()
+    for table, columns in HFC_TABLES.items():
+        if table != "model":
+            conn.execute(f"create table raw._loading_hfc_{table} as select _source_row from raw.hfc_{table}")
+    with pytest.raises(duckdb.CatalogException, match="_loading_hfc_model"):
+        reader._number_csv_rows(conn, dict.fromkeys(HFC_TABLES, 0.0))
+    assert conn.execute("select count(*) from information_schema.tables where table_name like '_loading%'").fetchone() == (0,)
+    assert conn.execute("select count(*), min(_loaded_at), sum(_source_row) from raw.hfc_commits").fetchone() == before
+
+
 def test_a_csv_export_is_not_loaded_without_insertion_order(generated):
     """Without preserve_insertion_order the rows' positions would be lost: refused before any
     file is read, raw kept, no loading table left."""
