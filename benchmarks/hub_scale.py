@@ -171,13 +171,13 @@ def measure_weekly(prepared: PreparedInputs, run_dir: Path, weeks: tuple[str, st
 
 
 def measure_floor(
-    prepared: PreparedInputs, manifest: Path, run_dir: Path, truth: dict, marts: Sequence[str] | None = None
+    prepared: PreparedInputs, manifest: Path, run_dir: Path, truth: dict, marts: Sequence[str] | None = None,
+    name: str = "floor",
 ) -> dict:
     """The floor: every mart (or only `marts`, from only the files they read) from views over
     the source files, in memory; its marts are checked against the truth in its own process
     (they live only there). DuckDB has the pipeline's memory budget (it spills past it), which
-    also keeps it under the memory guard."""
-    name = "floor" if marts is None else "floor_peer_marts"
+    also keeps it under the memory guard. `name`: the measurement's, for its log and files."""
     scratch_dir = run_dir / f"{name}-spill"
     shutil.rmtree(scratch_dir, ignore_errors=True)
     task = {"manifest": str(manifest), "generated_dir": str(prepared.generated_dir), "hfcommunity_dump": str(prepared.hfcommunity_csv),
@@ -281,7 +281,7 @@ def run_benchmark(scales: list[float], hub_fraction: float, repeat: int, data_di
                 runs["weekly_partition"].append(measure_weekly(prepared, run_dir, last_week, "weekly_partition"))
                 runs["floor"].append(measure_floor(prepared, manifest, run_dir, truth))
                 runs["floor_with_loaders"].append(measure_floor_with_loaders(prepared, manifest, run_dir, truth))
-                runs["floor_peer_marts"].append(measure_floor(prepared, manifest, run_dir, truth, PEER_MARTS))
+                runs["floor_peer_marts"].append(measure_floor(prepared, manifest, run_dir, truth, PEER_MARTS, "floor_peer_marts"))
                 runs["peer"].append(measure_peer(prepared, run_dir, truth))
                 log(f"[bench] {input_set.name} repeat {index + 1}/{repeat}: "
                     + ", ".join(f"{kind} {measures[-1]['wall_seconds']:.1f} s" for kind, measures in runs.items()))  # fmt: skip
