@@ -26,6 +26,7 @@ from orchestration.defs.paper_snapshot.reader import LEADERBOARD_LAYOUTS, SNAPSH
 from orchestration.wap.inputs import LoadedInput, forget_loaded_inputs, read_loaded_inputs, record_loaded_inputs
 from orchestration.wap.state import AUDITED, BUILDING, CORE, KEEP, AuditState, read_state, write_state
 from orchestration.wap.versions import PublishTarget, Version, connect_read_only, current_version
+from orchestration.wap.writer_lock import hold_writer_lock
 
 
 class SourceFilesResource(dg.ConfigurableResource):
@@ -200,6 +201,20 @@ class WarehouseResource(dg.ConfigurableResource):
         return connect_read_only(version.path if version else Path(self.published_duckdb_path))
 
 
+class WriterLockResource(dg.ConfigurableResource):
+    """Held for the whole run by every run that writes the working database (each asset of the
+    `duckdb_writer` pool requires it), so the steps of two runs never interleave:
+    orchestration/wap/writer_lock.py."""
+
+    work_dir: str
+
+    @contextmanager
+    def yield_for_execution(self, context: dg.InitResourceContext) -> Iterator[WriterLockResource]:
+        log = context.log.info if context.log else print
+        with hold_writer_lock(Path(self.work_dir), context.run_id, log=log):
+            yield self
+
+
 class EngineResource(dg.ConfigurableResource):
     """WAREHOUSE_ENGINE: where dbt builds (`duckdb`, the working database; or `spark`), and on
     Spark where raw tables land and how they are read back (orchestration/engines/spark.py)."""
@@ -350,6 +365,7 @@ def build_resources(settings: Settings) -> dict[str, object]:
         "duckdb": DuckDBResource(
             database=str(settings.working_duckdb_path), connection_config={"memory_limit": settings.duckdb_memory_limit}
         ),
+        "writer_lock": WriterLockResource(work_dir=str(settings.work_dir)),
         "warehouse": WarehouseResource(
             working_duckdb_path=str(settings.working_duckdb_path),
             published_duckdb_path=str(settings.duckdb_path),

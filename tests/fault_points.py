@@ -65,7 +65,7 @@ def kill_points(seed: int = FAULT_SEED) -> list[KillPoint]:
 
 KILL_OUTCOME = (
     "published warehouse opens and equals the last good version; the next run starts on what was "
-    "left, frees the killed run's writer slot (no clean-up), and the two runs launched at once after the last "
+    "left, frees the killed run's writer slot (no clean-up), and the two runs at once after the last "
     "kill both publish"
 )
 
@@ -93,8 +93,10 @@ FAULT_ROWS: list[tuple[str, str, str]] = [
     ("full disk: writes past the working database's size fail with EFBIG (RLIMIT_FSIZE in the run's process)",
      "a run that must grow the working database",
      "the run fails naming `File too large`; published warehouse unchanged and opens; the next run publishes"),
-    ("two runs launched at once (after the kills, on the DAGSTER_HOME they left)", "every writer step",
-     "both succeed, one writer at a time (pool `duckdb_writer`)"),
+    ("two runs at once, the second launched once the first writes (after the kills, on the DAGSTER_HOME they left)",
+     "every writer step",
+     "both succeed and both publish, one whole run after the other (the `writer_lock` resource; the pool "
+     "`duckdb_writer` per step)"),
     ("five SQL readers during a run", "the published file",
      "every read sees a complete version; a held session keeps its version"),
     *[(f"a published file changed in place (mode 0444 does not stop root): {'; '.join(TAMPERINGS.values())}",

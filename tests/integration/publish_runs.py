@@ -23,7 +23,11 @@ SCALE = "0.2"
 # gate blocks (tests/integration/test_gates.py). Here publishing itself is the subject, so every
 # run accepts that fall for itself, as `make run ACCEPT_CHANGE=1` does.
 MATERIALIZE = ("materialize", "--select", WITHOUT_FIGURES, "--accept-volume-change")
-WRITER_STEP_PREFIXES = ("raw__", "warehouse_dbt_models", "published__warehouse")
+# The steps of the `duckdb_writer` pool in build_warehouse (tests/integration/test_definitions.py
+# checks that pool against the writer lock).
+WRITER_STEP_PREFIXES = ("raw__", "raw_hfcommunity", "warehouse_dbt_models", "published__warehouse")
+# Dagster's log line for the start of a raw load's step: the run has begun to write.
+WRITING_STARTED = 'STEP_START - Started execution of step "raw__'
 
 
 def cli(*args: str, timeout: float = 600) -> subprocess.CompletedProcess:

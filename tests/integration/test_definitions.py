@@ -77,3 +77,20 @@ def test_weekly_assets_are_partitioned_by_sunday_week_with_single_run_backfills(
     checks = {(k.asset_key.to_user_string(), k.name): graph.get_check_spec(k) for k in graph.asset_check_keys}
     assert checks[("raw/leaderboard_v2", "leaderboard_v2_header_known")].blocking
     assert not checks[("raw/leaderboard_v2", "leaderboard_v2_snapshot_present")].blocking
+
+
+def test_every_writer_holds_the_writer_lock_for_its_run_and_nothing_else_does(settings_factory):
+    """The pool serialises steps; the `writer_lock` resource, initialised once per run before
+    its first step, serialises whole writing runs (orchestration/wap/writer_lock.py). An asset
+    that writes the working database without it could run between another run's dbt build and
+    its publish."""
+    from orchestration.settings import DUCKDB_WRITER_POOL
+
+    for source in ("generated", "huggingface"):
+        graph = build_definitions(settings_factory(WAREHOUSE_SOURCE=source)).resolve_asset_graph()
+        executable = [a for a in graph.assets_defs if a.is_executable]
+        writers = {a.node_def.name for a in executable if a.node_def.pool == DUCKDB_WRITER_POOL}
+        holders = {a.node_def.name for a in executable if "writer_lock" in a.required_resource_keys}
+        assert {"raw_hfcommunity", "warehouse_dbt_models", "weekly_v2_dbt_models", "published__warehouse"} <= writers
+        assert writers == holders, source
+    assert "raw__hub_models" in writers, "the Hub connector's raw load is a writer too"

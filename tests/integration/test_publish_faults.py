@@ -1,5 +1,5 @@
 """Write-audit-publish under faults: runs killed by SIGKILL at a seeded point of each stage lose
-nothing and need no clean-up, and two runs launched at once both succeed, one writer at a time.
+nothing and need no clean-up, and two runs at once both succeed, one whole run after the other.
 
 Runs are real: `python -m orchestration.cli materialize` in its own process (as `make run`),
 on a copy of the session's generated build and on other generated data, so each run has changes
@@ -27,6 +27,7 @@ from tests.integration.builds import Build
 from tests.integration.harness import PublishedState, published_version_id
 from tests.integration.publish_runs import (
     SCALE,
+    WRITING_STARTED,
     WRITER_STEP_PREFIXES,
     assert_published_opens_complete,
     other_data,
@@ -46,6 +47,15 @@ def first_version(generated_build) -> Build:
 # ------------------------------------------------------------------------------------------
 
 
+def wait_until(condition, process: subprocess.Popen, lines: list[str], what: str) -> None:
+    """Poll `condition` while the run goes on (at most 10 minutes)."""
+    deadline = time.monotonic() + 600
+    while not condition():
+        assert process.poll() is None, f"the run ended before {what}:\n{''.join(lines[-20:])}"
+        assert time.monotonic() < deadline, f"no {what} in 10 minutes"
+        time.sleep(0.002)
+
+
 def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str], versions_dir: Path) -> None:
     """SIGKILL the run and its dbt child (as a supervisor would) `point.delay` seconds after the
     `point.occurrence`-th occurrence of its stage's trigger: a line of the run's output with the
@@ -57,11 +67,7 @@ def kill_at(point: KillPoint, process: subprocess.Popen, lines: list[str], versi
             return int(bool(set(versions_dir.glob(".v*.duckdb.tmp")) - before))
         return sum(all(marker in line for marker in point.markers) for line in list(lines))
 
-    deadline = time.monotonic() + 600
-    while occurrences() < point.occurrence:
-        assert process.poll() is None, f"the run ended before {point.describe()}:\n{''.join(lines[-20:])}"
-        assert time.monotonic() < deadline
-        time.sleep(0.002)
+    wait_until(lambda: occurrences() >= point.occurrence, process, lines, point.describe())
     time.sleep(point.delay)
     assert process.poll() is None, f"the run ended before {point.describe()}"
     os.killpg(process.pid, signal.SIGKILL)
@@ -74,8 +80,9 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_two_runs_at_on
     """Three runs, each killed at a seeded point of its stage (ingest, dbt, publish;
     tests/fault_points.py), each starting on what the previous kill left. After every kill the
     published warehouse opens complete and is the last good version (the one before, or the one
-    the killed run had already swapped in). Then two runs launched at once on the DAGSTER_HOME the
-    kills left: neither needs manual clean-up, both succeed and publish, one writer at a time.
+    the killed run had already swapped in). Then two runs at once on the DAGSTER_HOME the kills
+    left, the second launched while the first writes: neither needs manual clean-up, both succeed
+    and publish, one whole run after the other.
     (Two runs preparing a new DAGSTER_HOME at once: tests/unit/test_cli.py.)"""
     datasets = (3, 6)  # alternate the generated data, so every run has changes to write
     settings = use_other_data(first_version, tmp_path, monkeypatch, seed=datasets[0])
@@ -106,12 +113,20 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_two_runs_at_on
 
     # Full refreshes: the second would otherwise find the first's files loaded and its marts
     # published, and rightly do nothing (wap/inputs.py); both must write, one at a time.
-    runs = [start_run("--full-refresh") for _ in range(2)]
+    # The second is launched once the first writes, so the first is steps ahead when the second
+    # starts: taking turns step by step, the second's raw loads came between the first's dbt build
+    # and its publish, and the first had nothing audited to publish (CI, 2026-12-07). Whole runs
+    # now take turns (wap/writer_lock.py).
+    first = start_run("--full-refresh")
+    wait_until(lambda: any(WRITING_STARTED in line for line in list(first[1])), *first, "its first writing step")
+    runs = [first, start_run("--full-refresh")]
     codes = [process.wait(timeout=1200) for process, _ in runs]
 
     outputs = ["".join(lines) for _, lines in runs]
     assert codes == [0, 0], "the next runs need no manual clean-up:\n" + outputs[0][-2000:] + outputs[1][-2000:]
     assert any("was killed: marked failed and its writer slot freed" in output for output in outputs)
+    # Whole runs, not steps, take turns (wap/writer_lock.py): one waited for the other's lock.
+    assert sum("waiting for the working database" in output for output in outputs) == 1, outputs
     publishes = [e for e in history(target) if e["event"] == "publish"]
     assert len(publishes) == len(publishes_before) + 2, "one version per run"
     assert published_version_id(settings) > last_good.version_id
@@ -136,9 +151,16 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_two_runs_at_on
                     starts[step] = entry.timestamp
                 else:
                     intervals.append((run_id, step, starts[step], entry.timestamp))
-    # The v1 leaderboard, the final v1 table beside it, repo details and commit data; dbt; publish.
-    assert len(intervals) == 2 * 6, "four raw loads, dbt and publish in each run"
+    # The v1 leaderboard, the final v1 table beside it, repo details, commit data and the
+    # HFCommunity dump; dbt; publish.
+    assert len(intervals) == 2 * 7, "five raw loads, dbt and publish in each run"
     for run_a, step_a, start_a, end_a in intervals:
         for run_b, step_b, start_b, end_b in intervals:
             if run_a < run_b:
                 assert end_a <= start_b or end_b <= start_a, f"{step_a} and {step_b} wrote at the same time"
+    spans = {}
+    for run_id, _, start, end in intervals:
+        first_start, last_end = spans.get(run_id, (start, end))
+        spans[run_id] = (min(first_start, start), max(last_end, end))
+    (_, earlier_end), (later_start, _) = sorted(spans.values())
+    assert earlier_end <= later_start, "whole runs take turns: no step of one between two steps of the other"

@@ -21,7 +21,7 @@ from orchestration.defs.hfcommunity.reader import (
     raw_table_name,
 )
 from orchestration.loading import SourceFileError
-from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
+from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, WriterLockResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.wap.inputs import LoadedInput, full_refresh_requested, gate_fingerprint, is_unchanged
 
@@ -51,6 +51,7 @@ HFC_KEYS: dict[str, dg.AssetKey] = {table: dg.AssetKey(["raw", raw_table_name(ta
 def raw_hfcommunity(
     context: dg.AssetExecutionContext,
     duckdb: DuckDBResource,
+    writer_lock: WriterLockResource,  # held for the run: one writing run at a time
     source_files: SourceFilesResource,
     warehouse: WarehouseResource,
     engine: EngineResource,

@@ -19,7 +19,7 @@ import dagster as dg
 from dagster_duckdb import DuckDBResource
 
 from orchestration.defs.paper_snapshot.assets import HUB_MODELS_KEY
-from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource, short_connection
+from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource, WriterLockResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
 from orchestration.defs.hub_api.connector import (
     V2_DATASET,
@@ -79,6 +79,7 @@ def _write_failures(conn, rows: list[tuple]) -> None:
 def hub_models(
     context: dg.AssetExecutionContext,
     duckdb: DuckDBResource,
+    writer_lock: WriterLockResource,  # held for the run: one writing run at a time
     source_files: SourceFilesResource,
     warehouse: WarehouseResource,
     huggingface: dg.ResourceParam[HuggingFaceSettings],

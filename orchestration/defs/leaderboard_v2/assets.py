@@ -18,7 +18,7 @@ from dagster_duckdb import DuckDBResource
 
 from orchestration.checks.quarantine import ensure_quarantine_table
 from orchestration.loading import SourceFileError
-from orchestration.resources import EngineResource, WarehouseResource, WeeklySourceResource, short_connection
+from orchestration.resources import EngineResource, WarehouseResource, WeeklySourceResource, WriterLockResource, short_connection
 from orchestration.partitions import WEEKLY_PARTITIONS, weeks_in
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.defs.leaderboard_v2.reader import (
@@ -55,6 +55,7 @@ BLOCKING_CHECK_KEYS = (dg.AssetCheckKey(KEY, HEADER_CHECK),)
 def raw_leaderboard_v2(
     context: dg.AssetExecutionContext,
     duckdb: DuckDBResource,
+    writer_lock: WriterLockResource,  # held for the run: one writing run at a time
     weekly_source: WeeklySourceResource,
     warehouse: WarehouseResource,
     engine: EngineResource,

@@ -20,7 +20,7 @@ from orchestration.checks.gx_suite import to_check_result
 from orchestration.checks.quarantine import QuarantinedRows
 from orchestration.checks.raw_checks import RawGate, raw_check_spec, raw_quarantine_check_spec
 from orchestration.loading import SourceFileError, file_checksum
-from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, short_connection
+from orchestration.resources import EngineResource, SourceFilesResource, WarehouseResource, WriterLockResource, short_connection
 from orchestration.settings import DUCKDB_WRITER_POOL, HuggingFaceSettings
 from orchestration.defs.hfcommunity.paper_files import LANDERS as DUMP_LANDERS
 from orchestration.defs.hub_api.connector import V1_DATASET, download_dataset, land_v1_leaderboard
@@ -114,6 +114,7 @@ def build_raw_asset(spec: SnapshotFile, source: str = "generated") -> dg.AssetsD
     def _raw_asset(
         context: dg.AssetExecutionContext,
         duckdb: DuckDBResource,
+        writer_lock: WriterLockResource,  # held for the run: one writing run at a time
         source_files: SourceFilesResource,
         warehouse: WarehouseResource,
         huggingface: dg.ResourceParam[HuggingFaceSettings],

@@ -27,7 +27,7 @@ from orchestration.defs.leaderboard_v2.assets import BLOCKING_CHECK_KEYS as RAW_
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
 from orchestration.cli import prepare_manifest
 from orchestration.partitions import WEEKLY_PARTITIONS
-from orchestration.resources import EngineResource, WarehouseDbtCliResource, WarehouseResource, short_connection
+from orchestration.resources import EngineResource, WarehouseDbtCliResource, WarehouseResource, WriterLockResource, short_connection
 from orchestration.settings import DBT_PROJECT_DIR, DUCKDB_WRITER_POOL, is_iso_date, load_settings
 from orchestration.wap.inputs import (
     BUILT_RESOURCE_TYPES,
@@ -215,7 +215,7 @@ def _rebuild_plan(
 )
 def warehouse_dbt_models(
     context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: WarehouseResource, engine: EngineResource,
-    duckdb: DuckDBResource,
+    duckdb: DuckDBResource, writer_lock: WriterLockResource,
 ):
     yield from build_and_audit(context, dbt, warehouse, build_dbt_args("build"), area=CORE, engine=engine, duckdb=duckdb,
                                incremental=True)
@@ -251,7 +251,7 @@ def dbt_window_env(vars: Mapping[str, Any]) -> dict[str, str]:
 )
 def weekly_v2_dbt_models(
     context: dg.AssetExecutionContext, dbt: WarehouseDbtCliResource, warehouse: WarehouseResource, config: WeeklyDbtConfig,
-    engine: EngineResource, duckdb: DuckDBResource,
+    engine: EngineResource, duckdb: DuckDBResource, writer_lock: WriterLockResource,
 ):
     # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
     raise_if_upstream_failed(context, RAW_V2_BLOCKING_CHECK_KEYS, what="The weekly v2 dbt models were")

@@ -25,7 +25,7 @@ import dagster as dg
 from orchestration.defs.warehouse.dbt import warehouse_dbt_models, weekly_v2_dbt_models
 from orchestration.defs.leaderboard_v2.assets import BLOCKING_CHECK_KEYS as RAW_V2_BLOCKING_CHECK_KEYS
 from orchestration.checks.upstream_gates import raise_if_upstream_failed
-from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource
+from orchestration.resources import SourceFilesResource, WarehouseResource, WeeklySourceResource, WriterLockResource
 from orchestration.settings import DUCKDB_WRITER_POOL
 from orchestration.wap.coverage import blocked, changes_since_published
 from orchestration.wap.inputs import full_refresh_requested
@@ -146,7 +146,7 @@ def sources_held(
 )
 def published_warehouse(
     context: dg.AssetExecutionContext, config: PublishConfig, warehouse: WarehouseResource,
-    source_files: SourceFilesResource, weekly_source: WeeklySourceResource,
+    source_files: SourceFilesResource, weekly_source: WeeklySourceResource, writer_lock: WriterLockResource,
 ):
     # Launched without raw/leaderboard_v2 (a separate run), its failed gate still holds.
     raise_if_upstream_failed(context, RAW_V2_BLOCKING_CHECK_KEYS, what="Publishing was")
