@@ -57,14 +57,15 @@ def hold_writer_lock(work_dir: Path, run_id: str | None, *, log: Callable[[str],
                 fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
                 break
             except BlockingIOError:
-                now = time.monotonic()
-                waited_since = waited_since or now
-                if reported is None or now - reported >= report_every:
-                    log(f"waiting for the working database {work_dir}: {describe_holder(path)} is writing it; "
-                        "one run writes at a time, and this one starts when it ends")
-                    reported = now
-                # Polled rather than blocking, so that a run cancelled while it waits stops at once.
-                time.sleep(poll_seconds)
+                pass
+            now = time.monotonic()
+            waited_since = waited_since or now
+            if reported is None or now - reported >= report_every:
+                log(f"waiting for the working database {work_dir}: {describe_holder(path)} is writing it; "
+                    "one run writes at a time, and this one starts when it ends")
+                reported = now
+            # Polled rather than blocking, to say again whom it waits for: a third run may take the lock first.
+            time.sleep(poll_seconds)
         try:
             if waited_since is not None:
                 log(f"the working database is free after {time.monotonic() - waited_since:.1f} s of waiting")

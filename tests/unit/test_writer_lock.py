@@ -1,6 +1,7 @@
 """One writing run at a time (orchestration/wap/writer_lock.py): a second run waits, names the
 run it waits for, starts when the first ends or dies; whole Dagster runs do not interleave."""
 
+import os
 import signal
 import subprocess
 import sys
@@ -133,3 +134,39 @@ def test_without_the_lock_the_same_two_runs_interleave(tmp_path: Path):
     """The control: the test above fails without the resource (this machine runs both at once)."""
     spans = _two_runs_at_once(tmp_path, with_lock=False)
     assert spans[0][0] != spans[1][0] and spans[1][2] < spans[0][3], f"the runs did not overlap: {spans}"
+
+
+WAITING_RUN = """
+import dagster as dg
+from orchestration.resources import WriterLockResource
+
+@dg.asset
+def load(writer_lock: WriterLockResource) -> None:
+    print("wrote", flush=True)
+
+result = dg.materialize([load], resources={"writer_lock": WriterLockResource(work_dir=%r)}, raise_on_error=False)
+print("run succeeded" if result.success else "run failed", flush=True)
+"""
+
+
+def test_a_run_cancelled_while_it_waits_stops_at_once_and_writes_nothing(tmp_path: Path):
+    """Dagster stops a run with SIGINT (the UI's Terminate, Ctrl-C on `make run`)."""
+    home = tmp_path / "dagster_home"
+    home.mkdir()
+    env = {**os.environ, "DAGSTER_HOME": str(home)}
+    with hold_writer_lock(tmp_path, "holding-run", log=lambda _: None):
+        waiter = subprocess.Popen([sys.executable, "-c", WAITING_RUN % str(tmp_path)], env=env,
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+        lines: list[str] = []
+        threading.Thread(target=lambda: lines.extend(waiter.stdout), daemon=True).start()
+        deadline = time.monotonic() + 60
+        while not any("waiting for the working database" in line for line in lines):
+            assert waiter.poll() is None and time.monotonic() < deadline, "".join(lines)
+            time.sleep(0.05)
+        cancelled = time.monotonic()
+        waiter.send_signal(signal.SIGINT)
+        waiter.wait(10)
+        stopped_after = time.monotonic() - cancelled
+    output = "".join(lines)
+    assert stopped_after < 5, f"stopped {stopped_after:.1f} s after the signal"
+    assert "run failed" in output and "wrote" not in output, output
