@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from orchestration.settings import PROJECT_ROOT, Settings
+from orchestration.settings import DUCKDB_WRITER_POOL, PROJECT_ROOT, Settings
 from tests.integration.builds import Build
 from tests.integration.harness import WITHOUT_FIGURES
 
@@ -23,9 +23,6 @@ SCALE = "0.2"
 # gate blocks (tests/integration/test_gates.py). Here publishing itself is the subject, so every
 # run accepts that fall for itself, as `make run ACCEPT_CHANGE=1` does.
 MATERIALIZE = ("materialize", "--select", WITHOUT_FIGURES, "--accept-volume-change")
-# The steps of the `duckdb_writer` pool in build_warehouse (tests/integration/test_definitions.py
-# checks that pool against the writer lock).
-WRITER_STEP_PREFIXES = ("raw__", "raw_hfcommunity", "warehouse_dbt_models", "published__warehouse")
 # Dagster's log line for the start of a raw load's step: the run has begun to write.
 WRITING_STARTED = 'STEP_START - Started execution of step "raw__'
 
@@ -74,3 +71,12 @@ def published_count_mismatches(settings: Settings) -> dict[str, tuple[int, int]]
 
 def assert_published_opens_complete(settings: Settings) -> None:
     assert published_count_mismatches(settings) == {}
+
+
+def writer_steps(settings: Settings) -> set[str]:
+    """The step keys of the `duckdb_writer` pool's assets under these settings, from the
+    definitions rather than listed by hand (a hand list once missed `raw_hfcommunity`)."""
+    from orchestration.definitions import build_definitions
+
+    graph = build_definitions(settings).resolve_asset_graph()
+    return {a.node_def.name for a in graph.assets_defs if a.is_executable and a.node_def.pool == DUCKDB_WRITER_POOL}

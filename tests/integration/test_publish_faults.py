@@ -28,11 +28,11 @@ from tests.integration.harness import PublishedState, published_version_id
 from tests.integration.publish_runs import (
     SCALE,
     WRITING_STARTED,
-    WRITER_STEP_PREFIXES,
     assert_published_opens_complete,
     other_data,
     start_run,
     use_other_data,
+    writer_steps,
 )
 
 
@@ -139,13 +139,14 @@ def test_sigkill_at_seeded_points_keeps_the_last_good_version_and_two_runs_at_on
         assert {r.run_id for r in runs_now if r.status == dg.DagsterRunStatus.FAILURE} == killed, "the killed runs, marked failed"
         run_ids = [r.run_id for r in runs_now if r.run_id not in killed]
         assert len(run_ids) == 2
+        writers = writer_steps(settings)
         intervals = []
         for run_id in run_ids:
             starts: dict[str, float] = {}
             for entry in instance.all_logs(run_id, of_type={dg.DagsterEventType.STEP_START,
                                                             dg.DagsterEventType.STEP_SUCCESS}):
                 step = entry.step_key
-                if not step.startswith(WRITER_STEP_PREFIXES):
+                if step not in writers:
                     continue
                 if entry.dagster_event.event_type == dg.DagsterEventType.STEP_START:
                     starts[step] = entry.timestamp
